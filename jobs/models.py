@@ -1,0 +1,72 @@
+from django.db import models
+
+from simcrm_project.errors import ConflictError
+
+
+class JobType(models.TextChoices):
+    CREATE_CONTACT = "CREATE_CONTACT", "Create contact"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+JOB_TRANSITIONS: dict[str, set[str]] = {
+    JobStatus.PENDING: {JobStatus.PROCESSING, JobStatus.CANCELLED},
+    # processing -> pending: a retryable failure, or a claim whose worker died.
+    JobStatus.PROCESSING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.PENDING},
+    JobStatus.FAILED: {JobStatus.PENDING, JobStatus.CANCELLED},
+    JobStatus.COMPLETED: set(),
+    JobStatus.CANCELLED: set(),
+}
+
+
+class ScheduledJob(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="jobs")
+    job_type = models.CharField(max_length=32, choices=JobType.choices, default=JobType.CREATE_CONTACT)
+    payload = models.JSONField(default=dict, blank=True)
+    scheduled_for = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the current claim; finishing checks it so a job taken up again cannot complete twice.
+    claimed_by = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "scheduled_jobs"
+        ordering = ["scheduled_for", "id"]
+        indexes = [
+            models.Index(
+                fields=["scheduled_for", "id"],
+                name="scheduled_jobs_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["started_at"],
+                name="scheduled_jobs_processing_idx",
+                condition=models.Q(status="processing"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="scheduled_job_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(job_type__in=JobType.values), name="scheduled_job_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_type} #{self.pk} ({self.status})"
+
+    def transition_to(self, new_status: str) -> None:
+        """Move to new_status, or raise ConflictError when the move is not allowed."""
+        if new_status not in JOB_TRANSITIONS[self.status]:
+            raise ConflictError(f"A {self.status} job cannot become {new_status}.")
+        self.status = new_status

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from personas.models import CachedPersona
+
+
+@admin.register(CachedPersona)
+class CachedPersonaAdmin(admin.ModelAdmin):
+    list_display = [
+        "id", "theme", "industry", "source", "persona_count", "hits", "misses", "generation_calls", "updated_at",
+    ]
+    list_filter = ["source"]
+    search_fields = ["theme", "industry", "cache_key"]
+    readonly_fields = [
+        "theme", "industry", "cache_key", "source", "persona_data", "hits", "misses", "generation_calls",
+        "prompt_tokens", "completion_tokens", "created_at", "updated_at",
+    ]
+    actions = ["purge"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    @admin.display(description="personas")
+    def persona_count(self, persona: CachedPersona) -> int:
+        return len(persona.personas)
+
+    @admin.action(description="Purge selected cached personas")
+    def purge(self, request: object, queryset: object) -> None:
+        deleted, _ = queryset.delete()  # type: ignore[attr-defined]
+        self.message_user(request, f"Purged {deleted} cached persona pool(s).")  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+from django.db import models
+
+
+class PersonaSource(models.TextChoices):
+    OPENAI = "openai", "OpenAI"
+    OFFLINE = "offline", "Offline"
+
+
+class CachedPersona(models.Model):
+    """A pool of personas for one (theme, industry) key, shared by every simulation of that key."""
+
+    theme = models.CharField(max_length=255)
+    industry = models.CharField(max_length=255)
+    cache_key = models.CharField(max_length=600, help_text="Trimmed, case-folded theme and industry.")
+    source = models.CharField(max_length=16, choices=PersonaSource.choices)
+    persona_data = models.JSONField(default=dict, help_text='{"personas": [contact fields, ...]}')
+    hits = models.PositiveIntegerField(default=0, help_text="Jobs served from this pool.")
+    misses = models.PositiveIntegerField(default=0, help_text="Jobs that had to generate personas.")
+    generation_calls = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "cached_personas"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cache_key", "source"], name="cached_persona_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme} / {self.industry} ({self.source})"
+
+    @property
+    def personas(self) -> list[dict[str, str]]:
+        return list(self.persona_data.get("personas", []))

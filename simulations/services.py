@@ -1,0 +1,51 @@
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from jobs.models import JobStatus
+from jobs.services import scheduled_jobs_create_for_simulation, worker_wake
+from simulations.models import RecordFrequency, Simulation, SimulationStatus
+
+
+@transaction.atomic
+def simulation_create(
+    *,
+    owner: AbstractBaseUser,
+    theme: str,
+    industry: str,
+    record_frequency: str = RecordFrequency.HOURLY,
+    name: str = "",
+) -> Simulation:
+    """Create a simulation and its jobs in one transaction: either all exist or none."""
+    simulation = Simulation.objects.create(
+        owner=owner, theme=theme, industry=industry, record_frequency=record_frequency, name=name
+    )
+    scheduled_jobs_create_for_simulation(simulation=simulation)
+    transaction.on_commit(worker_wake)
+    return simulation
+
+
+def _simulation_set_status(*, simulation_id: int, status: str) -> Simulation:
+    with transaction.atomic():
+        simulation = Simulation.objects.select_for_update().get(pk=simulation_id)
+        simulation.transition_to(status)
+        simulation.save(update_fields=["status", "updated_at"])
+        if status == SimulationStatus.CANCELLED:
+            simulation.jobs.filter(status=JobStatus.PENDING).update(status=JobStatus.CANCELLED)
+    return simulation
+
+
+def simulation_pause(*, simulation: Simulation) -> Simulation:
+    """Stop claiming the simulation's jobs; jobs already running finish."""
+    return _simulation_set_status(simulation_id=simulation.pk, status=SimulationStatus.PAUSED)
+
+
+def simulation_resume(*, simulation: Simulation) -> Simulation:
+    """Claim the simulation's jobs again; any that fell due while paused run at once."""
+    resumed = _simulation_set_status(simulation_id=simulation.pk, status=SimulationStatus.RUNNING)
+    transaction.on_commit(worker_wake)
+    return resumed
+
+
+def simulation_cancel(*, simulation: Simulation) -> Simulation:
+    """Cancel the simulation and mark its pending jobs cancelled."""
+    return _simulation_set_status(simulation_id=simulation.pk, status=SimulationStatus.CANCELLED)

@@ -1,0 +1,19 @@
+"""Test settings: the real settings, pointed at PostgreSQL unless DATABASE_URL says another Postgres."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/simcrm")
+
+from simcrm_project.settings import *  # noqa: E402,F403
+from simcrm_project.settings import DATABASES, REST_FRAMEWORK  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise RuntimeError("SimCRM's tests run against PostgreSQL; set DATABASE_URL to a postgres:// URL.")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"simulation_create": "10000/minute"}
+# No test may reach the internet: a test that forgets the stand-in fails loudly.
+OPENAI_API_KEY = ""
+OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+SIMCRM_PERSONA_PROVIDER = "offline"
+SIMCRM_RETRY_BASE_SECONDS = 0.0
