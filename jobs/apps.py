@@ -1,6 +1,29 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+DISPATCH_SCHEDULE_NAME = "simcrm-dispatch"
+
+
+def dispatch_schedule_ensure(**kwargs: Any) -> None:
+    """Create the one-minute safety-net schedule for the dispatcher, once, by name."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=DISPATCH_SCHEDULE_NAME,
+        defaults={
+            "func": "jobs.tasks.dispatch",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
 
 
 class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "jobs"
+
+    def ready(self) -> None:
+        post_migrate.connect(dispatch_schedule_ensure, sender=self)

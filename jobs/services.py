@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from jobs.models import JobStatus, JobType, ScheduledJob
 from jobs.scheduling import job_due_times
+from jobs.tasks import worker_wake
 from simcrm_project.errors import ConflictError
 from simulations.models import FREQUENCY_MINUTES, Simulation, SimulationStatus
 
@@ -56,6 +57,3 @@ def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:
     return job
 
 
-def worker_wake() -> None:
-    """Tell the worker there is due work now instead of waiting for its next poll."""
-    # Filled in by the orchestrator.

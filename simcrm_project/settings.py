@@ -142,15 +142,18 @@ SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=20)
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)
 SIMCRM_MAX_ATTEMPTS: int = env.int("SIMCRM_MAX_ATTEMPTS", default=3)
 SIMCRM_RETRY_BASE_SECONDS: float = env.float("SIMCRM_RETRY_BASE_SECONDS", default=10.0)
-SIMCRM_WORKERS: int = env.int("SIMCRM_WORKERS", default=2)
+# SQLite allows one writer at a time, so the quick start runs a single worker.
+SIMCRM_WORKERS: int = env.int(
+    "SIMCRM_WORKERS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2
+)
 
 Q_CLUSTER = {
     "name": "simcrm",
     "orm": "default",
     "workers": SIMCRM_WORKERS,
     # timeout well below retry, so the broker never re-delivers a task that is still running.
-    "timeout": 120,
-    "retry": 300,
+    "timeout": 180,
+    "retry": 360,
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,

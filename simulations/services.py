@@ -2,7 +2,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from jobs.models import JobStatus
-from jobs.services import scheduled_jobs_create_for_simulation, worker_wake
+from jobs.services import scheduled_jobs_create_for_simulation
+from jobs.tasks import worker_wake
 from simulations.models import RecordFrequency, Simulation, SimulationStatus
 
 

@@ -1,0 +1,39 @@
+"""The worker as it runs in production: `manage.py qcluster` against PostgreSQL."""
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from jobs.models import JobStatus, ScheduledJob
+from simulations.models import Contact
+from simulations.services import simulation_create
+from tests.factories import UserFactory
+from tests.processes import process_env, running, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def test_qcluster_runs_a_due_job_by_itself_and_stops_cleanly(tmp_path: Path) -> None:
+    simulation = simulation_create(owner=UserFactory(), theme="Space pirates", industry="Logistics")
+    first_job = simulation.jobs.order_by("scheduled_for").first()
+    assert first_job is not None
+
+    with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log") as cluster:
+        job = wait_for(
+            lambda: ScheduledJob.objects.filter(pk=first_job.pk, status=JobStatus.COMPLETED).first(),
+            timeout=60,
+            what="the first job to complete",
+        )
+        # Ctrl+C in a terminal: SIGINT to the cluster's whole process group.
+        os.killpg(cluster.pid, signal.SIGINT)
+        wait_for(lambda: cluster.poll() is not None, timeout=15, what="qcluster to stop after SIGINT")
+
+    contact = Contact.objects.get(job=job)
+    assert contact.simulation_id == simulation.pk
+    assert contact.source == "offline"
+    assert job.result["simulated"] is True
+    assert job.result["contact"]["email"] == contact.email
+    # The other four jobs are not due yet and must still be waiting.
+    assert simulation.jobs.filter(status=JobStatus.PENDING).count() == 4
