@@ -37,3 +37,26 @@ def test_qcluster_runs_a_due_job_by_itself_and_stops_cleanly(tmp_path: Path) -> 
     assert job.result["contact"]["email"] == contact.email
     # The other four jobs are not due yet and must still be waiting.
     assert simulation.jobs.filter(status=JobStatus.PENDING).count() == 4
+
+
+def _terminate_other_backends() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_worker_survives_its_database_connections_being_killed(tmp_path: Path) -> None:
+    owner = UserFactory()
+    first = simulation_create(owner=owner, theme="Rock band", industry="Music")
+    with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log"):
+        wait_for(lambda: first.contacts.exists(), timeout=60, what="the first contact")
+        assert _terminate_other_backends() > 0
+
+        second = simulation_create(owner=owner, theme="Space pirates", industry="Logistics")
+        wait_for(lambda: second.contacts.exists(), timeout=60, what="a contact after the connections died")
+    assert not ScheduledJob.objects.filter(status=JobStatus.PROCESSING).exists()
