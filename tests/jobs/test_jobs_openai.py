@@ -1,0 +1,163 @@
+"""Jobs end to end through the API, with personas from the OpenAI stand-in over real HTTP."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from jobs.models import JobStatus, ScheduledJob
+from jobs.runner import scheduled_jobs_run_due
+from personas.models import CachedPersona
+from simulations.models import Contact
+from tests.conftest import STANDIN_API_KEY
+from tests.openai_standin import OpenAIStandIn, StandInReply
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(client: APIClient, theme: str = "Rock band", industry: str = "Music", **extra: str) -> dict[str, Any]:
+    response = client.post("/api/simulations/", {"theme": theme, "industry": industry, **extra}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def _first_job(simulation: dict[str, Any]) -> ScheduledJob:
+    return ScheduledJob.objects.filter(simulation_id=simulation["id"]).order_by("scheduled_for", "id").first()  # type: ignore[return-value]
+
+
+def _assert_no_key_anywhere(caplog: pytest.LogCaptureFixture, client: APIClient, simulation: dict[str, Any]) -> None:
+    assert STANDIN_API_KEY not in caplog.text
+    for job in ScheduledJob.objects.all():
+        assert STANDIN_API_KEY not in f"{job.result} {job.last_error} {job.payload}"
+    answers = client.get(f"/api/simulations/{simulation['id']}/jobs/").content.decode()
+    assert STANDIN_API_KEY not in answers
+    assert "sk-" not in answers
+
+
+def test_contacts_come_from_openai_and_a_warm_key_costs_no_call(
+    api_client: APIClient, openai_standin: OpenAIStandIn
+) -> None:
+    first = _create(api_client)
+    assert scheduled_jobs_run_due().completed == 1
+    assert len(openai_standin.requests) == 1
+
+    contacts = api_client.get(f"/api/simulations/{first['id']}/contacts/").json()["results"]
+    assert [contact["source"] for contact in contacts] == ["openai"]
+    job = api_client.get(f"/api/jobs/{_first_job(first).pk}/").json()
+    assert job["status"] == "completed"
+    assert job["result"]["simulated"] is True
+    assert job["result"]["contact"]["email"] == contacts[0]["email"]
+
+    # Same key written differently, in a new simulation: served from the cache.
+    second = _create(api_client, theme="  rock   BAND ", industry="MUSIC")
+    assert scheduled_jobs_run_due().completed == 1
+    assert len(openai_standin.requests) == 1
+    pool = CachedPersona.objects.get()
+    assert (pool.misses, pool.hits) == (1, 1)
+    assert Contact.objects.get(simulation_id=second["id"]).source == "openai"
+
+
+def test_a_simulation_larger_than_the_pool_stays_distinct(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.SIMCRM_PERSONA_POOL_SIZE = 2
+    simulation = _create(api_client)
+    with time_machine.travel(timezone.now() + timedelta(minutes=13), tick=False):
+        assert scheduled_jobs_run_due().completed == 5
+
+    contacts = Contact.objects.filter(simulation_id=simulation["id"])
+    assert len({contact.email for contact in contacts}) == 5
+    assert len({(contact.firstname, contact.lastname) for contact in contacts}) == 5
+    assert len(openai_standin.requests) == 3  # pools of 2: 2 + 2 + 2 for 5 contacts
+    assert openai_standin.requests[-1].user_json["avoid_names"], "an extension must name the existing personas"
+
+
+@pytest.mark.parametrize(
+    ("reply", "what_to_change"),
+    [
+        (StandInReply.error(401, code="invalid_api_key", message=f"Incorrect API key provided: {STANDIN_API_KEY}"),
+         "OPENAI_API_KEY"),
+        (StandInReply.error(404, code="model_not_found", message="The model does not exist"), "OPENAI_MODEL"),
+        (StandInReply.error(403, code="unsupported_country_region_territory"), ""),
+        (StandInReply.error(400, code="invalid_request_error", message="Bad response_format"), "Bad response_format"),
+    ],
+)
+def test_key_and_model_errors_fail_at_once_and_say_what_to_change(
+    api_client: APIClient,
+    openai_standin: OpenAIStandIn,
+    caplog: pytest.LogCaptureFixture,
+    reply: StandInReply,
+    what_to_change: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    openai_standin.script([reply])
+    simulation = _create(api_client)
+
+    assert scheduled_jobs_run_due().failed == 1
+    job = _first_job(simulation)
+    assert job.status == JobStatus.FAILED
+    assert job.attempts == 1
+    assert what_to_change in job.last_error
+    assert len(openai_standin.requests) == 1
+    assert not Contact.objects.exists()
+    _assert_no_key_anywhere(caplog, api_client, simulation)
+
+
+def test_rate_limit_is_retried_after_the_servers_delay(api_client: APIClient, openai_standin: OpenAIStandIn) -> None:
+    openai_standin.script([StandInReply.rate_limited(retry_after_ms=30_000)])
+    simulation = _create(api_client)
+    before = timezone.now()
+
+    assert scheduled_jobs_run_due().retried == 1
+    job = _first_job(simulation)
+    assert job.status == JobStatus.PENDING
+    assert job.attempts == 1
+    assert job.scheduled_for >= before + timedelta(seconds=30)
+    assert "Attempt 1 of 3 failed" in job.last_error
+
+    with time_machine.travel(job.scheduled_for + timedelta(seconds=1), tick=False):
+        assert scheduled_jobs_run_due().completed >= 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.last_error) == (JobStatus.COMPLETED, 2, "")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [StandInReply.server_error(500), StandInReply.malformed("not json at all"), StandInReply.wrong_shape({"x": 1})],
+    ids=["500", "malformed", "wrong-shape"],
+)
+def test_transient_errors_use_every_attempt_then_fail(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any, reply: StandInReply
+) -> None:
+    settings.SIMCRM_MAX_ATTEMPTS = 3
+    openai_standin.script([reply, reply, reply])
+    simulation = _create(api_client)
+
+    summary = scheduled_jobs_run_due()  # backoff is 0 in tests, so all attempts run in one pass
+
+    assert (summary.retried, summary.failed) == (2, 1)
+    job = _first_job(simulation)
+    assert job.status == JobStatus.FAILED
+    assert job.attempts == 3
+    assert "Gave up after 3 attempt(s)" in job.last_error
+    assert len(openai_standin.requests) == 3
+    assert not Contact.objects.exists()
+
+
+def test_failed_job_retried_through_the_api_then_completes(
+    api_client: APIClient, openai_standin: OpenAIStandIn
+) -> None:
+    openai_standin.script([StandInReply.error(401, code="invalid_api_key")])
+    simulation = _create(api_client)
+    scheduled_jobs_run_due()
+    job = _first_job(simulation)
+
+    response = api_client.post(f"/api/jobs/{job.pk}/retry/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "pending"
+    assert scheduled_jobs_run_due().completed == 1
+    assert Contact.objects.filter(job=job).count() == 1
