@@ -21,9 +21,19 @@ def dispatch_schedule_ensure(**kwargs: Any) -> None:
     )
 
 
+def dispatch_on_worker_start(**kwargs: Any) -> None:
+    """A cluster that just started picks up due jobs at once, not at the scheduler's first tick."""
+    from jobs.tasks import worker_wake
+
+    worker_wake()
+
+
 class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "jobs"
 
     def ready(self) -> None:
+        from django_q.signals import post_spawn
+
         post_migrate.connect(dispatch_schedule_ensure, sender=self)
+        post_spawn.connect(dispatch_on_worker_start, dispatch_uid="simcrm-dispatch-on-spawn")

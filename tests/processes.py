@@ -58,10 +58,10 @@ def running(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subp
 
 
 def stop(process: subprocess.Popen[bytes], *, timeout: float = 15) -> float:
-    """SIGTERM the process group and return how long it took to exit (SIGKILL after timeout)."""
+    """SIGTERM the main process, as a service manager would; SIGKILL the group after timeout."""
     started = time.monotonic()
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

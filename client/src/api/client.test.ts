@@ -1,0 +1,110 @@
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { server } from '../test/server';
+import { ApiError, NetworkError, api, asPage, extractFieldErrors, fetchCsrfToken, getAllPages, toPath } from './client';
+
+function captureHeaders(method: 'get' | 'post' | 'delete', path: string, status = 200) {
+  const seen: Headers[] = [];
+  server.use(
+    http[method](path, ({ request }) => {
+      seen.push(request.headers);
+      return status === 204 ? new HttpResponse(null, { status }) : HttpResponse.json({ ok: true }, { status });
+    }),
+  );
+  return seen;
+}
+
+describe('api client', () => {
+  it('sends the csrftoken cookie as X-CSRFToken on unsafe requests only', async () => {
+    document.cookie = 'csrftoken=cookie-token; path=/';
+    const posts = captureHeaders('post', '/api/thing/');
+    const gets = captureHeaders('get', '/api/thing/');
+    const deletes = captureHeaders('delete', '/api/thing/1/', 204);
+
+    await api.post('/api/thing/', { a: 1 });
+    await api.get('/api/thing/');
+    await expect(api.delete('/api/thing/1/')).resolves.toBeNull();
+
+    expect(posts[0]?.get('X-CSRFToken')).toBe('cookie-token');
+    expect(posts[0]?.get('Content-Type')).toBe('application/json');
+    expect(deletes[0]?.get('X-CSRFToken')).toBe('cookie-token');
+    expect(gets[0]?.get('X-CSRFToken')).toBeNull();
+  });
+
+  it('falls back to the token returned by /api/auth/csrf/ when the cookie is not readable', async () => {
+    server.use(http.get('/api/auth/csrf/', () => HttpResponse.json({ csrfToken: 'body-token' })));
+    const posts = captureHeaders('post', '/api/thing/');
+    await expect(fetchCsrfToken()).resolves.toBe('body-token');
+    await api.post('/api/thing/');
+    expect(posts[0]?.get('X-CSRFToken')).toBe('body-token');
+  });
+
+  it('fetches a fresh token and retries once after a CSRF failure', async () => {
+    let calls = 0;
+    server.use(
+      http.get('/api/auth/csrf/', () => HttpResponse.json({ csrfToken: 'fresh' })),
+      http.post('/api/thing/', ({ request }) => {
+        calls += 1;
+        if (request.headers.get('X-CSRFToken') !== 'fresh') {
+          return HttpResponse.json({ detail: 'CSRF Failed: CSRF token missing.' }, { status: 403 });
+        }
+        return HttpResponse.json({ done: true });
+      }),
+    );
+    await expect(api.post('/api/thing/')).resolves.toEqual({ done: true });
+    expect(calls).toBe(2);
+  });
+
+  it('turns DRF errors into ApiError with field errors and a readable message', async () => {
+    server.use(
+      http.post('/api/thing/', () =>
+        HttpResponse.json({ theme: ['This field may not be blank.'], non_field_errors: ['Nope.'] }, { status: 400 }),
+      ),
+      http.post('/api/slow/', () =>
+        HttpResponse.json(
+          { detail: 'Request was throttled. Expected available in 120 seconds.' },
+          { status: 429, headers: { 'Retry-After': '120' } },
+        ),
+      ),
+    );
+    const err = await api.post('/api/thing/').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(400);
+    expect((err as ApiError).fieldErrors).toEqual({
+      theme: ['This field may not be blank.'],
+      non_field_errors: ['Nope.'],
+    });
+    expect((err as ApiError).message).toBe('Nope.');
+
+    const throttled = (await api.post('/api/slow/').catch((e: unknown) => e)) as ApiError;
+    expect(throttled.status).toBe(429);
+    expect(throttled.retryAfter).toBe(120);
+  });
+
+  it('reports an unreachable server as NetworkError', async () => {
+    server.use(http.get('/api/down/', () => HttpResponse.error()));
+    await expect(api.get('/api/down/')).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('follows next links and accepts absolute pagination URLs', async () => {
+    server.use(
+      http.get('/api/items/', ({ request }) => {
+        const p = new URL(request.url).searchParams.get('page');
+        return p === '2'
+          ? HttpResponse.json({ count: 3, next: null, previous: 'http://backend:8000/api/items/', results: [3] })
+          : HttpResponse.json({ count: 3, next: 'http://backend:8000/api/items/?page=2', previous: null, results: [1, 2] });
+      }),
+    );
+    await expect(getAllPages<number>('/api/items/')).resolves.toEqual([1, 2, 3]);
+    expect(toPath('http://backend:8000/api/items/?page=2')).toBe('/api/items/?page=2');
+  });
+
+  it('normalises odd shapes defensively', () => {
+    expect(asPage<number>([1, 2])).toEqual({ count: 2, next: null, previous: null, results: [1, 2] });
+    expect(asPage<number>(null).results).toEqual([]);
+    expect(extractFieldErrors({ name: 'too long', nested: { a: ['x'] } })).toEqual({
+      name: ['too long'],
+      nested: ['a: x'],
+    });
+  });
+});

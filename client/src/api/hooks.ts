@@ -1,0 +1,172 @@
+import { useMutation, useQuery, useQueryClient, type Query } from '@tanstack/react-query';
+import { ApiError, api, asPage, fetchCsrfToken, getAllPages, resetCsrfToken } from './client';
+import { meKey } from './queryClient';
+import type { Contact, Job, Me, Page, Persona, Simulation, SimulationInput } from './types';
+
+export const POLL_MS = 3000;
+
+export const keys = {
+  me: meKey,
+  simulations: ['simulations'] as const,
+  simulationList: (url: string) => ['simulations', 'list', url] as const,
+  simulation: (id: string | number) => ['simulations', 'detail', String(id)] as const,
+  jobs: (id: string | number) => ['simulations', 'detail', String(id), 'jobs'] as const,
+  contacts: (id: string | number) => ['simulations', 'detail', String(id), 'contacts'] as const,
+  personas: (url: string) => ['personas', url] as const,
+};
+
+// ---- auth -------------------------------------------------------------------------------------
+
+/** The signed-in user, or null when signed out (me answers 401/403). */
+export function useMe() {
+  return useQuery<Me | null>({
+    queryKey: keys.me,
+    queryFn: async () => {
+      try {
+        return await api.get<Me>('/api/auth/me/');
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return null;
+        throw err;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+export function useLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (credentials: { username: string; password: string }) => {
+      // Make sure Django has set the csrftoken cookie (or given us the token) before posting.
+      try {
+        await fetchCsrfToken();
+      } catch {
+        /* the login POST will report the real problem */
+      }
+      const data = await api.post<unknown>('/api/auth/login/', credentials);
+      // Django rotates the CSRF token on login: drop the remembered one.
+      resetCsrfToken();
+      return data;
+    },
+    onSuccess: async (data) => {
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== meKey[0] });
+      if (isMe(data)) qc.setQueryData(keys.me, data);
+      await qc.invalidateQueries({ queryKey: keys.me });
+    },
+  });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<unknown>('/api/auth/logout/'),
+    onSettled: () => {
+      resetCsrfToken();
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== meKey[0] });
+      qc.setQueryData(keys.me, null);
+    },
+  });
+}
+
+function isMe(data: unknown): data is Me {
+  return !!data && typeof data === 'object' && typeof (data as Me).username === 'string' && 'id' in data;
+}
+
+// ---- simulations ------------------------------------------------------------------------------
+
+export const SIMULATIONS_URL = '/api/simulations/';
+
+export function useSimulations(url: string = SIMULATIONS_URL) {
+  return useQuery<Page<Simulation>>({
+    queryKey: keys.simulationList(url),
+    queryFn: async () => asPage<Simulation>(await api.get<unknown>(url)),
+    refetchInterval: POLL_MS,
+    placeholderData: (previous) => previous,
+  });
+}
+
+/** Live while the simulation runs or still has jobs waiting or in flight. */
+export function isLive(sim: Simulation | undefined | null): boolean {
+  if (!sim) return false;
+  const counts = sim.job_counts ?? {};
+  return sim.status === 'running' || (counts.pending ?? 0) > 0 || (counts.processing ?? 0) > 0;
+}
+
+export function useSimulation(id: string) {
+  return useQuery<Simulation>({
+    queryKey: keys.simulation(id),
+    queryFn: () => api.get<Simulation>(`/api/simulations/${encodeURIComponent(id)}/`),
+    refetchInterval: (query: Query<Simulation, Error, Simulation, readonly unknown[]>) =>
+      isLive(query.state.data) ? POLL_MS : false,
+  });
+}
+
+export function useSimulationJobs(id: string, live: boolean) {
+  return useQuery<Job[]>({
+    queryKey: keys.jobs(id),
+    queryFn: () => getAllPages<Job>(`/api/simulations/${encodeURIComponent(id)}/jobs/`),
+    refetchInterval: live ? POLL_MS : false,
+  });
+}
+
+export function useSimulationContacts(id: string, live: boolean) {
+  return useQuery<Contact[]>({
+    queryKey: keys.contacts(id),
+    queryFn: () => getAllPages<Contact>(`/api/simulations/${encodeURIComponent(id)}/contacts/`),
+    refetchInterval: live ? POLL_MS : false,
+  });
+}
+
+export function useCreateSimulation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: SimulationInput) => api.post<Simulation>(SIMULATIONS_URL, input),
+    onSuccess: (sim) => {
+      qc.setQueryData(keys.simulation(sim.id), sim);
+      void qc.invalidateQueries({ queryKey: keys.simulations });
+    },
+  });
+}
+
+export type SimulationAction = 'pause' | 'resume' | 'cancel';
+
+export function useSimulationAction(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (action: SimulationAction) =>
+      api.post<Simulation>(`/api/simulations/${encodeURIComponent(id)}/${action}/`),
+    onSuccess: (sim) => {
+      if (sim && typeof sim === 'object' && 'status' in sim) qc.setQueryData(keys.simulation(id), sim);
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.simulations }),
+  });
+}
+
+export function useRetryJob(simulationId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (jobId: number) => api.post<Job>(`/api/jobs/${jobId}/retry/`),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.simulation(simulationId) }),
+  });
+}
+
+// ---- personas ---------------------------------------------------------------------------------
+
+export const PERSONAS_URL = '/api/personas/';
+
+export function usePersonas(url: string = PERSONAS_URL, enabled = true) {
+  return useQuery<Page<Persona>>({
+    queryKey: keys.personas(url),
+    queryFn: async () => asPage<Persona>(await api.get<unknown>(url)),
+    enabled,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function usePurgePersona() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: Persona['id']) => api.delete(`${PERSONAS_URL}${encodeURIComponent(String(id))}/`),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['personas'] }),
+  });
+}

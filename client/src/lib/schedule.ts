@@ -1,0 +1,65 @@
+import type { Frequency } from '../api/types';
+
+export const FREQUENCIES: readonly { value: Frequency; label: string; minutes: number }[] = [
+  { value: '1h', label: 'Every hour', minutes: 60 },
+  { value: '4hrs', label: 'Every 4 hours', minutes: 240 },
+  { value: '1day', label: 'Every day', minutes: 1440 },
+  { value: '1wk', label: 'Every week', minutes: 10080 },
+  { value: '1mo', label: 'Every month', minutes: 43200 },
+];
+
+export const DEFAULT_FREQUENCY: Frequency = '1h';
+export const JOBS_PER_SIMULATION = 5;
+
+export function isFrequency(value: string): value is Frequency {
+  return FREQUENCIES.some((f) => f.value === value);
+}
+
+export function frequencyLabel(value: string): string {
+  return FREQUENCIES.find((f) => f.value === value)?.label ?? value;
+}
+
+/** Minutes between two jobs: floor(minutes / 4 / 5), as the server schedules them. */
+export function intervalMinutes(frequency: Frequency): number {
+  const minutes = FREQUENCIES.find((f) => f.value === frequency)?.minutes ?? 60;
+  return Math.floor(minutes / 4 / JOBS_PER_SIMULATION);
+}
+
+/** Minutes after creation at which each of the 5 jobs is due (job 0 at once). */
+export function scheduleOffsets(frequency: Frequency): number[] {
+  const step = intervalMinutes(frequency);
+  return Array.from({ length: JOBS_PER_SIMULATION }, (_, i) => i * step);
+}
+
+export function scheduleTimes(frequency: Frequency, now: Date): Date[] {
+  return scheduleOffsets(frequency).map((m) => new Date(now.getTime() + m * 60_000));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** 2016 -> "1 day 9 hours 36 minutes"; 0 -> "0 minutes". */
+export function humanizeMinutes(total: number): string {
+  const minutes = Math.max(0, Math.round(total));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const parts: string[] = [];
+  if (days) parts.push(plural(days, 'day'));
+  if (hours) parts.push(plural(hours, 'hour'));
+  if (mins || parts.length === 0) parts.push(plural(mins, 'minute'));
+  return parts.join(' ');
+}
+
+/** The headline of the preview: "5 contacts over the next 12 minutes". */
+export function previewSummary(frequency: Frequency): string {
+  const offsets = scheduleOffsets(frequency);
+  const last = offsets[offsets.length - 1] ?? 0;
+  return `${plural(offsets.length, 'contact')} over the next ${humanizeMinutes(last)}`;
+}
+
+/** The detail line: "The first arrives right away, then one every 3 minutes." */
+export function previewCadence(frequency: Frequency): string {
+  return `The first arrives right away, then one every ${humanizeMinutes(intervalMinutes(frequency))}.`;
+}

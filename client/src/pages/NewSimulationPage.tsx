@@ -1,0 +1,253 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { ApiError, NetworkError, errorMessage, type FieldErrors } from '../api/client';
+import { useCreateSimulation } from '../api/hooks';
+import type { Frequency, SimulationInput } from '../api/types';
+import { Alert } from '../components/States';
+import { formatTime } from '../lib/format';
+import {
+  FREQUENCIES,
+  humanizeMinutes,
+  isFrequency,
+  previewCadence,
+  previewSummary,
+  scheduleOffsets,
+  scheduleTimes,
+} from '../lib/schedule';
+import { useUiStore, type SimulationDraft } from '../store';
+
+const FIELDS = ['theme', 'industry', 'record_frequency', 'name'] as const;
+type Field = (typeof FIELDS)[number];
+const MAX_LENGTH = 255;
+
+function validate(draft: SimulationDraft): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const field of ['theme', 'industry'] as const) {
+    const value = draft[field].trim();
+    const label = field === 'theme' ? 'theme' : 'industry';
+    if (!value) errors[field] = [field === 'theme' ? 'Enter a theme.' : 'Enter an industry.'];
+    else if (value.length > MAX_LENGTH) errors[field] = [`Keep the ${label} to ${MAX_LENGTH} characters or fewer.`];
+  }
+  if (draft.name.trim().length > MAX_LENGTH) errors.name = [`Keep the name to ${MAX_LENGTH} characters or fewer.`];
+  return errors;
+}
+
+function throttleMessage(err: ApiError): string {
+  let seconds = err.retryAfter;
+  if (seconds === null) {
+    const detail = err.fieldErrors.detail?.join(' ') ?? '';
+    const match = /(\d+)\s*second/.exec(detail);
+    if (match) seconds = Number(match[1]);
+  }
+  const wait = seconds !== null ? ` Try again in about ${humanizeMinutes(Math.max(1, Math.ceil(seconds / 60)))}.` : ' Please wait a while and try again.';
+  return `You have started too many simulations recently.${wait} Your draft is kept.`;
+}
+
+export function NewSimulationPage() {
+  const draft = useUiStore((s) => s.draft);
+  const setDraft = useUiStore((s) => s.setDraft);
+  const clearDraft = useUiStore((s) => s.clearDraft);
+  const create = useCreateSimulation();
+  const navigate = useNavigate();
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [now, setNow] = useState(() => new Date());
+  const ids = { theme: useId(), industry: useId(), record_frequency: useId(), name: useId(), preview: useId() };
+
+  // Keep the clock times in the preview current.
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(new Date()), 30_000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  const update = (field: Field, value: string) => {
+    if (field === 'record_frequency') {
+      if (isFrequency(value)) setDraft({ record_frequency: value });
+    } else {
+      setDraft({ [field]: value });
+    }
+    if (errors[field]) {
+      const rest = { ...errors };
+      delete rest[field];
+      setErrors(rest);
+    }
+  };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setFormError(null);
+    const local = validate(draft);
+    setErrors(local);
+    if (Object.keys(local).length) {
+      focusFirstError(local);
+      return;
+    }
+    const input: SimulationInput = {
+      theme: draft.theme.trim(),
+      industry: draft.industry.trim(),
+      record_frequency: draft.record_frequency,
+    };
+    if (draft.name.trim()) input.name = draft.name.trim();
+
+    create.mutate(input, {
+      onSuccess: (sim) => {
+        clearDraft();
+        setErrors({});
+        navigate(`/simulations/${sim.id}`);
+      },
+      onError: (err) => {
+        // The draft stays in the store: nothing to restore.
+        if (err instanceof ApiError && err.status === 429) {
+          setFormError(throttleMessage(err));
+        } else if (err instanceof ApiError && err.status === 400) {
+          const all = err.fieldErrors;
+          const fieldErrors: FieldErrors = {};
+          const other: string[] = [];
+          for (const [key, messages] of Object.entries(all)) {
+            if ((FIELDS as readonly string[]).includes(key)) fieldErrors[key] = messages;
+            else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
+            else other.push(...messages.map((m) => `${key}: ${m}`));
+          }
+          setErrors(fieldErrors);
+          setFormError(other.length ? other.join(' ') : Object.keys(fieldErrors).length ? null : err.message);
+          focusFirstError(fieldErrors);
+        } else if (err instanceof NetworkError) {
+          setFormError(`${err.message} Your draft is kept.`);
+        } else {
+          setFormError(`${errorMessage(err)} Your draft is kept.`);
+        }
+      },
+    });
+  };
+
+  const focusFirstError = (errs: FieldErrors) => {
+    const first = FIELDS.find((f) => errs[f]);
+    if (first) document.getElementById(ids[first])?.focus();
+  };
+
+  const fieldProps = (field: Field) => {
+    const errorId = `${ids[field]}-error`;
+    const hintId = `${ids[field]}-hint`;
+    return {
+      id: ids[field],
+      name: field,
+      'aria-invalid': errors[field] ? true : undefined,
+      'aria-describedby': errors[field] ? errorId : field === 'record_frequency' ? ids.preview : hintId,
+    } as const;
+  };
+
+  const fieldError = (field: Field) =>
+    errors[field] ? (
+      <p className="field-error" id={`${ids[field]}-error`} data-testid={`error-${field}`}>
+        {errors[field].join(' ')}
+      </p>
+    ) : null;
+
+  const frequency: Frequency = draft.record_frequency;
+  const offsets = scheduleOffsets(frequency);
+  const times = scheduleTimes(frequency, now);
+
+  return (
+    <section aria-labelledby="new-title" className="narrow">
+      <div className="page-header">
+        <h1 id="new-title">New simulation</h1>
+        <Link to="/" className="btn">
+          Back to list
+        </Link>
+      </div>
+
+      <form className="card form" onSubmit={onSubmit} noValidate aria-labelledby="new-title" data-testid="new-simulation-form">
+        {formError && <Alert>{formError}</Alert>}
+
+        <div className={`field ${errors.theme ? 'has-error' : ''}`}>
+          <label htmlFor={ids.theme}>Theme</label>
+          <input
+            {...fieldProps('theme')}
+            value={draft.theme}
+            onChange={(e) => update('theme', e.target.value)}
+            placeholder="e.g. Black Friday campaign leads"
+            maxLength={MAX_LENGTH + 50}
+            data-testid="sim-theme"
+          />
+          {fieldError('theme') ?? (
+            <p className="hint" id={`${ids.theme}-hint`}>
+              What the contacts have in common.
+            </p>
+          )}
+        </div>
+
+        <div className={`field ${errors.industry ? 'has-error' : ''}`}>
+          <label htmlFor={ids.industry}>Industry</label>
+          <input
+            {...fieldProps('industry')}
+            value={draft.industry}
+            onChange={(e) => update('industry', e.target.value)}
+            placeholder="e.g. Retail"
+            maxLength={MAX_LENGTH + 50}
+            data-testid="sim-industry"
+          />
+          {fieldError('industry') ?? (
+            <p className="hint" id={`${ids.industry}-hint`}>
+              The industry the contacts work in.
+            </p>
+          )}
+        </div>
+
+        <div className={`field ${errors.record_frequency ? 'has-error' : ''}`}>
+          <label htmlFor={ids.record_frequency}>Frequency</label>
+          <select
+            {...fieldProps('record_frequency')}
+            value={draft.record_frequency}
+            onChange={(e) => update('record_frequency', e.target.value)}
+            data-testid="sim-frequency"
+          >
+            {FREQUENCIES.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+          {fieldError('record_frequency')}
+        </div>
+
+        <div className={`field ${errors.name ? 'has-error' : ''}`}>
+          <label htmlFor={ids.name}>
+            Name <span className="muted">(optional)</span>
+          </label>
+          <input
+            {...fieldProps('name')}
+            value={draft.name}
+            onChange={(e) => update('name', e.target.value)}
+            data-testid="sim-name"
+          />
+          {fieldError('name') ?? (
+            <p className="hint" id={`${ids.name}-hint`}>
+              Shown in the list instead of the theme.
+            </p>
+          )}
+        </div>
+
+        <div className="preview" id={ids.preview} aria-live="polite" data-testid="schedule-preview">
+          <p className="preview-summary">
+            <strong>{previewSummary(frequency)}</strong>
+          </p>
+          <p className="muted">{previewCadence(frequency)}</p>
+          <ol className="preview-times">
+            {times.map((t, i) => (
+              <li key={i}>
+                <span className="muted">Contact {i + 1}:</span>{' '}
+                {offsets[i] === 0 ? 'right away' : `${formatTime(t, now)} (in ${humanizeMinutes(offsets[i] ?? 0)})`}
+              </li>
+            ))}
+          </ol>
+        </div>
+
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="sim-submit">
+            {create.isPending ? 'Starting…' : 'Start simulation'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,142 @@
+import { useState } from 'react';
+import { ApiError, errorMessage, toPath } from '../api/client';
+import { PERSONAS_URL, usePersonas, usePurgePersona } from '../api/hooks';
+import type { Persona } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Pager } from '../components/Pager';
+import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
+import { display, formatDateTime } from '../lib/format';
+
+/** How many personas an entry holds: persona_count, or the length of persona_data if it is a list. */
+function personaCount(p: Persona): unknown {
+  if (p.persona_count !== undefined) return p.persona_count;
+  const data = p.persona_data;
+  if (Array.isArray(data)) return data.length;
+  if (data && typeof data === 'object') {
+    const nested = (data as { personas?: unknown }).personas;
+    if (Array.isArray(nested)) return nested.length;
+  }
+  return undefined;
+}
+
+function label(p: Persona): string {
+  return [p.theme, p.industry].filter((v) => typeof v === 'string' && v).join(' / ') || `entry ${String(p.id)}`;
+}
+
+export function PersonasPage() {
+  const [url, setUrl] = useState(PERSONAS_URL);
+  const personas = usePersonas(url);
+  const purge = usePurgePersona();
+  const [target, setTarget] = useState<Persona | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const confirmPurge = () => {
+    if (!target) return;
+    const name = label(target);
+    purge.mutate(target.id, {
+      onSuccess: () => setNotice(`Purged the cached personas for ${name}.`),
+      onSettled: () => setTarget(null),
+    });
+  };
+
+  return (
+    <section aria-labelledby="personas-title">
+      <div className="page-header">
+        <h1 id="personas-title">Persona cache</h1>
+      </div>
+      <p className="muted">
+        Personas are cached per theme and industry, so later jobs with the same key skip the AI call. Purging an
+        entry makes the next job generate fresh personas.
+      </p>
+      {notice && <Alert kind="info">{notice}</Alert>}
+      {purge.isError && <Alert>Could not purge: {errorMessage(purge.error)}</Alert>}
+
+      {personas.isPending ? (
+        <Loading label="Loading cached personas…" />
+      ) : personas.isError && !personas.data ? (
+        personas.error instanceof ApiError && personas.error.status === 403 ? (
+          <EmptyState title="Staff only">
+            <p>You need staff access to see the persona cache.</p>
+          </EmptyState>
+        ) : (
+          <ErrorState title="Could not load the persona cache" error={personas.error} onRetry={() => void personas.refetch()} />
+        )
+      ) : personas.data.results.length === 0 ? (
+        <EmptyState title="The cache is empty">
+          <p>Entries appear here after the first job for a theme and industry runs.</p>
+        </EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table table-cards" data-testid="personas-table">
+              <caption className="visually-hidden">Cached personas</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Theme</th>
+                  <th scope="col">Industry</th>
+                  <th scope="col">Personas</th>
+                  <th scope="col">Hits</th>
+                  <th scope="col">Misses</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {personas.data.results.map((p) => (
+                  <tr key={String(p.id)} data-testid="persona-row">
+                    <td data-label="Theme">{display(p.theme)}</td>
+                    <td data-label="Industry">{display(p.industry)}</td>
+                    <td data-label="Personas">{display(personaCount(p))}</td>
+                    <td data-label="Hits">{display(p.hits)}</td>
+                    <td data-label="Misses">{display(p.misses)}</td>
+                    <td data-label="Source">{display(p.source)}</td>
+                    <td data-label="Created">{formatDateTime(p.created_at)}</td>
+                    <td data-label="Actions">
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        onClick={() => {
+                          setNotice(null);
+                          setTarget(p);
+                        }}
+                        aria-label={`Purge ${label(p)}`}
+                      >
+                        Purge
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager
+            label="Persona pages"
+            count={personas.data.count}
+            next={personas.data.next}
+            previous={personas.data.previous}
+            onPage={(u) => setUrl(toPath(u))}
+          />
+        </>
+      )}
+
+      <ConfirmDialog
+        open={target !== null}
+        title="Purge this cache entry?"
+        confirmLabel="Purge"
+        cancelLabel="Keep it"
+        danger
+        busy={purge.isPending}
+        onConfirm={confirmPurge}
+        onCancel={() => setTarget(null)}
+      >
+        <p>
+          The cached personas for <strong>{target ? label(target) : ''}</strong> are deleted. The next job with this
+          theme and industry generates new ones.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

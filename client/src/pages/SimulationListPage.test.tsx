@@ -1,0 +1,92 @@
+import { act, screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { server } from '../test/server';
+import { page, simulation, user } from '../test/fixtures';
+import { renderApp } from '../test/utils';
+
+beforeEach(() => {
+  server.use(http.get('/api/auth/me/', () => HttpResponse.json(user)));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('simulations list', () => {
+  it('shows status, frequency and progress, and refreshes every 3 seconds', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let calls = 0;
+    server.use(
+      http.get('/api/simulations/', () => {
+        calls += 1;
+        const done = calls === 1 ? 0 : 2;
+        return HttpResponse.json(
+          page([
+            simulation({
+              id: 7,
+              name: 'BF test',
+              record_frequency: '4hrs',
+              job_counts: { pending: 5 - done, processing: 0, completed: done, failed: 0, cancelled: 0 },
+              contacts_created: done,
+            }),
+            simulation({ id: 6, theme: 'Old one', status: 'completed', record_frequency: '1mo' }),
+          ]),
+        );
+      }),
+    );
+    renderApp('/');
+
+    const rows = await screen.findAllByTestId('simulation-row');
+    expect(rows).toHaveLength(2);
+    const first = rows[0]!;
+    expect(within(first).getByRole('link', { name: 'BF test' })).toHaveAttribute('href', '/simulations/7');
+    expect(within(first).getByText('Running')).toBeInTheDocument();
+    expect(within(first).getByText('Every 4 hours')).toBeInTheDocument();
+    expect(within(first).getByTestId('job-progress')).toHaveTextContent('0 of 5 jobs done · 0 contacts');
+    expect(within(rows[1]!).getByText('Every month')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Completed')).toBeInTheDocument();
+    const callsAfterFirstPaint = calls;
+
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(3100);
+    });
+    expect(calls).toBeGreaterThan(callsAfterFirstPaint);
+    expect(await screen.findByText('2 of 5 jobs done · 2 contacts')).toBeInTheDocument();
+    expect(screen.getByRole('progressbar', { name: '2 of 5 jobs done' })).toHaveAttribute('value', '2');
+  });
+
+  it('designs the empty state', async () => {
+    server.use(http.get('/api/simulations/', () => HttpResponse.json(page([]))));
+    renderApp('/');
+    expect(await screen.findByRole('heading', { name: 'No simulations yet' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Start your first simulation' })).toHaveAttribute('href', '/simulations/new');
+  });
+
+  it('shows an error state with a way to try again', async () => {
+    server.use(http.get('/api/simulations/', () => HttpResponse.json({ detail: 'boom' }, { status: 500 })));
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Could not load simulations');
+    expect(alert).toHaveTextContent('boom');
+    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  it('pages through with the next/previous links', async () => {
+    server.use(
+      http.get('/api/simulations/', ({ request }) => {
+        const second = new URL(request.url).searchParams.get('page') === '2';
+        return HttpResponse.json(
+          second
+            ? { count: 2, next: null, previous: 'http://testserver/api/simulations/', results: [simulation({ id: 1, theme: 'Second page sim' })] }
+            : { count: 2, next: 'http://testserver/api/simulations/?page=2', previous: null, results: [simulation({ id: 2, theme: 'First page sim' })] },
+        );
+      }),
+    );
+    renderApp('/');
+    expect(await screen.findByText('First page sim')).toBeInTheDocument();
+    act(() => screen.getByRole('button', { name: 'Next →' }).click());
+    expect(await screen.findByText('Second page sim')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Next →' })).toBeDisabled();
+  });
+});

@@ -1,0 +1,97 @@
+import { Link } from 'react-router';
+import { toPath } from '../api/client';
+import { SIMULATIONS_URL, useSimulations } from '../api/hooks';
+import { JobProgress } from '../components/JobProgress';
+import { Pager } from '../components/Pager';
+import { EmptyState, ErrorState, Loading } from '../components/States';
+import { StatusChip } from '../components/StatusChip';
+import { formatDateTime } from '../lib/format';
+import { frequencyLabel } from '../lib/schedule';
+import { useUiStore } from '../store';
+
+export function SimulationListPage() {
+  const pageUrl = useUiStore((s) => s.simulationsPage) ?? SIMULATIONS_URL;
+  const setPage = useUiStore((s) => s.setSimulationsPage);
+  const query = useSimulations(pageUrl);
+
+  return (
+    <section aria-labelledby="sims-title">
+      <div className="page-header">
+        <h1 id="sims-title">Simulations</h1>
+        <Link to="/simulations/new" className="btn btn-primary" data-testid="new-simulation-link">
+          New simulation
+        </Link>
+      </div>
+
+      {query.isPending ? (
+        <Loading label="Loading simulations…" />
+      ) : query.isError && !query.data ? (
+        <ErrorState title="Could not load simulations" error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.results.length === 0 ? (
+        pageUrl !== SIMULATIONS_URL ? (
+          <EmptyState title="This page is empty">
+            <button type="button" className="btn" onClick={() => setPage(null)}>
+              Back to the first page
+            </button>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No simulations yet">
+            <p>A simulation creates five realistic CRM contacts for a theme and industry, spread over time.</p>
+            <Link to="/simulations/new" className="btn btn-primary">
+              Start your first simulation
+            </Link>
+          </EmptyState>
+        )
+      ) : (
+        <>
+          {query.isError && (
+            <p className="alert alert-warning" role="status">
+              Live updates paused: the last refresh failed. Retrying…
+            </p>
+          )}
+          <table className="table table-cards" data-testid="simulations-table">
+            <caption className="visually-hidden">Your simulations, newest first, refreshed every few seconds</caption>
+            <thead>
+              <tr>
+                <th scope="col">Simulation</th>
+                <th scope="col">Status</th>
+                <th scope="col">Industry</th>
+                <th scope="col">Frequency</th>
+                <th scope="col">Progress</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.results.map((sim) => (
+                <tr key={sim.id} data-testid="simulation-row" data-simulation-id={sim.id}>
+                  <td data-label="Simulation">
+                    <Link to={`/simulations/${sim.id}`} className="strong">
+                      {sim.name?.trim() || sim.theme}
+                    </Link>
+                    {sim.name?.trim() && <div className="muted small">{sim.theme}</div>}
+                  </td>
+                  <td data-label="Status">
+                    <StatusChip status={sim.status} />
+                  </td>
+                  <td data-label="Industry">{sim.industry}</td>
+                  <td data-label="Frequency">{frequencyLabel(sim.record_frequency)}</td>
+                  <td data-label="Progress">
+                    <JobProgress counts={sim.job_counts} contacts={sim.contacts_created ?? 0} />
+                  </td>
+                  <td data-label="Created">{formatDateTime(sim.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager
+            label="Simulation pages"
+            count={query.data.count}
+            next={query.data.next}
+            previous={query.data.previous}
+            onPage={(url) => setPage(toPath(url) === SIMULATIONS_URL ? null : toPath(url))}
+          />
+        </>
+      )}
+    </section>
+  );
+}
