@@ -1,0 +1,101 @@
+"""The README's run command: web and worker on the embedded defaults, and a clean Ctrl+C."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.processes import ROOT, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _call(url: str, *, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - localhost only
+        return json.loads(response.read())
+
+
+def _reachable(url: str) -> bool:
+    try:
+        _call(url)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+    return True
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port = _free_port()
+    marker = f"SIMCRM_QUICKSTART_MARKER={uuid.uuid4().hex}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "SIMCRM_", "DJANGO_"))}
+    env.update(
+        dict([marker.split("=")]),
+        SIMCRM_SKIP_INSTALL="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PORT=str(port),
+        SIMCRM_ADMIN_USERNAME="admin",
+        SIMCRM_ADMIN_PASSWORD="quick-start-password",
+        PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    )
+    base = f"http://127.0.0.1:{port}/api"
+    with (tmp_path / "run.log").open("wb") as log:
+        script = subprocess.Popen(["./run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        try:
+            wait_for(lambda: _reachable(f"{base}/health/"), timeout=90, what="the web server")
+            token = _call(f"{base}/auth/token/", body={"username": "admin", "password": "quick-start-password"})["token"]
+            simulation = _call(f"{base}/simulations/", body={"theme": "Space pirates", "industry": "Logistics"},
+                               token=token)
+            contacts = wait_for(
+                lambda: _call(f"{base}/simulations/{simulation['id']}/contacts/", token=token)["results"],
+                timeout=30,
+                what="the first contact from the worker",
+            )
+            assert contacts[0]["source"] == "offline"
+
+            # Ctrl+C in a terminal: SIGINT to the foreground process group, which is the script's.
+            started = time.monotonic()
+            os.killpg(script.pid, signal.SIGINT)
+            script.wait(timeout=20)
+            stopped_in = time.monotonic() - started
+        finally:
+            if script.poll() is None:
+                os.killpg(script.pid, signal.SIGKILL)
+    output = (tmp_path / "run.log").read_text()
+    assert "Sign in as admin" in output
+    assert stopped_in < 10, f"took {stopped_in:.1f} s to stop"
+    leftovers = _processes_with(marker)
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    assert not leftovers, f"processes left behind: {leftovers}\n{output[-2000:]}"
