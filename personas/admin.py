@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from personas.models import CachedPersona
 
@@ -16,7 +18,7 @@ class CachedPersonaAdmin(admin.ModelAdmin):
     ]
     actions = ["purge"]
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description="personas")
@@ -24,6 +26,6 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         return len(persona.personas)
 
     @admin.action(description="Purge selected cached personas")
-    def purge(self, request: object, queryset: object) -> None:
-        deleted, _ = queryset.delete()  # type: ignore[attr-defined]
-        self.message_user(request, f"Purged {deleted} cached persona pool(s).")  # type: ignore[arg-type]
+    def purge(self, request: HttpRequest, queryset: QuerySet[CachedPersona]) -> None:
+        deleted, _ = queryset.delete()
+        self.message_user(request, f"Purged {deleted} cached persona pool(s).")

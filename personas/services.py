@@ -1,0 +1,254 @@
+"""The persona cache: one pool of personas per normalised (theme, industry) and provider.
+
+A job takes one persona its simulation has not used yet. A pool that has none left for that
+simulation is extended by one provider call; concurrent takes on one cold key share that call.
+"""
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from personas.errors import PersonaError
+from personas.models import CachedPersona, PersonaSource
+from personas.validation import GeneratedBatch, clean_personas, name_key, persona_email_key, persona_name_key
+
+__all__ = [
+    "PersonaError",
+    "TakenPersona",
+    "name_key",
+    "persona_cache_key",
+    "persona_email_key",
+    "persona_name_key",
+    "persona_provider_name",
+    "persona_take",
+]
+
+logger = logging.getLogger(__name__)
+
+Provider = Callable[..., GeneratedBatch]
+
+# Advisory locks take (int4, int4): a fixed namespace for persona keys keeps them apart from any other
+# advisory lock in the project (and from single-bigint locks, which Postgres keeps in another space).
+_LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.personas", digest_size=4).digest(), "big", signed=True)
+_LOCK_POLL_SECONDS = 0.05
+_LOCK_SLACK_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class TakenPersona:
+    data: dict[str, str]  # firstname, lastname, email, jobtitle, company, industry
+    source: str  # "openai" | "offline"
+    cached: bool  # True if served from the pool without a provider call in this call
+
+
+def normalise_text(text: str) -> str:
+    """Trimmed, whitespace-collapsed, case-folded; NUL removed (PostgreSQL refuses it)."""
+    return " ".join(text.replace("\x00", "").split()).casefold()
+
+
+def persona_cache_key(*, theme: str, industry: str) -> str:
+    """The cache key: "Rock Band"/"Music" and " rock  band"/"MUSIC" are one key.
+
+    A newline separates the parts; normalisation removes every newline from them, so no two
+    (theme, industry) pairs share a key.
+    """
+    return f"{normalise_text(theme)}\n{normalise_text(industry)}"
+
+
+def persona_provider_name() -> str:
+    """The configured provider: "openai" or "offline" (settings.SIMCRM_PERSONA_PROVIDER)."""
+    name = str(settings.SIMCRM_PERSONA_PROVIDER or "").strip().lower()
+    if name not in PersonaSource.values:
+        raise PersonaError(
+            f"SIMCRM_PERSONA_PROVIDER must be 'openai' or 'offline', not {name!r}. Fix the setting and retry the job.",
+            retryable=False,
+            code="bad_provider",
+        )
+    return name
+
+
+def _provider(source: str) -> Provider:
+    if source == PersonaSource.OPENAI:
+        from personas import agent
+
+        return agent.generate_personas
+    from personas import offline
+
+    return offline.generate_personas
+
+
+def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names: set[str]) -> TakenPersona:
+    """Return a persona for (theme, industry) whose email and name the calling simulation has not used.
+
+    `used_emails` holds lower-cased emails and `used_names` case-folded "firstname lastname" strings
+    (see `persona_email_key` / `persona_name_key`). A persona comes from the shared pool when it can
+    (a hit); otherwise one provider call writes SIMCRM_PERSONA_POOL_SIZE more into the pool (a miss).
+    On PostgreSQL only one call per key is in flight at a time: other takers wait for it and reuse
+    its personas. Call it outside any transaction: a provider call can take as long as
+    OPENAI_TIMEOUT_SECONDS. Raises PersonaError (from the provider, unchanged) when no persona can
+    be had.
+    """
+    source = persona_provider_name()
+    key = persona_cache_key(theme=theme, industry=industry)
+
+    taken = _take_from_pool(key, source, used_emails, used_names)
+    if taken is not None:
+        return taken
+
+    with _single_flight(key, source):
+        # Whoever held the lock before us may just have filled the pool.
+        taken = _take_from_pool(key, source, used_emails, used_names)
+        if taken is not None:
+            return taken
+        pool = _pool_personas(key, source)
+        avoid_names = _avoid_names(pool, used_names)
+        batch = _provider(source)(
+            theme=" ".join(theme.replace("\x00", "").split()),
+            industry=" ".join(industry.replace("\x00", "").split()),
+            count=settings.SIMCRM_PERSONA_POOL_SIZE,
+            avoid_names=avoid_names,
+        )
+        pool = _pool_append(key, source, theme=theme, industry=industry, batch=batch)
+
+    persona = _pick_unused(pool, used_emails, used_names)
+    if persona is None:
+        raise PersonaError(
+            "The persona provider only wrote people this simulation already has; the job will retry.",
+            retryable=True,
+            code="no_new_personas",
+        )
+    return TakenPersona(data=persona, source=source, cached=False)
+
+
+def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
+    row = CachedPersona.objects.filter(cache_key=key, source=source).only("id", "persona_data").first()
+    if row is None:
+        return None
+    persona = _pick_unused(row.personas, used_emails, used_names)
+    if persona is None:
+        return None
+    CachedPersona.objects.filter(pk=row.pk).update(hits=F("hits") + 1)
+    return TakenPersona(data=persona, source=source, cached=True)
+
+
+def _pool_personas(key: str, source: str) -> list[dict[str, str]]:
+    row = CachedPersona.objects.filter(cache_key=key, source=source).only("id", "persona_data").first()
+    return row.personas if row is not None else []
+
+
+def _pick_unused(
+    pool: list[dict[str, str]], used_emails: set[str], used_names: set[str]
+) -> dict[str, str] | None:
+    # Random rather than first-unused, so concurrent jobs of one simulation rarely pick the same person.
+    unused = [
+        persona
+        for persona in pool
+        if isinstance(persona, dict)
+        and persona_email_key(persona)
+        and persona_email_key(persona) not in used_emails
+        and persona_name_key(persona) not in used_names
+    ]
+    return dict(random.choice(unused)) if unused else None
+
+
+def _avoid_names(pool: list[dict[str, str]], used_names: set[str]) -> list[str]:
+    """Every name in the pool (as written), then the simulation's other used names, no repeats."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for persona in pool:
+        if not isinstance(persona, dict):
+            continue
+        written = " ".join(f"{persona.get('firstname', '')} {persona.get('lastname', '')}".split())
+        if written and persona_name_key(persona) not in seen:
+            seen.add(persona_name_key(persona))
+            names.append(written)
+    names.extend(sorted(name for name in used_names if name not in seen))
+    return names
+
+
+def _pool_append(
+    key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch
+) -> list[dict[str, str]]:
+    """Append a batch to the pool (creating it if needed) in one short transaction; return the new pool."""
+    with transaction.atomic():
+        row, _ = CachedPersona.objects.select_for_update().get_or_create(
+            cache_key=key,
+            source=source,
+            defaults={
+                "theme": " ".join(theme.replace("\x00", "").split())[:255],
+                "industry": " ".join(industry.replace("\x00", "").split())[:255],
+                "persona_data": {"personas": []},
+            },
+        )
+        pool = row.personas
+        new, _ = clean_personas(
+            batch.personas,
+            avoid_names=[persona_name_key(p) for p in pool if isinstance(p, dict)],
+            avoid_emails=[persona_email_key(p) for p in pool if isinstance(p, dict)],
+        )
+        pool = pool + new
+        CachedPersona.objects.filter(pk=row.pk).update(
+            persona_data={"personas": pool},
+            misses=F("misses") + 1,
+            generation_calls=F("generation_calls") + 1,
+            prompt_tokens=F("prompt_tokens") + batch.prompt_tokens,
+            completion_tokens=F("completion_tokens") + batch.completion_tokens,
+            updated_at=timezone.now(),
+        )
+    logger.info(
+        "Persona pool %r (%s) grew by %d to %d (%d of the batch were duplicates)",
+        key, source, len(new), len(pool), len(batch.personas) - len(new),
+    )
+    return pool
+
+
+def _lock_ids(key: str, source: str) -> tuple[int, int]:
+    digest = hashlib.blake2b(f"{source}\n{key}".encode(), digest_size=4).digest()
+    return _LOCK_NAMESPACE, int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def _single_flight(key: str, source: str) -> Iterator[None]:
+    """Hold a PostgreSQL session advisory lock for (key, source) while the pool is extended.
+
+    A session lock (not a transaction lock) because no transaction may stay open during the
+    provider's HTTP call. It is polled with pg_try_advisory_lock so a waiter gives up (retryably)
+    rather than hang past the longest call it could be waiting for. SQLite runs a single worker,
+    so it needs no lock.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    ids = _lock_ids(key, source)
+    deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT_SECONDS) + _LOCK_SLACK_SECONDS
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", ids)
+            (acquired,) = cursor.fetchone()
+        if acquired:
+            break
+        if time.monotonic() >= deadline:
+            raise PersonaError(
+                "Another worker is still generating personas for this theme and industry; the job will retry.",
+                retryable=True,
+                code="lock_timeout",
+            )
+        time.sleep(_LOCK_POLL_SECONDS * (1 + random.random()))
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", ids)
+        except DatabaseError:
+            # A broken connection has ended its session, and with it the lock; don't hide the first error.
+            logger.warning("Could not release the persona lock for %r (%s)", key, source, exc_info=True)

@@ -1,0 +1,527 @@
+"""A local stand-in for OpenAI's chat completions endpoint, spoken over real HTTP.
+
+In-process (tests)::
+
+    standin = OpenAIStandIn().start()
+    settings.OPENAI_BASE_URL = standin.base_url          # http://127.0.0.1:<port>/v1
+    standin.script([StandInReply.rate_limited(retry_after_ms=200), StandInReply.ok()])
+    ...
+    standin.requests                                       # [StandInRequest(body, headers, start, end, ...)]
+    standin.stop()
+
+As a process (for qcluster / run_due_jobs subprocesses)::
+
+    python -m tests.openai_standin --port 0 [--latency 1.0] [--log calls.jsonl] [--api-key KEY] [--fail-model M]
+
+prints the base URL (``http://127.0.0.1:<port>/v1``) on one line once listening, then serves until SIGTERM/SIGINT.
+With ``--log`` every chat completion request is appended to the file as one JSON line when it
+finishes (``{"seq", "pid", "path", "model", "body", "status", "behaviour", "start", "end",
+"start_wall", "end_wall"}``; ``start``/``end`` are CLOCK_MONOTONIC, comparable across processes on
+one host). A running stand-in can also be driven over HTTP: ``POST /_standin/script`` (a JSON list of
+replies, see ``StandInReply.to_dict``), ``POST /_standin/latency`` (``{"seconds": 1}``), ``POST
+/_standin/release``, ``POST /_standin/reset``, ``GET /_standin/requests``.
+
+Default behaviour: answer with ``count`` valid personas (``count`` from the request's user JSON),
+never reusing a name from its ``avoid_names``, with emails at a domain made from the theme.
+This module must not import Django: it runs standalone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+_FIRST_NAMES = (
+    "Ada", "Bruno", "Celia", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kaia", "Luca",
+    "Maya", "Nico", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wes", "Xenia", "Yusuf",
+    "Zoe", "Amara", "Bodhi", "Clara", "Dario", "Esme", "Felix", "Gala", "Henrik", "Isla", "Jasper", "Kenji",
+    "Lena", "Milo", "Nadia",
+)
+_LAST_NAMES = (
+    "Abbott", "Baxter", "Castillo", "Dunmore", "Eriksen", "Fontaine", "Garrido", "Hollis", "Ibarra", "Jansen",
+    "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero", "Rossi", "Sorensen",
+    "Tanaka", "Ueda", "Varga", "Whitfield", "Xu", "Yilmaz", "Zeller", "Achebe", "Brandt", "Cortez", "Delacroix",
+    "Engel", "Falk", "Gruber", "Haddad", "Iverson", "Jovanovic", "Kerr", "Lund", "Mbeki", "Novak",
+)
+_TITLES = ("Manager", "Director", "Coordinator", "Producer", "Strategist", "Lead", "Specialist", "Buyer")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())[:30] or "example"
+
+
+@dataclass
+class StandInReply:
+    """One scripted behaviour for the next request (see the constructors below)."""
+
+    kind: str = "ok"  # ok | error | malformed | json | hang
+    status: int = 200
+    code: str | None = None
+    message: str | None = None
+    error_type: str | None = None
+    param: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content: str | None = None  # malformed: the raw message content
+    payload: Any = None  # json: an object sent as the message content
+    personas: list[dict[str, str]] | None = None  # ok: exact personas instead of generated ones
+    count: int | None = None  # ok: how many to generate instead of the request's count
+    latency: float | None = None  # added before this reply
+
+    @classmethod
+    def ok(cls, *, personas: list[dict[str, str]] | None = None, count: int | None = None) -> StandInReply:
+        return cls(kind="ok", personas=personas, count=count)
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        error_type: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> StandInReply:
+        return cls(
+            kind="error", status=status, code=code, message=message, error_type=error_type, param=param,
+            headers=dict(headers or {}),
+        )
+
+    @classmethod
+    def rate_limited(
+        cls, *, retry_after_ms: int | None = 200, retry_after: float | None = None, code: str = "rate_limit_exceeded"
+    ) -> StandInReply:
+        headers: dict[str, str] = {}
+        if retry_after_ms is not None:
+            headers["retry-after-ms"] = str(retry_after_ms)
+        seconds = retry_after if retry_after is not None else (retry_after_ms / 1000 if retry_after_ms else None)
+        if seconds is not None:
+            headers["retry-after"] = str(max(1, round(seconds)))
+        return cls.error(429, code=code, headers=headers)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> StandInReply:
+        return cls.error(status, code=None, error_type="server_error")
+
+    @classmethod
+    def malformed(cls, content: str = "not json") -> StandInReply:
+        return cls(kind="malformed", content=content)
+
+    @classmethod
+    def wrong_shape(cls, payload: Any) -> StandInReply:
+        return cls(kind="json", payload=payload)
+
+    @classmethod
+    def hang(cls) -> StandInReply:
+        return cls(kind="hang")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StandInReply:
+        return cls(**data)
+
+
+_DEFAULT_MESSAGES = {
+    400: ("Invalid schema for response_format 'persona_batch'.", "invalid_request_error"),
+    401: ("Incorrect API key provided: {key}. You can find your API key at "
+          "https://platform.openai.com/account/api-keys.", "invalid_request_error"),
+    403: ("Country, region, or territory not supported", "request_forbidden"),
+    404: ("The model `{model}` does not exist or you do not have access to it.", "invalid_request_error"),
+    429: ("Rate limit reached for requests. Please try again in 200ms.", "requests"),
+    500: ("The server had an error while processing your request. Sorry about that!", "server_error"),
+}
+
+
+@dataclass
+class StandInRequest:
+    """A recorded chat completion request."""
+
+    seq: int
+    path: str
+    body: Any
+    headers: dict[str, str]
+    start: float  # time.monotonic()
+    start_wall: float
+    end: float | None = None
+    end_wall: float | None = None
+    status: int | None = None
+    behaviour: str = "ok"
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+    @property
+    def user_json(self) -> dict[str, Any]:
+        """The user message's content, parsed (the persona request)."""
+        return _user_json(self.body)
+
+    def to_log(self) -> dict[str, Any]:
+        headers = {k: ("Bearer [redacted]" if k == "authorization" else v) for k, v in self.headers.items()}
+        return {
+            "seq": self.seq, "pid": os.getpid(), "path": self.path, "model": self.model, "body": self.body,
+            "headers": headers, "status": self.status, "behaviour": self.behaviour, "start": self.start,
+            "end": self.end, "start_wall": self.start_wall, "end_wall": self.end_wall,
+        }
+
+
+def _user_json(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        return {}
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            try:
+                data = json.loads(message.get("content") or "")
+            except (TypeError, ValueError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def _partial_key(key: str) -> str:
+    return f"{key[:6]}***{key[-4:]}" if len(key) > 10 else "***"
+
+
+class OpenAIStandIn:
+    """A threaded HTTP server on 127.0.0.1 that answers POST {base}/chat/completions like OpenAI."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        api_key: str | None = None,
+        log_path: str | Path | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.latency = latency
+        self.api_key = api_key  # when set, any other bearer token gets a real-looking 401
+        self.log_path = Path(log_path) if log_path else None
+        self.requests: list[StandInRequest] = []
+        self._script: deque[StandInReply] = deque()
+        self._failing_models: set[str] = set()
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seq = 0
+        self._names_written = 0
+
+    # -- control -------------------------------------------------------------------------------
+    def start(self) -> OpenAIStandIn:
+        standin = self
+
+        class Handler(_Handler):
+            owner = standin
+
+        self._stopping.clear()
+        self._release.clear()
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-standin", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._release.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> OpenAIStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def script(self, replies: list[StandInReply]) -> None:
+        """Queue one-shot behaviours; each request takes the next one, then the default resumes."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def fail_model(self, name: str) -> None:
+        """Answer every request for model `name` with 404 model_not_found."""
+        with self._lock:
+            self._failing_models.add(name)
+
+    def release(self) -> None:
+        """Let every hanging request go (they then get a default reply, if the client still listens)."""
+        self._release.set()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+            self._failing_models.clear()
+        self._release.clear()
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(1 for request in self.requests if request.end is None)
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.requests) >= count:
+                return True
+            time.sleep(0.01)
+        return len(self.requests) >= count
+
+    # -- serving -------------------------------------------------------------------------------
+    def _begin(self, path: str, body: Any, headers: dict[str, str]) -> tuple[StandInRequest, StandInReply]:
+        with self._lock:
+            self._seq += 1
+            request = StandInRequest(
+                seq=self._seq, path=path, body=body, headers=headers, start=time.monotonic(), start_wall=time.time()
+            )
+            self.requests.append(request)
+            model = request.model or ""
+            token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if self.api_key is not None and token != self.api_key:
+                reply = StandInReply.error(401, code="invalid_api_key")
+            elif model in self._failing_models:
+                reply = StandInReply.error(404, code="model_not_found")
+            elif self._script:
+                reply = self._script.popleft()
+            else:
+                reply = StandInReply.ok()
+        request.behaviour = reply.kind if reply.kind != "error" else f"error {reply.status}"
+        return request, reply
+
+    def _finish(self, request: StandInRequest, status: int) -> None:
+        request.status = status
+        request.end = time.monotonic()
+        request.end_wall = time.time()
+        if self.log_path is not None:
+            line = json.dumps(request.to_log(), ensure_ascii=False)
+            with self._lock, self.log_path.open("a", encoding="utf-8") as log:
+                log.write(line + "\n")
+
+    def _personas(self, request: StandInRequest, reply: StandInReply) -> list[dict[str, str]]:
+        if reply.personas is not None:
+            return reply.personas
+        asked = request.user_json
+        count = reply.count if reply.count is not None else asked.get("count", 5)
+        count = count if isinstance(count, int) and 0 <= count <= 500 else 5
+        theme = str(asked.get("theme") or (asked.get("persona") or {}).get("title") or "example")
+        industry = str(asked.get("industry") or "Business")
+        avoid = {" ".join(str(name).split()).casefold() for name in asked.get("avoid_names") or []}
+        domain = f"{_slug(theme)}.example.com"
+        words = [word.capitalize() for word in re.findall(r"[A-Za-z]{3,}", theme)] or ["Example"]
+        personas: list[dict[str, str]] = []
+        with self._lock:
+            start = self._names_written
+            pairs = len(_FIRST_NAMES) * len(_LAST_NAMES)
+            index = start
+            while len(personas) < count and index < start + pairs:
+                first = _FIRST_NAMES[index % len(_FIRST_NAMES)]
+                last = _LAST_NAMES[(index // len(_FIRST_NAMES) + index) % len(_LAST_NAMES)]
+                index += 1
+                if f"{first} {last}".casefold() in avoid:
+                    continue
+                avoid.add(f"{first} {last}".casefold())
+                word = words[index % len(words)]
+                personas.append(
+                    {
+                        "firstname": first,
+                        "lastname": last,
+                        "email": f"{first.lower()}.{last.lower()}@{domain}",
+                        "jobtitle": f"{word} {_TITLES[index % len(_TITLES)]}",
+                        "company": f"{words[0]} {last} & Co.",
+                        "industry": industry,
+                    }
+                )
+            self._names_written = index
+        return personas
+
+    def _completion(self, request: StandInRequest, content: str) -> dict[str, Any]:
+        prompt_tokens = max(1, len(json.dumps(request.body)) // 4)
+        completion_tokens = max(1, len(content) // 4)
+        return {
+            "id": f"chatcmpl-standin-{request.seq}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.model or "unknown",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+            "system_fingerprint": "fp_standin",
+        }
+
+    def _error_body(self, request: StandInRequest, reply: StandInReply) -> dict[str, Any]:
+        template, default_type = _DEFAULT_MESSAGES.get(reply.status, ("Stand-in error.", "server_error"))
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        message = reply.message or template.format(key=_partial_key(token), model=request.model)
+        return {
+            "error": {
+                "message": message,
+                "type": reply.error_type or default_type,
+                "param": reply.param,
+                "code": reply.code,
+            }
+        }
+
+    def _answer(self, request: StandInRequest, reply: StandInReply) -> tuple[int, dict[str, str], bytes]:
+        """Wait as the reply asks, then return (status, headers, body)."""
+        if reply.kind == "hang":
+            self._release.wait()
+            reply = StandInReply.ok()
+        delay = reply.latency if reply.latency is not None else (self.latency if reply.kind == "ok" else 0.0)
+        if delay:
+            self._stopping.wait(delay)
+        headers = {"x-request-id": f"req_standin_{request.seq}", **reply.headers}
+        if reply.kind == "error":
+            return reply.status, headers, json.dumps(self._error_body(request, reply)).encode()
+        if reply.kind == "malformed":
+            content = reply.content if reply.content is not None else "not json"
+        elif reply.kind == "json":
+            content = json.dumps(reply.payload)
+        else:
+            content = json.dumps({"personas": self._personas(request, reply)}, ensure_ascii=False)
+        return 200, headers, json.dumps(self._completion(request, content), ensure_ascii=False).encode()
+
+    def _control(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if method == "GET" and path == "/_standin/requests":
+            with self._lock:
+                return 200, [request.to_log() for request in self.requests]
+        if method == "POST" and path == "/_standin/script":
+            self.script([StandInReply.from_dict(item) for item in body or []])
+            return 200, {"queued": len(body or [])}
+        if method == "POST" and path == "/_standin/latency":
+            self.latency = float((body or {}).get("seconds", 0))
+            return 200, {"latency": self.latency}
+        if method == "POST" and path == "/_standin/release":
+            self.release()
+            return 200, {"released": True}
+        if method == "POST" and path == "/_standin/fail_model":
+            self.fail_model(str((body or {}).get("model", "")))
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_standin/reset":
+            self.reset()
+            return 200, {"ok": True}
+        return 404, {"error": {"message": f"Unknown stand-in path {path}", "type": "invalid_request_error",
+                               "param": None, "code": "unknown_url"}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: OpenAIStandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return raw.decode("utf-8", "replace")
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def do_GET(self) -> None:
+        status, payload = self.owner._control("GET", self.path, None)
+        self._send(status, json.dumps(payload).encode())
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/_standin/"):
+            status, payload = self.owner._control("POST", path, body)
+            self._send(status, json.dumps(payload).encode())
+            return
+        if not path.endswith("/chat/completions"):
+            self._send(404, json.dumps({"error": {"message": f"Unknown URL {path}", "type": "invalid_request_error",
+                                                  "param": None, "code": "unknown_url"}}).encode())
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        request, reply = self.owner._begin(path, body, headers)
+        status = 0
+        try:
+            status, reply_headers, payload = self.owner._answer(request, reply)
+            self._send(status, payload, reply_headers)
+        except (BrokenPipeError, ConnectionResetError):
+            status = 499  # the client gave up (timed out) before the answer
+        finally:
+            self.owner._finish(request, status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Local stand-in for OpenAI chat completions.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every default reply")
+    parser.add_argument("--log", default=None, help="append each request as a JSON line to this file")
+    parser.add_argument("--api-key", default=None, help="answer 401 to any other bearer token")
+    parser.add_argument("--fail-model", action="append", default=[], help="answer 404 model_not_found for it")
+    args = parser.parse_args(argv)
+
+    standin = OpenAIStandIn(
+        host=args.host, port=args.port, latency=args.latency, api_key=args.api_key, log_path=args.log
+    )
+    for model in args.fail_model:
+        standin.fail_model(model)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    standin.start()
+    sys.stdout.write(f"{standin.base_url}\n")
+    sys.stdout.flush()
+    try:
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        standin.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+from typing import Any
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+
+from personas.models import CachedPersona, PersonaSource
+from tests.factories import CachedPersonaFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/personas/cachedpersona/"
+
+
+@pytest.fixture
+def admin_client(staff_user: Any) -> Client:
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def test_changelist_filters_and_searches(admin_client: Client) -> None:
+    openai = CachedPersonaFactory.create(theme="Space pirates", source=PersonaSource.OPENAI)
+    offline = CachedPersonaFactory.create(theme="Rock band")
+
+    cases = {
+        "": {openai.pk, offline.pk},
+        "?source__exact=openai": {openai.pk},
+        "?q=pirates": {openai.pk},
+        "?q=rock&source__exact=offline": {offline.pk},
+    }
+    for query, expected in cases.items():
+        response = admin_client.get(CHANGELIST + query)
+        assert response.status_code == 200, query
+        assert {row.pk for row in response.context["cl"].result_list} == expected, query
+
+
+def test_change_page_is_read_only(admin_client: Client) -> None:
+    persona = CachedPersonaFactory.create()
+
+    response = admin_client.get(f"{CHANGELIST}{persona.pk}/change/")
+
+    assert response.status_code == 200
+    assert 'name="persona_data"' not in response.content.decode()
+    assert "Lovelace" in response.content.decode()
+
+
+def test_purge_action_deletes_selected_pools(admin_client: Client) -> None:
+    purged = [CachedPersonaFactory.create() for _ in range(2)]
+    kept = CachedPersonaFactory.create()
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "purge", ACTION_CHECKBOX_NAME: [p.pk for p in purged]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert list(CachedPersona.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert "Purged 2" in response.content.decode()
+
+
+def test_personas_cannot_be_added_by_hand(admin_client: Client) -> None:
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
+
+
+def test_non_staff_is_sent_to_login(user: Any) -> None:
+    client = Client()
+    client.force_login(user)
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
