@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,7 +12,14 @@ from simcrm_project.errors import ConflictError
 @admin.register(ScheduledJob)
 class ScheduledJobAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "job_type", "simulation", "status", "scheduled_for", "attempts", "started_at", "finished_at",
+        "id",
+        "job_type",
+        "simulation",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "started_at",
+        "finished_at",
     ]
     list_filter = ["status", "job_type", "simulation"]
     search_fields = ["last_error", "simulation__name", "simulation__theme"]
@@ -18,8 +27,17 @@ class ScheduledJobAdmin(admin.ModelAdmin):
     list_select_related = ["simulation"]
     # Only the system writes these; staff change a job through the actions.
     readonly_fields = [
-        "simulation", "job_type", "payload", "status", "result", "attempts", "last_error", "created_at",
-        "started_at", "finished_at", "claimed_by",
+        "simulation",
+        "job_type",
+        "payload",
+        "status",
+        "result",
+        "attempts",
+        "last_error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "claimed_by",
     ]
     fields = ["simulation", "job_type", "scheduled_for", *readonly_fields[2:]]
     actions = ["retry_failed_jobs", "cancel_jobs"]
@@ -35,7 +53,13 @@ class ScheduledJobAdmin(admin.ModelAdmin):
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
         self._apply(request, queryset, scheduled_job_cancel, "cancelled")
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet[ScheduledJob], service, verb: str) -> None:  # type: ignore[no-untyped-def]
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ScheduledJob],
+        service: Callable[..., ScheduledJob],
+        verb: str,
+    ) -> None:
         done, refused = 0, []
         for job in queryset:
             try:

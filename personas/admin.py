@@ -8,13 +8,31 @@ from personas.models import CachedPersona
 @admin.register(CachedPersona)
 class CachedPersonaAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "theme", "industry", "source", "persona_count", "hits", "misses", "generation_calls", "updated_at",
+        "id",
+        "theme",
+        "industry",
+        "source",
+        "persona_count",
+        "hits",
+        "misses",
+        "generation_calls",
+        "updated_at",
     ]
     list_filter = ["source"]
     search_fields = ["theme", "industry", "cache_key"]
     readonly_fields = [
-        "theme", "industry", "cache_key", "source", "persona_data", "hits", "misses", "generation_calls",
-        "prompt_tokens", "completion_tokens", "created_at", "updated_at",
+        "theme",
+        "industry",
+        "cache_key",
+        "source",
+        "persona_data",
+        "hits",
+        "misses",
+        "generation_calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "created_at",
+        "updated_at",
     ]
     actions = ["purge"]
 

@@ -2,13 +2,15 @@ from django.contrib import admin
 
 from simulations.models import Contact, Simulation
 
+CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "created_at")
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
     can_delete = False
-    fields = ["firstname", "lastname", "email", "jobtitle", "company", "source", "created_at"]
-    readonly_fields = fields
+    fields = CONTACT_INLINE_FIELDS
+    readonly_fields = CONTACT_INLINE_FIELDS
     show_change_link = True
 
 

@@ -42,9 +42,7 @@ class Simulation(models.Model):
     name = models.CharField(max_length=255, blank=True)
     theme = models.CharField(max_length=255)
     industry = models.CharField(max_length=255)
-    record_frequency = models.CharField(
-        max_length=8, choices=RecordFrequency.choices, default=RecordFrequency.HOURLY
-    )
+    record_frequency = models.CharField(max_length=8, choices=RecordFrequency.choices, default=RecordFrequency.HOURLY)
     status = models.CharField(max_length=16, choices=SimulationStatus.choices, default=SimulationStatus.RUNNING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

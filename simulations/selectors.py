@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -11,7 +11,7 @@ def _count_of(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def simulation_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Simulation]:
+def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
     """Simulations the user may see (staff: all), newest first, with their job and contact counts."""
     simulations = Simulation.objects.all() if user.is_staff else Simulation.objects.filter(owner_id=user.pk)
     job_counts = {
@@ -23,6 +23,6 @@ def simulation_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Simul
     ).order_by("-created_at", "-id")
 
 
-def job_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ScheduledJob]:
+def job_list(*, user: User | AnonymousUser) -> QuerySet[ScheduledJob]:
     jobs = ScheduledJob.objects.select_related("simulation")
     return jobs if user.is_staff else jobs.filter(simulation__owner_id=user.pk)

@@ -1,16 +1,18 @@
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from jobs.models import JobStatus
 from jobs.services import scheduled_jobs_create_for_simulation
 from jobs.tasks import worker_wake
+from simcrm_project.errors import ConflictError
 from simulations.models import RecordFrequency, Simulation, SimulationStatus
 
 
 @transaction.atomic
 def simulation_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     theme: str,
     industry: str,
     record_frequency: str = RecordFrequency.HOURLY,
@@ -28,10 +30,19 @@ def simulation_create(
 def _simulation_set_status(*, simulation_id: int, status: str) -> Simulation:
     with transaction.atomic():
         simulation = Simulation.objects.select_for_update().get(pk=simulation_id)
+        # The model lets a retried job revive a completed simulation, but resume has nothing to revive.
+        if status == SimulationStatus.RUNNING and simulation.status == SimulationStatus.COMPLETED:
+            raise ConflictError("A completed simulation has no jobs left to resume.")
         simulation.transition_to(status)
+        unfinished = simulation.jobs.filter(status__in=[JobStatus.PENDING, JobStatus.PROCESSING]).exists()
+        if status == SimulationStatus.RUNNING and not unfinished:
+            # Its last jobs finished while it was paused, and the runner completes only running simulations.
+            simulation.transition_to(SimulationStatus.COMPLETED)
         simulation.save(update_fields=["status", "updated_at"])
         if status == SimulationStatus.CANCELLED:
-            simulation.jobs.filter(status=JobStatus.PENDING).update(status=JobStatus.CANCELLED)
+            simulation.jobs.filter(status=JobStatus.PENDING).update(
+                status=JobStatus.CANCELLED, finished_at=timezone.now()
+            )
     return simulation
 
 

@@ -1,9 +1,18 @@
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.openai_standin import OpenAIStandIn
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Throttle counters live in the cache; one test's requests must not count against the next.
+    cache.clear()
 
 
 @pytest.fixture
@@ -38,3 +47,37 @@ def staff_client(staff_user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(staff_user)
     return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], APIClient]:
+    """Build an API client signed in as the given user."""
+
+    def build(user: Any) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def other_client(other_user: Any, client_for: Callable[[Any], APIClient]) -> APIClient:
+    return client_for(other_user)
+
+
+# --- OpenAI stand-in (personas) -----------------------------------------------------------------
+STANDIN_API_KEY = "sk-test-standin-secret-0123456789"
+
+
+@pytest.fixture
+def openai_standin(settings: Any) -> Iterator[OpenAIStandIn]:
+    """A local OpenAI stand-in over real HTTP; settings point the persona agent at it."""
+    standin = OpenAIStandIn(api_key=STANDIN_API_KEY).start()
+    try:
+        settings.OPENAI_API_KEY = STANDIN_API_KEY
+        settings.OPENAI_BASE_URL = standin.base_url
+        settings.SIMCRM_PERSONA_PROVIDER = "openai"
+        yield standin
+    finally:
+        standin.stop()

@@ -1,31 +1,24 @@
-from typing import Any
-
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from jobs.models import JobStatus, JobType, ScheduledJob
+from personas.models import CachedPersona, PersonaSource
 from simulations.models import Contact, ContactSource, RecordFrequency, Simulation
 
 PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
-        skip_postgeneration_save = True
+        model = User
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def save_password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            self.save()
+    password = factory.django.Password(PASSWORD)
 
 
-class SimulationFactory(factory.django.DjangoModelFactory):
+class SimulationFactory(factory.django.DjangoModelFactory[Simulation]):
     class Meta:
         model = Simulation
 
@@ -36,7 +29,7 @@ class SimulationFactory(factory.django.DjangoModelFactory):
     record_frequency = RecordFrequency.HOURLY
 
 
-class ScheduledJobFactory(factory.django.DjangoModelFactory):
+class ScheduledJobFactory(factory.django.DjangoModelFactory[ScheduledJob]):
     class Meta:
         model = ScheduledJob
 
@@ -47,7 +40,7 @@ class ScheduledJobFactory(factory.django.DjangoModelFactory):
     status = JobStatus.PENDING
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -59,3 +52,16 @@ class ContactFactory(factory.django.DjangoModelFactory):
     company = "Acme"
     industry = "Music"
     source = ContactSource.OFFLINE
+
+
+class CachedPersonaFactory(factory.django.DjangoModelFactory[CachedPersona]):
+    class Meta:
+        model = CachedPersona
+
+    theme = "Rock band record label"
+    industry = factory.Sequence(lambda n: f"Music {n}")
+    cache_key = factory.LazyAttribute(lambda persona: f"{persona.theme.lower()}|{persona.industry.lower()}")
+    source = PersonaSource.OFFLINE
+    persona_data = factory.LazyFunction(
+        lambda: {"personas": [{"firstname": "Ada", "lastname": "Lovelace", "jobtitle": "Engineer"}]}
+    )

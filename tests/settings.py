@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/simcrm")
 
-from simcrm_project.settings import *  # noqa: E402,F403
-from simcrm_project.settings import DATABASES, REST_FRAMEWORK  # noqa: E402
+from simcrm_project.settings import *  # noqa: F403
+from simcrm_project.settings import DATABASES, REST_FRAMEWORK
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("SimCRM's tests run against PostgreSQL; set DATABASE_URL to a postgres:// URL.")

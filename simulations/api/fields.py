@@ -3,6 +3,16 @@ from typing import Any
 from rest_framework import serializers
 
 
+def _require_text(field: serializers.Field, data: Any) -> str:
+    if not isinstance(data, str):
+        field.fail("invalid")
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        field.fail("surrogates")
+    return data
+
+
 class StrictCharField(serializers.CharField):
     """A CharField that takes only JSON strings, and only text PostgreSQL can store."""
 
@@ -12,10 +22,20 @@ class StrictCharField(serializers.CharField):
     }
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            self.fail("surrogates")
-        return super().to_internal_value(data)
+        return super().to_internal_value(_require_text(self, data))
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A ChoiceField that takes only JSON strings.
+
+    DRF's ChoiceField echoes the input in its error, and echoing a lone surrogate makes the
+    JSON renderer fail with a 500, so such input is refused before the choice lookup.
+    """
+
+    default_error_messages = {
+        "invalid": "Must be a string.",
+        "surrogates": "Must be valid Unicode text (no lone surrogate characters).",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(_require_text(self, data))

@@ -4,14 +4,14 @@ from rest_framework import serializers
 
 from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona
-from simulations.api.fields import StrictCharField
+from simulations.api.fields import StrictCharField, StrictChoiceField
 from simulations.models import Contact, RecordFrequency, Simulation
 
 
 class SimulationCreateSerializer(serializers.Serializer):
     theme = StrictCharField(max_length=255)
     industry = StrictCharField(max_length=255)
-    record_frequency = serializers.ChoiceField(choices=RecordFrequency.choices, default=RecordFrequency.HOURLY)
+    record_frequency = StrictChoiceField(choices=RecordFrequency.choices, default=RecordFrequency.HOURLY)
     name = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
 
 
@@ -22,8 +22,15 @@ class SimulationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Simulation
         fields = [
-            "id", "name", "theme", "industry", "record_frequency", "status",
-            "created_at", "job_counts", "contacts_created",
+            "id",
+            "name",
+            "theme",
+            "industry",
+            "record_frequency",
+            "status",
+            "created_at",
+            "job_counts",
+            "contacts_created",
         ]
         read_only_fields = fields
 
@@ -44,8 +51,18 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScheduledJob
         fields = [
-            "id", "simulation", "job_type", "payload", "scheduled_for", "status", "result", "attempts",
-            "last_error", "created_at", "started_at", "finished_at",
+            "id",
+            "simulation",
+            "job_type",
+            "payload",
+            "scheduled_for",
+            "status",
+            "result",
+            "attempts",
+            "last_error",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
@@ -54,8 +71,17 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "simulation", "job", "firstname", "lastname", "email", "jobtitle", "company", "industry",
-            "source", "created_at",
+            "id",
+            "simulation",
+            "job",
+            "firstname",
+            "lastname",
+            "email",
+            "jobtitle",
+            "company",
+            "industry",
+            "source",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -66,8 +92,20 @@ class CachedPersonaSerializer(serializers.ModelSerializer):
     class Meta:
         model = CachedPersona
         fields = [
-            "id", "theme", "industry", "cache_key", "source", "persona_data", "persona_count", "hits", "misses",
-            "generation_calls", "prompt_tokens", "completion_tokens", "created_at", "updated_at",
+            "id",
+            "theme",
+            "industry",
+            "cache_key",
+            "source",
+            "persona_data",
+            "persona_count",
+            "hits",
+            "misses",
+            "generation_calls",
+            "prompt_tokens",
+            "completion_tokens",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

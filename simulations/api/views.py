@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
@@ -51,7 +52,9 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request: Request) -> Response:
         data = SimulationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        simulation = services.simulation_create(owner=request.user, **data.validated_data)
+        # IsAuthenticated has already turned anonymous callers away.
+        owner = cast(User, request.user)
+        simulation = services.simulation_create(owner=owner, **data.validated_data)
         return Response(self._present(simulation), status=status.HTTP_201_CREATED)
 
     def _present(self, simulation: Simulation) -> dict[str, Any]:

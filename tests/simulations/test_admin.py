@@ -1,0 +1,74 @@
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.factories import ContactFactory, ScheduledJobFactory, SimulationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(staff_user: Any) -> Client:
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def listed(client: Client, url: str) -> set[int]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def test_simulation_changelist_filters_and_searches(admin_client: Client) -> None:
+    pirates = SimulationFactory.create(theme="Space pirates", owner=UserFactory.create(username="captain"))
+    paused = SimulationFactory.create(theme="Rock band", status="paused", record_frequency="1wk")
+    url = "/admin/simulations/simulation/"
+
+    assert listed(admin_client, url) == {pirates.pk, paused.pk}
+    assert listed(admin_client, url + "?status__exact=paused") == {paused.pk}
+    assert listed(admin_client, url + "?record_frequency__exact=1wk") == {paused.pk}
+    assert listed(admin_client, url + "?q=pirates") == {pirates.pk}
+    assert listed(admin_client, url + "?q=captain") == {pirates.pk}
+
+
+def test_simulation_change_page_lists_its_contacts(admin_client: Client) -> None:
+    simulation = SimulationFactory.create()
+    ContactFactory.create(simulation=simulation, email="ada@example.com")
+
+    response = admin_client.get(f"/admin/simulations/simulation/{simulation.pk}/change/")
+
+    assert response.status_code == 200
+    assert "ada@example.com" in response.content.decode()
+
+
+def test_contact_changelist_filters_and_searches(admin_client: Client) -> None:
+    ada = ContactFactory.create(firstname="Ada", email="ada@example.com", source="openai")
+    grace = ContactFactory.create(firstname="Grace", email="grace@example.com")
+    url = "/admin/simulations/contact/"
+
+    assert listed(admin_client, url) == {ada.pk, grace.pk}
+    assert listed(admin_client, url + "?source__exact=openai") == {ada.pk}
+    assert listed(admin_client, url + "?q=grace") == {grace.pk}
+    assert listed(admin_client, url + f"?simulation__id__exact={ada.simulation_id}") == {ada.pk}
+
+
+def test_contact_change_page_loads(admin_client: Client) -> None:
+    contact = ContactFactory.create(job=ScheduledJobFactory.create())
+
+    response = admin_client.get(f"/admin/simulations/contact/{contact.pk}/change/")
+
+    assert response.status_code == 200
+    assert 'name="source"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/admin/simulations/simulation/", "/admin/simulations/contact/"])
+def test_non_staff_is_sent_to_login(user: Any, path: str) -> None:
+    client = Client()
+    client.force_login(user)
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
