@@ -17,8 +17,9 @@ class JobStatus(models.TextChoices):
 
 JOB_TRANSITIONS: dict[str, set[str]] = {
     JobStatus.PENDING: {JobStatus.PROCESSING, JobStatus.CANCELLED},
-    # processing -> pending: a retryable failure, or a claim whose worker died.
-    JobStatus.PROCESSING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.PENDING},
+    # processing -> pending: a retryable failure, or a claim whose worker died;
+    # processing -> cancelled: such a job whose simulation was cancelled meanwhile.
+    JobStatus.PROCESSING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.PENDING, JobStatus.CANCELLED},
     JobStatus.FAILED: {JobStatus.PENDING, JobStatus.CANCELLED},
     JobStatus.COMPLETED: set(),
     JobStatus.CANCELLED: set(),
@@ -57,9 +58,7 @@ class ScheduledJob(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="scheduled_job_status_valid"),
-            models.CheckConstraint(
-                condition=models.Q(job_type__in=JobType.values), name="scheduled_job_type_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(job_type__in=JobType.values), name="scheduled_job_type_valid"),
         ]
 
     def __str__(self) -> str:

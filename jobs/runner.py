@@ -9,22 +9,30 @@ import logging
 import random
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from jobs.models import JobStatus, ScheduledJob
 from personas.errors import PersonaError
-from personas.services import TakenPersona, persona_take
+from personas.services import (
+    TakenPersona,
+    name_key,
+    persona_pick_unused,
+    persona_pool_record_hits,
+    persona_pools_warm,
+    persona_take,
+)
 from simulations.models import Contact, Simulation, SimulationStatus
 
 logger = logging.getLogger(__name__)
 
-CLAIM_BATCH = 20
+CLAIM_BATCH = 50
 MAX_BACKOFF_SECONDS = 15 * 60
 # Two jobs of one simulation can pick the same persona at once; the loser picks again.
 PERSONA_PICK_ROUNDS = 5
@@ -98,8 +106,7 @@ def scheduled_jobs_recover_stale() -> int:
             )
             _job_record_failure(job, message, retryable=True, retry_after=0)
             recovered += 1
-    for simulation_id in {job.simulation_id for job in stale}:
-        simulation_complete_if_done(simulation_id=simulation_id)
+    simulations_complete_finished(simulation_ids={job.simulation_id for job in stale})
     return recovered
 
 
@@ -119,7 +126,7 @@ def scheduled_job_run(*, job_id: int, claim: str) -> str:
         logger.exception("Job %s raised an unexpected error", job_id)
         outcome = _job_fail(job, claim, f"Unexpected error: {type(error).__name__}: {error}", retryable=True)
     if outcome != "retried":
-        simulation_complete_if_done(simulation_id=job.simulation_id)
+        simulations_complete_finished(simulation_ids={job.simulation_id})
     return outcome
 
 
@@ -141,33 +148,114 @@ def scheduled_jobs_run_due(*, deadline: float | None = None) -> PassSummary:
         if not ids:
             break
         summary.claimed += len(ids)
-        for position, job_id in enumerate(ids):
+        done = scheduled_jobs_run_batch(claim=claim, job_ids=ids)
+        for job_id, outcome in done.items():
+            summary.add(job_id, outcome)
+        leftovers = [job_id for job_id in ids if job_id not in done]
+        for position, job_id in enumerate(leftovers):
             if deadline is not None and time.monotonic() >= deadline:
-                summary.claimed -= scheduled_jobs_release(claim=claim, job_ids=ids[position:])
+                summary.claimed -= scheduled_jobs_release(claim=claim, job_ids=leftovers[position:])
                 break
             summary.add(job_id, scheduled_job_run(job_id=job_id, claim=claim))
     return summary
 
 
-def simulation_complete_if_done(*, simulation_id: int) -> None:
-    """A running simulation whose jobs have all finished is completed."""
+def scheduled_jobs_run_batch(*, claim: str, job_ids: list[int]) -> dict[int, str]:
+    """The fast path: complete every claimed job whose pool is warm, in one transaction.
+
+    Returns the outcome of each job it completed. Jobs it leaves out (a cold or used-up pool, or a
+    batch that lost an email race with another worker) go through scheduled_job_run one by one.
+    """
+    jobs = list(
+        ScheduledJob.objects.filter(id__in=job_ids, claimed_by=claim, status=JobStatus.PROCESSING)
+        .select_related("simulation")
+        .order_by("scheduled_for", "id")
+    )
+    if not jobs:
+        return {}
+    used = _used_personas(simulation_ids={job.simulation_id for job in jobs})
+    pools = persona_pools_warm(themes_and_industries={(job.simulation.theme, job.simulation.industry) for job in jobs})
+    picks: list[tuple[ScheduledJob, TakenPersona, int]] = []
+    for job in jobs:
+        pool = pools.get((job.simulation.theme, job.simulation.industry))
+        emails, names = used[job.simulation_id]
+        taken = persona_pick_unused(pool=pool, used_emails=emails, used_names=names) if pool else None
+        if pool is None or taken is None:
+            continue
+        emails.add(taken.data["email"].lower())
+        names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
+        picks.append((job, taken, pool.pk))
+    if not picks:
+        return {}
+    try:
+        completed = _jobs_complete_in_bulk(claim, picks)
+    except IntegrityError:
+        return {}  # another worker took one of these personas first; the slow path picks again
+    hits: dict[int, int] = defaultdict(int)
+    for job, _, pool_id in picks:
+        if job.pk in completed:
+            hits[pool_id] += 1
+    for pool_id, count in hits.items():
+        persona_pool_record_hits(pool_id=pool_id, hits=count)
+    simulations_complete_finished(simulation_ids={job.simulation_id for job, _, _ in picks})
+    return dict.fromkeys(completed, "completed")
+
+
+def _used_personas(*, simulation_ids: set[int]) -> dict[int, tuple[set[str], set[str]]]:
+    used: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    contacts = Contact.objects.filter(simulation_id__in=simulation_ids)
+    for simulation_id, email, first, last in contacts.values_list("simulation_id", "email", "firstname", "lastname"):
+        used[simulation_id][0].add(email.lower())
+        used[simulation_id][1].add(name_key(first, last))
+    return used
+
+
+def _jobs_complete_in_bulk(claim: str, picks: list[tuple[ScheduledJob, TakenPersona, int]]) -> set[int]:
+    now = timezone.now()
     with transaction.atomic():
-        simulation = Simulation.objects.select_for_update().get(pk=simulation_id)
-        unfinished = simulation.jobs.filter(status__in=[JobStatus.PENDING, JobStatus.PROCESSING]).exists()
-        if simulation.status == SimulationStatus.RUNNING and not unfinished:
-            simulation.transition_to(SimulationStatus.COMPLETED)
-            simulation.save(update_fields=["status", "updated_at"])
+        still_ours = set(
+            ScheduledJob.objects.select_for_update()
+            .filter(id__in=[job.pk for job, _, _ in picks], claimed_by=claim, status=JobStatus.PROCESSING)
+            .values_list("id", flat=True)
+        )
+        picks = [pick for pick in picks if pick[0].pk in still_ours]
+        contacts = Contact.objects.bulk_create(
+            Contact(simulation_id=job.simulation_id, job_id=job.pk, source=taken.source, **taken.data)
+            for job, taken, _ in picks
+        )
+        for (job, taken, _), contact in zip(picks, contacts, strict=True):
+            job.status = JobStatus.COMPLETED
+            job.result = _job_result(contact, taken)
+            job.finished_at = now
+            job.last_error = ""
+        ScheduledJob.objects.bulk_update(
+            [job for job, _, _ in picks], ["status", "result", "finished_at", "last_error"]
+        )
+    return still_ours
+
+
+def simulations_complete_finished(*, simulation_ids: set[int]) -> int:
+    """Running simulations whose jobs have all finished become completed.
+
+    Called after the caller's own commit, so the last worker to finish a simulation's jobs always
+    sees every other worker's finished jobs; one set-based statement, no lock needed.
+    """
+    unfinished = ScheduledJob.objects.filter(
+        simulation_id=OuterRef("pk"), status__in=[JobStatus.PENDING, JobStatus.PROCESSING]
+    )
+    return (
+        Simulation.objects.filter(pk__in=simulation_ids, status=SimulationStatus.RUNNING)
+        .exclude(Exists(unfinished))
+        .update(status=SimulationStatus.COMPLETED, updated_at=timezone.now())
+    )
 
 
 def _contact_create_for_job(job: ScheduledJob, claim: str) -> None:
     simulation = job.simulation
     for _ in range(PERSONA_PICK_ROUNDS):
-        used = Contact.objects.filter(simulation=simulation).values_list("email", "firstname", "lastname")
+        used_emails, used_names = _used_personas(simulation_ids={simulation.pk})[simulation.pk]
         taken = persona_take(
-            theme=simulation.theme,
-            industry=simulation.industry,
-            used_emails={email.lower() for email, _, _ in used},
-            used_names={f"{first} {last}".casefold() for _, first, last in used},
+            theme=simulation.theme, industry=simulation.industry, used_emails=used_emails, used_names=used_names
         )
         try:
             with transaction.atomic():
@@ -206,9 +294,7 @@ def _job_result(contact: Contact, taken: TakenPersona) -> dict[str, object]:
     }
 
 
-def _job_fail(
-    job: ScheduledJob, claim: str, message: str, *, retryable: bool, retry_after: float | None = None
-) -> str:
+def _job_fail(job: ScheduledJob, claim: str, message: str, *, retryable: bool, retry_after: float | None = None) -> str:
     try:
         with transaction.atomic():
             locked = _claimed_job_locked(job.pk, claim)
@@ -220,7 +306,13 @@ def _job_fail(
 def _job_record_failure(job: ScheduledJob, message: str, *, retryable: bool, retry_after: float | None) -> str:
     now = timezone.now()
     max_attempts = settings.SIMCRM_MAX_ATTEMPTS
-    if retryable and job.attempts < max_attempts:
+    cancelled = Simulation.objects.filter(pk=job.simulation_id, status=SimulationStatus.CANCELLED).exists()
+    if retryable and cancelled:
+        job.transition_to(JobStatus.CANCELLED)
+        job.finished_at = now
+        job.last_error = f"{message} Not retried: the simulation was cancelled."
+        outcome = "skipped"
+    elif retryable and job.attempts < max_attempts:
         delay = retry_backoff_seconds(attempt=job.attempts, retry_after=retry_after)
         job.transition_to(JobStatus.PENDING)
         job.scheduled_for = now + timedelta(seconds=delay)

@@ -51,9 +51,10 @@ def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:
     """Cancel one pending or failed job."""
     with transaction.atomic():
         job = ScheduledJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in (JobStatus.PENDING, JobStatus.FAILED):
+            # A processing job belongs to its worker; it is cancelled only with its simulation.
+            raise ConflictError(f"Only pending or failed jobs can be cancelled; this job is {job.status}.")
         job.transition_to(JobStatus.CANCELLED)
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
     return job
-
-

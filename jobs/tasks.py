@@ -2,8 +2,9 @@
 
 django-q2's scheduler ticks only every ~30 s, so a Schedule alone cannot start a due job within
 seconds. Instead a `dispatch` task polls for due jobs for PUMP_SECONDS and then re-enqueues
-itself, which the ORM broker picks up within its 0.5 s poll. A one-minute Schedule restarts the chain if it ever breaks, and creating or resuming a
-simulation wakes it at once. Postgres advisory locks cap the pumps at one per worker slot, so
+itself, which the ORM broker picks up within its 0.5 s poll. A one-minute Schedule restarts the
+chain if it ever breaks, and creating or resuming a simulation, or a worker starting, wakes it
+at once. Postgres advisory locks cap the pumps at one per worker slot, so
 extra wake-ups return immediately.
 """
 
@@ -65,7 +66,7 @@ def worker_wake(*, force: bool = False) -> None:
 
 
 def _slots() -> int:
-    return int(settings.Q_CLUSTER.get("workers", 1))
+    return settings.SIMCRM_WORKERS
 
 
 def _fan_out(slot: int) -> None:

@@ -129,7 +129,10 @@ def generate_personas(*, theme: str, industry: str, count: int, avoid_names: lis
     batch = parse_completion(completion, avoid_names=avoid_names)
     logger.info(
         "OpenAI wrote %d personas in %.1fs (%d prompt + %d completion tokens)",
-        len(batch.personas), time.monotonic() - started, batch.prompt_tokens, batch.completion_tokens,
+        len(batch.personas),
+        time.monotonic() - started,
+        batch.prompt_tokens,
+        batch.completion_tokens,
     )
     return batch
 

@@ -12,17 +12,38 @@ from faker import Faker
 
 from personas.validation import GeneratedBatch, clean_personas, name_key
 
-_STOPWORDS = frozenset(
-    "a an and the of for in on at to with by from or our your their its is are be as into".split()
-)
+_STOPWORDS = frozenset("a an and the of for in on at to with by from or our your their its is are be as into".split())
 _COMPANY_SUFFIXES = (
-    "Collective", "Group", "Partners", "Studios", "Works", "Labs", "Co.", "Agency", "Ventures", "Guild",
-    "Industries", "Network", "Company", "Associates", "Outfitters",
+    "Collective",
+    "Group",
+    "Partners",
+    "Studios",
+    "Works",
+    "Labs",
+    "Co.",
+    "Agency",
+    "Ventures",
+    "Guild",
+    "Industries",
+    "Network",
+    "Company",
+    "Associates",
+    "Outfitters",
 )
 _LEVELS = ("", "Senior", "Lead", "Head of", "Chief", "Junior", "Principal", "Associate")
 _FUNCTIONS = (
-    "Manager", "Coordinator", "Specialist", "Director", "Strategist", "Producer", "Consultant", "Analyst",
-    "Officer", "Buyer", "Curator", "Planner",
+    "Manager",
+    "Coordinator",
+    "Specialist",
+    "Director",
+    "Strategist",
+    "Producer",
+    "Consultant",
+    "Analyst",
+    "Officer",
+    "Buyer",
+    "Curator",
+    "Planner",
 )
 _MAX_TRIES_PER_PERSONA = 200
 

@@ -28,6 +28,9 @@ __all__ = [
     "persona_cache_key",
     "persona_email_key",
     "persona_name_key",
+    "persona_pick_unused",
+    "persona_pool_record_hits",
+    "persona_pools_warm",
     "persona_provider_name",
     "persona_take",
 ]
@@ -129,6 +132,24 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
     return TakenPersona(data=persona, source=source, cached=False)
 
 
+def persona_pools_warm(*, themes_and_industries: set[tuple[str, str]]) -> dict[tuple[str, str], CachedPersona]:
+    """The existing pools for these (theme, industry) pairs and the configured provider, in one query."""
+    source = persona_provider_name()
+    keys = {pair: persona_cache_key(theme=pair[0], industry=pair[1]) for pair in themes_and_industries}
+    rows = {row.cache_key: row for row in CachedPersona.objects.filter(cache_key__in=set(keys.values()), source=source)}
+    return {pair: rows[key] for pair, key in keys.items() if key in rows}
+
+
+def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
+    """A persona from the pool that the caller's simulation has not used, or None. Counts no hit."""
+    persona = _pick_unused(pool.personas, used_emails, used_names)
+    return TakenPersona(data=persona, source=pool.source, cached=True) if persona is not None else None
+
+
+def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
+    CachedPersona.objects.filter(pk=pool_id).update(hits=F("hits") + hits)
+
+
 def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
     row = CachedPersona.objects.filter(cache_key=key, source=source).only("id", "persona_data").first()
     if row is None:
@@ -145,9 +166,7 @@ def _pool_personas(key: str, source: str) -> list[dict[str, str]]:
     return row.personas if row is not None else []
 
 
-def _pick_unused(
-    pool: list[dict[str, str]], used_emails: set[str], used_names: set[str]
-) -> dict[str, str] | None:
+def _pick_unused(pool: list[dict[str, str]], used_emails: set[str], used_names: set[str]) -> dict[str, str] | None:
     # Random rather than first-unused, so concurrent jobs of one simulation rarely pick the same person.
     unused = [
         persona
@@ -175,9 +194,7 @@ def _avoid_names(pool: list[dict[str, str]], used_names: set[str]) -> list[str]:
     return names
 
 
-def _pool_append(
-    key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch
-) -> list[dict[str, str]]:
+def _pool_append(key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch) -> list[dict[str, str]]:
     """Append a batch to the pool (creating it if needed) in one short transaction; return the new pool."""
     with transaction.atomic():
         row, _ = CachedPersona.objects.select_for_update().get_or_create(
@@ -206,7 +223,11 @@ def _pool_append(
         )
     logger.info(
         "Persona pool %r (%s) grew by %d to %d (%d of the batch were duplicates)",
-        key, source, len(new), len(pool), len(batch.personas) - len(new),
+        key,
+        source,
+        len(new),
+        len(pool),
+        len(batch.personas) - len(new),
     )
     return pool
 

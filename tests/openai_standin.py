@@ -43,16 +43,88 @@ from pathlib import Path
 from typing import Any
 
 _FIRST_NAMES = (
-    "Ada", "Bruno", "Celia", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kaia", "Luca",
-    "Maya", "Nico", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wes", "Xenia", "Yusuf",
-    "Zoe", "Amara", "Bodhi", "Clara", "Dario", "Esme", "Felix", "Gala", "Henrik", "Isla", "Jasper", "Kenji",
-    "Lena", "Milo", "Nadia",
+    "Ada",
+    "Bruno",
+    "Celia",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kaia",
+    "Luca",
+    "Maya",
+    "Nico",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+    "Amara",
+    "Bodhi",
+    "Clara",
+    "Dario",
+    "Esme",
+    "Felix",
+    "Gala",
+    "Henrik",
+    "Isla",
+    "Jasper",
+    "Kenji",
+    "Lena",
+    "Milo",
+    "Nadia",
 )
 _LAST_NAMES = (
-    "Abbott", "Baxter", "Castillo", "Dunmore", "Eriksen", "Fontaine", "Garrido", "Hollis", "Ibarra", "Jansen",
-    "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero", "Rossi", "Sorensen",
-    "Tanaka", "Ueda", "Varga", "Whitfield", "Xu", "Yilmaz", "Zeller", "Achebe", "Brandt", "Cortez", "Delacroix",
-    "Engel", "Falk", "Gruber", "Haddad", "Iverson", "Jovanovic", "Kerr", "Lund", "Mbeki", "Novak",
+    "Abbott",
+    "Baxter",
+    "Castillo",
+    "Dunmore",
+    "Eriksen",
+    "Fontaine",
+    "Garrido",
+    "Hollis",
+    "Ibarra",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Sorensen",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zeller",
+    "Achebe",
+    "Brandt",
+    "Cortez",
+    "Delacroix",
+    "Engel",
+    "Falk",
+    "Gruber",
+    "Haddad",
+    "Iverson",
+    "Jovanovic",
+    "Kerr",
+    "Lund",
+    "Mbeki",
+    "Novak",
 )
 _TITLES = ("Manager", "Director", "Coordinator", "Producer", "Strategist", "Lead", "Specialist", "Buyer")
 
@@ -94,7 +166,12 @@ class StandInReply:
         headers: dict[str, str] | None = None,
     ) -> StandInReply:
         return cls(
-            kind="error", status=status, code=code, message=message, error_type=error_type, param=param,
+            kind="error",
+            status=status,
+            code=code,
+            message=message,
+            error_type=error_type,
+            param=param,
             headers=dict(headers or {}),
         )
 
@@ -136,8 +213,10 @@ class StandInReply:
 
 _DEFAULT_MESSAGES = {
     400: ("Invalid schema for response_format 'persona_batch'.", "invalid_request_error"),
-    401: ("Incorrect API key provided: {key}. You can find your API key at "
-          "https://platform.openai.com/account/api-keys.", "invalid_request_error"),
+    401: (
+        "Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+    ),
     403: ("Country, region, or territory not supported", "request_forbidden"),
     404: ("The model `{model}` does not exist or you do not have access to it.", "invalid_request_error"),
     429: ("Rate limit reached for requests. Please try again in 200ms.", "requests"),
@@ -172,9 +251,18 @@ class StandInRequest:
     def to_log(self) -> dict[str, Any]:
         headers = {k: ("Bearer [redacted]" if k == "authorization" else v) for k, v in self.headers.items()}
         return {
-            "seq": self.seq, "pid": os.getpid(), "path": self.path, "model": self.model, "body": self.body,
-            "headers": headers, "status": self.status, "behaviour": self.behaviour, "start": self.start,
-            "end": self.end, "start_wall": self.start_wall, "end_wall": self.end_wall,
+            "seq": self.seq,
+            "pid": os.getpid(),
+            "path": self.path,
+            "model": self.model,
+            "body": self.body,
+            "headers": headers,
+            "status": self.status,
+            "behaviour": self.behaviour,
+            "start": self.start,
+            "end": self.end,
+            "start_wall": self.start_wall,
+            "end_wall": self.end_wall,
         }
 
 
@@ -438,8 +526,14 @@ class OpenAIStandIn:
         if method == "POST" and path == "/_standin/reset":
             self.reset()
             return 200, {"ok": True}
-        return 404, {"error": {"message": f"Unknown stand-in path {path}", "type": "invalid_request_error",
-                               "param": None, "code": "unknown_url"}}
+        return 404, {
+            "error": {
+                "message": f"Unknown stand-in path {path}",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "unknown_url",
+            }
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -479,8 +573,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, json.dumps(payload).encode())
             return
         if not path.endswith("/chat/completions"):
-            self._send(404, json.dumps({"error": {"message": f"Unknown URL {path}", "type": "invalid_request_error",
-                                                  "param": None, "code": "unknown_url"}}).encode())
+            self._send(
+                404,
+                json.dumps(
+                    {
+                        "error": {
+                            "message": f"Unknown URL {path}",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": "unknown_url",
+                        }
+                    }
+                ).encode(),
+            )
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         request, reply = self.owner._begin(path, body, headers)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], *, timeout: float, interval: float = 0.1, what: str = "condition") -> T:
+def wait_for(condition: Callable[[], T | None], *, timeout: float, interval: float = 0.1, what: str = "condition") -> T:
     """Poll until condition() is truthy and return it; fail the test after timeout seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -48,7 +48,11 @@ def running(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subp
     """Run `python manage.py <args>` in its own process group; stop it (SIGTERM, then SIGKILL) on exit."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:

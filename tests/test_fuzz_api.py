@@ -31,9 +31,9 @@ def keep_test_connection() -> Iterator[None]:
 
 @pytest.fixture
 def token_header(db: Any) -> dict[str, str]:
-    user = UserFactory(is_staff=True)
+    user = UserFactory.create(is_staff=True)
     simulation = simulation_create(owner=user, theme="Fuzz", industry="Testing")
-    simulation.jobs.filter(pk=simulation.jobs.first().pk).update(status=JobStatus.FAILED)
+    simulation.jobs.filter(pk=simulation.jobs.all()[0].pk).update(status=JobStatus.FAILED)
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
 
 
@@ -69,6 +69,6 @@ def test_hostile_bodies_answer_4xx_and_write_nothing(path: str, body: bytes, tok
     before = Simulation.objects.count()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=token_header["Authorization"])
-    response = client.generic("POST", path, body, content_type="application/json")
+    response = client.generic("POST", path, body, content_type="application/json")  # type: ignore[arg-type]
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
     assert Simulation.objects.count() == before

@@ -30,7 +30,7 @@ def _call(url: str, *, body: dict[str, Any] | None = None, token: str | None = N
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Token {token}")
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - localhost only
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -70,13 +70,17 @@ def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_pat
     )
     base = f"http://127.0.0.1:{port}/api"
     with (tmp_path / "run.log").open("wb") as log:
-        script = subprocess.Popen(["./run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        script = subprocess.Popen(
+            ["./run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             wait_for(lambda: _reachable(f"{base}/health/"), timeout=90, what="the web server")
-            token = _call(f"{base}/auth/token/", body={"username": "admin", "password": "quick-start-password"})["token"]
-            simulation = _call(f"{base}/simulations/", body={"theme": "Space pirates", "industry": "Logistics"},
-                               token=token)
+            token = _call(f"{base}/auth/token/", body={"username": "admin", "password": "quick-start-password"})[
+                "token"
+            ]
+            simulation = _call(
+                f"{base}/simulations/", body={"theme": "Space pirates", "industry": "Logistics"}, token=token
+            )
             contacts = wait_for(
                 lambda: _call(f"{base}/simulations/{simulation['id']}/contacts/", token=token)["results"],
                 timeout=30,

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _due_jobs(simulations: int) -> list[int]:
-    owner = UserFactory()
+    owner = UserFactory.create()
     for index in range(simulations):
         simulation_create(owner=owner, theme=f"Theme {index % 4}", industry="Concurrency")
     ScheduledJob.objects.update(scheduled_for=timezone.now())
@@ -72,13 +72,13 @@ def test_two_qclusters_and_a_run_due_jobs_share_the_work_exactly_once(tmp_path: 
 
 
 def test_the_database_refuses_a_second_contact_for_one_job() -> None:
-    job = ScheduledJobFactory()
-    ContactFactory(simulation=job.simulation, job=job)
+    job = ScheduledJobFactory.create()
+    ContactFactory.create(simulation=job.simulation, job=job)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ContactFactory(simulation=job.simulation, job=job)
+        ContactFactory.create(simulation=job.simulation, job=job)
 
 
 def test_the_database_refuses_a_repeated_email_in_one_simulation() -> None:
-    first = ContactFactory()
+    first = ContactFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ContactFactory(simulation=first.simulation, email=first.email)
+        ContactFactory.create(simulation=first.simulation, email=first.email)

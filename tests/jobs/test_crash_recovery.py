@@ -31,7 +31,7 @@ def _openai_env(standin: OpenAIStandIn, **extra: str) -> dict[str, str]:
 
 
 def _first_job() -> ScheduledJob:
-    simulation = simulation_create(owner=UserFactory(), theme="Space pirates", industry="Logistics")
+    simulation = simulation_create(owner=UserFactory.create(), theme="Space pirates", industry="Logistics")
     return simulation.jobs.order_by("scheduled_for", "id")[0]
 
 
@@ -72,8 +72,11 @@ def test_a_redelivered_task_does_not_run_a_job_twice(openai_standin: OpenAIStand
         # The broker re-delivers a task whose ack is late: make every queued task look overdue.
         OrmQ.objects.update(lock=timezone.now())
         with running(["qcluster"], env=env, log=tmp_path / "second.log"):
-            wait_for(lambda: not OrmQ.objects.filter(lock__lte=timezone.now()).exists(), timeout=30,
-                     what="the second cluster to take the re-delivered task")
+            wait_for(
+                lambda: not OrmQ.objects.filter(lock__lte=timezone.now()).exists(),
+                timeout=30,
+                what="the second cluster to take the re-delivered task",
+            )
             openai_standin.release()
             wait_for(
                 lambda: ScheduledJob.objects.filter(pk=job.pk, status=JobStatus.COMPLETED).exists(),

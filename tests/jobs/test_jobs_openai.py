@@ -79,8 +79,10 @@ def test_a_simulation_larger_than_the_pool_stays_distinct(
 @pytest.mark.parametrize(
     ("reply", "what_to_change"),
     [
-        (StandInReply.error(401, code="invalid_api_key", message=f"Incorrect API key provided: {STANDIN_API_KEY}"),
-         "OPENAI_API_KEY"),
+        (
+            StandInReply.error(401, code="invalid_api_key", message=f"Incorrect API key provided: {STANDIN_API_KEY}"),
+            "OPENAI_API_KEY",
+        ),
         (StandInReply.error(404, code="model_not_found", message="The model does not exist"), "OPENAI_MODEL"),
         (StandInReply.error(403, code="unsupported_country_region_territory"), ""),
         (StandInReply.error(400, code="invalid_request_error", message="Bad response_format"), "Bad response_format"),
@@ -161,3 +163,19 @@ def test_failed_job_retried_through_the_api_then_completes(
     assert response.json()["status"] == "pending"
     assert scheduled_jobs_run_due().completed == 1
     assert Contact.objects.filter(job=job).count() == 1
+
+
+def test_a_job_failing_after_its_simulation_was_cancelled_is_not_retried(
+    api_client: APIClient, openai_standin: OpenAIStandIn
+) -> None:
+    from jobs.runner import scheduled_job_run, scheduled_jobs_claim_due
+
+    openai_standin.script([StandInReply.server_error(503)])
+    simulation = _create(api_client)
+    claim, [job_id] = scheduled_jobs_claim_due()
+    assert api_client.post(f"/api/simulations/{simulation['id']}/cancel/").status_code == 200
+
+    assert scheduled_job_run(job_id=job_id, claim=claim) == "skipped"
+    job = ScheduledJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.CANCELLED
+    assert "simulation was cancelled" in job.last_error

@@ -16,9 +16,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_qcluster_runs_a_due_job_by_itself_and_stops_cleanly(tmp_path: Path) -> None:
-    simulation = simulation_create(owner=UserFactory(), theme="Space pirates", industry="Logistics")
-    first_job = simulation.jobs.order_by("scheduled_for").first()
-    assert first_job is not None
+    simulation = simulation_create(owner=UserFactory.create(), theme="Space pirates", industry="Logistics")
+    first_job = simulation.jobs.order_by("scheduled_for")[0]
 
     with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log") as cluster:
         job = wait_for(
@@ -33,6 +32,7 @@ def test_qcluster_runs_a_due_job_by_itself_and_stops_cleanly(tmp_path: Path) -> 
     contact = Contact.objects.get(job=job)
     assert contact.simulation_id == simulation.pk
     assert contact.source == "offline"
+    assert job.result is not None
     assert job.result["simulated"] is True
     assert job.result["contact"]["email"] == contact.email
     # The other four jobs are not due yet and must still be waiting.
@@ -51,7 +51,7 @@ def _terminate_other_backends() -> int:
 
 
 def test_worker_survives_its_database_connections_being_killed(tmp_path: Path) -> None:
-    owner = UserFactory()
+    owner = UserFactory.create()
     first = simulation_create(owner=owner, theme="Rock band", industry="Music")
     with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log"):
         wait_for(lambda: first.contacts.exists(), timeout=60, what="the first contact")

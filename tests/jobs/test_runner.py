@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _simulation(**kwargs: str):  # type: ignore[no-untyped-def]
-    return simulation_create(owner=UserFactory(), theme="Rock band", industry="Music", **kwargs)
+    return simulation_create(owner=UserFactory.create(), theme="Rock band", industry="Music", **kwargs)
 
 
 def test_a_pass_runs_only_the_due_job_and_records_its_contact() -> None:
@@ -77,7 +77,7 @@ def test_claims_do_not_overlap() -> None:
 
 
 def test_a_job_taken_up_again_cannot_complete_twice() -> None:
-    job = ScheduledJobFactory()
+    job = ScheduledJobFactory.create()
     old_claim, _ = scheduled_jobs_claim_due()
     # The first worker stalls; its claim goes stale and another worker takes the job up.
     ScheduledJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
@@ -94,7 +94,7 @@ def test_a_job_taken_up_again_cannot_complete_twice() -> None:
 
 @override_settings(SIMCRM_MAX_ATTEMPTS=2, SIMCRM_JOB_TIMEOUT_SECONDS=60)
 def test_stale_job_fails_once_attempts_are_used_up() -> None:
-    job = ScheduledJobFactory(
+    job = ScheduledJobFactory.create(
         status=JobStatus.PROCESSING, attempts=2, started_at=timezone.now() - timedelta(seconds=61), claimed_by="x"
     )
     assert scheduled_jobs_recover_stale() == 1
@@ -105,7 +105,7 @@ def test_stale_job_fails_once_attempts_are_used_up() -> None:
 
 @override_settings(SIMCRM_JOB_TIMEOUT_SECONDS=60)
 def test_fresh_processing_job_is_left_alone() -> None:
-    ScheduledJobFactory(status=JobStatus.PROCESSING, attempts=1, started_at=timezone.now(), claimed_by="x")
+    ScheduledJobFactory.create(status=JobStatus.PROCESSING, attempts=1, started_at=timezone.now(), claimed_by="x")
     assert scheduled_jobs_recover_stale() == 0
 
 

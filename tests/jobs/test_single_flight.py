@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 def test_three_runners_on_one_cold_key_never_overlap_their_calls(openai_standin: OpenAIStandIn) -> None:
     openai_standin.latency = 1.0
-    owner = UserFactory()
+    owner = UserFactory.create()
     for _ in range(3):
         simulation_create(owner=owner, theme="Haunted lighthouse", industry="Tourism")
     ScheduledJob.objects.update(scheduled_for=timezone.now())  # 15 jobs due at once, one key

@@ -37,7 +37,7 @@ def test_provider_calls_per_100_takes(openai_standin: OpenAIStandIn, settings: A
     calls = len(openai_standin.requests)
     takes = simulations * 100
     shares = [_distinct_share(sim) for sim in contacts]
-    print(  # noqa: T201 - the measurement is the point of this test
+    print(
         f"\n{simulations} simulation(s) x 100 takes on one key: {calls} provider calls "
         f"({calls * 100 / takes:.1f} per 100 takes); distinct emails/names per simulation: "
         + ", ".join(f"{e:.0%}/{n:.0%}" for e, n in shares)

@@ -114,8 +114,12 @@ def test_extension_skips_personas_already_in_the_pool(openai_standin: OpenAIStan
     sim.take()
     pool = CachedPersona.objects.get().personas
     fresh = {
-        "firstname": "Kim", "lastname": "Gordon", "email": "kim@sonic.example.com", "jobtitle": "Bassist",
-        "company": "Sonic Youth", "industry": "Music",
+        "firstname": "Kim",
+        "lastname": "Gordon",
+        "email": "kim@sonic.example.com",
+        "jobtitle": "Bassist",
+        "company": "Sonic Youth",
+        "industry": "Music",
     }
     same_email = {**fresh, "firstname": "Kimberly", "email": pool[0]["email"].upper()}
     same_name = {**pool[1], "email": "someone.else@example.com"}
@@ -128,9 +132,7 @@ def test_extension_skips_personas_already_in_the_pool(openai_standin: OpenAIStan
     assert len(CachedPersona.objects.get().personas) == 3
 
 
-def test_provider_repeating_only_used_people_is_a_retryable_error(
-    openai_standin: OpenAIStandIn, settings: Any
-) -> None:
+def test_provider_repeating_only_used_people_is_a_retryable_error(openai_standin: OpenAIStandIn, settings: Any) -> None:
     settings.SIMCRM_PERSONA_POOL_SIZE = 1
     sim = SimulationUse()
     first = sim.take()

@@ -38,16 +38,14 @@ def standin_process(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _post(url: str, payload: Any) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - a local http URL
+    request = urllib.request.Request(
         url, data=json.dumps(payload).encode(), headers={"content-type": "application/json"}, method="POST"
     )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
-def test_standalone_process_serves_logs_and_takes_scripts(
-    standin_process: tuple[str, Path], settings: Any
-) -> None:
+def test_standalone_process_serves_logs_and_takes_scripts(standin_process: tuple[str, Path], settings: Any) -> None:
     base_url, log = standin_process
     settings.OPENAI_API_KEY = "sk-test-standin-secret-0123456789"
     settings.OPENAI_BASE_URL = base_url
@@ -56,8 +54,10 @@ def test_standalone_process_serves_logs_and_takes_scripts(
     batch = generate_personas(theme="Rock band", industry="Music", count=4, avoid_names=[])
     assert len(batch.personas) == 4
 
-    _post(f"{root}/_standin/script", [{"kind": "error", "status": 429, "code": "rate_limit_exceeded",
-                                       "headers": {"retry-after-ms": "300"}}])
+    _post(
+        f"{root}/_standin/script",
+        [{"kind": "error", "status": 429, "code": "rate_limit_exceeded", "headers": {"retry-after-ms": "300"}}],
+    )
     with pytest.raises(PersonaError) as raised:
         generate_personas(theme="Rock band", industry="Music", count=4, avoid_names=[])
     assert raised.value.retry_after == pytest.approx(0.3)
@@ -74,5 +74,5 @@ def test_standalone_process_serves_logs_and_takes_scripts(
     assert ok["headers"]["authorization"] == "Bearer [redacted]"
     assert json.loads(ok["body"]["messages"][1]["content"])["count"] == 4
 
-    with urllib.request.urlopen(f"{root}/_standin/requests", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{root}/_standin/requests", timeout=5) as response:
         assert len(json.loads(response.read())) == 2

@@ -15,5 +15,7 @@ class Command(BaseCommand):
         try:
             summary = scheduled_jobs_run_due()
         except DatabaseError as error:
-            raise CommandError(f"Could not run jobs: the database is unavailable ({error}). Check DATABASE_URL.") from error
+            raise CommandError(
+                f"Could not run jobs: the database is unavailable ({error}). Check DATABASE_URL."
+            ) from error
         self.stdout.write(f"run_due_jobs: {summary} in {time.monotonic() - started:.2f} s")
