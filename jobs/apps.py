@@ -1,9 +1,11 @@
+import logging
 from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 DISPATCH_SCHEDULE_NAME = "simcrm-dispatch"
+logger = logging.getLogger(__name__)
 
 
 def dispatch_schedule_ensure(**kwargs: Any) -> None:
@@ -25,6 +27,7 @@ def dispatch_on_worker_start(**kwargs: Any) -> None:
     """A cluster that just started picks up due jobs at once, not at the scheduler's first tick."""
     from jobs.tasks import worker_wake
 
+    logger.info("Worker process %s ready; due jobs start within about a second.", kwargs.get("proc_name", ""))
     worker_wake()
 
 

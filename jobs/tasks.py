@@ -21,8 +21,9 @@ from jobs.runner import scheduled_jobs_run_due
 logger = logging.getLogger(__name__)
 
 DISPATCH_TASK = "jobs.tasks.dispatch"
-# Short, so a stopping cluster (which waits for running tasks) stops within a few seconds.
+# Short, so a stopping cluster (which waits for running and queued tasks) stops within seconds.
 PUMP_SECONDS = 4.0
+IDLE_PUMP_SECONDS = 1.0
 POLL_SECONDS = 0.5
 # pg advisory lock namespace: "SIMC" as an int, then the slot number.
 ADVISORY_NAMESPACE = 0x53494D43
@@ -36,7 +37,8 @@ def dispatch() -> str:
     ran = 0
     try:
         deadline = time.monotonic() + PUMP_SECONDS
-        while time.monotonic() < deadline:
+        idle_until = time.monotonic() + IDLE_PUMP_SECONDS
+        while time.monotonic() < min(deadline, idle_until):
             try:
                 summary = scheduled_jobs_run_due(deadline=deadline)
             except DatabaseError:
@@ -48,6 +50,7 @@ def dispatch() -> str:
             ran += summary.claimed
             if summary.claimed:
                 logger.info("Pump slot %s: %s", slot, summary)
+                idle_until = time.monotonic() + IDLE_PUMP_SECONDS
                 _fan_out(slot)
             else:
                 time.sleep(POLL_SECONDS)

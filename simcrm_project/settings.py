@@ -179,6 +179,8 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
+        # django-q2 logs every dispatch round at INFO; jobs.tasks logs the rounds that ran jobs.
+        "django-q": {"level": env.str("DJANGO_Q_LOG_LEVEL", default="WARNING")},
     },
 }
 
