@@ -1,0 +1,183 @@
+"""End-to-end: the built React client in Chromium, served by Django, with the real worker running."""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from jobs.models import JobStatus
+from simulations.models import Simulation, SimulationStatus
+from simulations.services import simulation_create
+from tests.e2e.conftest import browser_page, make_user
+from tests.factories import PASSWORD, ContactFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+# The worker makes the first contact within seconds; the client polls every 3 s.
+FIRST_CONTACT_TIMEOUT_MS = 30_000
+
+
+def screenshotter(page: Page, artifacts: Path, prefix: str) -> Callable[..., None]:
+    """Numbered screenshots of each step, as test artifacts (the previous run's are removed)."""
+    for old in artifacts.glob(f"{prefix}-*.png"):
+        old.unlink()
+    steps = iter(range(1, 100))
+
+    def shot(name: str, *, full_page: bool = True) -> None:
+        page.screenshot(path=artifacts / f"{prefix}-{next(steps):02d}-{name}.png", full_page=full_page)
+
+    return shot
+
+
+def watch_page(page: Page) -> dict[str, list[str]]:
+    """Collect uncaught script errors and any asset the server failed to deliver."""
+    problems: dict[str, list[str]] = {"page errors": [], "assets": []}
+    page.on("pageerror", lambda error: problems["page errors"].append(str(error)))
+
+    def on_response(response: Any) -> None:
+        if "/static/" not in response.url:
+            return
+        if response.status >= 400:
+            problems["assets"].append(f"{response.status} {response.url}")
+        elif response.status == 200:
+            wanted = {".js": "text/javascript", ".css": "text/css"}.get(Path(response.url).suffix)
+            content_type = response.headers.get("content-type", "")
+            if wanted and not content_type.startswith(wanted):
+                problems["assets"].append(f"{response.url} served as {content_type!r}, not {wanted}")
+
+    page.on("response", on_response)
+    return problems
+
+
+def sign_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("current-user")).to_have_text(username)
+
+
+def test_sign_in_create_a_simulation_see_its_first_contact_and_cancel_it(
+    chromium: Path, web_server: str, worker: Any, artifacts: Path
+) -> None:
+    user = make_user()
+
+    with browser_page(chromium) as page:
+        problems = watch_page(page)
+        shot = screenshotter(page, artifacts, "create-and-cancel")
+        try:
+            # The client is served at / and, signed out, sends us to the sign-in form.
+            page.goto(f"{web_server}/")
+            expect(page).to_have_title("SimCRM")
+            expect(page.get_by_test_id("login-username")).to_be_visible()
+            shot("sign-in")
+            sign_in(page, web_server, user.username)
+            expect(page.get_by_role("heading", name="Simulations", exact=True)).to_be_visible()
+            expect(page.get_by_role("heading", name="No simulations yet")).to_be_visible()
+            shot("signed-in")
+
+            page.get_by_test_id("new-simulation-link").click()
+            expect(page).to_have_url(re.compile(r"/simulations/new$"))
+            page.get_by_test_id("sim-theme").fill("Space pirates")
+            page.get_by_test_id("sim-industry").fill("Logistics")
+            page.get_by_test_id("sim-frequency").select_option("1h")
+            expect(page.get_by_test_id("schedule-preview")).to_contain_text("5 contacts over the next 12 minutes")
+            shot("new-simulation")
+
+            page.get_by_test_id("sim-submit").click()
+            expect(page).to_have_url(re.compile(r"/simulations/\d+$"))
+            simulation_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+            expect(page.get_by_role("heading", name="Space pirates", level=1)).to_be_visible()
+            shot("detail")
+
+            # Nobody calls the API to run jobs: qcluster does it, and the page polls.
+            contact_rows = page.get_by_test_id("contacts-table").get_by_test_id("contact-row")
+            expect(contact_rows.first).to_be_visible(timeout=FIRST_CONTACT_TIMEOUT_MS)
+            expect(contact_rows.first).to_contain_text("offline")
+            shot("first-contact")
+
+            page.get_by_test_id("cancel-simulation").click()
+            dialog = page.get_by_role("alertdialog")
+            expect(dialog).to_be_visible()
+            # The viewport only: a fixed backdrop would not cover a full-page capture.
+            shot("confirm-cancel", full_page=False)
+            dialog.get_by_test_id("confirm-dialog-confirm").click()
+
+            expect(dialog).to_be_hidden()
+            header_chip = page.locator("section.sim-header").get_by_test_id("status-chip")
+            expect(header_chip).to_have_attribute("data-status", "cancelled")
+            expect(page.get_by_test_id("cancel-simulation")).to_have_count(0)
+            # The final state is fetched once more: the other four jobs show as cancelled.
+            jobs = page.get_by_test_id("job-item")
+            expect(jobs.and_(page.locator('[data-job-status="cancelled"]'))).to_have_count(4)
+            expect(jobs.and_(page.locator('[data-job-status="completed"]'))).to_have_count(1)
+            expect(contact_rows).to_have_count(1)
+            shot("cancelled")
+
+            page.get_by_role("link", name="All simulations").click()
+            row = page.locator(f'[data-testid="simulation-row"][data-simulation-id="{simulation_id}"]')
+            expect(row.get_by_test_id("status-chip")).to_have_attribute("data-status", "cancelled")
+            expect(row.get_by_test_id("job-progress")).to_contain_text("1 contact")
+            shot("list")
+        except Exception:
+            shot("failure")
+            raise
+        assert problems == {"page errors": [], "assets": []}
+
+    simulation = Simulation.objects.get(pk=simulation_id)
+    assert simulation.owner == user
+    assert simulation.status == SimulationStatus.CANCELLED
+    # With 1h only job 0 is due at once (the next in 3 minutes), so exactly one contact.
+    assert simulation.contacts.count() == 1
+    assert simulation.jobs.filter(status=JobStatus.COMPLETED).count() == 1
+    assert simulation.jobs.filter(status=JobStatus.CANCELLED).count() == 4
+
+
+def test_non_staff_user_on_a_phone(chromium: Path, web_server: str, artifacts: Path) -> None:
+    user = make_user()
+    for theme, industry in [
+        ("Intergalactic freight forwarding consortium of rather polite space pirates", "Logistics"),
+        ("Rock band record label", "Music"),
+    ]:
+        simulation = simulation_create(owner=user, theme=theme, industry=industry, record_frequency="1wk")
+    ContactFactory(
+        simulation=simulation,
+        email="bartholomew.featherstonehaugh-cholmondeley@extraordinarily-long-record-label-name.example.com",
+        company="Featherstonehaugh-Cholmondeley International Recordings",
+    )
+
+    with browser_page(chromium, width=390, height=844) as page:
+        problems = watch_page(page)
+        shot = screenshotter(page, artifacts, "phone")
+        try:
+            sign_in(page, web_server, user.username)
+            expect(page.get_by_test_id("simulation-row")).to_have_count(2)
+            # Only staff see the persona cache.
+            expect(page.get_by_role("link", name="Persona cache")).to_have_count(0)
+            shot("list")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the simulation list scrolls sideways on a 390 px wide phone"
+            )
+
+            page.get_by_role("link", name="Rock band record label").click()
+            expect(page.get_by_test_id("contact-row")).to_have_count(1)
+            shot("detail")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the simulation page scrolls sideways on a 390 px wide phone"
+            )
+            # A long email wraps inside its card instead of being cut off by the table's scroll box.
+            assert page.get_by_test_id("contacts-table").evaluate(
+                "table => table.parentElement.scrollWidth <= table.parentElement.clientWidth"
+            ), "the contact card is wider than the phone: a long value is cut off"
+
+            page.goto(f"{web_server}/personas")
+            expect(page.get_by_role("heading", name="Staff only")).to_be_visible()
+            shot("personas-staff-only")
+        except Exception:
+            shot("failure")
+            raise
+        assert problems == {"page errors": [], "assets": []}
