@@ -19,7 +19,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from jobs.models import JobStatus, ScheduledJob
-from personas.errors import PersonaError
+from personas.errors import PersonaError, redact_secrets
 from personas.services import (
     TakenPersona,
     name_key,
@@ -304,6 +304,7 @@ def _job_fail(job: ScheduledJob, claim: str, message: str, *, retryable: bool, r
 
 
 def _job_record_failure(job: ScheduledJob, message: str, *, retryable: bool, retry_after: float | None) -> str:
+    message = redact_secrets(message)  # unexpected errors are not scrubbed at their source
     now = timezone.now()
     max_attempts = settings.SIMCRM_MAX_ATTEMPTS
     cancelled = Simulation.objects.filter(pk=job.simulation_id, status=SimulationStatus.CANCELLED).exists()
