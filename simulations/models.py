@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from personas.models import PersonaSource
 from simcrm_project.errors import ConflictError
 
 
@@ -71,9 +72,8 @@ class Simulation(models.Model):
         self.status = new_status
 
 
-class ContactSource(models.TextChoices):
-    OPENAI = "openai", "OpenAI"
-    OFFLINE = "offline", "Offline"
+# A contact's source is the source of the persona it was made from.
+ContactSource = PersonaSource
 
 
 class Contact(models.Model):
