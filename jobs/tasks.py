@@ -12,7 +12,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
@@ -24,7 +24,7 @@ DISPATCH_TASK = "jobs.tasks.dispatch"
 # Short, so a stopping cluster (which waits for running and queued tasks) stops within seconds.
 PUMP_SECONDS = 4.0
 IDLE_PUMP_SECONDS = 1.0
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 # pg advisory lock namespace: "SIMC" as an int, then the slot number.
 ADVISORY_NAMESPACE = 0x53494D43
 
@@ -35,12 +35,22 @@ def dispatch() -> str:
     if slot is None:
         return "all pump slots busy"
     ran = 0
+    woke = False
+
+    def fan_out_when_full(claimed: int, limit: int) -> None:
+        # A full claim means more may be due: wake the next slot now, not after this pass (which can
+        # last the whole pump). Once per pump; the woken pump does the same, so the slots fill in turn.
+        nonlocal woke
+        if not woke and claimed >= limit:
+            woke = True
+            _fan_out(slot)
+
     try:
         deadline = time.monotonic() + PUMP_SECONDS
         idle_until = time.monotonic() + IDLE_PUMP_SECONDS
         while time.monotonic() < min(deadline, idle_until):
             try:
-                summary = scheduled_jobs_run_due(deadline=deadline)
+                summary = scheduled_jobs_run_due(deadline=deadline, on_claimed=fan_out_when_full)
             except DatabaseError:
                 # The connection died (server restart, pg_terminate_backend): reconnect next round.
                 logger.exception("Database error while running jobs; reconnecting")
@@ -51,7 +61,6 @@ def dispatch() -> str:
             if summary.claimed:
                 logger.info("Pump slot %s: %s", slot, summary)
                 idle_until = time.monotonic() + IDLE_PUMP_SECONDS
-                _fan_out(slot)
             else:
                 time.sleep(POLL_SECONDS)
     finally:
@@ -63,9 +72,15 @@ def dispatch() -> str:
 
 
 def worker_wake(*, force: bool = False) -> None:
-    """Make sure a pump is coming: enqueue a dispatch unless enough are already waiting."""
-    if force or get_broker().queue_size() < _slots():
-        async_task(DISPATCH_TASK, task_name="simcrm-dispatch", q_options={"save": False})
+    """Make sure a pump is coming: enqueue a dispatch unless enough are already waiting.
+
+    In a transaction: outside one, django-q2's ORM broker calls close_old_connections(), which with
+    CONN_MAX_AGE=0 closes this process's connection, and with it the session that holds a running
+    pump's slot lock (the slot would then be taken twice).
+    """
+    with transaction.atomic():
+        if force or get_broker().queue_size() < _slots():
+            async_task(DISPATCH_TASK, task_name="simcrm-dispatch", q_options={"save": False})
 
 
 def _slots() -> int:

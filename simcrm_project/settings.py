@@ -144,7 +144,7 @@ OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="gpt-4.1-nano-2025-04-14")
 OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
 SIMCRM_PERSONA_PROVIDER: str = env.str("SIMCRM_PERSONA_PROVIDER", default="openai" if OPENAI_API_KEY else "offline")
-SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=20)
+SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=25)
 
 # --- Jobs -------------------------------------------------------------------------------------
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)
@@ -163,7 +163,7 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
-    "poll": 0.5,
+    "poll": 0.25,
     "save_limit": 200,
     "label": "Worker tasks",
 }

@@ -156,6 +156,7 @@ def test_provider_repeating_only_used_people_is_a_retryable_error(openai_standin
 
 def test_offline_provider_marks_its_source(openai_standin: OpenAIStandIn, settings: Any) -> None:
     settings.SIMCRM_PERSONA_PROVIDER = "offline"
+    settings.SIMCRM_PERSONA_POOL_SIZE = 20  # 25 takes: two calls
     sim = SimulationUse()
     for _ in range(25):
         taken = sim.take()

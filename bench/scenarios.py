@@ -1,0 +1,607 @@
+"""The benchmark's scenarios. They run in the bench session process, whose Django database is the
+benchmark's own (never the user's), and drive real `manage.py qcluster` processes.
+
+Every figure is measured next to its reference in the same run: absolute times on a shared machine
+drift, ratios much less.
+"""
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Sum
+from django.db.models.functions import Now
+from django.utils import timezone
+from django_q.models import OrmQ, Task
+from django_q.tasks import async_task
+
+from bench.processes import Cluster, MemoryPeak, pgbench_tps
+from jobs import runner, tasks
+from jobs.models import JobStatus, ScheduledJob
+from jobs.services import scheduled_jobs_create_for_simulation
+from personas.models import CachedPersona
+from personas.services import persona_take
+from simulations.models import Simulation
+from simulations.services import simulation_create
+from tests.openai_standin import OpenAIStandIn
+
+SCENARIOS = ("warm", "cold", "latency", "economy", "queries")
+WORKERS = (1, 4)
+MANY_WORKERS = 4
+JOBS_PER_SIMULATION = 5
+COLD_LATENCY_SECONDS = 0.5
+ORIGINAL_POLL_SECONDS = 30.0
+INPUT_DOLLARS_PER_MILLION = 0.10
+OUTPUT_DOLLARS_PER_MILLION = 0.40
+FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+THEMES = [
+    ("Space pirates", "Logistics"),
+    ("Rock band", "Music"),
+    ("Medieval guild", "Crafts"),
+    ("Deep sea research", "Science"),
+    ("Vintage arcade", "Entertainment"),
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    warm_simulations: int  # each with 5 jobs
+    noop_tasks: int
+    pgbench_seconds: int
+    cold_themes: int
+    latency_jobs: int
+    latency_window_seconds: float
+    economy_per_simulation: int  # contacts in each of the 5 simulations (one per theme)
+    queries_warm_simulations: int
+    queries_cold_themes: int
+
+
+FULL = Sizes(
+    warm_simulations=400,
+    noop_tasks=400,
+    pgbench_seconds=10,
+    cold_themes=200,
+    latency_jobs=300,
+    latency_window_seconds=60.0,
+    economy_per_simulation=200,
+    queries_warm_simulations=100,
+    queries_cold_themes=20,
+)
+QUICK = Sizes(
+    warm_simulations=10,
+    noop_tasks=20,
+    pgbench_seconds=2,
+    cold_themes=8,
+    latency_jobs=15,
+    latency_window_seconds=3.0,
+    economy_per_simulation=30,
+    queries_warm_simulations=6,
+    queries_cold_themes=3,
+)
+
+
+@dataclass
+class Row:
+    scenario: str
+    measured: str
+    reference: str
+    ratio: str
+    target: str
+    met: bool | None  # None: printed for information, no target
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: T201
+
+
+class Context:
+    """What the scenarios share: sizes, the stand-in, the environment, the running cluster."""
+
+    def __init__(self, *, sizes: Sizes, workdir: Path, standin: OpenAIStandIn, env: dict[str, str], pgbench_db: str):
+        self.sizes = sizes
+        self.workdir = workdir
+        self.standin = standin
+        self.env = env
+        self.pgbench_db = pgbench_db
+        self.results = Results()
+        self.memory: dict[int, MemoryPeak] = {}
+        self._cluster: Cluster | None = None
+
+    def app_cluster(self, workers: int) -> Cluster:
+        """A running SimCRM qcluster with `workers` workers, idle (only the slot-0 pump polling)."""
+        if self._cluster is not None and self._cluster.workers != workers:
+            self.stop_cluster()
+        if self._cluster is None:
+            OrmQ.objects.all().delete()
+            say(f"starting qcluster with {workers} worker(s)")
+            cluster = Cluster(env=self.env, workers=workers, log=self.workdir / f"qcluster-{workers}.log")
+            cluster.__enter__()
+            self._cluster = cluster
+            cluster.wait_started()
+        _wait_pumps_idle()
+        return self._cluster
+
+    def stop_cluster(self) -> None:
+        if self._cluster is None:
+            return
+        cluster, self._cluster = self._cluster, None
+        say(f"stopping qcluster ({cluster.workers} worker(s))")
+        cluster.stop()
+        self.memory.setdefault(cluster.workers, MemoryPeak()).merge(cluster.memory)
+
+    @contextmanager
+    def noop_cluster(self, workers: int) -> Iterator[Cluster]:
+        """A plain django-q2 cluster with SimCRM's Q_CLUSTER settings and no dispatcher."""
+        self.stop_cluster()
+        OrmQ.objects.all().delete()
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench.noop_settings"}
+        with Cluster(env=env, workers=workers, log=self.workdir / f"qcluster-noop-{workers}.log") as cluster:
+            cluster.wait_started()
+            _noop_round_trip()  # the pusher, a worker and the monitor all work
+            time.sleep(0.5)
+            yield cluster
+
+
+def _noop_round_trip(timeout: float = 60.0) -> None:
+    async_task("bench.tasks.noop")
+    deadline = time.monotonic() + timeout
+    while OrmQ.objects.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the no-op cluster did not run a task within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+# --- data -------------------------------------------------------------------------------------------
+def data_reset() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE contacts, scheduled_jobs, simulations, cached_personas RESTART IDENTITY CASCADE")
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scheduled_jobs, simulations, contacts, cached_personas")
+
+
+def bench_owner() -> User:
+    owner, _ = User.objects.get_or_create(username="bench")
+    return owner
+
+
+def pools_fill(themes: list[tuple[str, str]]) -> None:
+    """One provider call per theme through the real cache: a pool of SIMCRM_PERSONA_POOL_SIZE personas."""
+    for theme, industry in themes:
+        persona_take(theme=theme, industry=industry, used_emails=set(), used_names=set())
+
+
+def simulations_seed(*, themes: list[tuple[str, str]], count: int, jobs_each: int, due_in: timedelta) -> int:
+    """Bulk-insert `count` simulations (themes round-robin) with `jobs_each` jobs due after `due_in`."""
+    owner = bench_owner()
+    simulations = Simulation.objects.bulk_create(
+        Simulation(owner=owner, theme=themes[i % len(themes)][0], industry=themes[i % len(themes)][1], name=f"b{i}")
+        for i in range(count)
+    )
+    due = timezone.now() + due_in
+    jobs = ScheduledJob.objects.bulk_create(
+        (
+            ScheduledJob(
+                simulation=simulation,
+                payload={"index": index, "theme": simulation.theme, "industry": simulation.industry},
+                scheduled_for=due,
+            )
+            for simulation in simulations
+            for index in range(jobs_each)
+        ),
+        batch_size=1000,
+    )
+    analyze()
+    return len(jobs)
+
+
+def _job_counts() -> dict[str, int]:
+    return dict(ScheduledJob.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def jobs_wait_finished(total: int, *, timeout: float) -> tuple[dict[str, int], bool]:
+    """Poll until `total` jobs are finished; return the counts and whether they all finished in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = _job_counts()
+        if sum(counts.get(status, 0) for status in FINISHED) >= total:
+            return counts, True
+        if time.monotonic() > deadline:
+            return counts, False
+        time.sleep(0.02)
+
+
+@dataclass
+class Timing:
+    elapsed: float  # from the moment the jobs were made due to the last job's finish
+    first_claim: float  # from that moment to the first job's start (the pumps' polling)
+    completed: int
+    in_time: bool
+
+
+def jobs_make_due_and_time(total: int, *, timeout: float) -> Timing:
+    """Make every pending job due now (one UPDATE) and time them, by the database's own timestamps."""
+    ScheduledJob.objects.filter(status=JobStatus.PENDING).update(scheduled_for=Now())
+    counts, in_time = jobs_wait_finished(total, timeout=timeout)
+    span = ScheduledJob.objects.aggregate(due=Min("scheduled_for"), start=Min("started_at"), end=Max("finished_at"))
+    due, start, end = span["due"], span["start"], span["end"]
+    elapsed = (end - due).total_seconds() if end and due else timeout
+    first_claim = (start - due).total_seconds() if start and due else timeout
+    return Timing(
+        elapsed=elapsed if in_time else max(elapsed, timeout),
+        first_claim=first_claim,
+        completed=counts.get(JobStatus.COMPLETED, 0),
+        in_time=in_time,
+    )
+
+
+def _pump_slots_held() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted "
+            "AND classid::bigint = %s AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [tasks.ADVISORY_NAMESPACE],
+        )
+        return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def _wait_pumps_idle(timeout: float = 60.0) -> None:
+    """Until the cluster is idle: the slot-0 pump polls, the start-up pumps of other slots have ended."""
+    deadline = time.monotonic() + timeout
+    steady = 0
+    seen = False
+    while time.monotonic() < deadline:
+        held = _pump_slots_held()
+        seen = seen or 0 in held
+        steady = steady + 1 if held == [0] else 0
+        if steady >= 3:
+            return
+        time.sleep(0.2)
+    if not seen:
+        raise RuntimeError(f"no dispatch pump started within {timeout:.0f} s; see the qcluster log")
+    say(f"warning: pumps not idle after {timeout:.0f} s (slots held: {_pump_slots_held()})")
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else 0.0
+
+
+# --- scenarios ----------------------------------------------------------------------------------------
+def warm(ctx: Context) -> None:
+    """2,000 due jobs on warm persona pools, 1 and 4 workers, next to no-op tasks and pgbench -N."""
+    sizes = ctx.sizes
+    say(f"pgbench -N, 8 clients, {sizes.pgbench_seconds} s")
+    db = connection.settings_dict
+    pg_env = {"PGHOST": db["HOST"] or "127.0.0.1", "PGPORT": str(db["PORT"] or 5432), "PGUSER": db["USER"] or "root"}
+    if db.get("PASSWORD"):
+        pg_env["PGPASSWORD"] = db["PASSWORD"]
+    tps = pgbench_tps(pg_env=pg_env, dbname=ctx.pgbench_db, seconds=sizes.pgbench_seconds)
+    ctx.results.figures["pgbench_tps"] = tps
+
+    rates: dict[int, float] = {}
+    noop: dict[int, float] = {}
+    for workers in WORKERS:
+        if workers == MANY_WORKERS:
+            noop[workers] = _noop_rate(ctx, workers)
+        rates[workers] = _warm_throughput(ctx, workers)
+        if workers != MANY_WORKERS:
+            noop[workers] = _noop_rate(ctx, workers)
+    for workers in WORKERS:
+        rate, reference = rates[workers], noop[workers]
+        ratio = _rate(int(rate * 1000), reference * 1000)
+        many = workers == MANY_WORKERS
+        ctx.results.rows.append(
+            Row(
+                scenario=f"throughput, warm cache, {workers} worker{'s' if workers > 1 else ''}",
+                measured=f"{rate:.0f} jobs/s",
+                reference=f"django-q2 no-op: {reference:.1f} tasks/s",
+                ratio=f"{ratio:.1f}x",
+                target=">= 300 jobs/s and >= 5x no-op" if many else "(none)",
+                met=(rate >= 300 and ratio >= 5) if many else None,
+            )
+        )
+        ctx.results.figures[f"warm_jobs_per_s_{workers}"] = rate
+        ctx.results.figures[f"noop_tasks_per_s_{workers}"] = reference
+    ctx.results.rows.append(
+        Row(
+            scenario=f"throughput, warm cache, {MANY_WORKERS} workers vs pgbench",
+            measured=f"{rates[MANY_WORKERS]:.0f} jobs/s",
+            reference=f"pgbench -N -c 8: {tps:.0f} TPS",
+            ratio=f"{rates[MANY_WORKERS] / tps:.3f}" if tps else "n/a",
+            target="(printed)",
+            met=None,
+        )
+    )
+
+
+def _warm_throughput(ctx: Context, workers: int) -> float:
+    total = ctx.sizes.warm_simulations * JOBS_PER_SIMULATION
+    ctx.app_cluster(workers)
+    data_reset()
+    pools_fill(THEMES)
+    simulations_seed(
+        themes=THEMES, count=ctx.sizes.warm_simulations, jobs_each=JOBS_PER_SIMULATION, due_in=timedelta(days=1)
+    )
+    ctx.app_cluster(workers)  # idle again after the seeding
+    say(f"warm cache: {total} jobs due now, {workers} worker(s)")
+    timing = jobs_make_due_and_time(total, timeout=120 + total / 5)
+    rate = _rate(timing.completed, timing.elapsed)
+    busy = _rate(timing.completed, timing.elapsed - timing.first_claim)
+    say(
+        f"warm cache, {workers} worker(s): {timing.completed}/{total} completed in {timing.elapsed:.2f} s = "
+        f"{rate:.0f} jobs/s (first claim after {timing.first_claim:.2f} s)"
+    )
+    ctx.results.notes.append(
+        f"warm cache, {workers} worker{'s' if workers > 1 else ''}: {timing.completed} jobs in {timing.elapsed:.2f} s "
+        f"from due to last finish; the first was claimed after {timing.first_claim:.2f} s (pump polling), the "
+        f"rest took {timing.elapsed - timing.first_claim:.2f} s ({busy:.0f} jobs/s once running)"
+    )
+    if not timing.in_time or timing.completed != total:
+        ctx.results.notes.append(f"warm cache, {workers} worker(s): only {timing.completed} of {total} jobs completed")
+    ctx.results.figures[f"warm_first_claim_{workers}"] = timing.first_claim
+    return rate
+
+
+def _noop_rate(ctx: Context, workers: int) -> float:
+    count = ctx.sizes.noop_tasks
+    with ctx.noop_cluster(workers):
+        Task.objects.all().delete()
+        say(f"no-op reference: {count} django-q2 tasks, {workers} worker(s)")
+        with transaction.atomic():  # all visible at once, at the commit
+            for _ in range(count):
+                async_task("bench.tasks.noop")
+        started = time.monotonic()
+        deadline = started + 60 + count
+        while OrmQ.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+        left = OrmQ.objects.count()
+    rate = _rate(count - left, elapsed)
+    say(f"no-op reference, {workers} worker(s): {count - left} tasks in {elapsed:.2f} s = {rate:.1f} tasks/s")
+    return rate
+
+
+def cold(ctx: Context) -> None:
+    """200 distinct themes (every job a provider call), stand-in at 500 ms, 4 workers, vs workers / 0.5 s."""
+    count = ctx.sizes.cold_themes
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    themes = [(f"Cold theme {index:04d}", "Benchmarks") for index in range(count)]
+    simulations_seed(themes=themes, count=count, jobs_each=1, due_in=timedelta(days=1))
+    calls_before = len(ctx.standin.requests)
+    ctx.standin.latency = COLD_LATENCY_SECONDS
+    try:
+        say(f"cold keys: {count} jobs of distinct themes, stand-in at {COLD_LATENCY_SECONDS} s, {MANY_WORKERS} workers")
+        timing = jobs_make_due_and_time(count, timeout=120 + count * COLD_LATENCY_SECONDS)
+        elapsed, completed = timing.elapsed, timing.completed
+    finally:
+        ctx.standin.latency = 0.0
+    rate = _rate(completed, elapsed)
+    ideal = MANY_WORKERS / COLD_LATENCY_SECONDS
+    calls = len(ctx.standin.requests) - calls_before
+    say(f"cold keys: {completed}/{count} in {elapsed:.2f} s = {rate:.2f} jobs/s ({calls} provider calls)")
+    ctx.results.figures.update(cold_jobs_per_s=rate, cold_ideal=ideal, cold_calls=calls)
+    ctx.results.rows.append(
+        Row(
+            scenario=f"throughput, cold keys, {MANY_WORKERS} workers",
+            measured=f"{rate:.2f} jobs/s",
+            reference=f"ideal {MANY_WORKERS} / {COLD_LATENCY_SECONDS} s = {ideal:.1f} jobs/s",
+            ratio=f"{rate / ideal:.0%}",
+            target=">= 70% of ideal",
+            met=(rate >= 0.7 * ideal and completed == count),
+        )
+    )
+
+
+def latency(ctx: Context) -> None:
+    """300 jobs due at staggered times over 60 s with qcluster running: start time - scheduled time."""
+    count, window = ctx.sizes.latency_jobs, ctx.sizes.latency_window_seconds
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    pools_fill(THEMES)
+    simulations = max(1, count // JOBS_PER_SIMULATION)
+    total = simulations_seed(themes=THEMES, count=simulations, jobs_each=JOBS_PER_SIMULATION, due_in=timedelta(days=1))
+    ctx.app_cluster(MANY_WORKERS)
+    lead = 1.0
+    say(f"scheduling latency: {total} jobs due one by one over {window:.0f} s, {MANY_WORKERS} workers")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scheduled_jobs SET scheduled_for = now() + make_interval(secs => %s + (s.rn - 1) * %s) "
+            "FROM (SELECT id, row_number() OVER (ORDER BY random()) AS rn FROM scheduled_jobs) AS s "
+            "WHERE s.id = scheduled_jobs.id",
+            [lead, window / total],
+        )
+    jobs_wait_finished(total, timeout=lead + window + 120)
+    rows = ScheduledJob.objects.filter(started_at__isnull=False).values_list("started_at", "scheduled_for")
+    waits = sorted((started - scheduled).total_seconds() for started, scheduled in rows if started is not None)
+    p50 = statistics.median(waits) if waits else float("nan")
+    p95 = _percentile(waits, 0.95)
+    worst = waits[-1] if waits else float("nan")
+    say(f"scheduling latency: p50 {p50:.2f} s, p95 {p95:.2f} s, max {worst:.2f} s over {len(waits)} jobs")
+    ctx.results.figures.update(latency_p50=p50, latency_p95=p95, latency_max=worst)
+    ctx.results.rows.append(
+        Row(
+            scenario=f"scheduling latency, p95 ({len(waits)} jobs over {window:.0f} s)",
+            measured=f"{p95:.2f} s",
+            reference=f"original design: {ORIGINAL_POLL_SECONDS:.0f} s poll",
+            ratio=f"{p95 / ORIGINAL_POLL_SECONDS:.3f}",
+            target="p95 <= 2 s",
+            met=(p95 <= 2.0 and len(waits) == total),
+        )
+    )
+    ctx.results.notes.append(f"scheduling latency: p50 {p50:.2f} s, p95 {p95:.2f} s, max {worst:.2f} s")
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    if not values:
+        return float("nan")
+    rank = max(1, -(-len(values) * share // 1))
+    return values[int(rank) - 1]
+
+
+def economy(ctx: Context) -> None:
+    """1,000 contacts over 5 themes, 200 in one simulation per theme: provider calls, tokens, cost."""
+    per_simulation = ctx.sizes.economy_per_simulation
+    total = per_simulation * len(THEMES)
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    calls_before = len(ctx.standin.requests)
+    ctx.standin.latency = COLD_LATENCY_SECONDS
+    try:
+        owner = bench_owner()
+        simulations = [simulation_create(owner=owner, theme=theme, industry=industry) for theme, industry in THEMES]
+        for simulation in simulations:
+            for _ in range(per_simulation // JOBS_PER_SIMULATION - 1):
+                scheduled_jobs_create_for_simulation(simulation=simulation)
+        analyze()
+        say(f"persona economy: {total} contacts, {per_simulation} per simulation, cold pools")
+        jobs_make_due_and_time(total, timeout=180 + total / 2)
+    finally:
+        ctx.standin.latency = 0.0
+    calls = len(ctx.standin.requests) - calls_before
+    tokens = CachedPersona.objects.aggregate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"))
+    prompt, completion = tokens["prompt"] or 0, tokens["completion"] or 0
+    cost = prompt * INPUT_DOLLARS_PER_MILLION / 1e6 + completion * OUTPUT_DOLLARS_PER_MILLION / 1e6
+    email_share, name_share, contacts = _distinct_shares()
+    per_thousand = calls * 1000 / total
+    say(
+        f"persona economy: {contacts}/{total} contacts, {calls} calls, {prompt} + {completion} tokens, ${cost:.4f}; "
+        f"distinct emails {email_share:.1%}, names {name_share:.1%} (lowest of {len(simulations)} simulations)"
+    )
+    ctx.results.figures.update(
+        economy_calls=calls,
+        economy_calls_per_1000=per_thousand,
+        economy_prompt_tokens=prompt,
+        economy_completion_tokens=completion,
+        economy_cost_usd=cost,
+        economy_contacts=contacts,
+    )
+    ctx.results.rows.append(
+        Row(
+            scenario=f"persona economy, calls per 1,000 contacts ({total} over {len(THEMES)} themes)",
+            measured=f"{per_thousand:.0f} calls",
+            reference="one call per contact: 1,000",
+            ratio=f"{per_thousand / 1000:.1%}",
+            target="<= 50 calls",
+            met=(per_thousand <= 50 and contacts == total),
+        )
+    )
+    ctx.results.rows.append(
+        Row(
+            scenario="persona economy, distinct within each simulation",
+            measured=f"emails {email_share:.0%}, names {name_share:.0%}",
+            reference="-",
+            ratio="-",
+            target="100%",
+            met=(email_share == 1.0 and name_share == 1.0 and contacts == total),
+        )
+    )
+    ctx.results.notes.append(
+        f"persona economy: {calls} calls for {contacts} contacts, {prompt:,} prompt + {completion:,} completion "
+        f"tokens, estimated ${cost:.4f} at ${INPUT_DOLLARS_PER_MILLION:.2f} / ${OUTPUT_DOLLARS_PER_MILLION:.2f} per "
+        f"million input / output tokens (pool size {settings.SIMCRM_PERSONA_POOL_SIZE})"
+    )
+
+
+def _distinct_shares() -> tuple[float, float, int]:
+    """The lowest share of distinct emails and of distinct names in any one simulation, and the contacts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT lower(email)), "
+            "count(DISTINCT lower(firstname) || ' ' || lower(lastname)) FROM contacts GROUP BY simulation_id"
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return 0.0, 0.0, 0
+    return min(e / n for n, e, _ in rows), min(m / n for n, _, m in rows), sum(n for n, _, _ in rows)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def queries(ctx: Context) -> None:
+    """Database queries per job of one in-process pass (scheduled_jobs_run_due), warm and cold."""
+    ctx.stop_cluster()  # nothing else may take these jobs
+    data_reset()
+    pools_fill(THEMES)
+    simulations_seed(
+        themes=THEMES,
+        count=ctx.sizes.queries_warm_simulations,
+        jobs_each=JOBS_PER_SIMULATION,
+        due_in=timedelta(seconds=-1),
+    )
+    warm_per_job, warm_done = _count_queries()
+    data_reset()
+    themes = [(f"Query theme {index:03d}", "Benchmarks") for index in range(ctx.sizes.queries_cold_themes)]
+    simulations_seed(themes=themes, count=len(themes), jobs_each=1, due_in=timedelta(seconds=-1))
+    cold_per_job, cold_done = _count_queries()
+    say(f"queries per job: warm {warm_per_job:.2f} ({warm_done} jobs), cold {cold_per_job:.2f} ({cold_done} jobs)")
+    ctx.results.figures.update(queries_per_job_warm=warm_per_job, queries_per_job_cold=cold_per_job)
+    ctx.results.rows.append(
+        Row(
+            scenario="database queries per job (warm pools / cold keys)",
+            measured=f"{warm_per_job:.2f} / {cold_per_job:.1f}",
+            reference="-",
+            ratio="-",
+            target="(printed)",
+            met=None,
+        )
+    )
+    ctx.results.notes.append(
+        f"queries per job: {warm_per_job:.2f} on warm pools ({warm_done} jobs, batches of {runner.CLAIM_BATCH}), "
+        f"{cold_per_job:.1f} on cold keys ({cold_done} jobs, one provider call each)"
+    )
+
+
+def _count_queries() -> tuple[float, int]:
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        summary = runner.scheduled_jobs_run_due()
+    return (counter.count / summary.completed if summary.completed else float("nan")), summary.completed
+
+
+RUNNERS: dict[str, Callable[[Context], None]] = {
+    "warm": warm,
+    "cold": cold,
+    "latency": latency,
+    "economy": economy,
+    "queries": queries,
+}
+
+
+def memory_notes(ctx: Context) -> None:
+    for workers, peak in sorted(ctx.memory.items()):
+        ctx.results.figures[f"rss_largest_kib_{workers}"] = peak.largest_process_kib
+        ctx.results.figures[f"rss_tree_kib_{workers}"] = peak.tree_kib
+        ctx.results.notes.append(
+            f"peak RSS of qcluster with {workers} worker(s): largest process {peak.largest_process_kib / 1024:.0f} MiB,"
+            f" whole process tree {peak.tree_kib / 1024:.0f} MiB"
+        )

@@ -1,0 +1,51 @@
+"""A smoke run of the benchmark (`manage.py bench --quick`), so it cannot rot.
+
+It checks that the benchmark runs and prints its table, never how fast anything is: timing
+belongs to the benchmark, not to the test suite.
+"""
+
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+from tests.processes import ROOT, process_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+ROWS = [
+    "throughput, warm cache, 1 worker",
+    "throughput, warm cache, 4 workers",
+    "throughput, warm cache, 4 workers vs pgbench",
+    "throughput, cold keys, 4 workers",
+    "scheduling latency, p95",
+    "persona economy, calls per 1,000 contacts",
+    "persona economy, distinct within each simulation",
+    "database queries per job",
+]
+
+
+def test_bench_quick_runs_every_scenario_and_prints_the_table() -> None:
+    # Its own database on the test server (the benchmark drops and recreates it, then drops it).
+    bench_db = f"{connection.settings_dict['NAME']}_bench_smoke"[:63]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--quick", "--db-name", bench_db],
+        cwd=ROOT,
+        env=process_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    assert header == ["scenario", "measured", "reference (same run)", "ratio", "target", "met?"]
+    for row in ROWS:
+        assert any(line.startswith(f"| {row}") for line in table), f"no row {row!r} in:\n{done.stdout}"
+    assert "peak RSS of qcluster with 4 worker(s)" in done.stdout
+    assert "queries per job" in done.stdout
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", [f"{bench_db}%"])
+        assert cursor.fetchone()[0] == 0  # dropped again, with its pgbench scratch database
