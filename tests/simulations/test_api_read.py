@@ -10,48 +10,11 @@ from rest_framework.test import APIClient
 
 from jobs.models import JobStatus
 from simulations.models import Contact, Simulation
+from tests.contract import CONTACT_FIELDS, JOB_FIELDS, SIMULATION_FIELDS
 from tests.factories import ContactFactory, ScheduledJobFactory, SimulationFactory
 
 pytestmark = pytest.mark.django_db
 
-SIMULATION_FIELDS = [
-    "id",
-    "name",
-    "theme",
-    "industry",
-    "record_frequency",
-    "status",
-    "created_at",
-    "job_counts",
-    "contacts_created",
-]
-JOB_FIELDS = [
-    "id",
-    "simulation",
-    "job_type",
-    "payload",
-    "scheduled_for",
-    "status",
-    "result",
-    "attempts",
-    "last_error",
-    "created_at",
-    "started_at",
-    "finished_at",
-]
-CONTACT_FIELDS = [
-    "id",
-    "simulation",
-    "job",
-    "firstname",
-    "lastname",
-    "email",
-    "jobtitle",
-    "company",
-    "industry",
-    "source",
-    "created_at",
-]
 PAGE_KEYS = {"count", "next", "previous", "results"}
 T0 = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
 
