@@ -16,7 +16,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from jobs.models import ScheduledJob
@@ -32,11 +31,8 @@ from simulations.api.serializers import (
     SimulationCreateSerializer,
     SimulationSerializer,
 )
+from simulations.api.throttles import SimulationCreateThrottle
 from simulations.models import Simulation
-
-
-class SimulationCreateThrottle(UserRateThrottle):
-    scope = "simulation_create"
 
 
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
