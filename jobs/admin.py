@@ -1,12 +1,11 @@
-from collections.abc import Callable
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from jobs.models import JobStatus, ScheduledJob
+from jobs.runner import simulations_complete_finished
 from jobs.services import scheduled_job_cancel, scheduled_job_retry
-from simcrm_project.errors import ConflictError
+from simcrm_project.admin_actions import apply_service_to_each
 
 
 @admin.register(ScheduledJob)
@@ -47,26 +46,23 @@ class ScheduledJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected failed jobs")
     def retry_failed_jobs(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
-        self._apply(request, queryset.filter(status=JobStatus.FAILED), scheduled_job_retry, "retried")
+        failed = queryset.filter(status=JobStatus.FAILED)
+        apply_service_to_each(
+            self, request, failed, lambda job: scheduled_job_retry(job=job), done_message="{count} job(s) retried."
+        )
 
     @admin.action(description="Cancel selected pending or failed jobs")
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
-        self._apply(request, queryset, scheduled_job_cancel, "cancelled")
+        apply_service_to_each(
+            self, request, queryset, lambda job: scheduled_job_cancel(job=job), done_message="{count} job(s) cancelled."
+        )
 
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[ScheduledJob],
-        service: Callable[..., ScheduledJob],
-        verb: str,
-    ) -> None:
-        done, refused = 0, []
-        for job in queryset:
-            try:
-                service(job=job)
-                done += 1
-            except ConflictError as error:
-                refused.append(f"#{job.pk}: {error}")
-        self.message_user(request, f"{done} job(s) {verb}.", messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Skipped " + "; ".join(refused), messages.WARNING)
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
+        simulation_ids = set(queryset.values_list("simulation_id", flat=True))
+        super().delete_queryset(request, queryset)
+        # Purging a simulation's last unfinished jobs finishes it.
+        simulations_complete_finished(simulation_ids=simulation_ids)
+
+    def delete_model(self, request: HttpRequest, obj: ScheduledJob) -> None:
+        super().delete_model(request, obj)
+        simulations_complete_finished(simulation_ids={obj.simulation_id})

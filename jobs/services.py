@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import JobStatus, JobType, ScheduledJob
+from jobs.runner import simulations_complete_finished
 from jobs.scheduling import job_due_times
 from jobs.tasks import worker_wake
 from simcrm_project.errors import ConflictError
@@ -43,7 +44,7 @@ def scheduled_job_retry(*, job: ScheduledJob) -> ScheduledJob:
         job.finished_at = None
         job.claimed_by = ""
         job.save()
-    transaction.on_commit(worker_wake)
+    transaction.on_commit(worker_wake, robust=True)
     return job
 
 
@@ -57,4 +58,5 @@ def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:
         job.transition_to(JobStatus.CANCELLED)
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
+    simulations_complete_finished(simulation_ids={job.simulation_id})
     return job

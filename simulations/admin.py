@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from simcrm_project.admin_actions import apply_service_to_each
 from simulations.models import Contact, Simulation
+from simulations.services import simulation_cancel, simulation_pause, simulation_resume
 
 CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "created_at")
 
@@ -19,9 +23,33 @@ class SimulationAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "theme", "industry", "record_frequency", "status", "owner", "created_at"]
     list_filter = ["status", "record_frequency", "created_at"]
     search_fields = ["name", "theme", "industry", "owner__username"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Status and schedule change only through the services (the actions below); a new simulation
+    # needs its jobs scheduled, so it is created through the API or the React client.
+    readonly_fields = ["owner", "theme", "industry", "record_frequency", "status", "created_at", "updated_at"]
     list_select_related = ["owner"]
     inlines = [ContactInline]
+    actions = ["pause_simulations", "resume_simulations", "cancel_simulations"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Pause selected simulations")
+    def pause_simulations(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
+        apply_service_to_each(
+            self, request, queryset, lambda s: simulation_pause(simulation=s), done_message="{count} paused."
+        )
+
+    @admin.action(description="Resume selected simulations")
+    def resume_simulations(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
+        apply_service_to_each(
+            self, request, queryset, lambda s: simulation_resume(simulation=s), done_message="{count} resumed."
+        )
+
+    @admin.action(description="Cancel selected simulations and their pending jobs")
+    def cancel_simulations(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
+        apply_service_to_each(
+            self, request, queryset, lambda s: simulation_cancel(simulation=s), done_message="{count} cancelled."
+        )
 
 
 @admin.register(Contact)

@@ -72,3 +72,44 @@ def test_non_staff_is_sent_to_login(user: Any, path: str) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_simulations_are_not_added_or_re_statused_by_hand(admin_client: Client) -> None:
+    cancelled = SimulationFactory.create(status="cancelled")
+    url = f"/admin/simulations/simulation/{cancelled.pk}/change/"
+
+    assert admin_client.get("/admin/simulations/simulation/add/").status_code == 403
+    form = admin_client.get(url).content.decode()
+    assert 'name="status"' not in form and 'name="record_frequency"' not in form
+    admin_client.post(
+        url, {"name": "renamed", "status": "running", "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0"}
+    )
+    cancelled.refresh_from_db()
+    assert (cancelled.name, cancelled.status) == ("renamed", "cancelled")
+
+
+def test_pause_resume_and_cancel_actions_go_through_the_services(admin_client: Client) -> None:
+    from django.contrib.admin import helpers
+
+    from jobs.models import JobStatus
+    from simulations.services import simulation_create
+
+    simulation = simulation_create(owner=UserFactory.create(), theme="Admin", industry="Ops")
+    url = "/admin/simulations/simulation/"
+
+    def act(action: str) -> str:
+        response = admin_client.post(
+            url, {"action": action, helpers.ACTION_CHECKBOX_NAME: [simulation.pk]}, follow=True
+        )
+        simulation.refresh_from_db()
+        return response.content.decode()
+
+    act("pause_simulations")
+    assert simulation.status == "paused"
+    act("resume_simulations")
+    assert simulation.status == "running"
+    act("cancel_simulations")
+    assert simulation.status == "cancelled"
+    assert set(simulation.jobs.values_list("status", flat=True)) == {JobStatus.CANCELLED}
+    assert "Skipped" in act("pause_simulations")  # a cancelled simulation cannot be paused
+    assert simulation.status == "cancelled"

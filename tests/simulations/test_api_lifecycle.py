@@ -237,3 +237,24 @@ def test_retry_in_a_paused_simulation_keeps_it_paused(api_client: APIClient, use
     assert response.status_code == 200, response.content
     simulation.refresh_from_db()
     assert simulation.status == SimulationStatus.PAUSED
+
+
+def test_cancelling_the_last_unfinished_job_completes_the_simulation() -> None:
+    from django.utils import timezone
+
+    from jobs.models import JobStatus
+    from jobs.runner import scheduled_jobs_run_due
+    from jobs.services import scheduled_job_cancel
+    from simulations.services import simulation_create
+    from tests.factories import UserFactory
+
+    simulation = simulation_create(owner=UserFactory.create(), theme="Last", industry="Job")
+    *early, last = simulation.jobs.order_by("scheduled_for")
+    simulation.jobs.filter(pk__in=[job.pk for job in early]).update(scheduled_for=timezone.now())
+    assert scheduled_jobs_run_due().completed == 4
+
+    scheduled_job_cancel(job=last)
+
+    simulation.refresh_from_db()
+    assert simulation.status == "completed"
+    assert simulation.jobs.filter(status=JobStatus.CANCELLED).count() == 1
