@@ -99,21 +99,23 @@ def scheduled_jobs_claim_due(*, limit: int = CLAIM_BATCH) -> tuple[str, list[int
 def scheduled_jobs_recover_stale() -> int:
     """Take up jobs whose worker died: back to pending while attempts remain, else failed."""
     cutoff = timezone.now() - timedelta(seconds=settings.SIMCRM_JOB_TIMEOUT_SECONDS)
+    stale = ScheduledJob.objects.filter(status=JobStatus.PROCESSING, started_at__lt=cutoff)
     recovered = 0
-    with transaction.atomic():
-        stale = list(
-            ScheduledJob.objects.filter(status=JobStatus.PROCESSING, started_at__lt=cutoff)
-            .select_for_update(skip_locked=True)
-            .order_by("id")
-        )
-        for job in stale:
+    simulation_ids: set[int] = set()
+    for job_id, simulation_id in stale.order_by("id").values_list("id", "simulation_id"):
+        with transaction.atomic():
+            _simulation_lock(simulation_id)
+            job = stale.filter(pk=job_id).select_for_update(skip_locked=True).first()
+            if job is None:
+                continue  # finished, or another worker is recovering it
             message = (
                 f"Attempt {job.attempts} did not finish within SIMCRM_JOB_TIMEOUT_SECONDS="
                 f"{settings.SIMCRM_JOB_TIMEOUT_SECONDS} (its worker stopped)."
             )
             _job_record_failure(job, message, retryable=True, retry_after=0)
             recovered += 1
-    simulations_complete_finished(simulation_ids={job.simulation_id for job in stale})
+            simulation_ids.add(simulation_id)
+    simulations_complete_finished(simulation_ids=simulation_ids)
     return recovered
 
 
@@ -372,10 +374,17 @@ def _job_result(contact: Contact, taken: TakenPersona) -> dict[str, object]:
 def _job_fail(job: ScheduledJob, claim: str, message: str, *, retryable: bool, retry_after: float | None = None) -> str:
     try:
         with transaction.atomic():
+            _simulation_lock(job.simulation_id)
             locked = _claimed_job_locked(job.pk, claim)
             return _job_record_failure(locked, message, retryable=retryable, retry_after=retry_after)
     except LostClaim:
         return "skipped"
+
+
+def _simulation_lock(simulation_id: int) -> None:
+    """Lock the simulation before one of its jobs (cancel takes them in that order too), so a job
+    that fails while its simulation is being cancelled cannot slip back to pending afterwards."""
+    Simulation.objects.select_for_update(no_key=True).filter(pk=simulation_id).values_list("id").first()
 
 
 def _job_record_failure(job: ScheduledJob, message: str, *, retryable: bool, retry_after: float | None) -> str:
