@@ -4,9 +4,9 @@ import re
 
 from django.conf import settings
 
-# OpenAI echoes part of a rejected key ("Incorrect API key provided: sk-abc***xyz"); treat anything
-# shaped like a key as secret, whole or partial.
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]+")
+# OpenAI echoes part of a rejected key ("Incorrect API key provided: sk-abc***xyz"), whatever the
+# key's shape; treat that echo, and anything shaped like a key, as secret, whole or partial.
+_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]+|(?<=API key provided: )[^\s.,;]+|(?<=Bearer )\S+")
 REDACTED = "[redacted]"
 
 

@@ -139,7 +139,8 @@ SPECTACULAR_SETTINGS = {
 LOGIN_URL = "/admin/login/"
 
 # --- Persona generation -------------------------------------------------------------------
-OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="")
+# Stripped: a key read from a file often ends in a newline, which is illegal in a header.
+OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="").strip()
 OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="gpt-4.1-nano-2025-04-14")
 OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
@@ -172,12 +173,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "simcrm_project.logging_filters.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # httpx logs request lines at INFO; keep the worker's output about our jobs.
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
+        # At DEBUG, httpcore logs request headers, Authorization included.
+        "httpcore": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
         # django-q2 logs every dispatch round at INFO; jobs.tasks logs the rounds that ran jobs.
         "django-q": {"level": env.str("DJANGO_Q_LOG_LEVEL", default="WARNING")},
