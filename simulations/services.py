@@ -23,7 +23,7 @@ def simulation_create(
         owner=owner, theme=theme, industry=industry, record_frequency=record_frequency, name=name
     )
     scheduled_jobs_create_for_simulation(simulation=simulation)
-    transaction.on_commit(worker_wake)
+    transaction.on_commit(worker_wake, robust=True)
     return simulation
 
 
@@ -54,7 +54,7 @@ def simulation_pause(*, simulation: Simulation) -> Simulation:
 def simulation_resume(*, simulation: Simulation) -> Simulation:
     """Claim the simulation's jobs again; any that fell due while paused run at once."""
     resumed = _simulation_set_status(simulation_id=simulation.pk, status=SimulationStatus.RUNNING)
-    transaction.on_commit(worker_wake)
+    transaction.on_commit(worker_wake, robust=True)
     return resumed
 
 

@@ -206,3 +206,11 @@ def test_create_is_throttled_per_user_but_listing_is_not(
     assert listed.json()["count"] == 2
     # The limit is per user: someone else may still create.
     assert client_for(other_user).post(URL, valid(), format="json").status_code == 201
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_a_body_that_is_not_json_answers_400(api_client: APIClient, content_type: str) -> None:
+    response = api_client.generic("POST", URL, "theme=Rock&industry=Music", content_type=content_type)
+    assert response.status_code == 400
+    assert "application/json" in response.json()["detail"]
+    assert not Simulation.objects.exists()
