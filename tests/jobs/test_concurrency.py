@@ -52,6 +52,7 @@ def test_three_run_due_jobs_processes_share_the_work_exactly_once(tmp_path: Path
     claimed = [int(out.split("claimed ")[1].split(",")[0]) for out in outputs]
     assert sum(claimed) == len(job_ids), outputs
     print("claimed per runner:", claimed)
+    assert sum(1 for count in claimed if count) >= 2, f"the runners did not overlap: {claimed}"
 
 
 @pytest.mark.slow

@@ -71,15 +71,12 @@ def test_concurrent_takes_on_a_cold_key_make_one_call(openai_standin: OpenAIStan
 def test_different_keys_do_not_wait_for_each_other(openai_standin: OpenAIStandIn) -> None:
     openai_standin.latency = 1.0
 
-    started = time.monotonic()
     results = _run_in_threads(2, lambda i: _take(theme=f"Theme {i}"))
-    elapsed = time.monotonic() - started
 
     assert all(isinstance(result, TakenPersona) for result in results), results
     first, second = openai_standin.requests
     assert first.end is not None and second.end is not None
     assert first.start < second.end and second.start < first.end  # both calls were in flight together
-    assert elapsed < 1.9
 
 
 def test_no_transaction_is_open_during_the_provider_call(openai_standin: OpenAIStandIn) -> None:
@@ -138,7 +135,7 @@ def test_a_waiter_gives_up_retryably_after_its_deadline(
         started = time.monotonic()
         with pytest.raises(PersonaError) as raised:
             _take()
-        assert 0.3 <= time.monotonic() - started < 2
+        assert time.monotonic() - started >= 0.3  # it waited for the lock before giving up
         assert raised.value.retryable is True
         assert raised.value.code == "lock_timeout"
         assert openai_standin.requests == []
