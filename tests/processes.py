@@ -43,6 +43,15 @@ def process_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def openai_process_env(base_url: str, **overrides: str) -> dict[str, str]:
+    """process_env() for a process whose personas come from the OpenAI stand-in at base_url."""
+    from tests.conftest import STANDIN_API_KEY
+
+    return process_env(
+        OPENAI_API_KEY=STANDIN_API_KEY, OPENAI_BASE_URL=base_url, SIMCRM_PERSONA_PROVIDER="openai", **overrides
+    )
+
+
 @contextmanager
 def running(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run `python manage.py <args>` in its own process group; stop it (SIGTERM, then SIGKILL) on exit."""

@@ -13,15 +13,16 @@ from jobs.models import JobStatus, ScheduledJob
 from simulations.models import Contact
 from simulations.services import simulation_create
 from tests.factories import ContactFactory, ScheduledJobFactory, UserFactory
-from tests.processes import ROOT, process_env, running, wait_for
+from tests.openai_standin import OpenAIStandIn
+from tests.processes import ROOT, openai_process_env, process_env, running, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _due_jobs(simulations: int) -> list[int]:
+def _due_jobs(simulations: int, themes: int = 4) -> list[int]:
     owner = UserFactory.create()
     for index in range(simulations):
-        simulation_create(owner=owner, theme=f"Theme {index % 4}", industry="Concurrency")
+        simulation_create(owner=owner, theme=f"Theme {index % themes}", industry="Concurrency")
     ScheduledJob.objects.update(scheduled_for=timezone.now())
     return list(ScheduledJob.objects.values_list("id", flat=True))
 
@@ -36,9 +37,12 @@ def _assert_each_job_ran_once(job_ids: list[int]) -> None:
 
 
 @pytest.mark.slow
-def test_three_run_due_jobs_processes_share_the_work_exactly_once(tmp_path: Path) -> None:
-    job_ids = _due_jobs(simulations=24)  # 120 due jobs
-    env = process_env()
+def test_three_run_due_jobs_processes_share_the_work_exactly_once(openai_standin: OpenAIStandIn) -> None:
+    # 24 cold keys behind a stand-in that takes 0.2 s per call: far more work than the runners'
+    # start-up skew, so all three must overlap, and every pool is filled while they race.
+    openai_standin.latency = 0.2
+    job_ids = _due_jobs(simulations=24, themes=24)  # 120 due jobs
+    env = openai_process_env(openai_standin.base_url)
     runners = [
         subprocess.Popen(
             [sys.executable, "manage.py", "run_due_jobs"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True

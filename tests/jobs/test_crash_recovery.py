@@ -13,21 +13,11 @@ from django_q.models import OrmQ
 from jobs.models import JobStatus, ScheduledJob
 from simulations.models import Contact
 from simulations.services import simulation_create
-from tests.conftest import STANDIN_API_KEY
 from tests.factories import UserFactory
 from tests.openai_standin import OpenAIStandIn, StandInReply
-from tests.processes import process_env, running, wait_for
+from tests.processes import openai_process_env, process_env, running, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _openai_env(standin: OpenAIStandIn, **extra: str) -> dict[str, str]:
-    return process_env(
-        OPENAI_API_KEY=STANDIN_API_KEY,
-        OPENAI_BASE_URL=standin.base_url,
-        SIMCRM_PERSONA_PROVIDER="openai",
-        **extra,
-    )
 
 
 def _first_job() -> ScheduledJob:
@@ -40,7 +30,7 @@ def test_job_of_a_killed_cluster_is_taken_up_again_and_completes_once(
 ) -> None:
     openai_standin.script([StandInReply.hang()])
     job = _first_job()
-    env = _openai_env(openai_standin, SIMCRM_JOB_TIMEOUT_SECONDS="3")
+    env = openai_process_env(openai_standin.base_url, SIMCRM_JOB_TIMEOUT_SECONDS="3")
 
     with running(["qcluster"], env=env, log=tmp_path / "doomed.log") as doomed:
         wait_for(lambda: openai_standin.in_flight == 1, timeout=60, what="the worker's OpenAI call")
@@ -65,7 +55,7 @@ def test_job_of_a_killed_cluster_is_taken_up_again_and_completes_once(
 def test_a_redelivered_task_does_not_run_a_job_twice(openai_standin: OpenAIStandIn, tmp_path: Path) -> None:
     openai_standin.script([StandInReply.hang()])
     job = _first_job()
-    env = _openai_env(openai_standin)
+    env = openai_process_env(openai_standin.base_url)
 
     with running(["qcluster"], env=env, log=tmp_path / "first.log"):
         wait_for(lambda: openai_standin.in_flight == 1, timeout=60, what="the first delivery's OpenAI call")

@@ -11,10 +11,9 @@ from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona
 from simulations.models import Contact
 from simulations.services import simulation_create
-from tests.conftest import STANDIN_API_KEY
 from tests.factories import UserFactory
 from tests.openai_standin import OpenAIStandIn
-from tests.processes import ROOT, process_env
+from tests.processes import ROOT, openai_process_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -25,10 +24,8 @@ def test_three_runners_on_one_cold_key_never_overlap_their_calls(openai_standin:
     for _ in range(3):
         simulation_create(owner=owner, theme="Haunted lighthouse", industry="Tourism")
     ScheduledJob.objects.update(scheduled_for=timezone.now())  # 15 jobs due at once, one key
-    env = process_env(
-        OPENAI_API_KEY=STANDIN_API_KEY,
-        OPENAI_BASE_URL=openai_standin.base_url,
-        SIMCRM_PERSONA_PROVIDER="openai",
+    env = openai_process_env(
+        openai_standin.base_url,
         SIMCRM_PERSONA_POOL_SIZE="4",  # 5 contacts per simulation need two batches of 4
     )
     runners = [
