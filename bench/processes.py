@@ -110,17 +110,6 @@ class Cluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    @property
-    def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
-
-    def log_text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
     def wait_started(self, *, timeout: float = 60.0) -> None:
         """Until every process of the cluster exists: main, sentinel, monitor, pusher and the workers.
 

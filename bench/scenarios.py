@@ -27,17 +27,18 @@ from django_q.tasks import async_task
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob
-from jobs.services import scheduled_jobs_create_for_simulation
 from personas.models import CachedPersona
 from personas.services import persona_take
+from simulations.job_types import JobType
 from simulations.models import Simulation
-from simulations.services import simulation_create
-from tests.openai_standin import OpenAIStandIn
+from simulations.schedule import JOBS_PER_SIMULATION
+from simulations.services import contact_jobs_schedule, simulation_create
+from standins.openai import OpenAIStandIn
 
 SCENARIOS = ("warm", "cold", "latency", "economy", "queries")
 WORKERS = (1, 4)
 MANY_WORKERS = 4
-JOBS_PER_SIMULATION = 5
+
 COLD_LATENCY_SECONDS = 0.5
 ORIGINAL_POLL_SECONDS = 30.0
 INPUT_DOLLARS_PER_MILLION = 0.10
@@ -103,7 +104,6 @@ class Row:
 class Results:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    figures: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,7 +153,7 @@ class Context:
         """A plain django-q2 cluster with SimCRM's Q_CLUSTER settings and no dispatcher."""
         self.stop_cluster()
         OrmQ.objects.all().delete()
-        env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench.noop_settings"}
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": "simcrm_project.bench_noop_settings"}
         with Cluster(env=env, workers=workers, log=self.workdir / f"qcluster-noop-{workers}.log") as cluster:
             cluster.wait_started()
             _noop_round_trip()  # the pusher, a worker and the monitor all work
@@ -204,6 +204,7 @@ def simulations_seed(*, themes: list[tuple[str, str]], count: int, jobs_each: in
         (
             ScheduledJob(
                 simulation=simulation,
+                job_type=JobType.CREATE_CONTACT,
                 payload={"index": index, "theme": simulation.theme, "industry": simulation.industry},
                 scheduled_for=due,
             )
@@ -297,7 +298,6 @@ def warm(ctx: Context) -> None:
     if db.get("PASSWORD"):
         pg_env["PGPASSWORD"] = db["PASSWORD"]
     tps = pgbench_tps(pg_env=pg_env, dbname=ctx.pgbench_db, seconds=sizes.pgbench_seconds)
-    ctx.results.figures["pgbench_tps"] = tps
 
     rates: dict[int, float] = {}
     noop: dict[int, float] = {}
@@ -321,8 +321,6 @@ def warm(ctx: Context) -> None:
                 met=(rate >= 300 and ratio >= 5) if many else None,
             )
         )
-        ctx.results.figures[f"warm_jobs_per_s_{workers}"] = rate
-        ctx.results.figures[f"noop_tasks_per_s_{workers}"] = reference
     ctx.results.rows.append(
         Row(
             scenario=f"throughput, warm cache, {MANY_WORKERS} workers vs pgbench",
@@ -359,7 +357,6 @@ def _warm_throughput(ctx: Context, workers: int) -> float:
     )
     if not timing.in_time or timing.completed != total:
         ctx.results.notes.append(f"warm cache, {workers} worker(s): only {timing.completed} of {total} jobs completed")
-    ctx.results.figures[f"warm_first_claim_{workers}"] = timing.first_claim
     return rate
 
 
@@ -401,7 +398,6 @@ def cold(ctx: Context) -> None:
     ideal = MANY_WORKERS / COLD_LATENCY_SECONDS
     calls = len(ctx.standin.requests) - calls_before
     say(f"cold keys: {completed}/{count} in {elapsed:.2f} s = {rate:.2f} jobs/s ({calls} provider calls)")
-    ctx.results.figures.update(cold_jobs_per_s=rate, cold_ideal=ideal, cold_calls=calls)
     ctx.results.rows.append(
         Row(
             scenario=f"throughput, cold keys, {MANY_WORKERS} workers",
@@ -439,7 +435,6 @@ def latency(ctx: Context) -> None:
     p95 = _percentile(waits, 0.95)
     worst = waits[-1] if waits else float("nan")
     say(f"scheduling latency: p50 {p50:.2f} s, p95 {p95:.2f} s, max {worst:.2f} s over {len(waits)} jobs")
-    ctx.results.figures.update(latency_p50=p50, latency_p95=p95, latency_max=worst)
     ctx.results.rows.append(
         Row(
             scenario=f"scheduling latency, p95 ({len(waits)} jobs over {window:.0f} s)",
@@ -474,7 +469,7 @@ def economy(ctx: Context) -> None:
         simulations = [simulation_create(owner=owner, theme=theme, industry=industry) for theme, industry in THEMES]
         for simulation in simulations:
             for _ in range(per_simulation // JOBS_PER_SIMULATION - 1):
-                scheduled_jobs_create_for_simulation(simulation=simulation)
+                contact_jobs_schedule(simulation=simulation)
         analyze()
         say(f"persona economy: {total} contacts, {per_simulation} per simulation, cold pools")
         jobs_make_due_and_time(total, timeout=180 + total / 2)
@@ -489,14 +484,6 @@ def economy(ctx: Context) -> None:
     say(
         f"persona economy: {contacts}/{total} contacts, {calls} calls, {prompt} + {completion} tokens, ${cost:.4f}; "
         f"distinct emails {email_share:.1%}, names {name_share:.1%} (lowest of {len(simulations)} simulations)"
-    )
-    ctx.results.figures.update(
-        economy_calls=calls,
-        economy_calls_per_1000=per_thousand,
-        economy_prompt_tokens=prompt,
-        economy_completion_tokens=completion,
-        economy_cost_usd=cost,
-        economy_contacts=contacts,
     )
     ctx.results.rows.append(
         Row(
@@ -564,7 +551,6 @@ def queries(ctx: Context) -> None:
     simulations_seed(themes=themes, count=len(themes), jobs_each=1, due_in=timedelta(seconds=-1))
     cold_per_job, cold_done = _count_queries()
     say(f"queries per job: warm {warm_per_job:.2f} ({warm_done} jobs), cold {cold_per_job:.2f} ({cold_done} jobs)")
-    ctx.results.figures.update(queries_per_job_warm=warm_per_job, queries_per_job_cold=cold_per_job)
     ctx.results.rows.append(
         Row(
             scenario="database queries per job (warm pools / cold keys)",
@@ -599,8 +585,6 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
 
 def memory_notes(ctx: Context) -> None:
     for workers, peak in sorted(ctx.memory.items()):
-        ctx.results.figures[f"rss_largest_kib_{workers}"] = peak.largest_process_kib
-        ctx.results.figures[f"rss_tree_kib_{workers}"] = peak.tree_kib
         ctx.results.notes.append(
             f"peak RSS of qcluster with {workers} worker(s): largest process {peak.largest_process_kib / 1024:.0f} MiB,"
             f" whole process tree {peak.tree_kib / 1024:.0f} MiB"

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import scenarios
     from bench.processes import bench_env
-    from tests.openai_standin import OpenAIStandIn
+    from standins.openai import OpenAIStandIn
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="simcrm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin_actions import apply_service_to_each
 from jobs.models import JobStatus, ScheduledJob
-from jobs.runner import simulations_complete_finished
-from jobs.services import scheduled_job_cancel, scheduled_job_retry
-from simcrm_project.admin_actions import apply_service_to_each
+from jobs.services import scheduled_job_cancel, scheduled_job_retry, scheduled_jobs_purge
 
 
 @admin.register(ScheduledJob)
@@ -58,11 +57,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
-        simulation_ids = set(queryset.values_list("simulation_id", flat=True))
-        super().delete_queryset(request, queryset)
-        # Purging a simulation's last unfinished jobs finishes it.
-        simulations_complete_finished(simulation_ids=simulation_ids)
+        scheduled_jobs_purge(job_ids=queryset.values_list("pk", flat=True))
 
     def delete_model(self, request: HttpRequest, obj: ScheduledJob) -> None:
-        super().delete_model(request, obj)
-        simulations_complete_finished(simulation_ids={obj.simulation_id})
+        scheduled_jobs_purge(job_ids=[obj.pk])

@@ -1,41 +1,24 @@
+"""What staff and users do to jobs: retry, cancel, purge. Each takes the simulation's lock first."""
+
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
-from jobs.models import JobStatus, JobType, ScheduledJob
-from jobs.runner import simulations_complete_finished
-from jobs.scheduling import job_due_times
+from core.errors import ConflictError
+from jobs.models import JobStatus, ScheduledJob
+from jobs.registry import owner_lifecycle
 from jobs.tasks import worker_wake
-from simcrm_project.errors import ConflictError
-from simulations.models import FREQUENCY_MINUTES, Simulation, SimulationStatus
-
-
-def scheduled_jobs_create_for_simulation(*, simulation: Simulation) -> list[ScheduledJob]:
-    """Schedule the simulation's CREATE_CONTACT jobs by the design's rule; job 0 is due at once."""
-    due_times = job_due_times(start=timezone.now(), frequency_minutes=FREQUENCY_MINUTES[simulation.record_frequency])
-    return ScheduledJob.objects.bulk_create(
-        ScheduledJob(
-            simulation=simulation,
-            job_type=JobType.CREATE_CONTACT,
-            payload={"index": index, "theme": simulation.theme, "industry": simulation.industry},
-            scheduled_for=due,
-        )
-        for index, due in enumerate(due_times)
-    )
 
 
 def scheduled_job_retry(*, job: ScheduledJob) -> ScheduledJob:
-    """Put a failed job back to pending, due now, with a fresh set of attempts."""
+    """Put a failed job back to pending, due now, with a fresh set of attempts; revive its simulation."""
     with transaction.atomic():
+        owner_lifecycle().lock(job.simulation_id)
         job = ScheduledJob.objects.select_for_update().get(pk=job.pk)
         if job.status != JobStatus.FAILED:
             raise ConflictError(f"Only failed jobs can be retried; this job is {job.status}.")
-        simulation = Simulation.objects.select_for_update().get(pk=job.simulation_id)
-        if simulation.status == SimulationStatus.CANCELLED:
-            raise ConflictError("The simulation is cancelled; resume is not possible, so its jobs cannot be retried.")
-        simulation.transition_to(
-            SimulationStatus.RUNNING if simulation.status == SimulationStatus.COMPLETED else simulation.status
-        )
-        simulation.save(update_fields=["status", "updated_at"])
+        owner_lifecycle().revive(job.simulation_id)
         job.transition_to(JobStatus.PENDING)
         job.scheduled_for = timezone.now()
         job.attempts = 0
@@ -51,6 +34,7 @@ def scheduled_job_retry(*, job: ScheduledJob) -> ScheduledJob:
 def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:
     """Cancel one pending or failed job."""
     with transaction.atomic():
+        owner_lifecycle().lock(job.simulation_id)
         job = ScheduledJob.objects.select_for_update().get(pk=job.pk)
         if job.status not in (JobStatus.PENDING, JobStatus.FAILED):
             # A processing job belongs to its worker; it is cancelled only with its simulation.
@@ -58,5 +42,14 @@ def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:
         job.transition_to(JobStatus.CANCELLED)
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
-    simulations_complete_finished(simulation_ids={job.simulation_id})
+    owner_lifecycle().jobs_finished({job.simulation_id})
     return job
+
+
+def scheduled_jobs_purge(*, job_ids: Iterable[int]) -> int:
+    """Delete jobs for good; a simulation whose last unfinished jobs are purged is finished."""
+    jobs = ScheduledJob.objects.filter(pk__in=list(job_ids))
+    simulation_ids = set(jobs.values_list("simulation_id", flat=True))
+    _, deleted = jobs.delete()
+    owner_lifecycle().jobs_finished(simulation_ids)
+    return deleted.get(ScheduledJob._meta.label, 0)

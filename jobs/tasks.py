@@ -2,7 +2,7 @@
 
 django-q2's scheduler ticks only every ~30 s, so a Schedule alone cannot start a due job within
 seconds. Instead a `dispatch` task polls for due jobs for PUMP_SECONDS and then re-enqueues
-itself, which the ORM broker picks up within its 0.5 s poll. A one-minute Schedule restarts the
+itself, which the ORM broker picks up within its poll (Q_CLUSTER['poll'], 0.25 s). A one-minute Schedule restarts the
 chain if it ever breaks, and creating or resuming a simulation, or a worker starting, wakes it
 at once. Postgres advisory locks cap the pumps at one per worker slot, so
 extra wake-ups return immediately.

@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from personas.models import CachedPersona
+from personas.services import persona_pools_purge
 
 
 @admin.register(CachedPersona)
@@ -45,5 +46,5 @@ class CachedPersonaAdmin(admin.ModelAdmin):
 
     @admin.action(description="Purge selected cached personas")
     def purge(self, request: HttpRequest, queryset: QuerySet[CachedPersona]) -> None:
-        deleted, _ = queryset.delete()
+        deleted = persona_pools_purge(pool_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Purged {deleted} cached persona pool(s).")

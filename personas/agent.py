@@ -17,7 +17,8 @@ from django.conf import settings
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
-from personas.errors import PersonaError, redact_secrets
+from core.redaction import redact_secrets
+from personas.errors import PersonaError
 from personas.validation import PERSONA_PROPERTIES, GeneratedBatch, clean_personas
 
 __all__ = ["SYSTEM_PROMPT", "GeneratedBatch", "build_client", "build_messages", "generate_personas", "persona_schema"]
@@ -39,7 +40,6 @@ SYSTEM_PROMPT = (
 # most likely to repeat, and validation drops any duplicate that slips through anyway.
 MAX_AVOID_NAMES_SENT = 400
 MAX_API_MESSAGE_CHARS = 300
-DEFAULT_MODEL = "gpt-4.1-nano-2025-04-14"
 
 
 def persona_schema() -> dict[str, Any]:
@@ -224,7 +224,7 @@ def map_openai_error(exc: openai.OpenAIError) -> PersonaError:
         if code == "model_not_found" or "model" in api_message.lower():
             return error(
                 f"OpenAI has no model {model!r} available to this key (HTTP {status}, model_not_found). Set "
-                f"OPENAI_MODEL to a chat model the key can use (the default is {DEFAULT_MODEL}).{said}",
+                f"OPENAI_MODEL to a chat model the key can use (the default is {settings.OPENAI_DEFAULT_MODEL}).{said}",
                 retryable=False,
             )
         return error(

@@ -1,21 +1,6 @@
-"""The one error the persona side raises, and the scrubbing that keeps API keys out of it."""
+"""The one error the persona side raises; its message is scrubbed of API keys."""
 
-import re
-
-from django.conf import settings
-
-# OpenAI echoes part of a rejected key ("Incorrect API key provided: sk-abc***xyz"), whatever the
-# key's shape; treat that echo, and anything shaped like a key, as secret, whole or partial.
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]+|(?<=API key provided: )[^\s.,;]+|(?<=Bearer )\S+")
-REDACTED = "[redacted]"
-
-
-def redact_secrets(text: str) -> str:
-    """Return text with the configured OpenAI key and anything that looks like an API key removed."""
-    key = getattr(settings, "OPENAI_API_KEY", "") or ""
-    if key:
-        text = text.replace(key, REDACTED)
-    return _KEY_PATTERN.sub(REDACTED, text)
+from core.redaction import redact_secrets
 
 
 class PersonaError(Exception):

@@ -30,6 +30,7 @@ __all__ = [
     "persona_name_key",
     "persona_pick_unused",
     "persona_pool_record_hits",
+    "persona_pools_purge",
     "persona_pools_warm",
     "persona_provider_name",
     "persona_take",
@@ -53,9 +54,14 @@ class TakenPersona:
     cached: bool  # True if served from the pool without a provider call in this call
 
 
+def tidy_text(text: str) -> str:
+    """Trimmed and whitespace-collapsed; NUL removed (PostgreSQL refuses it)."""
+    return " ".join(text.replace("\x00", "").split())
+
+
 def normalise_text(text: str) -> str:
-    """Trimmed, whitespace-collapsed, case-folded; NUL removed (PostgreSQL refuses it)."""
-    return " ".join(text.replace("\x00", "").split()).casefold()
+    """tidy_text(), case-folded: the form cache keys compare in."""
+    return tidy_text(text).casefold()
 
 
 def persona_cache_key(*, theme: str, industry: str) -> str:
@@ -115,8 +121,8 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
         pool = _pool_personas(key, source)
         avoid_names = _avoid_names(pool, used_names)
         batch = _provider(source)(
-            theme=" ".join(theme.replace("\x00", "").split()),
-            industry=" ".join(industry.replace("\x00", "").split()),
+            theme=tidy_text(theme),
+            industry=tidy_text(industry),
             count=settings.SIMCRM_PERSONA_POOL_SIZE,
             avoid_names=avoid_names,
         )
@@ -144,6 +150,12 @@ def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_name
     """A persona from the pool that the caller's simulation has not used, or None. Counts no hit."""
     persona = _pick_unused(pool.personas, used_emails, used_names)
     return TakenPersona(data=persona, source=pool.source, cached=True) if persona is not None else None
+
+
+def persona_pools_purge(*, pool_ids: list[int]) -> int:
+    """Delete these pools; the next job of their (theme, industry) generates a new pool."""
+    deleted, _ = CachedPersona.objects.filter(pk__in=pool_ids).delete()
+    return deleted
 
 
 def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
@@ -201,8 +213,8 @@ def _pool_append(key: str, source: str, *, theme: str, industry: str, batch: Gen
             cache_key=key,
             source=source,
             defaults={
-                "theme": " ".join(theme.replace("\x00", "").split())[:255],
-                "industry": " ".join(industry.replace("\x00", "").split())[:255],
+                "theme": tidy_text(theme)[:255],
+                "industry": tidy_text(industry)[:255],
                 "persona_data": {"personas": []},
             },
         )

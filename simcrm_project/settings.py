@@ -33,9 +33,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
-    "simulations",
+    "core",
     "personas",
     "jobs",
+    "simulations",
+    "standins",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -112,11 +115,11 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["simcrm_project.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "simcrm_project.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "simcrm_project.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "simulation_create": env.str("SIMCRM_SIMULATION_CREATE_RATE", default="60/hour"),
     },
@@ -142,7 +145,8 @@ LOGIN_URL = "/admin/login/"
 # Stripped: a key read from a file often ends in a newline, which is illegal in a header.
 OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="").strip()
 OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
-OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="gpt-4.1-nano-2025-04-14")
+OPENAI_DEFAULT_MODEL = "gpt-4.1-nano-2025-04-14"
+OPENAI_MODEL: str = env.str("OPENAI_MODEL", default=OPENAI_DEFAULT_MODEL)
 OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
 SIMCRM_PERSONA_PROVIDER: str = env.str("SIMCRM_PERSONA_PROVIDER", default="openai" if OPENAI_API_KEY else "offline")
 SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=25)
@@ -173,7 +177,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redact_secrets": {"()": "simcrm_project.logging_filters.RedactSecrets"}},
+    "filters": {"redact_secrets": {"()": "core.redaction.RedactSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

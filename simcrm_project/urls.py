@@ -3,22 +3,19 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from simcrm_project.views import client_app
-from simulations.api import views
+from core.views import client_app
+from jobs.api import JobViewSet
+from personas.api import CachedPersonaViewSet
+from simulations.api.views import SimulationViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("simulations", views.SimulationViewSet, basename="simulation")
-router.register("jobs", views.JobViewSet, basename="job")
-router.register("personas", views.CachedPersonaViewSet, basename="persona")
+router.register("simulations", SimulationViewSet, basename="simulation")
+router.register("jobs", JobViewSet, basename="job")
+router.register("personas", CachedPersonaViewSet, basename="persona")
 
 api_patterns: list[URLPattern | URLResolver] = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("auth/login/", views.LoginView.as_view(), name="auth-login"),
-    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
-    path("auth/me/", views.MeView.as_view(), name="auth-me"),
-    path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
-    path("health/", views.HealthView.as_view(), name="health"),
+    path("", include("core.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="docs"),
     path("", include(router.urls)),

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from simcrm_project.admin_actions import apply_service_to_each
+from core.admin_actions import apply_service_to_each
+from simulations.lifecycle import simulation_cancel, simulation_pause, simulation_resume
 from simulations.models import Contact, Simulation
-from simulations.services import simulation_cancel, simulation_pause, simulation_resume
 
 CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "created_at")
 

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.errors import ConflictError
 from personas.models import PersonaSource
-from simcrm_project.errors import ConflictError
 
 
 class RecordFrequency(models.TextChoices):

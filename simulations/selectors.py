@@ -21,8 +21,3 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
     return simulations.annotate(
         contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))), **job_counts
     ).order_by("-created_at", "-id")
-
-
-def job_list(*, user: User | AnonymousUser) -> QuerySet[ScheduledJob]:
-    jobs = ScheduledJob.objects.select_related("simulation")
-    return jobs if user.is_staff else jobs.filter(simulation__owner_id=user.pk)

@@ -2,17 +2,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
+from standins.openai import OpenAIStandIn
 from tests.factories import UserFactory
-from tests.openai_standin import OpenAIStandIn
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    # Throttle counters live in the cache; one test's requests must not count against the next.
-    cache.clear()
 
 
 @pytest.fixture
@@ -28,6 +22,14 @@ def other_user(db: Any) -> Any:
 @pytest.fixture
 def staff_user(db: Any) -> Any:
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(staff_user: Any) -> Client:
+    """A Django test client signed in to the admin as staff."""
+    client = Client()
+    client.force_login(staff_user)
+    return client
 
 
 @pytest.fixture

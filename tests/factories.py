@@ -2,8 +2,9 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from jobs.models import JobStatus, JobType, ScheduledJob
+from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona, PersonaSource
+from simulations.job_types import JobType
 from simulations.models import Contact, ContactSource, RecordFrequency, Simulation
 
 PASSWORD = "correct-horse-battery"

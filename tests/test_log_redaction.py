@@ -4,7 +4,7 @@ import io
 import logging
 from typing import Any
 
-from simcrm_project.logging_filters import RedactSecrets
+from core.redaction import RedactSecrets
 
 
 def test_console_handler_redacts_keys_in_messages_and_tracebacks(settings: Any) -> None:

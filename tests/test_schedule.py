@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from jobs.models import JobStatus, JobType, ScheduledJob
-from jobs.scheduling import job_due_times, job_offsets_minutes
+from jobs.models import JobStatus, ScheduledJob
+from simulations.job_types import JobType
 from simulations.models import FREQUENCY_MINUTES
+from simulations.schedule import job_due_times, job_offsets_minutes
 
 NOW = datetime(2031, 3, 14, 9, 26, 53, 589000, tzinfo=UTC)
 

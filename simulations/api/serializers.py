@@ -1,10 +1,7 @@
-from typing import Any
-
 from rest_framework import serializers
 
-from jobs.models import JobStatus, ScheduledJob
-from personas.models import CachedPersona
-from simulations.api.fields import StrictCharField, StrictChoiceField
+from core.fields import StrictCharField, StrictChoiceField
+from jobs.models import JobStatus
 from simulations.models import Contact, RecordFrequency, Simulation
 
 
@@ -47,26 +44,6 @@ class SimulationSerializer(serializers.ModelSerializer):
         return int(total) if total is not None else simulation.contacts.count()
 
 
-class JobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ScheduledJob
-        fields = [
-            "id",
-            "simulation",
-            "job_type",
-            "payload",
-            "scheduled_for",
-            "status",
-            "result",
-            "attempts",
-            "last_error",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
-
-
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -84,44 +61,3 @@ class ContactSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-
-class CachedPersonaSerializer(serializers.ModelSerializer):
-    persona_count = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CachedPersona
-        fields = [
-            "id",
-            "theme",
-            "industry",
-            "cache_key",
-            "source",
-            "persona_data",
-            "persona_count",
-            "hits",
-            "misses",
-            "generation_calls",
-            "prompt_tokens",
-            "completion_tokens",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_persona_count(self, persona: CachedPersona) -> int:
-        return len(persona.personas)
-
-
-class LoginSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150)
-    password = StrictCharField(max_length=1024, trim_whitespace=False)
-
-
-class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    is_staff = serializers.BooleanField()
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return {"id": instance.pk, "username": instance.get_username(), "is_staff": instance.is_staff}

@@ -15,13 +15,6 @@ CHANGELIST = "/admin/jobs/scheduledjob/"
 T0 = datetime(2031, 3, 14, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def admin_client(staff_user: Any) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
 def run_action(client: Client, action: str, jobs: list[ScheduledJob], **extra: str) -> Any:
     return client.post(
         CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [job.pk for job in jobs], **extra}, follow=True
@@ -137,25 +130,3 @@ def test_job_change_page_shows_system_fields_read_only(admin_client: Client) -> 
     assert "4242" in html
     assert "first try timed out" in html
     assert "2031" in html
-
-
-def test_jobs_cannot_be_added_by_hand(admin_client: Client) -> None:
-    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
-
-
-@pytest.mark.parametrize("path", ["/admin/", CHANGELIST])
-def test_non_staff_is_sent_to_login(user: Any, path: str) -> None:
-    client = Client()
-    client.force_login(user)
-
-    response = client.get(path)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
-
-
-def test_anonymous_is_sent_to_login(db: Any) -> None:
-    response = Client().get(CHANGELIST)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from jobs.models import JobStatus, ScheduledJob
 from simulations.models import Contact
 from simulations.services import simulation_create
+from standins.openai import OpenAIStandIn
 from tests.factories import ContactFactory, ScheduledJobFactory, UserFactory
-from tests.openai_standin import OpenAIStandIn
 from tests.processes import ROOT, openai_process_env, process_env, running, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

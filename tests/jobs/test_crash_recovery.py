@@ -13,8 +13,8 @@ from django_q.models import OrmQ
 from jobs.models import JobStatus, ScheduledJob
 from simulations.models import Contact
 from simulations.services import simulation_create
+from standins.openai import OpenAIStandIn, StandInReply
 from tests.factories import UserFactory
-from tests.openai_standin import OpenAIStandIn, StandInReply
 from tests.processes import openai_process_env, process_env, running, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

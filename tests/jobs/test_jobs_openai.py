@@ -13,8 +13,8 @@ from jobs.models import JobStatus, ScheduledJob
 from jobs.runner import scheduled_jobs_run_due
 from personas.models import CachedPersona
 from simulations.models import Contact
+from standins.openai import OpenAIStandIn, StandInReply
 from tests.conftest import STANDIN_API_KEY
-from tests.openai_standin import OpenAIStandIn, StandInReply
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from jobs.runner import (
     scheduled_jobs_recover_stale,
     scheduled_jobs_run_due,
 )
+from simulations.lifecycle import simulation_cancel, simulation_pause, simulation_resume
 from simulations.models import Contact, SimulationStatus
-from simulations.services import simulation_cancel, simulation_create, simulation_pause, simulation_resume
+from simulations.services import simulation_create
 from tests.factories import ScheduledJobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona
 from simulations.models import Contact
 from simulations.services import simulation_create
+from standins.openai import OpenAIStandIn
 from tests.factories import UserFactory
-from tests.openai_standin import OpenAIStandIn
 from tests.processes import ROOT, openai_process_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -1,5 +1,3 @@
-from typing import Any
-
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
@@ -10,13 +8,6 @@ from tests.factories import CachedPersonaFactory
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/personas/cachedpersona/"
-
-
-@pytest.fixture
-def admin_client(staff_user: Any) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def test_changelist_filters_and_searches(admin_client: Client) -> None:
@@ -56,17 +47,3 @@ def test_purge_action_deletes_selected_pools(admin_client: Client) -> None:
     assert response.status_code == 200
     assert list(CachedPersona.objects.values_list("pk", flat=True)) == [kept.pk]
     assert "Purged 2" in response.content.decode()
-
-
-def test_personas_cannot_be_added_by_hand(admin_client: Client) -> None:
-    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
-
-
-def test_non_staff_is_sent_to_login(user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-
-    response = client.get(CHANGELIST)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")

@@ -8,8 +8,8 @@ import pytest
 from personas.agent import SYSTEM_PROMPT, build_client, generate_personas
 from personas.errors import PersonaError
 from personas.validation import PERSONA_PROPERTIES
+from standins.openai import OpenAIStandIn, StandInReply
 from tests.conftest import STANDIN_API_KEY
-from tests.openai_standin import OpenAIStandIn, StandInReply
 
 THEME = "Rock band record label"
 INDUSTRY = "Music"

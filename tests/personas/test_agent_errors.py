@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from core.redaction import redact_secrets
 from personas.agent import generate_personas
-from personas.errors import PersonaError, redact_secrets
+from personas.errors import PersonaError
+from standins.openai import OpenAIStandIn, StandInReply
 from tests.conftest import STANDIN_API_KEY
-from tests.openai_standin import OpenAIStandIn, StandInReply
 
 
 def _fail() -> PersonaError:

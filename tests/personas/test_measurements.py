@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from personas.services import persona_email_key, persona_name_key, persona_take
-from tests.openai_standin import OpenAIStandIn
+from standins.openai import OpenAIStandIn
 
 pytestmark = pytest.mark.django_db
 

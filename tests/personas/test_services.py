@@ -16,8 +16,8 @@ from personas.services import (
     persona_take,
 )
 from personas.validation import PERSONA_PROPERTIES
+from standins.openai import OpenAIStandIn, StandInReply
 from tests.conftest import STANDIN_API_KEY
-from tests.openai_standin import OpenAIStandIn, StandInReply
 
 pytestmark = pytest.mark.django_db
 

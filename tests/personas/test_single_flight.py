@@ -14,7 +14,7 @@ from django.db import connection, connections
 from personas.errors import PersonaError
 from personas.models import CachedPersona
 from personas.services import TakenPersona, _lock_ids, persona_take
-from tests.openai_standin import OpenAIStandIn, StandInReply
+from standins.openai import OpenAIStandIn, StandInReply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

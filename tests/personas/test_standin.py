@@ -18,11 +18,15 @@ from personas.errors import PersonaError
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def standin_process(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+# The shipped command, and the module the tests start without Django.
+LAUNCHERS = {"manage.py openai_standin": ["manage.py", "openai_standin"], "python -m": ["-m", "standins.openai"]}
+
+
+@pytest.fixture(params=list(LAUNCHERS))
+def standin_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "calls.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.openai_standin", "--port", "0", "--latency", "0.2", "--log", str(log)],
+        [sys.executable, *LAUNCHERS[request.param], "--port", "0", "--latency", "0.2", "--log", str(log)],
         cwd=django_settings.BASE_DIR,
         stdout=subprocess.PIPE,
         text=True,

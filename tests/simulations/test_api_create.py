@@ -170,10 +170,10 @@ def test_failure_while_scheduling_leaves_nothing_behind(
     api_client: APIClient, monkeypatch: pytest.MonkeyPatch, user: Any
 ) -> None:
     def schedule_one_then_fail(*, simulation: Simulation) -> list[ScheduledJob]:
-        ScheduledJob.objects.create(simulation=simulation, scheduled_for=timezone.now())
+        ScheduledJob.objects.create(simulation=simulation, job_type="CREATE_CONTACT", scheduled_for=timezone.now())
         raise RuntimeError("database went away mid-way")
 
-    monkeypatch.setattr(services, "scheduled_jobs_create_for_simulation", schedule_one_then_fail)
+    monkeypatch.setattr(services, "contact_jobs_schedule", schedule_one_then_fail)
 
     with pytest.raises(RuntimeError):
         services.simulation_create(owner=user, theme="Space pirates", industry="Logistics")

@@ -1,6 +1,11 @@
 """A local stand-in for OpenAI's chat completions endpoint, spoken over real HTTP.
 
-In-process (tests)::
+Shipped with SimCRM so anyone can try the OpenAI path without a key::
+
+    python manage.py openai_standin --port 8700
+    OPENAI_API_KEY=anything OPENAI_BASE_URL=http://127.0.0.1:8700/v1 ./run
+
+In-process (tests, the benchmark)::
 
     standin = OpenAIStandIn().start()
     settings.OPENAI_BASE_URL = standin.base_url          # http://127.0.0.1:<port>/v1
@@ -11,7 +16,7 @@ In-process (tests)::
 
 As a process (for qcluster / run_due_jobs subprocesses)::
 
-    python -m tests.openai_standin --port 0 [--latency 1.0] [--log calls.jsonl] [--api-key KEY] [--fail-model M]
+    python -m standins.openai --port 0 [--latency 1.0] [--log calls.jsonl] [--api-key KEY] [--fail-model M]
 
 prints the base URL (``http://127.0.0.1:<port>/v1``) on one line once listening, then serves until SIGTERM/SIGINT.
 With ``--log`` every chat completion request is appended to the file as one JSON line when it
@@ -599,20 +604,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner._finish(request, status)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Local stand-in for OpenAI chat completions.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every default reply")
-    parser.add_argument("--log", default=None, help="append each request as a JSON line to this file")
-    parser.add_argument("--api-key", default=None, help="answer 401 to any other bearer token")
-    parser.add_argument("--fail-model", action="append", default=[], help="answer 404 model_not_found for it")
-    args = parser.parse_args(argv)
-
-    standin = OpenAIStandIn(
-        host=args.host, port=args.port, latency=args.latency, api_key=args.api_key, log_path=args.log
-    )
-    for model in args.fail_model:
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    latency: float = 0.0,
+    api_key: str | None = None,
+    log_path: str | None = None,
+    fail_models: list[str] | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT; print the base URL on one line once listening."""
+    standin = OpenAIStandIn(host=host, port=port, latency=latency, api_key=api_key, log_path=log_path)
+    for model in fail_models or []:
         standin.fail_model(model)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -625,6 +628,33 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         standin.stop()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every default reply")
+    parser.add_argument("--log", default=None, help="append each request as a JSON line to this file")
+    parser.add_argument("--api-key", default=None, help="answer 401 to any other bearer token")
+    parser.add_argument("--fail-model", action="append", default=[], help="answer 404 model_not_found for it")
+
+
+def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
+    values = vars(args) if isinstance(args, argparse.Namespace) else args
+    serve(
+        host=values["host"],
+        port=values["port"],
+        latency=values["latency"],
+        api_key=values["api_key"],
+        log_path=values["log"],
+        fail_models=values["fail_model"],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Local stand-in for OpenAI chat completions.")
+    add_arguments(parser)
+    serve_from_arguments(parser.parse_args(argv))
     return 0
 
 

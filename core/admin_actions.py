@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from simcrm_project.errors import ConflictError
+from core.errors import ConflictError
 
 
 def apply_service_to_each(

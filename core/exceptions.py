@@ -8,7 +8,7 @@ from rest_framework.exceptions import ParseError, UnsupportedMediaType, Validati
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from simcrm_project.errors import ConflictError
+from core.errors import ConflictError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -10,7 +10,7 @@ from bench.scenarios import SCENARIOS
 class Command(BaseCommand):
     help = (
         "Benchmark the job runner on a dedicated PostgreSQL database (never DATABASE_URL's own) with the OpenAI "
-        "stand-in, and print one table. Takes about 5 minutes; --quick takes well under one."
+        "stand-in, and print one table. Takes about 3 minutes on a 2-core machine; --quick takes well under one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
