@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
@@ -101,3 +102,16 @@ class HealthView(APIView):
         except Exception:  # noqa: BLE001 - any database failure means "not healthy"
             return Response({"status": "error", "database": "unavailable"}, status=503)
         return Response({"status": "ok", "database": "ok"})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. A browser asks for HTML and would download the YAML media type, so it
+    gets the same YAML as plain text, which it shows; API clients get the usual media types."""
+
+    permission_classes: list[Any] = []
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if "text/html" in request.headers.get("Accept", "") and response.status_code == status.HTTP_200_OK:
+            response.content_type = "text/plain; charset=utf-8"
+        return response

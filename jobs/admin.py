@@ -1,4 +1,6 @@
-from django.contrib import admin
+from collections import Counter
+
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -45,10 +47,18 @@ class ScheduledJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected failed jobs")
     def retry_failed_jobs(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:
-        failed = queryset.filter(status=JobStatus.FAILED)
+        failed = list(queryset.filter(status=JobStatus.FAILED))
+        others = Counter(queryset.exclude(status=JobStatus.FAILED).values_list("status", flat=True))
         apply_service_to_each(
             self, request, failed, lambda job: scheduled_job_retry(job=job), done_message="{count} job(s) retried."
         )
+        if others:
+            detail = ", ".join(f"{count} {status}" for status, count in sorted(others.items()))
+            self.message_user(
+                request,
+                f"Skipped {others.total()} job(s): only failed jobs can be retried ({detail}).",
+                messages.WARNING,
+            )
 
     @admin.action(description="Cancel selected pending or failed jobs")
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[ScheduledJob]) -> None:

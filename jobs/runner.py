@@ -114,9 +114,9 @@ def scheduled_jobs_recover_stale() -> int:
 
 def scheduled_job_run(*, job_id: int, claim: str) -> JobOutcome:
     """Run one claimed job through its handler; return its outcome."""
-    job = ScheduledJob.objects.get(pk=job_id)
-    if job.status != JobStatus.PROCESSING or job.claimed_by != claim:
-        return JobOutcome.SKIPPED
+    job = ScheduledJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.PROCESSING or job.claimed_by != claim:
+        return JobOutcome.SKIPPED  # deleted with its simulation, finished, or taken up again
     handler = job_handler_for(job.job_type)
     try:
         if handler is None:

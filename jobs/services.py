@@ -19,16 +19,41 @@ def scheduled_job_retry(*, job: ScheduledJob) -> ScheduledJob:
         if job.status != JobStatus.FAILED:
             raise ConflictError(f"Only failed jobs can be retried; this job is {job.status}.")
         owner_lifecycle().revive(job.simulation_id)
-        job.transition_to(JobStatus.PENDING)
-        job.scheduled_for = timezone.now()
-        job.attempts = 0
-        job.last_error = ""
-        job.started_at = None
-        job.finished_at = None
-        job.claimed_by = ""
-        job.save()
+        _jobs_reset_for_retry([job.pk])
     transaction.on_commit(worker_wake, robust=True)
+    job.refresh_from_db()
     return job
+
+
+def scheduled_jobs_retry_failed(*, simulation_id: int) -> int:
+    """Retry every failed job of a simulation at once; return how many."""
+    with transaction.atomic():
+        owner_lifecycle().lock(simulation_id)
+        failed = list(
+            ScheduledJob.objects.select_for_update()
+            .filter(simulation_id=simulation_id, status=JobStatus.FAILED)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if not failed:
+            raise ConflictError("This simulation has no failed jobs to retry.")
+        owner_lifecycle().revive(simulation_id)
+        _jobs_reset_for_retry(failed)
+    transaction.on_commit(worker_wake, robust=True)
+    return len(failed)
+
+
+def _jobs_reset_for_retry(job_ids: list[int]) -> None:
+    """Failed jobs back to pending, due now, with a fresh set of attempts (failed -> pending is allowed)."""
+    ScheduledJob.objects.filter(pk__in=job_ids, status=JobStatus.FAILED).update(
+        status=JobStatus.PENDING,
+        scheduled_for=timezone.now(),
+        attempts=0,
+        last_error="",
+        started_at=None,
+        finished_at=None,
+        claimed_by="",
+    )
 
 
 def scheduled_job_cancel(*, job: ScheduledJob) -> ScheduledJob:

@@ -35,3 +35,20 @@ class CachedPersona(models.Model):
     @property
     def personas(self) -> list[dict[str, str]]:
         return list(self.persona_data.get("personas", []))
+
+
+class PersonaPoolGeneration(models.Model):
+    """How many times a (theme, industry) pool was purged; it seeds the offline provider, so a purge regenerates."""
+
+    cache_key = models.CharField(max_length=600)
+    source = models.CharField(max_length=16, choices=PersonaSource.choices)
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "persona_pool_generations"
+        constraints = [
+            models.UniqueConstraint(fields=["cache_key", "source"], name="persona_pool_generation_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cache_key!r} ({self.source}): generation {self.generation}"

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from personas.errors import PersonaError
-from personas.models import CachedPersona, PersonaSource
+from personas.models import CachedPersona, PersonaPoolGeneration, PersonaSource
 from personas.validation import GeneratedBatch, clean_personas, name_key, persona_email_key, persona_name_key
 
 __all__ = [
@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Provider = Callable[..., GeneratedBatch]
 
 # Advisory locks take (int4, int4): a fixed namespace for persona keys keeps them apart from any other
 # advisory lock in the project (and from single-bigint locks, which Postgres keeps in another space).
@@ -85,14 +83,27 @@ def persona_provider_name() -> str:
     return name
 
 
-def _provider(source: str) -> Provider:
+def _generate(source: str, *, key: str, theme: str, industry: str, avoid_names: list[str]) -> GeneratedBatch:
+    """One provider call. Offline output is seeded by the pool's generation, so a purge writes new people."""
+    count = settings.SIMCRM_PERSONA_POOL_SIZE
     if source == PersonaSource.OPENAI:
         from personas import agent
 
-        return agent.generate_personas
+        return agent.generate_personas(theme=theme, industry=industry, count=count, avoid_names=avoid_names)
     from personas import offline
 
-    return offline.generate_personas
+    return offline.generate_personas(
+        theme=theme,
+        industry=industry,
+        count=count,
+        avoid_names=avoid_names,
+        generation=_pool_generation(key, source),
+    )
+
+
+def _pool_generation(key: str, source: str) -> int:
+    row = PersonaPoolGeneration.objects.filter(cache_key=key, source=source).only("generation").first()
+    return row.generation if row is not None else 0
 
 
 def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names: set[str]) -> TakenPersona:
@@ -120,11 +131,8 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
             return taken
         pool = _pool_personas(key, source)
         avoid_names = _avoid_names(pool, used_names)
-        batch = _provider(source)(
-            theme=tidy_text(theme),
-            industry=tidy_text(industry),
-            count=settings.SIMCRM_PERSONA_POOL_SIZE,
-            avoid_names=avoid_names,
+        batch = _generate(
+            source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=avoid_names
         )
         pool = _pool_append(key, source, theme=theme, industry=industry, batch=batch)
 
@@ -153,9 +161,21 @@ def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_name
 
 
 def persona_pools_purge(*, pool_ids: list[int]) -> int:
-    """Delete these pools; the next job of their (theme, industry) generates a new pool."""
-    deleted, _ = CachedPersona.objects.filter(pk__in=pool_ids).delete()
-    return deleted
+    """Delete these pools; the next job of their (theme, industry) generates a new pool of new people.
+
+    Each purge bumps the key's generation, which seeds the offline provider, so a purged offline pool
+    is not rebuilt byte for byte.
+    """
+    with transaction.atomic():
+        pools = list(CachedPersona.objects.select_for_update().filter(pk__in=pool_ids).order_by("id"))
+        for pool in pools:
+            generation, created = PersonaPoolGeneration.objects.select_for_update().get_or_create(
+                cache_key=pool.cache_key, source=pool.source, defaults={"generation": 1}
+            )
+            if not created:
+                PersonaPoolGeneration.objects.filter(pk=generation.pk).update(generation=F("generation") + 1)
+        CachedPersona.objects.filter(pk__in=[pool.pk for pool in pools]).delete()
+    return len(pools)
 
 
 def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:

@@ -7,7 +7,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-PERSONA_PROPERTIES: tuple[str, ...] = ("firstname", "lastname", "email", "jobtitle", "company", "industry")
+REQUIRED_PROPERTIES: tuple[str, ...] = ("firstname", "lastname", "email", "jobtitle", "company", "industry")
+# Where the person is: strings that may be empty (pools written before these existed have none).
+DETAIL_PROPERTIES: tuple[str, ...] = ("phone", "city", "country")
+PERSONA_PROPERTIES: tuple[str, ...] = REQUIRED_PROPERTIES + DETAIL_PROPERTIES
 # Contact columns are varchar(255); email is an EmailField of 254.
 MAX_FIELD_LENGTH = 255
 MAX_EMAIL_LENGTH = 254
@@ -46,7 +49,7 @@ def clean_persona(raw: Any) -> tuple[dict[str, str] | None, str]:
     if not isinstance(raw, dict):
         return None, "not an object"
     persona: dict[str, str] = {}
-    for prop in PERSONA_PROPERTIES:
+    for prop in REQUIRED_PROPERTIES:
         value = raw.get(prop)
         if not isinstance(value, str):
             return None, f"{prop} missing or not a string"
@@ -54,6 +57,11 @@ def clean_persona(raw: Any) -> tuple[dict[str, str] | None, str]:
         if not cleaned:
             return None, f"{prop} blank"
         persona[prop] = cleaned
+    for prop in DETAIL_PROPERTIES:
+        value = raw.get(prop, "")
+        if not isinstance(value, str):
+            return None, f"{prop} not a string"
+        persona[prop] = clean_text(value)
     email = clean_text(raw["email"], limit=10_000).lower()
     if len(email) > MAX_EMAIL_LENGTH:
         return None, "email too long"

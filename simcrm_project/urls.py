@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from core.views import client_app
+from core.views import SchemaView, client_app
 from jobs.api import JobViewSet
 from personas.api import CachedPersonaViewSet
 from simulations.api.views import SimulationViewSet
@@ -16,7 +16,7 @@ router.register("personas", CachedPersonaViewSet, basename="persona")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("core.urls")),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="docs"),
     path("", include(router.urls)),
 ]

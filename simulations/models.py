@@ -88,6 +88,9 @@ class Contact(models.Model):
     jobtitle = models.CharField(max_length=255)
     company = models.CharField(max_length=255)
     industry = models.CharField(max_length=255)
+    phone = models.CharField(max_length=255, blank=True, default="")
+    city = models.CharField(max_length=255, blank=True, default="")
+    country = models.CharField(max_length=255, blank=True, default="")
     source = models.CharField(max_length=16, choices=ContactSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,12 +12,18 @@ def _count_of(queryset: QuerySet) -> Coalesce:
 
 
 def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
-    """Simulations the user may see (staff: all), newest first, with their job and contact counts."""
+    """Simulations the user may see (staff: all), newest first, with their job and contact counts and the
+    error of their latest failed job."""
     simulations = Simulation.objects.all() if user.is_staff else Simulation.objects.filter(owner_id=user.pk)
     job_counts = {
         f"jobs_{status}": _count_of(ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status=status))
         for status in JobStatus.values
     }
+    latest_failure = ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status=JobStatus.FAILED).order_by(
+        "-finished_at", "-id"
+    )
     return simulations.annotate(
-        contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))), **job_counts
+        contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))),
+        latest_failure=Subquery(latest_failure.values("last_error")[:1]),
+        **job_counts,
     ).order_by("-created_at", "-id")

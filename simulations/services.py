@@ -39,3 +39,21 @@ def contact_jobs_schedule(*, simulation: Simulation) -> list[ScheduledJob]:
         )
         for index, due in enumerate(due_times)
     )
+
+
+def simulation_rename(*, simulation: Simulation, name: str) -> Simulation:
+    Simulation.objects.filter(pk=simulation.pk).update(name=name, updated_at=timezone.now())
+    simulation.refresh_from_db()
+    return simulation
+
+
+def simulation_delete(*, simulation: Simulation) -> None:
+    """Remove the simulation with its jobs and records from SimCRM (never from a connected CRM).
+
+    The simulation is locked first, as everywhere; a worker still running one of its jobs then
+    finds the job gone and drops its work.
+    """
+    with transaction.atomic():
+        locked = Simulation.objects.select_for_update().filter(pk=simulation.pk).first()
+        if locked is not None:
+            locked.delete()

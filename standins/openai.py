@@ -134,6 +134,15 @@ _LAST_NAMES = (
 _TITLES = ("Manager", "Director", "Coordinator", "Producer", "Strategist", "Lead", "Specialist", "Buyer")
 
 
+_PLACES = (
+    ("Austin", "United States", "1"),
+    ("Berlin", "Germany", "49"),
+    ("Leeds", "United Kingdom", "44"),
+    ("Lyon", "France", "33"),
+    ("Toronto", "Canada", "1"),
+)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())[:30] or "example"
 
@@ -443,16 +452,23 @@ class OpenAIStandIn:
                     continue
                 avoid.add(f"{first} {last}".casefold())
                 word = words[index % len(words)]
-                personas.append(
-                    {
-                        "firstname": first,
-                        "lastname": last,
-                        "email": f"{first.lower()}.{last.lower()}@{domain}",
-                        "jobtitle": f"{word} {_TITLES[index % len(_TITLES)]}",
-                        "company": f"{words[0]} {last} & Co.",
-                        "industry": industry,
-                    }
-                )
+                city, country, calling_code = _PLACES[index % len(_PLACES)]
+                persona = {
+                    "firstname": first,
+                    "lastname": last,
+                    "email": f"{first.lower()}.{last.lower()}@{domain}",
+                    "jobtitle": f"{word} {_TITLES[index % len(_TITLES)]}",
+                    "company": f"{words[0]} {last} & Co.",
+                    "industry": industry,
+                    "phone": f"+{calling_code} 555 {index % 10000:04d}",
+                    "city": city,
+                    "country": country,
+                }
+                # Like the model under a strict schema: exactly the properties the request asks for.
+                wanted = asked.get("properties")
+                if isinstance(wanted, list) and wanted:
+                    persona = {key: persona.get(key, "") for key in wanted if isinstance(key, str)}
+                personas.append(persona)
             self._names_written = index
         return personas
 

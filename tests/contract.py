@@ -10,6 +10,7 @@ SIMULATION_FIELDS = [
     "created_at",
     "job_counts",
     "contacts_created",
+    "last_error",
 ]
 JOB_FIELDS = [
     "id",
@@ -35,6 +36,9 @@ CONTACT_FIELDS = [
     "jobtitle",
     "company",
     "industry",
+    "phone",
+    "city",
+    "country",
     "source",
     "created_at",
 ]

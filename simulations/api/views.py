@@ -9,13 +9,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jobs.api import JobSerializer
+from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
-from simulations.api.serializers import ContactSerializer, SimulationCreateSerializer, SimulationSerializer
+from simulations.api.serializers import (
+    ContactSerializer,
+    SimulationCreateSerializer,
+    SimulationSerializer,
+    SimulationUpdateSerializer,
+)
 from simulations.api.throttles import SimulationCreateThrottle
 from simulations.models import Simulation
 
 
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records."""
+
     serializer_class = SimulationSerializer
 
     def get_queryset(self) -> QuerySet[Simulation]:
@@ -32,6 +40,17 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         owner = cast(User, request.user)
         simulation = services.simulation_create(owner=owner, **data.validated_data)
         return Response(self._present(simulation), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SimulationUpdateSerializer, responses=SimulationSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = SimulationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(self._present(services.simulation_rename(simulation=self.get_object(), **data.validated_data)))
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.simulation_delete(simulation=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _present(self, simulation: Simulation) -> dict[str, Any]:
         return SimulationSerializer(self.get_queryset().get(pk=simulation.pk)).data
@@ -50,6 +69,13 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         return Response(self._present(lifecycle.simulation_cancel(simulation=self.get_object())))
+
+    @extend_schema(request=None, responses=SimulationSerializer)
+    @action(detail=True, methods=["post"], url_path="retry-failed")
+    def retry_failed(self, request: Request, pk: str) -> Response:
+        simulation = self.get_object()
+        scheduled_jobs_retry_failed(simulation_id=simulation.pk)
+        return Response(self._present(simulation))
 
     @extend_schema(responses=JobSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -71,6 +71,21 @@ def test_retry_failed_jobs_action(admin_client: Client) -> None:
     simulation.refresh_from_db()
     assert simulation.status == SimulationStatus.RUNNING
     assert "2 job(s) retried" in response.content.decode()
+    assert (
+        "Skipped 3 job(s): only failed jobs can be retried (1 cancelled, 1 completed, 1 pending)."
+        in response.content.decode()
+    )
+
+
+def test_retrying_no_failed_job_says_why_nothing_was_retried(admin_client: Client) -> None:
+    jobs = [ScheduledJobFactory.create(status=s) for s in ("completed", "completed", "pending")]
+
+    response = run_action(admin_client, "retry_failed_jobs", jobs)
+
+    page = response.content.decode()
+    assert "0 job(s) retried" in page
+    assert "Skipped 3 job(s): only failed jobs can be retried (2 completed, 1 pending)." in page
+    assert statuses(jobs) == ["completed", "completed", "pending"]
 
 
 def test_retry_failed_jobs_skips_cancelled_simulations(admin_client: Client) -> None:

@@ -162,7 +162,7 @@ CONTRACT_PATHS = {
     "/api/auth/logout/": {"post"},
     "/api/auth/me/": {"get"},
     "/api/simulations/": {"get", "post"},
-    "/api/simulations/{id}/": {"get"},
+    "/api/simulations/{id}/": {"get", "patch", "delete"},
     "/api/simulations/{id}/pause/": {"post"},
     "/api/simulations/{id}/resume/": {"post"},
     "/api/simulations/{id}/cancel/": {"post"},
@@ -174,6 +174,7 @@ CONTRACT_PATHS = {
     "/api/personas/{id}/": {"delete"},
     "/api/health/": {"get"},
     "/api/schema/": {"get"},
+    "/api/simulations/{id}/retry-failed/": {"post"},
 }
 
 
@@ -191,6 +192,29 @@ def test_schema_documents_every_contract_path(anon_client: APIClient, query: str
     assert set(SIMULATION_FIELDS) <= set(schemas["Simulation"]["properties"])
     assert set(JOB_FIELDS) <= set(schemas["Job"]["properties"])
     assert set(CONTACT_FIELDS) <= set(schemas["Contact"]["properties"])
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def test_a_browser_is_shown_the_schema_instead_of_downloading_it(anon_client: APIClient) -> None:
+    response = anon_client.get("/api/schema/", HTTP_ACCEPT=BROWSER_ACCEPT)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert not response.get("Content-Disposition", "").startswith("attachment")
+    assert yaml.safe_load(response.content)["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [("*/*", "application/vnd.oai.openapi"), ("application/json", "application/json")],
+)
+def test_api_clients_still_get_the_openapi_media_types(anon_client: APIClient, accept: str, content_type: str) -> None:
+    response = anon_client.get("/api/schema/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
 
 
 def test_health(anon_client: APIClient) -> None:
@@ -213,10 +237,11 @@ def test_simulation_without_annotations_still_counts(user: Any) -> None:
     from simulations.api.serializers import SimulationSerializer
 
     simulation = SimulationFactory.create(owner=user)
-    ScheduledJobFactory.create(simulation=simulation, status=JobStatus.FAILED)
+    ScheduledJobFactory.create(simulation=simulation, status=JobStatus.FAILED, last_error="The key was refused.")
     ContactFactory.create(simulation=simulation)
 
     data = SimulationSerializer(Simulation.objects.get(pk=simulation.pk)).data
 
     assert data["job_counts"] == {**dict.fromkeys(JobStatus.values, 0), "failed": 1}
     assert data["contacts_created"] == 1
+    assert data["last_error"] == "The key was refused."
