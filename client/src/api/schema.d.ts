@@ -177,10 +177,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description OpenApi3 schema for this API. Format can be selected via content negotiation.
-         *
-         *     - YAML: application/vnd.oai.openapi
-         *     - JSON: application/vnd.oai.openapi+json
+         * @description The OpenAPI document. A browser asks for HTML and would download the YAML media type, so it
+         *     gets the same YAML as plain text, which it shows; API clients get the usual media types.
          */
         get: operations["schema_retrieve"];
         put?: never;
@@ -198,8 +196,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_list"];
         put?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         post: operations["simulations_create"];
         delete?: never;
         options?: never;
@@ -214,13 +214,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_retrieve"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        delete: operations["simulations_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        patch: operations["simulations_partial_update"];
         trace?: never;
     };
     "/api/simulations/{id}/cancel/": {
@@ -232,6 +235,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         post: operations["simulations_cancel_create"];
         delete?: never;
         options?: never;
@@ -246,6 +250,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_contacts_list"];
         put?: never;
         post?: never;
@@ -262,6 +267,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_jobs_list"];
         put?: never;
         post?: never;
@@ -280,6 +286,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         post: operations["simulations_pause_create"];
         delete?: never;
         options?: never;
@@ -296,7 +303,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         post: operations["simulations_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/retry-failed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        post: operations["simulations_retry_failed_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -339,12 +364,17 @@ export interface components {
             readonly jobtitle: string;
             readonly company: string;
             readonly industry: string;
+            readonly phone: string;
+            readonly city: string;
+            readonly country: string;
             readonly source: components["schemas"]["SourceEnum"];
             /** Format: date-time */
             readonly created_at: string;
         };
         Csrf: {
             csrfToken: string;
+            /** @description Where a local install's password is; only while DEBUG is on. */
+            sign_in_hint: string | null;
         };
         Health: {
             status: string;
@@ -445,6 +475,10 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Simulation"][];
         };
+        /** @description PATCH: only the name changes; any other field is refused rather than silently ignored. */
+        PatchedSimulationUpdateRequest: {
+            name?: string;
+        };
         /** @description One cached persona: the contact fields a provider wrote. */
         Persona: {
             readonly firstname: string;
@@ -453,6 +487,9 @@ export interface components {
             readonly jobtitle: string;
             readonly company: string;
             readonly industry: string;
+            readonly phone: string;
+            readonly city: string;
+            readonly country: string;
         };
         PersonaData: {
             readonly personas: components["schemas"]["Persona"][];
@@ -479,6 +516,8 @@ export interface components {
                 [key: string]: number;
             };
             readonly contacts_created: number;
+            /** @description The error of the simulation's latest failed job; empty when no job has failed. */
+            readonly last_error: string;
         };
         SimulationCreateRequest: {
             theme: string;
@@ -826,6 +865,53 @@ export interface operations {
             };
         };
     };
+    simulations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    simulations_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedSimulationUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+        };
+    };
     simulations_cancel_create: {
         parameters: {
             query?: never;
@@ -925,6 +1011,28 @@ export interface operations {
         };
     };
     simulations_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+        };
+    };
+    simulations_retry_failed_create: {
         parameters: {
             query?: never;
             header?: never;
