@@ -24,6 +24,12 @@ from rest_framework.views import APIView
 from core.serializers import LoginSerializer, MeSerializer
 
 
+SIGN_IN_HINT = (
+    "First time here? ./run printed the staff user and password when it started; "
+    "a generated password is also kept in .simcrm-admin-password next to manage.py."
+)
+
+
 @ensure_csrf_cookie
 def client_app(request: HttpRequest) -> HttpResponse:
     """Serve the React client's built index.html, or say how to build it."""
@@ -85,9 +91,21 @@ class CsrfView(APIView):
     permission_classes = [AllowAny]
 
     @method_decorator(ensure_csrf_cookie)
-    @extend_schema(responses=inline_serializer("Csrf", {"csrfToken": serializers.CharField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Csrf",
+            {
+                "csrfToken": serializers.CharField(),
+                "sign_in_hint": serializers.CharField(
+                    allow_null=True, help_text="Where a local install's password is; only while DEBUG is on."
+                ),
+            },
+        )
+    )
     def get(self, request: Request) -> Response:
-        return Response({"csrfToken": get_token(request._request)})
+        return Response(
+            {"csrfToken": get_token(request._request), "sign_in_hint": SIGN_IN_HINT if settings.DEBUG else None}
+        )
 
 
 class HealthView(APIView):

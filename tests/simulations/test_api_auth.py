@@ -139,3 +139,17 @@ def test_session_writes_need_csrf_but_token_writes_do_not(user: Any) -> None:
     token = APIClient(enforce_csrf_checks=True)
     token.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     assert token.post("/api/simulations/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_the_sign_in_hint_points_to_the_password_only_in_debug(
+    anon_client: APIClient, settings: Any, debug: bool
+) -> None:
+    settings.DEBUG = debug
+
+    hint = anon_client.get("/api/auth/csrf/").json()["sign_in_hint"]
+
+    if debug:
+        assert ".simcrm-admin-password" in hint and "./run" in hint
+    else:
+        assert hint is None

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient, type Query } from '@tanstack/react-query';
 import { ApiError, api, asPage, fetchCsrfToken, getAllPages, resetCsrfToken } from './client';
 import { meKey } from './queryClient';
-import type { Contact, Job, Me, Page, Persona, Simulation, SimulationInput } from './types';
+import type { CachedPersona, Contact, Job, Me, Page, Simulation, SimulationInput } from './types';
 
 export const POLL_MS = 3000;
 
@@ -155,9 +155,9 @@ export function useRetryJob(simulationId: string) {
 export const PERSONAS_URL = '/api/personas/';
 
 export function usePersonas(url: string = PERSONAS_URL, enabled = true) {
-  return useQuery<Page<Persona>>({
+  return useQuery<Page<CachedPersona>>({
     queryKey: keys.personas(url),
-    queryFn: async () => asPage<Persona>(await api.get<unknown>(url)),
+    queryFn: async () => asPage<CachedPersona>(await api.get<unknown>(url)),
     enabled,
     placeholderData: (previous) => previous,
   });
@@ -166,7 +166,7 @@ export function usePersonas(url: string = PERSONAS_URL, enabled = true) {
 export function usePurgePersona() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: Persona['id']) => api.delete(`${PERSONAS_URL}${encodeURIComponent(String(id))}/`),
+    mutationFn: (id: CachedPersona['id']) => api.delete(`${PERSONAS_URL}${encodeURIComponent(String(id))}/`),
     onSettled: () => qc.invalidateQueries({ queryKey: ['personas'] }),
   });
 }

@@ -1,90 +1,45 @@
-export type Frequency = '1h' | '4hrs' | '1day' | '1wk' | '1mo';
+/**
+ * The API's types, named for the client. Each is the server's own definition: an alias of a
+ * component of the OpenAPI schema, generated into ./schema.d.ts (regenerate it with
+ * `npm --prefix client run api:types` after changing a serializer; `./test` checks it is current).
+ */
+import type { components } from './schema';
 
-export type SimulationStatus = 'running' | 'paused' | 'completed' | 'cancelled';
+type Schemas = components['schemas'];
 
-export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
+export type Frequency = Schemas['RecordFrequencyEnum'];
+export type SimulationStatus = Schemas['SimulationStatusEnum'];
+export type JobStatus = Schemas['JobStatusEnum'];
 
-export const JOB_STATUSES: readonly JobStatus[] = [
-  'pending',
-  'processing',
-  'completed',
-  'failed',
-  'cancelled',
-];
+export type Me = Schemas['Me'];
+export type Simulation = Schemas['Simulation'];
+/** The body of POST /api/simulations/. */
+export type SimulationInput = Schemas['SimulationCreateRequest'];
+export type Job = Schemas['Job'];
+export type Contact = Schemas['Contact'];
+/** One entry of the persona cache (GET /api/personas/): a pool of personas for a theme and industry. */
+export type CachedPersona = Schemas['CachedPersona'];
+/** One persona of a pool: the contact fields a provider wrote. */
+export type Persona = Schemas['Persona'];
 
-export type JobCounts = Partial<Record<JobStatus, number>>;
+/** Jobs of a simulation per status, as the server counts them. */
+export type JobCounts = Simulation['job_counts'];
 
+// Every job status, in lifecycle order. A Record so that a status added to (or dropped from) the
+// schema is a type error here until this list follows.
+const JOB_STATUS_ORDER: Record<JobStatus, true> = {
+  pending: true,
+  processing: true,
+  completed: true,
+  failed: true,
+  cancelled: true,
+};
+export const JOB_STATUSES = Object.keys(JOB_STATUS_ORDER) as readonly JobStatus[];
+
+/** A DRF page, normalised by asPage() (next and previous always present). */
 export interface Page<T> {
   count: number;
   next: string | null;
   previous: string | null;
   results: T[];
-}
-
-export interface Me {
-  id: number;
-  username: string;
-  is_staff: boolean;
-}
-
-export interface Simulation {
-  id: number;
-  name: string | null;
-  theme: string;
-  industry: string;
-  record_frequency: Frequency | string;
-  status: SimulationStatus | string;
-  created_at: string;
-  job_counts: JobCounts | null;
-  contacts_created: number;
-}
-
-export interface SimulationInput {
-  theme: string;
-  industry: string;
-  record_frequency: Frequency;
-  name?: string;
-}
-
-export interface Job {
-  id: number;
-  simulation: number;
-  job_type: string;
-  payload?: unknown;
-  scheduled_for: string;
-  status: JobStatus | string;
-  result?: unknown;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-export interface Contact {
-  id: number;
-  simulation: number;
-  job: number | null;
-  firstname: string;
-  lastname: string;
-  email: string;
-  jobtitle: string;
-  company: string;
-  industry: string;
-  source: string;
-  created_at: string;
-}
-
-/** Only id is certain; everything else is read defensively. */
-export interface Persona {
-  id: number | string;
-  theme?: unknown;
-  industry?: unknown;
-  created_at?: unknown;
-  hits?: unknown;
-  misses?: unknown;
-  persona_count?: unknown;
-  persona_data?: unknown;
-  source?: unknown;
-  [key: string]: unknown;
 }

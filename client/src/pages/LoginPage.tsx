@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { useLogin, useMe } from '../api/hooks';
+import { FormField } from '../components/FormField';
 import { Alert, Loading } from '../components/States';
 
 /** Only same-site paths are followed after sign-in. */
@@ -59,32 +60,32 @@ export function LoginPage() {
         <h1 id="login-title">Sign in to SimCRM</h1>
         {login.isError && <Alert>{loginError(login.error)}</Alert>}
         {missing && <Alert>Enter your username and password.</Alert>}
-        <div className="field">
-          <label htmlFor="login-username">Username</label>
-          <input
-            id="login-username"
-            name="username"
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            required
-            autoFocus
-            data-testid="login-username"
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="login-password">Password</label>
-          <input
-            id="login-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-            data-testid="login-password"
-          />
-        </div>
+        <FormField id="login-username" name="username" label="Username">
+          {(control) => (
+            <input
+              {...control}
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              required
+              autoFocus
+              data-testid="login-username"
+            />
+          )}
+        </FormField>
+        <FormField id="login-password" name="password" label="Password">
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+              data-testid="login-password"
+            />
+          )}
+        </FormField>
         <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending} data-testid="login-submit">
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>

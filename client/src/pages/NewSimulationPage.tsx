@@ -3,6 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, NetworkError, errorMessage, type FieldErrors } from '../api/client';
 import { useCreateSimulation } from '../api/hooks';
 import type { Frequency, SimulationInput } from '../api/types';
+import { FormField } from '../components/FormField';
 import { Alert } from '../components/States';
 import { formatTime } from '../lib/format';
 import {
@@ -125,24 +126,6 @@ export function NewSimulationPage() {
     if (first) document.getElementById(ids[first])?.focus();
   };
 
-  const fieldProps = (field: Field) => {
-    const errorId = `${ids[field]}-error`;
-    const hintId = `${ids[field]}-hint`;
-    return {
-      id: ids[field],
-      name: field,
-      'aria-invalid': errors[field] ? true : undefined,
-      'aria-describedby': errors[field] ? errorId : field === 'record_frequency' ? ids.preview : hintId,
-    } as const;
-  };
-
-  const fieldError = (field: Field) =>
-    errors[field] ? (
-      <p className="field-error" id={`${ids[field]}-error`} data-testid={`error-${field}`}>
-        {errors[field].join(' ')}
-      </p>
-    ) : null;
-
   const frequency: Frequency = draft.record_frequency;
   const offsets = scheduleOffsets(frequency);
   const times = scheduleTimes(frequency, now);
@@ -159,73 +142,82 @@ export function NewSimulationPage() {
       <form className="card form" onSubmit={onSubmit} noValidate aria-labelledby="new-title" data-testid="new-simulation-form">
         {formError && <Alert>{formError}</Alert>}
 
-        <div className={`field ${errors.theme ? 'has-error' : ''}`}>
-          <label htmlFor={ids.theme}>Theme</label>
-          <input
-            {...fieldProps('theme')}
-            value={draft.theme}
-            onChange={(e) => update('theme', e.target.value)}
-            placeholder="e.g. Black Friday campaign leads"
-            maxLength={MAX_LENGTH + 50}
-            data-testid="sim-theme"
-          />
-          {fieldError('theme') ?? (
-            <p className="hint" id={`${ids.theme}-hint`}>
-              What the contacts have in common.
-            </p>
+        <FormField
+          id={ids.theme}
+          name="theme"
+          label="Theme"
+          hint="What the contacts have in common."
+          error={errors.theme}
+        >
+          {(control) => (
+            <input
+              {...control}
+              value={draft.theme}
+              onChange={(e) => update('theme', e.target.value)}
+              placeholder="e.g. Black Friday campaign leads"
+              maxLength={MAX_LENGTH + 50}
+              data-testid="sim-theme"
+            />
           )}
-        </div>
+        </FormField>
 
-        <div className={`field ${errors.industry ? 'has-error' : ''}`}>
-          <label htmlFor={ids.industry}>Industry</label>
-          <input
-            {...fieldProps('industry')}
-            value={draft.industry}
-            onChange={(e) => update('industry', e.target.value)}
-            placeholder="e.g. Retail"
-            maxLength={MAX_LENGTH + 50}
-            data-testid="sim-industry"
-          />
-          {fieldError('industry') ?? (
-            <p className="hint" id={`${ids.industry}-hint`}>
-              The industry the contacts work in.
-            </p>
+        <FormField
+          id={ids.industry}
+          name="industry"
+          label="Industry"
+          hint="The industry the contacts work in."
+          error={errors.industry}
+        >
+          {(control) => (
+            <input
+              {...control}
+              value={draft.industry}
+              onChange={(e) => update('industry', e.target.value)}
+              placeholder="e.g. Retail"
+              maxLength={MAX_LENGTH + 50}
+              data-testid="sim-industry"
+            />
           )}
-        </div>
+        </FormField>
 
-        <div className={`field ${errors.record_frequency ? 'has-error' : ''}`}>
-          <label htmlFor={ids.record_frequency}>Frequency</label>
-          <select
-            {...fieldProps('record_frequency')}
-            value={draft.record_frequency}
-            onChange={(e) => update('record_frequency', e.target.value)}
-            data-testid="sim-frequency"
-          >
-            {FREQUENCIES.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </select>
-          {fieldError('record_frequency')}
-        </div>
-
-        <div className={`field ${errors.name ? 'has-error' : ''}`}>
-          <label htmlFor={ids.name}>
-            Name <span className="muted">(optional)</span>
-          </label>
-          <input
-            {...fieldProps('name')}
-            value={draft.name}
-            onChange={(e) => update('name', e.target.value)}
-            data-testid="sim-name"
-          />
-          {fieldError('name') ?? (
-            <p className="hint" id={`${ids.name}-hint`}>
-              Shown in the list instead of the theme.
-            </p>
+        <FormField
+          id={ids.record_frequency}
+          name="record_frequency"
+          label="Frequency"
+          describedBy={ids.preview}
+          error={errors.record_frequency}
+        >
+          {(control) => (
+            <select
+              {...control}
+              value={draft.record_frequency}
+              onChange={(e) => update('record_frequency', e.target.value)}
+              data-testid="sim-frequency"
+            >
+              {FREQUENCIES.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
           )}
-        </div>
+        </FormField>
+
+        <FormField
+          id={ids.name}
+          name="name"
+          label={
+            <>
+              Name <span className="muted">(optional)</span>
+            </>
+          }
+          hint="Shown in the list instead of the theme."
+          error={errors.name}
+        >
+          {(control) => (
+            <input {...control} value={draft.name} onChange={(e) => update('name', e.target.value)} data-testid="sim-name" />
+          )}
+        </FormField>
 
         <div className="preview" id={ids.preview} aria-live="polite" data-testid="schedule-preview">
           <p className="preview-summary">

@@ -1,33 +1,33 @@
 import { useState } from 'react';
 import { ApiError, errorMessage, toPath } from '../api/client';
 import { PERSONAS_URL, usePersonas, usePurgePersona } from '../api/hooks';
-import type { Persona } from '../api/types';
+import type { CachedPersona } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Pager } from '../components/Pager';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { display, formatDateTime } from '../lib/format';
 
-/** How many personas an entry holds: persona_count, or the length of persona_data if it is a list. */
-function personaCount(p: Persona): unknown {
-  if (p.persona_count !== undefined) return p.persona_count;
-  const data = p.persona_data;
-  if (Array.isArray(data)) return data.length;
-  if (data && typeof data === 'object') {
-    const nested = (data as { personas?: unknown }).personas;
-    if (Array.isArray(nested)) return nested.length;
-  }
-  return undefined;
+/**
+ * How many personas an entry holds: persona_count, else the length of the personas list in
+ * persona_data ({"personas": [...]}, or a bare list). persona_data is read as unknown on purpose:
+ * an entry written by an older server may not match the schema, and then the cell shows "—".
+ */
+function personaCount(p: CachedPersona): number | undefined {
+  if (typeof p.persona_count === 'number') return p.persona_count;
+  const data: unknown = p.persona_data;
+  const list = data && typeof data === 'object' && !Array.isArray(data) ? (data as { personas?: unknown }).personas : data;
+  return Array.isArray(list) ? list.length : undefined;
 }
 
-function label(p: Persona): string {
-  return [p.theme, p.industry].filter((v) => typeof v === 'string' && v).join(' / ') || `entry ${String(p.id)}`;
+function label(p: CachedPersona): string {
+  return [p.theme, p.industry].filter(Boolean).join(' / ') || `entry ${p.id}`;
 }
 
 export function PersonasPage() {
   const [url, setUrl] = useState(PERSONAS_URL);
   const personas = usePersonas(url);
   const purge = usePurgePersona();
-  const [target, setTarget] = useState<Persona | null>(null);
+  const [target, setTarget] = useState<CachedPersona | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   const confirmPurge = () => {

@@ -69,7 +69,7 @@ describe('simulation detail', () => {
     server.use(
       http.post('/api/jobs/:id/retry/', ({ params }) => {
         retried.push(String(params.id));
-        state.jobs = state.jobs.map((j) => (j.id === 2 ? { ...j, status: 'pending', last_error: null } : j));
+        state.jobs = state.jobs.map((j) => (j.id === 2 ? { ...j, status: 'pending', last_error: '' } : j));
         return HttpResponse.json(state.jobs[1]);
       }),
     );

@@ -32,7 +32,7 @@ export function job(overrides: Partial<Job> = {}): Job {
     status: 'pending',
     result: null,
     attempts: 0,
-    last_error: null,
+    last_error: '',
     created_at: '2026-11-01T10:00:00Z',
     started_at: null,
     finished_at: null,
