@@ -71,6 +71,11 @@ def persona_cache_key(*, theme: str, industry: str) -> str:
     return f"{normalise_text(theme)}\n{normalise_text(industry)}"
 
 
+def _key_label(key: str) -> str:
+    """A cache key as a log line shows it: "theme / industry" on one line."""
+    return '"' + key.replace("\n", " / ") + '"'
+
+
 def persona_provider_name() -> str:
     """The configured provider: "openai" or "offline" (settings.SIMCRM_PERSONA_PROVIDER)."""
     name = str(settings.SIMCRM_PERSONA_PROVIDER or "").strip().lower()
@@ -254,8 +259,8 @@ def _pool_append(key: str, source: str, *, theme: str, industry: str, batch: Gen
             updated_at=timezone.now(),
         )
     logger.info(
-        "Persona pool %r (%s) grew by %d to %d (%d of the batch were duplicates)",
-        key,
+        "Persona pool %s (%s) grew by %d to %d (%d of the batch were duplicates)",
+        _key_label(key),
         source,
         len(new),
         len(pool),
@@ -304,4 +309,4 @@ def _single_flight(key: str, source: str) -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", ids)
         except DatabaseError:
             # A broken connection has ended its session, and with it the lock; don't hide the first error.
-            logger.warning("Could not release the persona lock for %r (%s)", key, source, exc_info=True)
+            logger.warning("Could not release the persona lock for %s (%s)", _key_label(key), source, exc_info=True)

@@ -181,6 +181,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own; without this every
+        # 4xx and 5xx ("Bad Request: ...") was written twice, once by each handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs request lines at INFO; keep the worker's output about our jobs.
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},

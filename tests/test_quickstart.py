@@ -98,6 +98,18 @@ def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_pat
                 os.killpg(script.pid, signal.SIGKILL)
     output = (tmp_path / "run.log").read_text()
     assert "Sign in as admin" in output
+    # Start-up ends with a framed summary: where to go, who to sign in as, how to stop.
+    frame = output[output.index("| SimCRM is running") :]
+    for line in (
+        f"| Open      http://127.0.0.1:{port}/",
+        "| Sign in   admin / quick-start-password",
+        f"| Admin     http://127.0.0.1:{port}/admin/",
+        "| Personas  offline provider",
+        "| Stop      Ctrl+C",
+    ):
+        assert line in frame, output
+    assert "objects imported automatically" not in output
+    assert "Applying " not in output  # no wall of migration lines before it
     assert stopped_in < 10, f"took {stopped_in:.1f} s to stop"
     leftovers = _processes_with(marker)
     for pid in leftovers:
