@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 
 from core.serializers import LoginSerializer, MeSerializer
 
-
 SIGN_IN_HINT = (
     "First time here? ./run printed the staff user and password when it started; "
     "a generated password is also kept in .simcrm-admin-password next to manage.py."

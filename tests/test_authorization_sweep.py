@@ -22,6 +22,9 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("post", "/api/simulations/{id}/pause/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/resume/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/cancel/"): (401, 404, 200),
+    ("post", "/api/simulations/{id}/retry-failed/"): (401, 404, 200),
+    ("patch", "/api/simulations/{id}/"): (401, 404, 200),
+    ("delete", "/api/simulations/{id}/"): (401, 404, 204),
     ("get", "/api/simulations/{id}/jobs/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/contacts/"): (401, 404, 200),
     ("get", "/api/jobs/{id}/"): (401, 404, 200),
@@ -68,7 +71,11 @@ def _url(path: str, ids: dict[str, int]) -> str:
 @pytest.mark.parametrize(("method", "path"), SWEEP.keys(), ids=[f"{m.upper()} {p}" for m, p in SWEEP])
 def test_endpoint_answers_as_the_contract_says(world: dict[str, Any], method: str, path: str, role_index: int) -> None:
     role = (ANON, OTHER, STAFF)[role_index]
-    body = {"theme": "Sweep", "industry": "Security"} if path == "/api/simulations/" else {}
+    bodies = {
+        ("post", "/api/simulations/"): {"theme": "Sweep", "industry": "Security"},
+        ("patch", path): {"name": "Swept"},
+    }
+    body = bodies.get((method, path), {})
     response = getattr(world["clients"][role], method)(_url(path, world["ids"]), body, format="json")
     assert response.status_code == SWEEP[(method, path)][role_index], (role, response.content[:300])
 
