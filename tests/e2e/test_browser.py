@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from jobs.models import JobStatus
@@ -13,6 +14,7 @@ from simulations.models import Simulation, SimulationStatus
 from simulations.services import simulation_create
 from tests.e2e.conftest import browser_page, make_user
 from tests.factories import PASSWORD, ContactFactory
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -181,3 +183,87 @@ def test_non_staff_user_on_a_phone(chromium: Path, web_server: str, artifacts: P
             shot("failure")
             raise
         assert problems == {"page errors": [], "assets": []}
+
+
+def test_failed_jobs_show_on_the_list_and_the_detail_page_and_retry_failed_puts_them_back(
+    chromium: Path, web_server: str, artifacts: Path
+) -> None:
+    """A wrong OpenAI key: the first job made a contact, the other four failed. No worker runs, so the
+    retried jobs stay pending for the database check."""
+    user = make_user()
+    simulation = simulation_create(owner=user, theme="Wrong key", industry="Retail", record_frequency="1h")
+    error = (
+        "Persona generation failed: OpenAI rejected the API key (401 Unauthorized: Incorrect API key provided: "
+        "sk-wrong****). Check OPENAI_API_KEY. Gave up after 3 attempts."
+    )
+    now = timezone.now()
+    first, *others = simulation.jobs.order_by("scheduled_for", "id")
+    simulation.jobs.filter(pk=first.pk).update(status=JobStatus.COMPLETED, attempts=1, started_at=now, finished_at=now)
+    ContactFactory(
+        simulation=simulation, job=first, phone="+44 20 7946 0018", city="Manchester", country="United Kingdom"
+    )
+    simulation.jobs.filter(pk__in=[job.pk for job in others]).update(
+        status=JobStatus.FAILED, attempts=3, last_error=error, started_at=now, finished_at=now
+    )
+    # With nothing left to run, the worker would have completed it.
+    Simulation.objects.filter(pk=simulation.pk).update(status=SimulationStatus.COMPLETED)
+
+    with browser_page(chromium) as page:
+        problems = watch_page(page)
+        shot = screenshotter(page, artifacts, "failed-jobs")
+        try:
+            sign_in(page, web_server, user.username)
+            row = page.locator(f'[data-testid="simulation-row"][data-simulation-id="{simulation.pk}"]')
+            expect(row.get_by_test_id("failed-badge")).to_have_text("4 failed")
+            row_error = row.get_by_test_id("row-last-error")
+            # Cut short on the list; the whole error is in the title.
+            expect(row_error).to_contain_text("Persona generation failed: OpenAI rejected the API key")
+            expect(row_error).not_to_contain_text("Gave up after 3 attempts")
+            expect(row_error).to_have_attribute("title", error)
+            expect(row).to_contain_text("5 contacts over 12 minutes, then it stops")
+            shot("list")
+
+            row.get_by_role("link", name="Wrong key").click()
+            alert = page.get_by_test_id("failed-alert")
+            expect(alert.get_by_role("heading", name="4 jobs failed")).to_be_visible()
+            expect(alert.get_by_test_id("sim-last-error")).to_have_text(error)
+            expect(page.get_by_test_id("sim-schedule")).to_contain_text("5 contacts over 12 minutes, then it stops")
+            # Nothing is waiting or running: the page does not claim to be live.
+            expect(page.get_by_text("Live", exact=True)).to_have_count(0)
+            expect(page.get_by_test_id("contact-row")).to_contain_text("Manchester, United Kingdom")
+            shot("detail")
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            expect(alert).to_be_visible()
+            shot("detail-phone")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the page of a failed simulation scrolls sideways on a 390 px wide phone"
+            )
+            page.get_by_role("link", name="All simulations").click()
+            expect(row.get_by_test_id("failed-badge")).to_be_visible()
+            shot("list-phone")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the list with a failed simulation scrolls sideways on a 390 px wide phone"
+            )
+            row.get_by_role("link", name="Wrong key").click()
+
+            alert.get_by_test_id("retry-failed").click()
+            expect(alert).to_be_hidden()
+            expect(page.get_by_role("status").filter(has_text="back in the queue")).to_be_visible()
+            jobs = page.get_by_test_id("job-item")
+            expect(jobs.and_(page.locator('[data-job-status="pending"]'))).to_have_count(4)
+            header_chip = page.locator("section.sim-header").get_by_test_id("status-chip")
+            expect(header_chip).to_have_attribute("data-status", "running")
+            shot("retried-phone")
+        except Exception:
+            shot("failure")
+            raise
+        assert problems == {"page errors": [], "assets": []}
+
+    def retried() -> bool:
+        statuses = sorted(simulation.jobs.values_list("status", "last_error"))
+        return statuses == sorted([(JobStatus.COMPLETED, "")] + [(JobStatus.PENDING, "")] * 4)
+
+    wait_for(retried, timeout=10, what="the four failed jobs to be pending again")
+    simulation.refresh_from_db()
+    assert simulation.status == SimulationStatus.RUNNING

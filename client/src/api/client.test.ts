@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { server } from '../test/server';
-import { ApiError, NetworkError, api, asPage, extractFieldErrors, fetchCsrfToken, getAllPages, toPath } from './client';
+import { ApiError, NetworkError, api, asPage, extractFieldErrors, fetchCsrf, fetchCsrfToken, getAllPages, toPath } from './client';
 
 function captureHeaders(method: 'get' | 'post' | 'delete', path: string, status = 200) {
   const seen: Headers[] = [];
@@ -37,6 +37,33 @@ describe('api client', () => {
     await expect(fetchCsrfToken()).resolves.toBe('body-token');
     await api.post('/api/thing/');
     expect(posts[0]?.get('X-CSRFToken')).toBe('body-token');
+  });
+
+  it('reads the sign-in hint from /api/auth/csrf/, and none when it is null, blank or missing', async () => {
+    let hint: unknown = 'Password in .simcrm-admin-password';
+    server.use(
+      http.get('/api/auth/csrf/', () =>
+        HttpResponse.json(hint === undefined ? { csrfToken: 't' } : { csrfToken: 't', sign_in_hint: hint as string | null }),
+      ),
+    );
+    await expect(fetchCsrf()).resolves.toEqual({ csrfToken: 't', signInHint: 'Password in .simcrm-admin-password' });
+    for (hint of [null, '  ', undefined]) {
+      await expect(fetchCsrf()).resolves.toEqual({ csrfToken: 't', signInHint: null });
+    }
+  });
+
+  it('sends PATCH with the CSRF header and a JSON body', async () => {
+    document.cookie = 'csrftoken=cookie-token; path=/';
+    let seen: { headers: Headers; body: unknown } | null = null;
+    server.use(
+      http.patch('/api/thing/1/', async ({ request }) => {
+        seen = { headers: request.headers, body: await request.json() };
+        return HttpResponse.json({ id: 1, name: 'x' });
+      }),
+    );
+    await expect(api.patch('/api/thing/1/', { name: 'x' })).resolves.toEqual({ id: 1, name: 'x' });
+    expect(seen!.headers.get('X-CSRFToken')).toBe('cookie-token');
+    expect(seen!.body).toEqual({ name: 'x' });
   });
 
   it('fetches a fresh token and retries once after a CSRF failure', async () => {

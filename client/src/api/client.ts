@@ -3,6 +3,8 @@
  * requests, and errors turned into ApiError with DRF's field errors.
  */
 
+import type { Csrf } from './types';
+
 export type FieldErrors = Record<string, string[]>;
 
 export class ApiError extends Error {
@@ -58,11 +60,24 @@ export function resetCsrfToken(): void {
   fallbackCsrfToken = null;
 }
 
+/** What GET /api/auth/csrf/ answers: the token, and (only on a DEBUG server) where the password is. */
+export interface CsrfInfo {
+  csrfToken: string | null;
+  signInHint: string | null;
+}
+
 /** GET /api/auth/csrf/: makes Django set the csrftoken cookie, and remembers the token it returns. */
-export async function fetchCsrfToken(): Promise<string | null> {
-  const data = await request<{ csrfToken?: string }>('GET', '/api/auth/csrf/');
+export async function fetchCsrf(): Promise<CsrfInfo> {
+  // Read defensively: an older server answers without sign_in_hint.
+  const data = await request<Partial<Csrf> | null>('GET', '/api/auth/csrf/');
   if (data && typeof data.csrfToken === 'string') fallbackCsrfToken = data.csrfToken;
-  return getCsrfToken();
+  const hint = data && typeof data.sign_in_hint === 'string' && data.sign_in_hint.trim() ? data.sign_in_hint : null;
+  return { csrfToken: getCsrfToken(), signInHint: hint };
+}
+
+/** fetchCsrf(), for callers that only need the token. */
+export async function fetchCsrfToken(): Promise<string | null> {
+  return (await fetchCsrf()).csrfToken;
 }
 
 /** Absolute URL on this origin; accepts the absolute `next`/`previous` links DRF returns. */
@@ -136,6 +151,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T = null>(path: string) => request<T>('DELETE', path),
 };
 

@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient, type Query } from '@tanstack/react-query';
-import { ApiError, api, asPage, fetchCsrfToken, getAllPages, resetCsrfToken } from './client';
+import { ApiError, api, asPage, fetchCsrf, fetchCsrfToken, getAllPages, resetCsrfToken } from './client';
 import { meKey } from './queryClient';
-import type { CachedPersona, Contact, Job, Me, Page, Simulation, SimulationInput } from './types';
+import type { CachedPersona, Contact, Job, Me, Page, Simulation, SimulationInput, SimulationUpdate } from './types';
 
 export const POLL_MS = 3000;
 
 export const keys = {
   me: meKey,
+  csrf: ['csrf'] as const,
   simulations: ['simulations'] as const,
   simulationList: (url: string) => ['simulations', 'list', url] as const,
   simulation: (id: string | number) => ['simulations', 'detail', String(id)] as const,
@@ -30,6 +31,21 @@ export function useMe() {
       }
     },
     staleTime: 60_000,
+  });
+}
+
+/**
+ * The sign-in page's GET /api/auth/csrf/: sets the CSRF cookie early and brings the sign-in hint
+ * (non-null only on a DEBUG server). A failure only means no hint: the login POST reports problems.
+ */
+export function useSignInHint() {
+  return useQuery({
+    queryKey: keys.csrf,
+    queryFn: fetchCsrf,
+    select: (info) => info.signInHint,
+    staleTime: Infinity,
+    retry: false,
+    refetchOnWindowFocus: false,
   });
 }
 
@@ -85,11 +101,22 @@ export function useSimulations(url: string = SIMULATIONS_URL) {
   });
 }
 
-/** Live while the simulation runs or still has jobs waiting or in flight. */
+/** Polled while the simulation runs or still has jobs waiting or in flight. */
 export function isLive(sim: Simulation | undefined | null): boolean {
   if (!sim) return false;
   const counts = sim.job_counts ?? {};
   return sim.status === 'running' || (counts.pending ?? 0) > 0 || (counts.processing ?? 0) > 0;
+}
+
+/**
+ * Whether to tell the user the simulation is live: not when nothing is waiting or in flight and
+ * some jobs failed (it is stuck on its failures, whatever its status says).
+ */
+export function looksLive(sim: Simulation | undefined | null): boolean {
+  if (!isLive(sim) || !sim) return false;
+  const counts = sim.job_counts ?? {};
+  const active = (counts.pending ?? 0) + (counts.processing ?? 0);
+  return active > 0 || (counts.failed ?? 0) === 0;
 }
 
 export function useSimulation(id: string) {
@@ -139,6 +166,46 @@ export function useSimulationAction(id: string) {
       if (sim && typeof sim === 'object' && 'status' in sim) qc.setQueryData(keys.simulation(id), sim);
     },
     onSettled: () => qc.invalidateQueries({ queryKey: keys.simulations }),
+  });
+}
+
+/** Every failed job of the simulation back to pending, due now. 409 when none failed or it is cancelled. */
+export function useRetryFailed(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<Simulation>(`/api/simulations/${encodeURIComponent(id)}/retry-failed/`),
+    onSuccess: (sim) => {
+      if (sim && typeof sim === 'object' && 'status' in sim) qc.setQueryData(keys.simulation(id), sim);
+    },
+    // The simulation, its jobs and contacts, and the lists.
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.simulations }),
+  });
+}
+
+export function useRenameSimulation(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: SimulationUpdate) => api.patch<Simulation>(`/api/simulations/${encodeURIComponent(id)}/`, input),
+    onSuccess: (sim) => {
+      if (sim && typeof sim === 'object' && 'status' in sim) qc.setQueryData(keys.simulation(id), sim);
+      void qc.invalidateQueries({ queryKey: ['simulations', 'list'] });
+    },
+  });
+}
+
+/**
+ * DELETE: the simulation with its jobs and contacts, from SimCRM only. onDeleted runs first (leave
+ * the page), then its cached detail is dropped rather than refetched into a 404, and the lists refetch.
+ */
+export function useDeleteSimulation(id: string, onDeleted: () => void) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.delete(`/api/simulations/${encodeURIComponent(id)}/`),
+    onSuccess: () => {
+      onDeleted();
+      qc.removeQueries({ queryKey: keys.simulation(id) });
+      void qc.invalidateQueries({ queryKey: ['simulations', 'list'] });
+    },
   });
 }
 

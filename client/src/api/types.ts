@@ -12,9 +12,13 @@ export type SimulationStatus = Schemas['SimulationStatusEnum'];
 export type JobStatus = Schemas['JobStatusEnum'];
 
 export type Me = Schemas['Me'];
+/** GET /api/auth/csrf/: the token, and a sign-in hint that only a DEBUG server (the quick start) sends. */
+export type Csrf = Schemas['Csrf'];
 export type Simulation = Schemas['Simulation'];
 /** The body of POST /api/simulations/. */
 export type SimulationInput = Schemas['SimulationCreateRequest'];
+/** The body of PATCH /api/simulations/{id}/: only the name can change. */
+export type SimulationUpdate = Schemas['PatchedSimulationUpdateRequest'];
 export type Job = Schemas['Job'];
 export type Contact = Schemas['Contact'];
 /** One entry of the persona cache (GET /api/personas/): a pool of personas for a theme and industry. */

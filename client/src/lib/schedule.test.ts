@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   FREQUENCIES,
   frequencyLabel,
+  frequencyOptionLabel,
+  frequencyPeriod,
   humanizeMinutes,
   intervalMinutes,
   previewCadence,
   previewSummary,
   scheduleOffsets,
+  scheduleSummary,
   scheduleTimes,
 } from './schedule';
 
@@ -52,6 +55,26 @@ describe('schedule preview', () => {
     expect(previewSummary('1mo')).toBe('5 contacts over the next 6 days');
     expect(previewCadence('1h')).toBe('The first arrives right away, then one every 3 minutes.');
     expect(previewCadence('1mo')).toBe('The first arrives right away, then one every 1 day 12 hours.');
+  });
+
+  it('says what a frequency does in plain words: 5 contacts over a span, then it stops', () => {
+    expect(FREQUENCIES.map((f) => scheduleSummary(f.value))).toEqual([
+      '5 contacts over 12 minutes, then it stops',
+      '5 contacts over 48 minutes, then it stops',
+      '5 contacts over 4 hours 48 minutes, then it stops',
+      '5 contacts over 1 day 9 hours 36 minutes, then it stops',
+      '5 contacts over 6 days, then it stops',
+    ]);
+    expect(FREQUENCIES.map((f) => frequencyOptionLabel(f.value))).toEqual([
+      '1 hour: 5 contacts over 12 minutes',
+      '4 hours: 5 contacts over 48 minutes',
+      '1 day: 5 contacts over 4 hours 48 minutes',
+      '1 week: 5 contacts over 1 day 9 hours 36 minutes',
+      '1 month: 5 contacts over 6 days',
+    ]);
+    expect(frequencyPeriod('4hrs')).toBe('4 hours');
+    expect(frequencyPeriod('2wk')).toBe('2wk');
+    expect(scheduleSummary('2wk')).toBe('Record frequency 2wk');
   });
 
   it('humanizes minutes with singular and plural units', () => {

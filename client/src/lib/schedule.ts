@@ -1,11 +1,15 @@
 import type { Frequency } from '../api/types';
 
-export const FREQUENCIES: readonly { value: Frequency; label: string; minutes: number }[] = [
-  { value: '1h', label: 'Every hour', minutes: 60 },
-  { value: '4hrs', label: 'Every 4 hours', minutes: 240 },
-  { value: '1day', label: 'Every day', minutes: 1440 },
-  { value: '1wk', label: 'Every week', minutes: 10080 },
-  { value: '1mo', label: 'Every month', minutes: 43200 },
+/**
+ * The record frequencies. `label` is the server's name for one ("Every hour"), which reads as one
+ * contact an hour; what users are shown is `period` and the schedule it makes (scheduleSummary).
+ */
+export const FREQUENCIES: readonly { value: Frequency; label: string; period: string; minutes: number }[] = [
+  { value: '1h', label: 'Every hour', period: '1 hour', minutes: 60 },
+  { value: '4hrs', label: 'Every 4 hours', period: '4 hours', minutes: 240 },
+  { value: '1day', label: 'Every day', period: '1 day', minutes: 1440 },
+  { value: '1wk', label: 'Every week', period: '1 week', minutes: 10080 },
+  { value: '1mo', label: 'Every month', period: '1 month', minutes: 43200 },
 ];
 
 export const DEFAULT_FREQUENCY: Frequency = '1h';
@@ -17,6 +21,11 @@ export function isFrequency(value: string): value is Frequency {
 
 export function frequencyLabel(value: string): string {
   return FREQUENCIES.find((f) => f.value === value)?.label ?? value;
+}
+
+/** "1 hour", "4 hours", ...; an unknown value as it is. */
+export function frequencyPeriod(value: string): string {
+  return FREQUENCIES.find((f) => f.value === value)?.period ?? value;
 }
 
 /** Minutes between two jobs: floor(minutes / 4 / 5), as the server schedules them. */
@@ -62,4 +71,21 @@ export function previewSummary(frequency: Frequency): string {
 /** The detail line: "The first arrives right away, then one every 3 minutes." */
 export function previewCadence(frequency: Frequency): string {
   return `The first arrives right away, then one every ${humanizeMinutes(intervalMinutes(frequency))}.`;
+}
+
+/** How long the 5 jobs take, first to last: "12 minutes" for 1h. */
+export function scheduleSpan(frequency: Frequency): string {
+  const offsets = scheduleOffsets(frequency);
+  return humanizeMinutes(offsets[offsets.length - 1] ?? 0);
+}
+
+/** What a simulation does, in plain words: "5 contacts over 12 minutes, then it stops". */
+export function scheduleSummary(frequency: string): string {
+  if (!isFrequency(frequency)) return `Record frequency ${frequency}`;
+  return `${plural(JOBS_PER_SIMULATION, 'contact')} over ${scheduleSpan(frequency)}, then it stops`;
+}
+
+/** The choice in the new-simulation form: "1 hour: 5 contacts over 12 minutes". */
+export function frequencyOptionLabel(frequency: Frequency): string {
+  return `${frequencyPeriod(frequency)}: ${plural(JOBS_PER_SIMULATION, 'contact')} over ${scheduleSpan(frequency)}`;
 }

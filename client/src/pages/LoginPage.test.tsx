@@ -7,12 +7,12 @@ import { page, user } from '../test/fixtures';
 import { renderApp } from '../test/utils';
 
 /** A tiny session backend: me is 403 until login succeeds. */
-function sessionBackend() {
+function sessionBackend(signInHint: string | null = null) {
   const state = { signedIn: false, calls: [] as string[], loginHeaders: null as Headers | null, loginBody: null as unknown };
   server.use(
     http.get('/api/auth/csrf/', () => {
       state.calls.push('csrf');
-      return HttpResponse.json({ csrfToken: 'tok-123' });
+      return HttpResponse.json({ csrfToken: 'tok-123', sign_in_hint: signInHint });
     }),
     http.get('/api/auth/me/', () => {
       state.calls.push('me');
@@ -79,6 +79,26 @@ describe('sign in', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Unable to log in with provided credentials.');
     expect(screen.getByTestId('location')).toHaveTextContent('/login');
     expect(screen.getByLabelText('Username')).toHaveValue('alice');
+  });
+
+  it('shows the server sign-in hint under the form when there is one (a DEBUG server)', async () => {
+    const hint = 'First time here? ./run printed the staff user and password when it started.';
+    sessionBackend(hint);
+    renderApp('/login');
+    const shown = await screen.findByTestId('sign-in-hint');
+    expect(shown).toHaveTextContent(hint);
+    expect(shown).toHaveClass('muted');
+    // Under the form's controls, after the Sign in button.
+    const button = screen.getByRole('button', { name: 'Sign in' });
+    expect(button.compareDocumentPosition(shown) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('shows no hint when the server sends none', async () => {
+    const backend = sessionBackend(null);
+    renderApp('/login');
+    expect(await screen.findByRole('heading', { name: 'Sign in to SimCRM' })).toBeInTheDocument();
+    await waitFor(() => expect(backend.calls).toContain('csrf'));
+    expect(screen.queryByTestId('sign-in-hint')).not.toBeInTheDocument();
   });
 
   it('asks for both fields before calling the server', async () => {

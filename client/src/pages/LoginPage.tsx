@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
-import { useLogin, useMe } from '../api/hooks';
+import { useLogin, useMe, useSignInHint } from '../api/hooks';
 import { FormField } from '../components/FormField';
 import { Alert, Loading } from '../components/States';
 
@@ -25,6 +25,7 @@ function loginError(err: unknown): string {
 export function LoginPage() {
   const me = useMe();
   const login = useLogin();
+  const hint = useSignInHint();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
@@ -89,6 +90,11 @@ export function LoginPage() {
         <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending} data-testid="login-submit">
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
+        {hint.data && (
+          <p className="muted small sign-in-hint" data-testid="sign-in-hint">
+            {hint.data}
+          </p>
+        )}
       </form>
     </main>
   );

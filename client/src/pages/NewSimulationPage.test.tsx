@@ -29,7 +29,7 @@ function createAnswers(status: number, body: JsonBodyType, headers: Record<strin
 async function fillForm(ue: ReturnType<typeof userEvent.setup>) {
   await ue.type(await screen.findByLabelText('Theme'), 'Black Friday leads');
   await ue.type(screen.getByLabelText('Industry'), 'Retail');
-  await ue.selectOptions(screen.getByLabelText('Frequency'), 'Every week');
+  await ue.selectOptions(screen.getByLabelText('Frequency'), '1wk');
   await ue.type(screen.getByLabelText(/Name/), 'BF test');
 }
 
@@ -44,17 +44,44 @@ describe('new simulation form', () => {
 
     const select = screen.getByLabelText('Frequency');
     expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual([
-      'Every hour',
-      'Every 4 hours',
-      'Every day',
-      'Every week',
-      'Every month',
+      '1 hour: 5 contacts over 12 minutes',
+      '4 hours: 5 contacts over 48 minutes',
+      '1 day: 5 contacts over 4 hours 48 minutes',
+      '1 week: 5 contacts over 1 day 9 hours 36 minutes',
+      '1 month: 5 contacts over 6 days',
     ]);
-    await ue.selectOptions(select, 'Every week');
+    await ue.selectOptions(select, '1 week: 5 contacts over 1 day 9 hours 36 minutes');
     expect(preview).toHaveTextContent('5 contacts over the next 1 day 9 hours 36 minutes');
     expect(preview).toHaveTextContent('in 1 day 9 hours 36 minutes');
     await ue.selectOptions(select, '1mo');
     expect(preview).toHaveTextContent('5 contacts over the next 6 days');
+  });
+
+  it('says plainly that a simulation makes 5 contacts and then stops, not one per period', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    const select = await screen.findByLabelText('Frequency');
+    // No option reads as "one contact every hour".
+    for (const option of within(select).getAllByRole('option')) {
+      expect(option.textContent).not.toMatch(/^Every /);
+      expect(option.textContent).toMatch(/^\S+ \S+: 5 contacts over /);
+    }
+    // The hint under the select, and the preview, are the select's description.
+    expect(select).toHaveAccessibleDescription(/Not a repeating schedule: a simulation creates 5 contacts/);
+    expect(select).toHaveAccessibleDescription(/then it stops\./);
+    expect(select).toHaveAccessibleDescription(/5 contacts over the next 12 minutes/);
+    const stop = screen.getByTestId('schedule-stop');
+    expect(stop).toHaveTextContent('After contact 5 the simulation stops; it does not repeat.');
+
+    await ue.selectOptions(select, '1day');
+    expect(select).toHaveAccessibleDescription(/5 contacts over the next 4 hours 48 minutes/);
+    expect(within(screen.getByTestId('schedule-preview')).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'Contact 1: right away',
+      expect.stringContaining('(in 1 hour 12 minutes)'),
+      expect.stringContaining('(in 2 hours 24 minutes)'),
+      expect.stringContaining('(in 3 hours 36 minutes)'),
+      expect.stringContaining('(in 4 hours 48 minutes)'),
+    ]);
   });
 
   it('shows server field errors next to their fields and keeps the draft', async () => {

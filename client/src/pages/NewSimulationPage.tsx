@@ -8,6 +8,8 @@ import { Alert } from '../components/States';
 import { formatTime } from '../lib/format';
 import {
   FREQUENCIES,
+  JOBS_PER_SIMULATION,
+  frequencyOptionLabel,
   humanizeMinutes,
   isFrequency,
   previewCadence,
@@ -184,6 +186,7 @@ export function NewSimulationPage() {
           id={ids.record_frequency}
           name="record_frequency"
           label="Frequency"
+          hint={`Not a repeating schedule: a simulation creates ${JOBS_PER_SIMULATION} contacts, the first right away and the rest spread over a fifth of the period you choose, then it stops.`}
           describedBy={ids.preview}
           error={errors.record_frequency}
         >
@@ -196,7 +199,7 @@ export function NewSimulationPage() {
             >
               {FREQUENCIES.map((f) => (
                 <option key={f.value} value={f.value}>
-                  {f.label}
+                  {frequencyOptionLabel(f.value)}
                 </option>
               ))}
             </select>
@@ -232,6 +235,9 @@ export function NewSimulationPage() {
               </li>
             ))}
           </ol>
+          <p className="preview-stop" data-testid="schedule-stop">
+            After contact {JOBS_PER_SIMULATION} the simulation stops; it does not repeat.
+          </p>
         </div>
 
         <div className="form-actions">

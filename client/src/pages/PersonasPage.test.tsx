@@ -67,6 +67,72 @@ describe('persona cache', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Purged the cached personas for Black Friday / Retail.');
   });
 
+  it('lets staff open a pool and see its people', async () => {
+    const personas = [
+      { firstname: 'Ada', lastname: 'Lovelace', email: 'ada@example.com', jobtitle: 'Buyer', company: 'Analytical Ltd', industry: 'Retail', phone: '+44 20 7946 0018', city: 'London', country: 'United Kingdom' },
+      { firstname: 'Grace', lastname: 'Hopper', email: 'grace@example.com', jobtitle: 'Store manager', company: 'Cobol & Co', industry: 'Retail', phone: '', city: '', country: 'USA' },
+    ];
+    const entries = [
+      { id: 1, theme: 'Black Friday', industry: 'Retail', created_at: '2026-11-01T10:00:00Z', hits: 3, misses: 1, persona_count: 2, source: 'openai', persona_data: { personas } },
+      { id: 2, theme: 'Onboarding', industry: 'SaaS', created_at: '2026-11-01T10:00:00Z', hits: 0, misses: 1, persona_count: 0, source: 'offline', persona_data: { personas: [] } },
+    ];
+    server.use(
+      http.get('/api/auth/me/', () => HttpResponse.json(staff)),
+      http.get('/api/personas/', () => HttpResponse.json(page(entries))),
+    );
+    const ue = userEvent.setup();
+    renderApp('/personas');
+
+    const show = await screen.findByRole('button', { name: 'Show personas of Black Friday / Retail' });
+    expect(show).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByTestId('persona-pool')).not.toBeInTheDocument();
+    await ue.click(show);
+
+    const pool = screen.getByRole('region', { name: 'Personas for Black Friday / Retail (2)' });
+    expect(within(pool).getByRole('heading', { level: 2 })).toHaveFocus();
+    const hide = screen.getByRole('button', { name: 'Hide personas of Black Friday / Retail' });
+    expect(hide).toHaveAttribute('aria-expanded', 'true');
+    expect(hide).toHaveAttribute('aria-controls', pool.id);
+    expect(within(pool).getAllByRole('columnheader').map((h) => h.textContent)).toEqual([
+      'Name',
+      'Job title',
+      'Company',
+      'Email',
+      'City',
+      'Country',
+      'Phone',
+    ]);
+    const rows = within(pool).getAllByTestId('pool-persona-row');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]!).getAllByRole('cell').map((c) => c.textContent)).toEqual([
+      'Ada Lovelace',
+      'Buyer',
+      'Analytical Ltd',
+      'ada@example.com',
+      'London',
+      'United Kingdom',
+      '+44 20 7946 0018',
+    ]);
+    expect(within(rows[1]!).getAllByRole('cell').map((c) => c.textContent)).toEqual([
+      'Grace Hopper',
+      'Store manager',
+      'Cobol & Co',
+      'grace@example.com',
+      '—',
+      'USA',
+      '—',
+    ]);
+
+    // Another pool replaces it; an empty one says so; Hide closes it.
+    await ue.click(screen.getByRole('button', { name: 'Show personas of Onboarding / SaaS' }));
+    expect(screen.getByRole('region', { name: 'Personas for Onboarding / SaaS (0)' })).toHaveTextContent(
+      'This entry holds no personas that can be shown.',
+    );
+    expect(screen.getAllByTestId('persona-pool')).toHaveLength(1);
+    await ue.click(screen.getByRole('button', { name: 'Hide personas of Onboarding / SaaS' }));
+    expect(screen.queryByTestId('persona-pool')).not.toBeInTheDocument();
+  });
+
   it('has a designed empty state', async () => {
     server.use(
       http.get('/api/auth/me/', () => HttpResponse.json(staff)),

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, toPath } from '../api/client';
 import { PERSONAS_URL, usePersonas, usePurgePersona } from '../api/hooks';
 import type { CachedPersona } from '../api/types';
@@ -19,6 +19,14 @@ function personaCount(p: CachedPersona): number | undefined {
   return Array.isArray(list) ? list.length : undefined;
 }
 
+/** The personas of an entry, each read as a loose record (an older entry may lack fields). */
+function personaList(p: CachedPersona): Record<string, unknown>[] {
+  const data: unknown = p.persona_data;
+  const list = data && typeof data === 'object' && !Array.isArray(data) ? (data as { personas?: unknown }).personas : data;
+  if (!Array.isArray(list)) return [];
+  return list.filter((item): item is Record<string, unknown> => !!item && typeof item === 'object' && !Array.isArray(item));
+}
+
 function label(p: CachedPersona): string {
   return [p.theme, p.industry].filter(Boolean).join(' / ') || `entry ${p.id}`;
 }
@@ -29,6 +37,10 @@ export function PersonasPage() {
   const purge = usePurgePersona();
   const [target, setTarget] = useState<CachedPersona | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<CachedPersona['id'] | null>(null);
+  // The open pool, while it is still on the page being shown (gone once purged).
+  const openPool = personas.data?.results.find((p) => p.id === openId) ?? null;
+  const poolId = 'persona-pool';
 
   const confirmPurge = () => {
     if (!target) return;
@@ -95,17 +107,30 @@ export function PersonasPage() {
                     <td data-label="Source">{display(p.source)}</td>
                     <td data-label="Created">{formatDateTime(p.created_at)}</td>
                     <td data-label="Actions">
-                      <button
-                        type="button"
-                        className="btn btn-small btn-danger"
-                        onClick={() => {
-                          setNotice(null);
-                          setTarget(p);
-                        }}
-                        aria-label={`Purge ${label(p)}`}
-                      >
-                        Purge
-                      </button>
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => setOpenId(openId === p.id ? null : p.id)}
+                          aria-expanded={openId === p.id}
+                          aria-controls={openId === p.id ? poolId : undefined}
+                          aria-label={`${openId === p.id ? 'Hide' : 'Show'} personas of ${label(p)}`}
+                          data-testid="show-personas"
+                        >
+                          {openId === p.id ? 'Hide personas' : 'Show personas'}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-danger"
+                          onClick={() => {
+                            setNotice(null);
+                            setTarget(p);
+                          }}
+                          aria-label={`Purge ${label(p)}`}
+                        >
+                          Purge
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}
@@ -119,6 +144,7 @@ export function PersonasPage() {
             previous={personas.data.previous}
             onPage={(u) => setUrl(toPath(u))}
           />
+          {openPool && <PersonaPool id={poolId} pool={openPool} onClose={() => setOpenId(null)} />}
         </>
       )}
 
@@ -137,6 +163,73 @@ export function PersonasPage() {
           theme and industry generates new ones.
         </p>
       </ConfirmDialog>
+    </section>
+  );
+}
+
+const PERSONA_COLUMNS: { key: string; label: string; value: (p: Record<string, unknown>) => string }[] = [
+  {
+    key: 'name',
+    label: 'Name',
+    value: (p) => display([p.firstname, p.lastname].filter((v) => typeof v === 'string' && v.trim()).join(' ')),
+  },
+  { key: 'jobtitle', label: 'Job title', value: (p) => display(p.jobtitle) },
+  { key: 'company', label: 'Company', value: (p) => display(p.company) },
+  { key: 'email', label: 'Email', value: (p) => display(p.email) },
+  { key: 'city', label: 'City', value: (p) => display(p.city) },
+  { key: 'country', label: 'Country', value: (p) => display(p.country) },
+  { key: 'phone', label: 'Phone', value: (p) => display(p.phone) },
+];
+
+/** The people in one cache entry. */
+function PersonaPool({ id, pool, onClose }: { id: string; pool: CachedPersona; onClose: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const people = personaList(pool);
+
+  // Opening a pool moves focus (and the view) to it: on a phone it is below the list.
+  useEffect(() => {
+    heading.current?.focus();
+  }, [pool.id]);
+
+  return (
+    <section id={id} className="card persona-pool" aria-labelledby={`${id}-title`} data-testid="persona-pool">
+      <div className="page-header">
+        <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+          Personas for {label(pool)} <span className="muted">({people.length})</span>
+        </h2>
+        <button type="button" className="btn btn-small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {people.length === 0 ? (
+        <p className="muted">This entry holds no personas that can be shown.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table table-cards" data-testid="pool-table">
+            <caption className="visually-hidden">The cached personas for {label(pool)}</caption>
+            <thead>
+              <tr>
+                {PERSONA_COLUMNS.map((c) => (
+                  <th key={c.key} scope="col">
+                    {c.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {people.map((person, index) => (
+                <tr key={index} data-testid="pool-persona-row">
+                  {PERSONA_COLUMNS.map((c) => (
+                    <td key={c.key} data-label={c.label} data-column={c.key}>
+                      {c.value(person)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }

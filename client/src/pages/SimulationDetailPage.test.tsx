@@ -53,11 +53,34 @@ describe('simulation detail', () => {
 
     const rows = await screen.findAllByTestId('contact-row');
     expect(rows).toHaveLength(1);
-    for (const text of ['Ada', 'Lovelace', 'ada@example.com', 'Buyer', 'Analytical Ltd', 'Retail', 'offline']) {
+    for (const text of ['Ada Lovelace', 'ada@example.com', '+44 20 7946 0018', 'Buyer', 'Analytical Ltd', 'Retail', 'London, United Kingdom', 'offline']) {
       expect(within(rows[0]!).getByText(text)).toBeInTheDocument();
     }
     const headers = within(screen.getByTestId('contacts-table')).getAllByRole('columnheader').map((h) => h.textContent);
-    expect(headers).toEqual(['First name', 'Last name', 'Email', 'Job title', 'Company', 'Industry', 'Source', 'Created']);
+    expect(headers).toEqual(['Name', 'Email', 'Phone', 'Job title', 'Company', 'Industry', 'Location', 'Source', 'Created']);
+    // Each cell carries its label for the stacked phone layout.
+    expect(within(rows[0]!).getByText('London, United Kingdom')).toHaveAttribute('data-label', 'Location');
+    expect(within(rows[0]!).getByText('+44 20 7946 0018').closest('td')).toHaveAttribute('data-label', 'Phone');
+  });
+
+  it('shows a dash for a contact without phone or place, and the country alone when there is no city', async () => {
+    backend(simulation({ status: 'completed', job_counts: { pending: 0, processing: 0, completed: 2, failed: 0, cancelled: 0 } }), [], [
+      contact({ id: 1, phone: '', city: '', country: '' }),
+      contact({ id: 2, phone: '', city: '', country: 'Kenya' }),
+    ]);
+    renderApp('/simulations/7');
+    const [first, second] = await screen.findAllByTestId('contact-row');
+    expect(within(first!).getByText('—', { selector: '[data-label="Phone"]' })).toBeInTheDocument();
+    expect(within(first!).getByText('—', { selector: '[data-label="Location"]' })).toBeInTheDocument();
+    expect(within(second!).getByText('Kenya', { selector: '[data-label="Location"]' })).toBeInTheDocument();
+  });
+
+  it('explains the schedule in plain words', async () => {
+    backend(simulation({ record_frequency: '1day' }), [job()], []);
+    renderApp('/simulations/7');
+    const schedule = await screen.findByTestId('sim-schedule');
+    expect(schedule).toHaveTextContent('5 contacts over 4 hours 48 minutes, then it stops (record frequency 1 day)');
+    expect(screen.queryByText('Every day')).not.toBeInTheDocument();
   });
 
   it('shows last_error on a failed job and retries it', async () => {
@@ -179,6 +202,217 @@ describe('simulation detail', () => {
     });
     expect(state.calls).toEqual(before);
     expect(screen.queryByRole('button', { name: 'Cancel simulation' })).not.toBeInTheDocument();
+  });
+
+  describe('failed jobs', () => {
+    const keyError =
+      'Persona generation failed: OpenAI rejected the API key (401 Unauthorized: Incorrect API key provided: sk-wrong). Gave up after 3 attempts.';
+    const allFailed = {
+      status: 'completed' as const,
+      job_counts: { pending: 0, processing: 0, completed: 0, failed: 2, cancelled: 0 },
+      last_error: keyError,
+    };
+
+    it('shows the count and the full error, does not claim to be live, and retries them all', async () => {
+      const state = backend(
+        simulation({ ...allFailed, status: 'running' }),
+        [
+          job({ id: 1, status: 'failed', attempts: 3, last_error: keyError, ...finished }),
+          job({ id: 2, status: 'failed', attempts: 3, last_error: keyError, ...finished }),
+        ],
+        [],
+      );
+      server.use(
+        http.post('/api/simulations/7/retry-failed/', () => {
+          state.posts.push('retry-failed');
+          state.sim = { ...state.sim, status: 'running', last_error: '', job_counts: { pending: 2, processing: 0, completed: 0, failed: 0, cancelled: 0 } };
+          state.jobs = state.jobs.map((j) => ({ ...j, status: 'pending', attempts: 0, last_error: '', started_at: null, finished_at: null }));
+          return HttpResponse.json(state.sim);
+        }),
+      );
+      const ue = userEvent.setup();
+      renderApp('/simulations/7');
+
+      const alert = await screen.findByTestId('failed-alert');
+      expect(alert).toHaveAttribute('role', 'alert');
+      expect(within(alert).getByRole('heading', { name: '2 jobs failed' })).toBeInTheDocument();
+      expect(within(alert).getByTestId('sim-last-error')).toHaveTextContent(keyError);
+      expect(alert).toHaveTextContent('No jobs are waiting, so no more contacts will be created until you retry.');
+      // Nothing is pending or processing: not "Live", and no "due in N minutes".
+      expect(screen.queryByText('Live')).not.toBeInTheDocument();
+      expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument();
+      expect(screen.getByText('No contacts were created: 2 of its jobs failed. See the error above.')).toBeInTheDocument();
+      expect(screen.queryByText(/is due/)).not.toBeInTheDocument();
+
+      await ue.click(within(alert).getByRole('button', { name: 'Retry 2 failed jobs' }));
+
+      await waitFor(() => expect(screen.queryByTestId('failed-alert')).not.toBeInTheDocument());
+      expect(state.posts).toEqual(['retry-failed']);
+      expect(screen.getByRole('status')).toHaveTextContent('The 2 failed jobs are back in the queue, due now.');
+      expect(screen.getByText('Live')).toBeInTheDocument();
+      await waitFor(() =>
+        expect(screen.getAllByTestId('job-item').map((i) => i.dataset.jobStatus)).toEqual(['pending', 'pending']),
+      );
+    });
+
+    it('shows the 409 detail when retrying fails', async () => {
+      backend(simulation(allFailed), [job({ id: 1, status: 'failed', last_error: keyError })], []);
+      server.use(
+        http.post('/api/simulations/7/retry-failed/', () =>
+          HttpResponse.json({ detail: 'This simulation has no failed jobs to retry.' }, { status: 409 }),
+        ),
+      );
+      const ue = userEvent.setup();
+      renderApp('/simulations/7');
+      await ue.click(await screen.findByTestId('retry-failed'));
+      expect(await screen.findByTestId('retry-failed-error')).toHaveTextContent(
+        'Could not retry: This simulation has no failed jobs to retry.',
+      );
+      expect(screen.getByTestId('failed-alert')).toBeInTheDocument();
+    });
+
+    it('stays live while other jobs are pending, and says the next (not the first) contact is due', async () => {
+      backend(
+        simulation({ job_counts: { pending: 4, processing: 0, completed: 0, failed: 1, cancelled: 0 }, last_error: 'Incorrect API key provided.' }),
+        [job({ id: 1, status: 'failed', last_error: 'Incorrect API key provided.', ...finished }), job({ id: 2, scheduled_for: '2099-01-01T00:00:00Z' })],
+        [],
+      );
+      renderApp('/simulations/7');
+      const alert = await screen.findByTestId('failed-alert');
+      expect(within(alert).getByRole('heading', { name: '1 job failed' })).toBeInTheDocument();
+      expect(within(alert).getByRole('button', { name: 'Retry failed job' })).toBeInTheDocument();
+      expect(alert).toHaveTextContent('Its other jobs still run as scheduled.');
+      expect(screen.getByText('Live')).toBeInTheDocument();
+      expect(await screen.findByText(/^The next contact is due/)).toBeInTheDocument();
+    });
+
+    it('offers no retry on a cancelled simulation', async () => {
+      backend(simulation({ ...allFailed, status: 'cancelled' }), [job({ id: 1, status: 'failed', last_error: keyError })], []);
+      renderApp('/simulations/7');
+      const alert = await screen.findByTestId('failed-alert');
+      expect(alert).toHaveTextContent('The simulation is cancelled, so its failed jobs cannot be retried.');
+      expect(screen.queryByTestId('retry-failed')).not.toBeInTheDocument();
+    });
+
+    it('shows no alert when nothing failed', async () => {
+      backend(simulation(), [job()], []);
+      renderApp('/simulations/7');
+      expect(await screen.findByText('Live')).toBeInTheDocument();
+      expect(screen.queryByTestId('failed-alert')).not.toBeInTheDocument();
+    });
+
+    it('shows why a job is being retried while it waits', async () => {
+      backend(simulation(), [job({ id: 1, attempts: 1, last_error: 'Attempt 1 of 3 failed: OpenAI timed out. Retrying in 30 s.' })], []);
+      renderApp('/simulations/7');
+      expect(await screen.findByTestId('job-retry-note')).toHaveTextContent('Attempt 1 of 3 failed: OpenAI timed out. Retrying in 30 s.');
+    });
+  });
+
+  describe('rename', () => {
+    it('renames in place, showing the server field error next to the field', async () => {
+      const state = backend(simulation({ name: 'Old name' }), [job()], []);
+      const patched: unknown[] = [];
+      server.use(
+        http.patch('/api/simulations/7/', async ({ request }) => {
+          const body = (await request.json()) as { name: string };
+          patched.push(body);
+          if (body.name === 'Bad') return HttpResponse.json({ name: ['That name is not allowed.'] }, { status: 400 });
+          state.sim = { ...state.sim, name: body.name };
+          return HttpResponse.json(state.sim);
+        }),
+      );
+      const ue = userEvent.setup();
+      renderApp('/simulations/7');
+
+      await ue.click(await screen.findByRole('button', { name: 'Rename' }));
+      const input = screen.getByRole('textbox', { name: 'Name' });
+      expect(input).toHaveValue('Old name');
+      expect(input).toHaveFocus();
+
+      await ue.clear(input);
+      await ue.type(input, 'Bad');
+      await ue.click(screen.getByRole('button', { name: 'Save name' }));
+      await waitFor(() => expect(input).toHaveAttribute('aria-invalid', 'true'));
+      expect(input).toHaveAccessibleDescription('That name is not allowed.');
+      expect(screen.getByTestId('error-name')).toHaveTextContent('That name is not allowed.');
+
+      await ue.clear(input);
+      await ue.type(input, '  New name  ');
+      expect(input).not.toHaveAttribute('aria-invalid');
+      await ue.click(screen.getByRole('button', { name: 'Save name' }));
+
+      expect(await screen.findByRole('heading', { name: 'New name', level: 1 })).toBeInTheDocument();
+      expect(screen.queryByRole('form', { name: 'Rename simulation' })).not.toBeInTheDocument();
+      expect(patched).toEqual([{ name: 'Bad' }, { name: 'New name' }]);
+    });
+
+    it('closes the form on Escape without saving', async () => {
+      backend(simulation({ name: 'Keep me' }), [job()], []);
+      const ue = userEvent.setup();
+      renderApp('/simulations/7');
+      await ue.click(await screen.findByRole('button', { name: 'Rename' }));
+      await ue.type(screen.getByRole('textbox', { name: 'Name' }), ' changed');
+      await ue.keyboard('{Escape}');
+      expect(screen.queryByRole('textbox', { name: 'Name' })).not.toBeInTheDocument();
+      expect(screen.getByRole('heading', { name: 'Keep me', level: 1 })).toBeInTheDocument();
+    });
+  });
+
+  describe('delete', () => {
+    it('asks first, says what is removed and that the CRM is untouched, then deletes and goes back to the list', async () => {
+      const state = backend(
+        simulation({ name: 'Doomed', status: 'completed', job_counts: { pending: 0, processing: 0, completed: 5, failed: 0, cancelled: 0 }, contacts_created: 5 }),
+        [job({ id: 1, status: 'completed', ...finished })],
+      );
+      let deleted = false;
+      server.use(
+        http.delete('/api/simulations/7/', () => {
+          state.posts.push('delete');
+          deleted = true;
+          return new HttpResponse(null, { status: 204 });
+        }),
+        http.get('/api/simulations/', () =>
+          HttpResponse.json(page(deleted ? [simulation({ id: 3, theme: 'Survivor' })] : [simulation({ name: 'Doomed' }), simulation({ id: 3, theme: 'Survivor' })])),
+        ),
+      );
+      const ue = userEvent.setup();
+      const { client } = renderApp('/simulations/7');
+
+      await ue.click(await screen.findByRole('button', { name: 'Delete' }));
+      let dialog = screen.getByRole('alertdialog', { name: 'Delete this simulation?' });
+      expect(dialog).toHaveAccessibleDescription(
+        'This removes Doomed from SimCRM, with its 5 jobs and 5 contacts. Nothing is deleted from a connected CRM. This cannot be undone.',
+      );
+      await ue.click(within(dialog).getByRole('button', { name: 'Keep it' }));
+      expect(state.posts).toEqual([]);
+
+      await ue.click(screen.getByRole('button', { name: 'Delete' }));
+      dialog = screen.getByRole('alertdialog');
+      const callsBefore = { ...state.calls };
+      await ue.click(within(dialog).getByRole('button', { name: 'Delete simulation' }));
+
+      expect(await screen.findByRole('heading', { name: 'Simulations', level: 1 })).toBeInTheDocument();
+      expect(screen.getByTestId('location')).toHaveTextContent(/^\/$/);
+      const rows = await screen.findAllByTestId('simulation-row');
+      expect(screen.getByRole('status')).toHaveTextContent('Deleted “Doomed” from SimCRM.');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toHaveTextContent('Survivor');
+      expect(state.posts).toEqual(['delete']);
+      // The deleted simulation is not fetched again, and nothing of it is left in the cache.
+      expect(state.calls).toEqual(callsBefore);
+      expect(client.getQueryCache().findAll({ queryKey: ['simulations', 'detail', '7'] })).toHaveLength(0);
+    });
+
+    it('keeps the dialog open with the reason when the delete fails', async () => {
+      backend(simulation(), [job()], []);
+      server.use(http.delete('/api/simulations/7/', () => HttpResponse.json({ detail: 'Not found.' }, { status: 404 })));
+      const ue = userEvent.setup();
+      renderApp('/simulations/7');
+      await ue.click(await screen.findByRole('button', { name: 'Delete' }));
+      await ue.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete simulation' }));
+      expect(await within(screen.getByRole('alertdialog')).findByRole('alert')).toHaveTextContent('Could not delete: Not found.');
+      expect(screen.getByTestId('location')).toHaveTextContent('/simulations/7');
+    });
   });
 
   it('shows a not-found state for an unknown simulation', async () => {

@@ -1,10 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
-import { ApiError, errorMessage } from '../api/client';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ApiError, errorMessage, type FieldErrors } from '../api/client';
 import {
   isLive,
   keys,
+  looksLive,
+  useDeleteSimulation,
+  useRenameSimulation,
+  useRetryFailed,
   useRetryJob,
   useSimulation,
   useSimulationAction,
@@ -14,11 +18,18 @@ import {
 } from '../api/hooks';
 import type { Contact, Job, Simulation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { JobProgress } from '../components/JobProgress';
+import { FormField } from '../components/FormField';
+import { JobProgress, jobTotals } from '../components/JobProgress';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
 import { formatDateTime, formatRelative } from '../lib/format';
-import { frequencyLabel } from '../lib/schedule';
+import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
+
+const NAME_MAX_LENGTH = 255;
+
+function simulationTitle(sim: Simulation): string {
+  return sim.name?.trim() || sim.theme;
+}
 
 export function SimulationDetailPage() {
   const { id = '' } = useParams();
@@ -59,7 +70,8 @@ export function SimulationDetailPage() {
       <p>
         <Link to="/">← All simulations</Link>
       </p>
-      <SimulationHeader sim={s} live={live} />
+      <SimulationHeader sim={s} live={looksLive(s)} />
+      <FailedJobsAlert sim={s} />
       <section aria-labelledby="timeline-title" className="card">
         <h2 id="timeline-title">Jobs</h2>
         {jobs.isPending ? (
@@ -93,17 +105,30 @@ export function SimulationDetailPage() {
 }
 
 function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
+  const { failed, active } = jobTotals(sim.job_counts);
+  if (failed > 0 && active === 0) {
+    return `No contacts were created: ${failed === 1 ? 'its job' : `${failed} of its jobs`} failed. See the error above.`;
+  }
   if (!isLive(sim)) return 'This simulation did not create any contacts.';
   const next = jobs?.find((j) => j.status === 'pending' || j.status === 'processing');
-  if (next?.status === 'processing') return 'The first contact is being created right now…';
-  if (next) return `The first contact is due ${formatRelative(next.scheduled_for)} (${formatDateTime(next.scheduled_for)}). This page updates by itself.`;
+  const which = failed > 0 ? 'next' : 'first';
+  if (next?.status === 'processing') return `The ${which} contact is being created right now…`;
+  if (next) return `The ${which} contact is due ${formatRelative(next.scheduled_for)} (${formatDateTime(next.scheduled_for)}). This page updates by itself.`;
   return 'Contacts appear here as jobs complete. This page updates by itself.';
 }
 
 function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
-  const action = useSimulationAction(String(sim.id));
+  const id = String(sim.id);
+  const action = useSimulationAction(id);
+  const navigate = useNavigate();
+  const title = simulationTitle(sim);
+  const remove = useDeleteSimulation(id, () =>
+    navigate('/', { replace: true, state: { notice: `Deleted “${title}” from SimCRM.` } }),
+  );
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const title = sim.name?.trim() || sim.theme;
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const renameButton = useRef<HTMLButtonElement>(null);
 
   const run = (what: SimulationAction) =>
     action.mutate(what, { onSettled: () => setConfirmCancel(false) });
@@ -111,12 +136,28 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
   const canPause = sim.status === 'running';
   const canResume = sim.status === 'paused';
   const canCancel = sim.status === 'running' || sim.status === 'paused';
+  const { total: jobCount } = jobTotals(sim.job_counts);
+  const contactCount = sim.contacts_created ?? 0;
+  const closeRename = () => {
+    setRenaming(false);
+    // Back to the button that opened the form (it is rendered again on the next frame).
+    window.requestAnimationFrame(() => renameButton.current?.focus());
+  };
 
   return (
     <section className="card sim-header" aria-labelledby="sim-title">
       <div className="sim-header-top">
-        <div>
-          <h1 id="sim-title">{title}</h1>
+        <div className="sim-title">
+          {renaming ? (
+            <>
+              <h1 id="sim-title" className="visually-hidden">
+                {title}
+              </h1>
+              <RenameForm sim={sim} onDone={closeRename} />
+            </>
+          ) : (
+            <h1 id="sim-title">{title}</h1>
+          )}
           <p className="muted">
             <StatusChip status={sim.status} /> {live && <span className="live-dot">Live</span>}
           </p>
@@ -143,6 +184,22 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
               Cancel simulation
             </button>
           )}
+          {!renaming && (
+            <button ref={renameButton} type="button" className="btn" onClick={() => setRenaming(true)} data-testid="rename-simulation">
+              Rename
+            </button>
+          )}
+          <button
+            type="button"
+            className="btn btn-danger"
+            onClick={() => {
+              remove.reset();
+              setConfirmDelete(true);
+            }}
+            data-testid="delete-simulation"
+          >
+            Delete
+          </button>
         </div>
       </div>
       {action.isError && <Alert>{errorMessage(action.error)}</Alert>}
@@ -155,9 +212,12 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
           <dt>Industry</dt>
           <dd>{sim.industry}</dd>
         </div>
-        <div>
-          <dt>Frequency</dt>
-          <dd>{frequencyLabel(sim.record_frequency)}</dd>
+        <div className="facts-schedule">
+          <dt>Schedule</dt>
+          <dd data-testid="sim-schedule">
+            {scheduleSummary(sim.record_frequency)}{' '}
+            <span className="muted">(record frequency {frequencyPeriod(sim.record_frequency)})</span>
+          </dd>
         </div>
         <div>
           <dt>Created</dt>
@@ -166,7 +226,7 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
         <div className="facts-wide">
           <dt>Progress</dt>
           <dd>
-            <JobProgress counts={sim.job_counts} contacts={sim.contacts_created ?? 0} />
+            <JobProgress counts={sim.job_counts} contacts={contactCount} />
           </dd>
         </div>
       </dl>
@@ -182,6 +242,165 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
       >
         <p>Its pending jobs are cancelled and no more contacts will be created. Contacts already created stay. This cannot be undone.</p>
       </ConfirmDialog>
+      <ConfirmDialog
+        open={confirmDelete}
+        title="Delete this simulation?"
+        confirmLabel="Delete simulation"
+        cancelLabel="Keep it"
+        danger
+        busy={remove.isPending}
+        onConfirm={() => remove.mutate()}
+        onCancel={() => setConfirmDelete(false)}
+      >
+        <p>
+          This removes <strong>{title}</strong> from SimCRM, with its {plural(jobCount, 'job')} and{' '}
+          {plural(contactCount, 'contact')}. Nothing is deleted from a connected CRM. This cannot be undone.
+        </p>
+        {remove.isError && <Alert>Could not delete: {errorMessage(remove.error)}</Alert>}
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Rename in place: PATCH the name; the server's field errors show next to the field. */
+function RenameForm({ sim, onDone }: { sim: Simulation; onDone: () => void }) {
+  const rename = useRenameSimulation(String(sim.id));
+  const [name, setName] = useState(sim.name ?? '');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+    input.current?.select();
+  }, []);
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setFormError(null);
+    const value = name.trim();
+    if (value.length > NAME_MAX_LENGTH) {
+      setErrors({ name: [`Keep the name to ${NAME_MAX_LENGTH} characters or fewer.`] });
+      input.current?.focus();
+      return;
+    }
+    setErrors({});
+    rename.mutate(
+      { name: value },
+      {
+        onSuccess: onDone,
+        onError: (err) => {
+          if (err instanceof ApiError && err.status === 400) {
+            const all = err.fieldErrors;
+            const { name: nameErrors, ...rest } = all;
+            if (nameErrors) setErrors({ name: nameErrors });
+            const other = Object.entries(rest).flatMap(([key, messages]) =>
+              key === 'non_field_errors' || key === 'detail' ? messages : messages.map((m) => `${key}: ${m}`),
+            );
+            setFormError(other.length ? other.join(' ') : nameErrors ? null : err.message);
+            if (nameErrors) input.current?.focus();
+          } else {
+            setFormError(errorMessage(err));
+          }
+        },
+      },
+    );
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key === 'Escape' && !rename.isPending) {
+      event.stopPropagation();
+      onDone();
+    }
+  };
+
+  return (
+    <form className="rename-form" onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-label="Rename simulation" data-testid="rename-form">
+      {formError && <Alert>{formError}</Alert>}
+      <FormField name="name" label="Name" hint="Leave it empty to show the theme instead." error={errors.name}>
+        {(control) => (
+          <input
+            {...control}
+            ref={input}
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+              if (errors.name) setErrors({});
+            }}
+            maxLength={NAME_MAX_LENGTH + 50}
+            data-testid="rename-input"
+          />
+        )}
+      </FormField>
+      <div className="rename-actions">
+        <button type="submit" className="btn btn-primary btn-small" disabled={rename.isPending}>
+          {rename.isPending ? 'Saving…' : 'Save name'}
+        </button>
+        <button type="button" className="btn btn-small" onClick={onDone} disabled={rename.isPending}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Failed jobs, in plain sight: how many, the latest error in full, and one button to retry them all. */
+function FailedJobsAlert({ sim }: { sim: Simulation }) {
+  const id = String(sim.id);
+  const retry = useRetryFailed(id);
+  const [retried, setRetried] = useState<number | null>(null);
+  const { failed, active } = jobTotals(sim.job_counts);
+
+  if (failed === 0) {
+    return retried !== null ? (
+      <Alert kind="info">
+        {retried === 1 ? 'The failed job is' : `The ${retried} failed jobs are`} back in the queue, due now.
+      </Alert>
+    ) : null;
+  }
+
+  const error = (sim.last_error ?? '').trim();
+  const cancelled = sim.status === 'cancelled';
+  let next: ReactNode;
+  if (cancelled) next = 'The simulation is cancelled, so its failed jobs cannot be retried.';
+  else if (active > 0) next = 'Its other jobs still run as scheduled. Fix the cause, then retry the failed ones.';
+  else next = 'No jobs are waiting, so no more contacts will be created until you retry. Fix the cause first.';
+
+  return (
+    <section className="alert alert-error failed-alert" role="alert" aria-labelledby="failed-title" data-testid="failed-alert">
+      <h2 id="failed-title">{failed === 1 ? '1 job failed' : `${failed} jobs failed`}</h2>
+      {error && (
+        <>
+          <p className="failed-label">{failed === 1 ? 'Its error:' : 'The latest error:'}</p>
+          <p className="job-error" data-testid="sim-last-error">
+            {error}
+          </p>
+        </>
+      )}
+      <p>{next}</p>
+      {!cancelled && (
+        <button
+          type="button"
+          className="btn"
+          disabled={retry.isPending}
+          onClick={() => {
+            setRetried(null);
+            retry.mutate(undefined, { onSuccess: () => setRetried(failed) });
+          }}
+          data-testid="retry-failed"
+        >
+          {retry.isPending ? 'Retrying…' : failed === 1 ? 'Retry failed job' : `Retry ${failed} failed jobs`}
+        </button>
+      )}
+      {retry.isError && (
+        <p className="retry-error" data-testid="retry-failed-error">
+          Could not retry: {errorMessage(retry.error)}
+        </p>
+      )}
     </section>
   );
 }
@@ -229,6 +448,11 @@ function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[]
             <TimeField label="Started" value={job.started_at} />
             <TimeField label="Finished" value={job.finished_at} />
           </dl>
+          {job.status === 'pending' && job.last_error && (
+            <p className="job-retrying" data-testid="job-retry-note">
+              {job.last_error}
+            </p>
+          )}
           {job.status === 'failed' && (
             <div className="job-failure">
               {job.last_error && (
@@ -256,15 +480,26 @@ function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[]
   );
 }
 
-const CONTACT_COLUMNS: { key: keyof Contact; label: string }[] = [
-  { key: 'firstname', label: 'First name' },
-  { key: 'lastname', label: 'Last name' },
-  { key: 'email', label: 'Email' },
-  { key: 'jobtitle', label: 'Job title' },
-  { key: 'company', label: 'Company' },
-  { key: 'industry', label: 'Industry' },
-  { key: 'source', label: 'Source' },
-  { key: 'created_at', label: 'Created' },
+type ContactColumn = { key: string; label: string; value: (c: Contact) => ReactNode };
+
+function text(value: string | null | undefined): string {
+  return value?.trim() || '—';
+}
+
+const CONTACT_COLUMNS: ContactColumn[] = [
+  { key: 'name', label: 'Name', value: (c) => text([c.firstname, c.lastname].filter(Boolean).join(' ')) },
+  { key: 'email', label: 'Email', value: (c) => text(c.email) },
+  { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
+  { key: 'jobtitle', label: 'Job title', value: (c) => text(c.jobtitle) },
+  { key: 'company', label: 'Company', value: (c) => text(c.company) },
+  { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
+  { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
+  {
+    key: 'source',
+    label: 'Source',
+    value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
+  },
+  { key: 'created_at', label: 'Created', value: (c) => formatDateTime(c.created_at) },
 ];
 
 function ContactsTable({ contacts }: { contacts: Contact[] }) {
@@ -285,12 +520,8 @@ function ContactsTable({ contacts }: { contacts: Contact[] }) {
           {contacts.map((contact) => (
             <tr key={contact.id} data-testid="contact-row">
               {CONTACT_COLUMNS.map((c) => (
-                <td key={c.key} data-label={c.label}>
-                  {c.key === 'created_at'
-                    ? formatDateTime(contact.created_at)
-                    : c.key === 'source'
-                      ? <span className={`tag tag-${String(contact.source)}`}>{String(contact.source ?? '—')}</span>
-                      : String(contact[c.key] ?? '—') || '—'}
+                <td key={c.key} data-label={c.label} data-column={c.key}>
+                  {c.value(contact)}
                 </td>
               ))}
             </tr>

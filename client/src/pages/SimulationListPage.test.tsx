@@ -42,9 +42,11 @@ describe('simulations list', () => {
     const first = rows[0]!;
     expect(within(first).getByRole('link', { name: 'BF test' })).toHaveAttribute('href', '/simulations/7');
     expect(within(first).getByText('Running')).toBeInTheDocument();
-    expect(within(first).getByText('Every 4 hours')).toBeInTheDocument();
+    expect(within(first).getByText('5 contacts over 48 minutes, then it stops')).toBeInTheDocument();
+    expect(within(first).queryByTestId('failed-badge')).not.toBeInTheDocument();
+    expect(within(first).queryByTestId('row-last-error')).not.toBeInTheDocument();
     expect(within(first).getByTestId('job-progress')).toHaveTextContent('0 of 5 jobs done · 0 contacts');
-    expect(within(rows[1]!).getByText('Every month')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('5 contacts over 6 days, then it stops')).toBeInTheDocument();
     expect(within(rows[1]!).getByText('Completed')).toBeInTheDocument();
     const callsAfterFirstPaint = calls;
 
@@ -54,6 +56,58 @@ describe('simulations list', () => {
     expect(calls).toBeGreaterThan(callsAfterFirstPaint);
     expect(await screen.findByText('2 of 5 jobs done · 2 contacts')).toBeInTheDocument();
     expect(screen.getByRole('progressbar', { name: '2 of 5 jobs done' })).toHaveAttribute('value', '2');
+  });
+
+  it('shows failed jobs and the latest error on the row, cut short with the full text in the title', async () => {
+    const longError =
+      'Persona generation failed: OpenAI rejected the API key (401 Unauthorized: Incorrect API key provided: sk-wrong). ' +
+      'Check OPENAI_API_KEY and restart the worker.';
+    server.use(
+      http.get('/api/simulations/', () =>
+        HttpResponse.json(
+          page([
+            simulation({
+              id: 9,
+              name: 'Broken key',
+              status: 'completed',
+              job_counts: { pending: 0, processing: 0, completed: 0, failed: 2, cancelled: 0 },
+              last_error: longError,
+            }),
+            simulation({ id: 8, theme: 'Healthy one', last_error: '' }),
+          ]),
+        ),
+      ),
+    );
+    renderApp('/');
+
+    const [broken, healthy] = await screen.findAllByTestId('simulation-row');
+    expect(within(broken!).getByTestId('failed-badge')).toHaveTextContent('2 failed');
+    const error = within(broken!).getByTestId('row-last-error');
+    expect(error).toHaveAttribute('title', longError);
+    expect(error.textContent).toMatch(/^Last error: Persona generation failed: OpenAI rejected the API key/);
+    expect(error.textContent).toMatch(/…$/);
+    expect(error.textContent!.length).toBeLessThan(longError.length);
+    expect(within(healthy!).queryByTestId('failed-badge')).not.toBeInTheDocument();
+    expect(within(healthy!).queryByTestId('row-last-error')).not.toBeInTheDocument();
+  });
+
+  it('shows a short error in full', async () => {
+    server.use(
+      http.get('/api/simulations/', () =>
+        HttpResponse.json(
+          page([
+            simulation({
+              job_counts: { pending: 3, processing: 0, completed: 1, failed: 1, cancelled: 0 },
+              last_error: 'OpenAI timed out.',
+            }),
+          ]),
+        ),
+      ),
+    );
+    renderApp('/');
+    const row = await screen.findByTestId('simulation-row');
+    expect(within(row).getByTestId('failed-badge')).toHaveTextContent('1 failed');
+    expect(within(row).getByTestId('row-last-error')).toHaveTextContent(/^Last error: OpenAI timed out\.$/);
   });
 
   it('designs the empty state', async () => {

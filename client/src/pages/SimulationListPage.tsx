@@ -1,18 +1,22 @@
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { toPath } from '../api/client';
 import { SIMULATIONS_URL, useSimulations } from '../api/hooks';
 import { JobProgress } from '../components/JobProgress';
 import { Pager } from '../components/Pager';
-import { EmptyState, ErrorState, Loading } from '../components/States';
+import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
 import { formatDateTime } from '../lib/format';
-import { frequencyLabel } from '../lib/schedule';
+import { jobTotals } from '../components/JobProgress';
+import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
+import type { Simulation } from '../api/types';
 import { useUiStore } from '../store';
 
 export function SimulationListPage() {
   const pageUrl = useUiStore((s) => s.simulationsPage) ?? SIMULATIONS_URL;
   const setPage = useUiStore((s) => s.setSimulationsPage);
   const query = useSimulations(pageUrl);
+  // Set by the detail page after a delete.
+  const notice = (useLocation().state as { notice?: unknown } | null)?.notice;
 
   return (
     <section aria-labelledby="sims-title">
@@ -22,6 +26,8 @@ export function SimulationListPage() {
           New simulation
         </Link>
       </div>
+
+      {typeof notice === 'string' && <Alert kind="info">{notice}</Alert>}
 
       {query.isPending ? (
         <Loading label="Loading simulations…" />
@@ -56,7 +62,7 @@ export function SimulationListPage() {
                 <th scope="col">Simulation</th>
                 <th scope="col">Status</th>
                 <th scope="col">Industry</th>
-                <th scope="col">Frequency</th>
+                <th scope="col">Schedule</th>
                 <th scope="col">Progress</th>
                 <th scope="col">Created</th>
               </tr>
@@ -71,10 +77,19 @@ export function SimulationListPage() {
                     {sim.name?.trim() && <div className="muted small">{sim.theme}</div>}
                   </td>
                   <td data-label="Status">
-                    <StatusChip status={sim.status} />
+                    {/* One child: on phones the cell is a two-column grid (label, value). */}
+                    <div className="status-cell">
+                      <div className="chips">
+                        <StatusChip status={sim.status} />
+                        <FailedBadge sim={sim} />
+                      </div>
+                      <LastError sim={sim} />
+                    </div>
                   </td>
                   <td data-label="Industry">{sim.industry}</td>
-                  <td data-label="Frequency">{frequencyLabel(sim.record_frequency)}</td>
+                  <td data-label="Schedule" title={`Record frequency ${frequencyPeriod(sim.record_frequency)}`}>
+                    {scheduleSummary(sim.record_frequency)}
+                  </td>
                   <td data-label="Progress">
                     <JobProgress counts={sim.job_counts} contacts={sim.contacts_created ?? 0} />
                   </td>
@@ -93,5 +108,30 @@ export function SimulationListPage() {
         </>
       )}
     </section>
+  );
+}
+
+function FailedBadge({ sim }: { sim: Simulation }) {
+  const { failed } = jobTotals(sim.job_counts);
+  if (failed === 0) return null;
+  return (
+    <span className="chip chip-failed" data-testid="failed-badge">
+      {failed} failed
+    </span>
+  );
+}
+
+const ERROR_PREVIEW_CHARS = 90;
+
+/** The latest failed job's error, cut short; the full text is in the title (and on the detail page). */
+function LastError({ sim }: { sim: Simulation }) {
+  const error = (sim.last_error ?? '').trim();
+  if (!error || jobTotals(sim.job_counts).failed === 0) return null;
+  const short = error.length > ERROR_PREVIEW_CHARS ? `${error.slice(0, ERROR_PREVIEW_CHARS - 1).trimEnd()}…` : error;
+  return (
+    <p className="row-error" title={error} data-testid="row-last-error">
+      <span className="visually-hidden">Last error: </span>
+      {short}
+    </p>
   );
 }

@@ -18,6 +18,7 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     created_at: '2026-11-01T10:00:00Z',
     job_counts: { pending: 5, processing: 0, completed: 0, failed: 0, cancelled: 0 },
     contacts_created: 0,
+    last_error: '',
     ...overrides,
   };
 }
@@ -51,6 +52,9 @@ export function contact(overrides: Partial<Contact> = {}): Contact {
     jobtitle: 'Buyer',
     company: 'Analytical Ltd',
     industry: 'Retail',
+    phone: '+44 20 7946 0018',
+    city: 'London',
+    country: 'United Kingdom',
     source: 'offline',
     created_at: '2026-11-01T10:00:05Z',
     ...overrides,
