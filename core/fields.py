@@ -1,3 +1,4 @@
+import math
 from typing import Any
 
 from rest_framework import serializers
@@ -39,3 +40,27 @@ class StrictChoiceField(serializers.ChoiceField):
 
     def to_internal_value(self, data: Any) -> Any:
         return super().to_internal_value(_require_text(self, data))
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that takes only JSON integers: no strings, booleans or fractions."""
+
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        if isinstance(data, float) and not (math.isfinite(data) and data.is_integer()):
+            self.fail("invalid")
+        return super().to_internal_value(int(data))
+
+
+class StrictFloatField(serializers.FloatField):
+    """A FloatField that takes only finite JSON numbers: no strings or booleans."""
+
+    default_error_messages = {"invalid": "Must be a number."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -66,6 +66,8 @@ class OwnerLifecycle:
 
 _handlers: dict[str, JobHandler] = {}
 _owner: list[OwnerLifecycle] = []
+# Run at the start of every pass and whenever a pass runs dry; each returns how many jobs it made.
+_pass_hooks: list[Callable[[], int]] = []
 
 
 def job_handler_register(handler: JobHandler) -> None:
@@ -96,3 +98,13 @@ def owner_lifecycle() -> OwnerLifecycle:
     if not _owner:
         raise RuntimeError("No simulation lifecycle is registered with the job queue; is 'simulations' installed?")
     return _owner[0]
+
+
+def job_queue_pass_hook_register(hook: Callable[[], int]) -> None:
+    """Run `hook` before each pass claims jobs (a planner that makes jobs as they are needed)."""
+    if hook not in _pass_hooks:
+        _pass_hooks.append(hook)
+
+
+def job_queue_pass_hooks() -> list[Callable[[], int]]:
+    return list(_pass_hooks)

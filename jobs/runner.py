@@ -23,13 +23,13 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.redaction import redact_secrets
 from jobs.models import JobStatus, ScheduledJob
-from jobs.registry import JobFailed, LostClaim, job_handler_for, owner_lifecycle
+from jobs.registry import JobFailed, LostClaim, job_handler_for, job_queue_pass_hooks, owner_lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +161,14 @@ def scheduled_jobs_run_due(
     claims take one job at a time until a batch form completes a job again.
     """
     summary = PassSummary(recovered=scheduled_jobs_recover_stale())
+    _pass_hooks_run()
     limit = CLAIM_BATCH
     while deadline is None or time.monotonic() < deadline:
         claim, ids = scheduled_jobs_claim_due(limit=limit)
-        if not ids:
+        if not ids and not _pass_hooks_run():
             break
+        if not ids:
+            continue
         if on_claimed is not None:
             on_claimed(len(ids), limit)
         summary.claimed += len(ids)
@@ -182,6 +185,19 @@ def scheduled_jobs_run_due(
                 break
             summary.add(scheduled_job_run(job_id=job_id, claim=claim))
     return summary
+
+
+def _pass_hooks_run() -> int:
+    """Let the apps make the jobs that are due next (a planner); return how many they made."""
+    made = 0
+    for hook in job_queue_pass_hooks():
+        try:
+            made += hook()
+        except DatabaseError:
+            raise  # the dispatcher reconnects
+        except Exception:
+            logger.exception("Pass hook %s failed; the queue goes on without it", getattr(hook, "__name__", hook))
+    return made
 
 
 def scheduled_jobs_run_batch(*, claim: str, job_ids: list[int]) -> set[int]:

@@ -263,6 +263,7 @@ def _alias_patterns() -> tuple[tuple[IndustryTable, tuple[tuple[str, re.Pattern[
     )
 
 
+@lru_cache(maxsize=1024)
 def industry_table(industry: str) -> IndustryTable:
     """The table for a typed industry: the one with the longest alias in it (whole words), else the fallback."""
     text = _ascii(" ".join(industry.split()).casefold())

@@ -310,3 +310,75 @@ def _single_flight(key: str, source: str) -> Iterator[None]:
         except DatabaseError:
             # A broken connection has ended its session, and with it the lock; don't hide the first error.
             logger.warning("Could not release the persona lock for %s (%s)", _key_label(key), source, exc_info=True)
+
+
+# --- planned simulations: the persona of record `index`, the same on every replay --------------------
+
+
+def record_seed(*, seed: int, index: int, attempt: int = 0) -> int:
+    """The offline seed of one record of a simulation (attempt > 0 after its email was taken)."""
+    digest = hashlib.blake2b(f"{seed}:{index}:{attempt}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def pool_position(*, seed: int, index: int, block: int) -> int:
+    """Where record `index` reads the shared pool: a seeded shuffle within blocks of `block` entries,
+    so one simulation's records never share an entry and another seed reads the pool in another order."""
+    start = index - index % block
+    order = list(range(block))
+    random.Random(record_seed(seed=seed, index=start, attempt=-1)).shuffle(order)
+    return start + order[index % block]
+
+
+def persona_for_record(
+    *, theme: str, industry: str, seed: int, index: int, attempt: int = 0, extend: bool = True
+) -> TakenPersona | None:
+    """The persona of record `index` of a planned simulation: a pure function of (seed, index) offline,
+    and of (seed, index, the pool) with OpenAI, so a replay makes the same people.
+
+    With extend=False (the batch path), an OpenAI pool too short for the record gives None instead of
+    calling the provider.
+    """
+    source = persona_provider_name()
+    if source == PersonaSource.OFFLINE:
+        from personas import offline
+
+        raw = offline.offline_persona(
+            seed=record_seed(seed=seed, index=index, attempt=attempt),
+            theme=tidy_text(theme),
+            industry=tidy_text(industry),
+        )
+        cleaned, _ = clean_personas([raw])
+        if not cleaned:
+            raise PersonaError("The offline provider wrote an invalid persona; the job will retry.", retryable=True)
+        return TakenPersona(data=cleaned[0], source=source, cached=False)
+    key = persona_cache_key(theme=theme, industry=industry)
+    # A pool's entries are distinct, and positions are too: no retry needs another entry (attempt unused).
+    position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
+    pool = _pool_personas(key, source)
+    if len(pool) > position:
+        return TakenPersona(data=dict(pool[position]), source=source, cached=True)
+    if not extend:
+        return None
+    while len(pool) <= position:
+        grown = _pool_extend(key, source, theme=theme, industry=industry, longer_than=len(pool))
+        if len(grown) <= len(pool):
+            raise PersonaError(
+                "The persona provider wrote no new people for this theme; the job will retry.",
+                retryable=True,
+                code="no_new_personas",
+            )
+        pool = grown
+    return TakenPersona(data=dict(pool[position]), source=source, cached=False)
+
+
+def _pool_extend(key: str, source: str, *, theme: str, industry: str, longer_than: int) -> list[dict[str, str]]:
+    """The pool, extended by one provider call unless another worker already made it longer."""
+    with _single_flight(key, source):
+        pool = _pool_personas(key, source)
+        if len(pool) > longer_than:
+            return pool
+        batch = _generate(
+            source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=_avoid_names(pool, set())
+        )
+        return _pool_append(key, source, theme=theme, industry=industry, batch=batch)

@@ -150,6 +150,21 @@ OPENAI_MODEL: str = env.str("OPENAI_MODEL", default=OPENAI_DEFAULT_MODEL)
 OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
 SIMCRM_PERSONA_PROVIDER: str = env.str("SIMCRM_PERSONA_PROVIDER", default="openai" if OPENAI_API_KEY else "offline")
 SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=25)
+# For the cost forecast of POST /api/simulations/preview/: USD per million (input, output) tokens,
+# and the tokens of a typical call of SIMCRM_PERSONA_POOL_SIZE personas when a pool has no history.
+SIMCRM_MODEL_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4.1-nano-2025-04-14": (0.10, 0.40),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    **{
+        name: (float(prices[0]), float(prices[1]))
+        for name, prices in env.json("SIMCRM_MODEL_PRICES", default={}).items()
+    },
+}
+SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 
 # --- Jobs -------------------------------------------------------------------------------------
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)

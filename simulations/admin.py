@@ -6,7 +6,7 @@ from core.admin_actions import apply_service_to_each
 from simulations.lifecycle import simulation_cancel, simulation_pause, simulation_resume
 from simulations.models import Contact, Simulation
 
-CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "created_at")
+CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "occurred_at")
 
 
 class ContactInline(admin.TabularInline):
@@ -20,12 +20,28 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Simulation)
 class SimulationAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "theme", "industry", "record_frequency", "status", "owner", "created_at"]
-    list_filter = ["status", "record_frequency", "created_at"]
+    list_display = ["id", "name", "theme", "industry", "total_records", "distribution", "status", "owner", "created_at"]
+    list_filter = ["status", "record_frequency", "distribution", "created_at"]
     search_fields = ["name", "theme", "industry", "owner__username"]
     # Status and schedule change only through the services (the actions below); a new simulation
     # needs its jobs scheduled, so it is created through the API or the React client.
-    readonly_fields = ["owner", "theme", "industry", "record_frequency", "status", "created_at", "updated_at"]
+    readonly_fields = [
+        "owner",
+        "theme",
+        "industry",
+        "record_frequency",
+        "status",
+        "total_records",
+        "planned_records",
+        "starts_at",
+        "ends_at",
+        "distribution",
+        "curve_weights",
+        "timezone",
+        "seed",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["owner"]
     inlines = [ContactInline]
     actions = ["pause_simulations", "resume_simulations", "cancel_simulations"]

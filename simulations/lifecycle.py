@@ -4,7 +4,7 @@ Lock order, as everywhere in SimCRM: the simulation row, then its job rows.
 """
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.errors import ConflictError
@@ -40,7 +40,7 @@ def _simulation_set_status(*, simulation_id: int, status: str) -> Simulation:
         if status == SimulationStatus.RUNNING and simulation.status == SimulationStatus.COMPLETED:
             raise ConflictError("A completed simulation has no jobs left to resume.")
         simulation.transition_to(status)
-        unfinished = simulation.jobs.filter(status__in=UNFINISHED).exists()
+        unfinished = simulation.jobs.filter(status__in=UNFINISHED).exists() or _records_left_to_plan(simulation)
         if status == SimulationStatus.RUNNING and not unfinished:
             # Its last jobs finished while it was paused, and only running simulations are completed.
             simulation.transition_to(SimulationStatus.COMPLETED)
@@ -53,7 +53,7 @@ def _simulation_set_status(*, simulation_id: int, status: str) -> Simulation:
 
 
 def simulations_complete_finished(*, simulation_ids: set[int]) -> int:
-    """Running simulations whose jobs have all finished become completed.
+    """Running simulations whose jobs have all finished, and that have nothing left to plan, become completed.
 
     Called after the caller's own commit, so the last worker to finish a simulation's jobs always
     sees every other worker's finished jobs; one set-based statement, no lock needed.
@@ -64,8 +64,13 @@ def simulations_complete_finished(*, simulation_ids: set[int]) -> int:
     return (
         Simulation.objects.filter(pk__in=simulation_ids, status=SimulationStatus.RUNNING)
         .exclude(Exists(unfinished))
+        .exclude(total_records__isnull=False, planned_records__lt=F("total_records"))
         .update(status=SimulationStatus.COMPLETED, updated_at=timezone.now())
     )
+
+
+def _records_left_to_plan(simulation: Simulation) -> bool:
+    return simulation.total_records is not None and simulation.planned_records < simulation.total_records
 
 
 def simulation_lock(*, simulation_id: int) -> None:

@@ -1,11 +1,15 @@
+import secrets
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ConflictError
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
 from simulations.job_types import JobType
-from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
+from simulations.models import FREQUENCY_MINUTES, MAX_SEED, RecordFrequency, Simulation
+from simulations.planner import FIRST_WINDOW, PlanSettings, plan_settings_of, records_plan_next
 from simulations.schedule import job_due_times
 
 
@@ -17,14 +21,59 @@ def simulation_create(
     industry: str,
     record_frequency: str = RecordFrequency.HOURLY,
     name: str = "",
+    plan: PlanSettings | None = None,
 ) -> Simulation:
-    """Create a simulation and its jobs in one transaction: either all exist or none."""
-    simulation = Simulation.objects.create(
-        owner=owner, theme=theme, industry=industry, record_frequency=record_frequency, name=name
-    )
-    contact_jobs_schedule(simulation=simulation)
+    """Create a simulation and its first jobs in one transaction: either all exist or none.
+
+    Without a plan, the original schedule's 5 jobs; with one, the first window of its records (the
+    worker's planner makes the rest as they come due).
+    """
+    if plan is None:
+        simulation = Simulation.objects.create(
+            owner=owner,
+            theme=theme,
+            industry=industry,
+            record_frequency=record_frequency,
+            name=name,
+            seed=secrets.randbelow(MAX_SEED + 1),
+        )
+        contact_jobs_schedule(simulation=simulation)
+    else:
+        simulation = Simulation.objects.create(
+            owner=owner,
+            theme=theme,
+            industry=industry,
+            name=name,
+            total_records=plan.total_records,
+            starts_at=plan.starts_at,
+            ends_at=plan.ends_at,
+            distribution=plan.distribution,
+            curve_weights=list(plan.curve_weights) if plan.curve_weights is not None else None,
+            timezone=plan.timezone,
+            seed=plan.seed,
+        )
+        records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
     transaction.on_commit(worker_wake, robust=True)
     return simulation
+
+
+def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
+    """A new simulation with the same settings, window and seed: the same records at the same instants.
+
+    The window is kept as it was, even when it now starts more than 366 days ago.
+    """
+    if not simulation.is_planned:
+        raise ConflictError(
+            "Only a planned simulation (one created with total_records) can be replayed: the original "
+            "5-contact schedule has no seed. Create a new simulation instead."
+        )
+    return simulation_create(
+        owner=owner,
+        theme=simulation.theme,
+        industry=simulation.industry,
+        name=f"{simulation} (replay)"[:255],
+        plan=plan_settings_of(simulation),
+    )
 
 
 def contact_jobs_schedule(*, simulation: Simulation) -> list[ScheduledJob]:

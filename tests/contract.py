@@ -11,6 +11,13 @@ SIMULATION_FIELDS = [
     "job_counts",
     "contacts_created",
     "last_error",
+    "total_records",
+    "starts_at",
+    "ends_at",
+    "distribution",
+    "curve_weights",
+    "timezone",
+    "seed",
 ]
 JOB_FIELDS = [
     "id",
@@ -40,5 +47,6 @@ CONTACT_FIELDS = [
     "city",
     "country",
     "source",
+    "occurred_at",
     "created_at",
 ]

@@ -53,6 +53,7 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     company = "Acme"
     industry = "Music"
     source = ContactSource.OFFLINE
+    occurred_at = factory.LazyFunction(timezone.now)
 
 
 class CachedPersonaFactory(factory.django.DjangoModelFactory[CachedPersona]):

@@ -1,18 +1,108 @@
+import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils import timezone as django_timezone
 from rest_framework import serializers
 
-from core.fields import StrictCharField, StrictChoiceField
+from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
-from simulations.models import Contact, RecordFrequency, Simulation
+from simulations.curves import EmptyCurve, curve_check
+from simulations.models import MAX_SEED, MAX_TOTAL_RECORDS, Contact, Distribution, RecordFrequency, Simulation
+from simulations.planner import PlanSettings
+
+PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
+MAX_WINDOW = timedelta(days=366)
+DEFAULT_WINDOW = timedelta(days=7)
 
 
 class SimulationCreateSerializer(serializers.Serializer):
+    """Create (and preview): the original schedule, or with total_records a planned simulation."""
+
     theme = StrictCharField(max_length=255)
     industry = StrictCharField(max_length=255)
-    record_frequency = StrictChoiceField(choices=RecordFrequency.choices, default=RecordFrequency.HOURLY)
+    record_frequency = StrictChoiceField(
+        choices=RecordFrequency.choices,
+        required=False,
+        help_text="The original schedule's pace (default 1h: 5 contacts over 12 minutes). Refused with total_records.",
+    )
     name = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
+    total_records = StrictIntegerField(min_value=1, max_value=MAX_TOTAL_RECORDS, required=False)
+    starts_at = serializers.DateTimeField(required=False, help_text="Default now; at most 366 days in the past.")
+    ends_at = serializers.DateTimeField(
+        required=False, help_text="Default starts_at + 7 days; the window may be at most 366 days."
+    )
+    distribution = StrictChoiceField(choices=Distribution.choices, required=False)
+    curve_weights = serializers.ListField(
+        child=StrictFloatField(min_value=0), min_length=2, max_length=1000, required=False
+    )
+    timezone = StrictCharField(max_length=64, required=False, help_text="IANA name, e.g. Europe/Berlin (default UTC).")
+    seed = StrictIntegerField(min_value=0, max_value=MAX_SEED, required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise serializers.ValidationError(
+                f"Unknown time zone {value!r}: use an IANA name such as Europe/Berlin or America/New_York."
+            ) from None
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "total_records" not in attrs:
+            sent = [field for field in PLAN_FIELDS if field in attrs]
+            if sent:
+                raise serializers.ValidationError(
+                    {field: ["Needs total_records: it belongs to a planned simulation."] for field in sent}
+                )
+            attrs.setdefault("record_frequency", RecordFrequency.HOURLY)
+            return attrs
+        errors: dict[str, list[str]] = {}
+        if "record_frequency" in attrs:
+            errors["record_frequency"] = [
+                "A planned simulation's pace comes from total_records, its window and distribution; "
+                "record_frequency belongs to the original 5-contact schedule. Leave it out."
+            ]
+        now = django_timezone.now()
+        starts_at = attrs.get("starts_at") or now
+        ends_at = attrs.get("ends_at") or starts_at + DEFAULT_WINDOW
+        if starts_at < now - MAX_WINDOW:
+            errors["starts_at"] = ["Must be at most 366 days in the past."]
+        if ends_at <= starts_at:
+            errors["ends_at"] = ["Must be after starts_at."]
+        elif ends_at - starts_at > MAX_WINDOW:
+            errors["ends_at"] = ["The window from starts_at to ends_at may be at most 366 days."]
+        distribution = attrs.get("distribution", Distribution.UNIFORM)
+        weights = attrs.get("curve_weights")
+        if distribution == Distribution.CUSTOM and weights is None:
+            errors["curve_weights"] = ["Required for the custom distribution: 2 to 1,000 non-negative numbers."]
+        elif distribution != Distribution.CUSTOM and weights is not None:
+            errors["curve_weights"] = ["Only the custom distribution takes curve_weights."]
+        elif weights is not None and not any(weights):
+            errors["curve_weights"] = ["At least one weight must be above zero."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        settings_ = PlanSettings(
+            total_records=attrs["total_records"],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            distribution=distribution,
+            curve_weights=tuple(weights) if weights is not None else None,
+            timezone=attrs.get("timezone", "UTC"),
+            seed=attrs["seed"] if "seed" in attrs else secrets.randbelow(MAX_SEED + 1),
+        )
+        try:
+            curve_check(settings_.plan())
+        except EmptyCurve as error:
+            raise serializers.ValidationError({"distribution": [str(error)]}) from None
+        return {
+            "theme": attrs["theme"],
+            "industry": attrs["industry"],
+            "name": attrs.get("name", ""),
+            "plan": settings_,
+        }
 
 
 class SimulationUpdateSerializer(serializers.Serializer):
@@ -45,6 +135,8 @@ class SimulationSerializer(serializers.ModelSerializer):
     last_error = serializers.SerializerMethodField(
         help_text="The error of the simulation's latest failed job; empty when no job has failed."
     )
+    distribution = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    timezone = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
 
     class Meta:
         model = Simulation
@@ -59,6 +151,13 @@ class SimulationSerializer(serializers.ModelSerializer):
             "job_counts",
             "contacts_created",
             "last_error",
+            "total_records",
+            "starts_at",
+            "ends_at",
+            "distribution",
+            "curve_weights",
+            "timezone",
+            "seed",
         ]
         read_only_fields = fields
 
@@ -69,6 +168,12 @@ class SimulationSerializer(serializers.ModelSerializer):
         for job in simulation.jobs.values("status"):
             counts[job["status"]] += 1
         return counts
+
+    def get_distribution(self, simulation: Simulation) -> str | None:
+        return simulation.distribution if simulation.is_planned else None
+
+    def get_timezone(self, simulation: Simulation) -> str | None:
+        return simulation.timezone if simulation.is_planned else None
 
     def get_last_error(self, simulation: Simulation) -> str:
         if hasattr(simulation, "latest_failure"):
@@ -98,6 +203,36 @@ class ContactSerializer(serializers.ModelSerializer):
             "city",
             "country",
             "source",
+            "occurred_at",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class PreviewBucketSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    count = serializers.IntegerField()
+
+
+class PreviewScheduleSerializer(serializers.Serializer):
+    total_records = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    buckets = PreviewBucketSerializer(many=True)
+    first = serializers.ListField(child=serializers.DateTimeField())
+
+
+class PreviewForecastSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    model = serializers.CharField(allow_null=True)
+    persona_calls = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    cost_usd = serializers.FloatField(allow_null=True, help_text="null when the model's price is unknown")
+    hubspot_requests = serializers.IntegerField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    schedule = PreviewScheduleSerializer()
+    forecast = PreviewForecastSerializer()

@@ -13,12 +13,14 @@ from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
 from simulations.api.serializers import (
     ContactSerializer,
+    PreviewSerializer,
     SimulationCreateSerializer,
     SimulationSerializer,
     SimulationUpdateSerializer,
 )
 from simulations.api.throttles import SimulationCreateThrottle
 from simulations.models import Simulation
+from simulations.preview import simulation_preview
 
 
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -40,6 +42,22 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         owner = cast(User, request.user)
         simulation = services.simulation_create(owner=owner, **data.validated_data)
         return Response(self._present(simulation), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SimulationCreateSerializer, responses=PreviewSerializer)
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        """What creating with this body would schedule, and its persona bill; creates nothing."""
+        data = SimulationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(PreviewSerializer(simulation_preview(**data.validated_data)).data)
+
+    @extend_schema(request=None, responses={201: SimulationSerializer})
+    @action(detail=True, methods=["post"])
+    def replay(self, request: Request, pk: str) -> Response:
+        """A new simulation with the same settings, window and seed."""
+        owner = cast(User, request.user)
+        replayed = services.simulation_replay(simulation=self.get_object(), owner=owner)
+        return Response(self._present(replayed), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SimulationUpdateSerializer, responses=SimulationSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -87,6 +105,6 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(responses=ContactSerializer(many=True))
     @action(detail=True, methods=["get"])
     def contacts(self, request: Request, pk: str) -> Response:
-        contacts = self.get_object().contacts.order_by("created_at", "id")
+        contacts = self.get_object().contacts.order_by("occurred_at", "id")
         page = self.paginate_queryset(contacts)
         return self.get_paginated_response(ContactSerializer(page, many=True).data)

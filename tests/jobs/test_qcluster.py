@@ -2,12 +2,13 @@
 
 import os
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from jobs.models import JobStatus, ScheduledJob
-from simulations.models import Contact
+from simulations.models import Contact, Simulation
 from simulations.services import simulation_create
 from tests.factories import UserFactory
 from tests.processes import process_env, running, wait_for
@@ -60,3 +61,39 @@ def test_worker_survives_its_database_connections_being_killed(tmp_path: Path) -
         second = simulation_create(owner=owner, theme="Space pirates", industry="Logistics")
         wait_for(lambda: second.contacts.exists(), timeout=60, what="a contact after the connections died")
     assert not ScheduledJob.objects.filter(status=JobStatus.PROCESSING).exists()
+
+
+def test_qcluster_catches_up_a_backfill_of_two_thousand_past_records(tmp_path: Path) -> None:
+    from django.utils import timezone
+
+    from simulations.planner import FIRST_WINDOW, PlanSettings
+
+    now = timezone.now()
+    plan = PlanSettings(
+        total_records=2_000,
+        starts_at=now - timedelta(days=30),
+        ends_at=now - timedelta(days=1),
+        distribution="business_hours",
+        curve_weights=None,
+        timezone="Europe/Berlin",
+        seed=99,
+    )
+    simulation = simulation_create(owner=UserFactory.create(), theme="History", industry="Logistics", plan=plan)
+    assert simulation.jobs.count() == FIRST_WINDOW  # the rest is planned by the worker as it goes
+
+    with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log"):
+        wait_for(
+            lambda: simulation.contacts.count() == 2_000 or None,
+            timeout=180,
+            interval=0.5,
+            what="2,000 backfilled contacts",
+        )
+        wait_for(
+            lambda: Simulation.objects.filter(pk=simulation.pk, status="completed").first(),
+            timeout=30,
+            what="the simulation to complete",
+        )
+    occurred = list(simulation.contacts.order_by("occurred_at").values_list("occurred_at", flat=True))
+    assert None not in occurred
+    assert plan.starts_at <= min(filter(None, occurred)) and max(filter(None, occurred)) < plan.ends_at
+    assert simulation.contacts.values("email").distinct().count() == 2_000

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,7 +23,7 @@ from tests.factories import ScheduledJobFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _simulation(**kwargs: str):  # type: ignore[no-untyped-def]
+def _simulation(**kwargs: Any):  # type: ignore[no-untyped-def]
     return simulation_create(owner=UserFactory.create(), theme="Rock band", industry="Music", **kwargs)
 
 

@@ -127,11 +127,11 @@ def test_job_detail_shape(api_client: APIClient, user: Any) -> None:
     assert datetime.fromisoformat(body["finished_at"]) == T0 + timedelta(seconds=3)
 
 
-def test_contacts_are_listed_oldest_first(api_client: APIClient, user: Any) -> None:
+def test_contacts_are_listed_oldest_first_in_the_timeline(api_client: APIClient, user: Any) -> None:
     simulation = SimulationFactory.create(owner=user)
     contacts = [ContactFactory.create(simulation=simulation) for _ in range(3)]
     for minutes, contact in zip((20, 0, 10), contacts, strict=True):
-        Contact.objects.filter(pk=contact.pk).update(created_at=T0 + timedelta(minutes=minutes))
+        Contact.objects.filter(pk=contact.pk).update(occurred_at=T0 + timedelta(minutes=minutes))
     ContactFactory.create(simulation=SimulationFactory.create(owner=user))
 
     body = api_client.get(f"/api/simulations/{simulation.pk}/contacts/").json()
@@ -144,6 +144,7 @@ def test_contacts_are_listed_oldest_first(api_client: APIClient, user: Any) -> N
     assert row["simulation"] == simulation.pk
     assert row["source"] in ("openai", "offline")
     assert is_aware_iso(row["created_at"])
+    assert datetime.fromisoformat(row["occurred_at"]) == T0
 
 
 def test_contact_links_its_job(api_client: APIClient, user: Any) -> None:

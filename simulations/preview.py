@@ -1,0 +1,60 @@
+"""POST /api/simulations/preview/: the schedule and the bill of a simulation, before it exists."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from personas.forecast import persona_forecast
+from simulations.curves import Plan, schedule_buckets, schedule_instants
+from simulations.models import FREQUENCY_MINUTES, RecordFrequency
+from simulations.planner import PlanSettings
+from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
+
+BUCKETS = 48
+FIRST_INSTANTS = 20
+
+
+def simulation_preview(
+    *,
+    theme: str,
+    industry: str,
+    record_frequency: str = RecordFrequency.HOURLY,
+    name: str = "",
+    plan: PlanSettings | None = None,
+) -> dict[str, Any]:
+    """What creating with these settings would schedule, and what its personas would cost; writes nothing."""
+    if plan is None:
+        minutes = FREQUENCY_MINUTES[record_frequency]
+        start = timezone.now()
+        instants = job_due_times(start=start, frequency_minutes=minutes)
+        # The original schedule spreads its 5 contacts over a quarter of the record frequency.
+        end = start + timedelta(minutes=minutes / 4)
+        buckets = _classic_buckets(instants, start, end)
+        total = JOBS_PER_SIMULATION
+    else:
+        schedule = plan.plan()
+        start, end, total = plan.starts_at, plan.ends_at, plan.total_records
+        buckets = schedule_buckets(schedule, buckets=min(BUCKETS, max(total, 1)))
+        instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
+    forecast = persona_forecast(theme=theme, industry=industry, records=total).as_dict()
+    return {
+        "schedule": {
+            "total_records": total,
+            "starts_at": start,
+            "ends_at": end,
+            "buckets": [{"start": a, "end": b, "count": count} for a, b, count in buckets],
+            "first": instants[:FIRST_INSTANTS],
+        },
+        "forecast": {**forecast, "hubspot_requests": 0},
+    }
+
+
+def _classic_buckets(instants: list[datetime], start: datetime, end: datetime) -> list[tuple[datetime, datetime, int]]:
+    plan = Plan(total_records=len(instants), starts_at=start, ends_at=end)
+    window = plan.window_us
+    bounds = [start + timedelta(microseconds=window * i // JOBS_PER_SIMULATION) for i in range(JOBS_PER_SIMULATION + 1)]
+    return [
+        (bounds[i], bounds[i + 1], sum(bounds[i] <= at < bounds[i + 1] for at in instants))
+        for i in range(JOBS_PER_SIMULATION)
+    ]
