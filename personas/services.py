@@ -8,9 +8,11 @@ import hashlib
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -355,7 +357,7 @@ def persona_for_record(
     key = persona_cache_key(theme=theme, industry=industry)
     # A pool's entries are distinct, and positions are too: no retry needs another entry (attempt unused).
     position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
-    pool = _pool_personas(key, source)
+    pool = _pool_snapshot(key, source)
     if len(pool) > position:
         return TakenPersona(data=dict(pool[position]), source=source, cached=True)
     if not extend:
@@ -370,6 +372,30 @@ def persona_for_record(
             )
         pool = grown
     return TakenPersona(data=dict(pool[position]), source=source, cached=False)
+
+
+_snapshots: OrderedDict[tuple[str, str], tuple[tuple[int, datetime], list[dict[str, str]]]] = OrderedDict()
+SNAPSHOTS_KEPT = 4
+
+
+def _pool_snapshot(key: str, source: str) -> list[dict[str, str]]:
+    """The pool as this process last read it, read again only when it changed (its updated_at moved).
+
+    A planned simulation reads one entry per record; a pool of a planned run can hold as many
+    personas as the run has records, too many to parse for each of them.
+    """
+    version = CachedPersona.objects.filter(cache_key=key, source=source).values_list("id", "updated_at").first()
+    if version is None:
+        return []
+    cached = _snapshots.get((key, source))
+    if cached is not None and cached[0] == version:
+        _snapshots.move_to_end((key, source))
+        return cached[1]
+    pool = _pool_personas(key, source)
+    _snapshots[(key, source)] = (version, pool)
+    while len(_snapshots) > SNAPSHOTS_KEPT:
+        _snapshots.popitem(last=False)
+    return pool
 
 
 def _pool_extend(key: str, source: str, *, theme: str, industry: str, longer_than: int) -> list[dict[str, str]]:

@@ -23,6 +23,8 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("post", "/api/simulations/{id}/resume/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/cancel/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/retry-failed/"): (401, 404, 200),
+    ("post", "/api/simulations/preview/"): (401, 200, 200),
+    ("post", "/api/simulations/{id}/replay/"): (401, 404, 409),  # the sweep's simulation has no plan
     ("patch", "/api/simulations/{id}/"): (401, 404, 200),
     ("delete", "/api/simulations/{id}/"): (401, 404, 204),
     ("get", "/api/simulations/{id}/jobs/"): (401, 404, 200),
@@ -71,8 +73,10 @@ def _url(path: str, ids: dict[str, int]) -> str:
 @pytest.mark.parametrize(("method", "path"), SWEEP.keys(), ids=[f"{m.upper()} {p}" for m, p in SWEEP])
 def test_endpoint_answers_as_the_contract_says(world: dict[str, Any], method: str, path: str, role_index: int) -> None:
     role = (ANON, OTHER, STAFF)[role_index]
+    sweep = {"theme": "Sweep", "industry": "Security"}
     bodies = {
-        ("post", "/api/simulations/"): {"theme": "Sweep", "industry": "Security"},
+        ("post", "/api/simulations/"): sweep,
+        ("post", "/api/simulations/preview/"): sweep,
         ("patch", path): {"name": "Swept"},
     }
     body = bodies.get((method, path), {})

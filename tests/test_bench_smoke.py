@@ -23,6 +23,8 @@ ROWS = [
     "persona economy, calls per 1,000 contacts",
     "persona economy, distinct within each simulation",
     "database queries per job",
+    "create a 1,000,000-record simulation via the API",
+    "backfill, 3,000 past records, 4 workers, warm pool",
 ]
 
 
