@@ -36,6 +36,7 @@ __all__ = [
     "persona_pools_warm",
     "persona_provider_name",
     "persona_take",
+    "personas_for_records",
 ]
 
 logger = logging.getLogger(__name__)
@@ -396,6 +397,27 @@ def _pool_snapshot(key: str, source: str) -> list[dict[str, str]]:
     while len(_snapshots) > SNAPSHOTS_KEPT:
         _snapshots.popitem(last=False)
     return pool
+
+
+def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenPersona]:
+    """persona_for_record for many records of one simulation, reading the pool once; records whose
+    OpenAI pool entry does not exist yet are left out (the caller sends them down the slow path)."""
+    source = persona_provider_name()
+    if source == PersonaSource.OFFLINE:
+        found = {}
+        for index in indexes:
+            taken = persona_for_record(theme=theme, industry=industry, seed=seed, index=index)
+            if taken is not None:
+                found[index] = taken
+        return found
+    pool = _pool_snapshot(persona_cache_key(theme=theme, industry=industry), source)
+    block = settings.SIMCRM_PERSONA_POOL_SIZE
+    positions = {index: pool_position(seed=seed, index=index, block=block) for index in indexes}
+    return {
+        index: TakenPersona(data=dict(pool[position]), source=source, cached=True)
+        for index, position in positions.items()
+        if position < len(pool)
+    }
 
 
 def _pool_extend(key: str, source: str, *, theme: str, industry: str, longer_than: int) -> list[dict[str, str]]:

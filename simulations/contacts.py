@@ -25,6 +25,7 @@ from personas.services import (
     persona_pool_record_hits,
     persona_pools_warm,
     persona_take,
+    personas_for_records,
 )
 from simulations.job_types import JobType
 from simulations.models import Contact, Simulation
@@ -122,20 +123,24 @@ def _occurred_at(job: ScheduledJob) -> datetime:
 def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
     """Each planned record's own persona, leaving out (for the slow path) any whose email its
     simulation already has or that another record of the batch takes."""
-    picks: list[Pick] = []
+    by_simulation: dict[int, list[ScheduledJob]] = defaultdict(list)
+    simulations: dict[int, Simulation] = {}
     for job, simulation in themed:
+        by_simulation[simulation.pk].append(job)
+        simulations[simulation.pk] = simulation
+    picks: list[Pick] = []
+    for simulation_id, jobs in by_simulation.items():
+        simulation = simulations[simulation_id]
         try:
-            taken = persona_for_record(
+            found = personas_for_records(
                 theme=simulation.theme,
                 industry=simulation.industry,
                 seed=simulation.seed,
-                index=_record_index(job),
-                extend=False,
+                indexes=[_record_index(job) for job in jobs],
             )
         except PersonaError:
             continue
-        if taken is not None:
-            picks.append((job, taken, None))
+        picks.extend((job, found[_record_index(job)], None) for job in jobs if _record_index(job) in found)
     wanted = {(job.simulation_id, taken.data["email"]) for job, taken, _ in picks}
     taken_emails = set(
         Contact.objects.filter(
