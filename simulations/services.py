@@ -1,14 +1,14 @@
 import secrets
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
 from simulations.job_types import JobType
-from simulations.models import FREQUENCY_MINUTES, MAX_SEED, RecordFrequency, Simulation
+from simulations.models import FREQUENCY_MINUTES, MAX_SEED, Contact, RecordFrequency, Simulation
 from simulations.planner import FIRST_WINDOW, PlanSettings, plan_settings_of, records_plan_next
 from simulations.schedule import job_due_times
 
@@ -104,5 +104,12 @@ def simulation_delete(*, simulation: Simulation) -> None:
     """
     with transaction.atomic():
         locked = Simulation.objects.select_for_update().filter(pk=simulation.pk).first()
-        if locked is not None:
-            locked.delete()
+        if locked is None:
+            return
+        # Contacts first (nothing refers to them, so one DELETE); then the jobs have no referrers
+        # left either, and go in one statement too instead of Django's per-row cascade, which would
+        # load a million-record run's ids into memory.
+        Contact.objects.filter(simulation_id=locked.pk).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {ScheduledJob._meta.db_table} WHERE simulation_id = %s", [locked.pk])  # noqa: S608
+        locked.delete()
