@@ -1,21 +1,49 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { Frequency } from './api/types';
+import type { Distribution, Frequency } from './api/types';
+import { DEFAULT_DISTRIBUTION, browserTimeZone } from './lib/planned';
 import { DEFAULT_FREQUENCY } from './lib/schedule';
+
+/** Quick burst: the original 5-contact schedule (record_frequency). Planned: total_records along a curve. */
+export type RunKind = 'quick' | 'planned';
 
 export interface SimulationDraft {
   theme: string;
   industry: string;
+  kind: RunKind;
   record_frequency: Frequency;
   name: string;
+  // A planned run, as typed (strings: a half-typed value stays as it is).
+  total_records: string;
+  /** datetime-local values, the browser's wall clock; empty: the server's default. */
+  starts_at: string;
+  ends_at: string;
+  distribution: Distribution;
+  /** Numbers separated by commas or spaces; only for the custom curve. */
+  curve_weights: string;
+  timezone: string;
+  /** Decimal digits; empty: a random seed. */
+  seed: string;
 }
 
-export const EMPTY_DRAFT: SimulationDraft = {
-  theme: '',
-  industry: '',
-  record_frequency: DEFAULT_FREQUENCY,
-  name: '',
-};
+export function emptyDraft(): SimulationDraft {
+  return {
+    theme: '',
+    industry: '',
+    kind: 'quick',
+    record_frequency: DEFAULT_FREQUENCY,
+    name: '',
+    total_records: '100',
+    starts_at: '',
+    ends_at: '',
+    distribution: DEFAULT_DISTRIBUTION,
+    curve_weights: '',
+    timezone: browserTimeZone(),
+    seed: '',
+  };
+}
+
+export const EMPTY_DRAFT: SimulationDraft = emptyDraft();
 
 interface UiState {
   /** The new-simulation form; kept until a simulation is created, across navigation and reloads. */
@@ -32,7 +60,7 @@ export const useUiStore = create<UiState>()(
     (set) => ({
       draft: EMPTY_DRAFT,
       setDraft: (patch) => set((s) => ({ draft: { ...s.draft, ...patch } })),
-      clearDraft: () => set({ draft: EMPTY_DRAFT }),
+      clearDraft: () => set({ draft: emptyDraft() }),
       simulationsPage: null,
       setSimulationsPage: (url) => set({ simulationsPage: url }),
     }),
@@ -40,6 +68,11 @@ export const useUiStore = create<UiState>()(
       name: 'simcrm-ui',
       storage: createJSONStorage(() => sessionStorage),
       partialize: (s) => ({ draft: s.draft }),
+      // A draft saved by an older client lacks the planned fields: fill them in from an empty one.
+      merge: (persisted, current) => {
+        const saved = (persisted as { draft?: Partial<SimulationDraft> } | undefined)?.draft;
+        return saved && typeof saved === 'object' ? { ...current, draft: { ...emptyDraft(), ...saved } } : current;
+      },
     },
   ),
 );

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,162 @@ def test_failed_jobs_show_on_the_list_and_the_detail_page_and_retry_failed_puts_
     wait_for(retried, timeout=10, what="the four failed jobs to be pending again")
     simulation.refresh_from_db()
     assert simulation.status == SimulationStatus.RUNNING
+
+
+# Backfilling 300 records: the worker makes them as fast as it can; the page polls every 3 s.
+BACKFILL_TIMEOUT_MS = 120_000
+# The preview's bar colour (ScheduleChart's solid blue, #2452d6).
+BAR_RGB = (36, 82, 214)
+# A canvas's pixels of the bar colour: that bars were drawn, not just axes.
+COUNT_BAR_PIXELS = """
+([canvas, rgb]) => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  const near = (a, b) => Math.abs(a - b) < 8;
+  for (let i = 0; i < data.length; i += 4) {
+    if (near(data[i], rgb[0]) && near(data[i + 1], rgb[1]) && near(data[i + 2], rgb[2]) && data[i + 3] > 200) n++;
+  }
+  return n;
+}
+"""
+# datetime-local values in the browser's own zone: three days ago, and an hour ago.
+PAST_WINDOW = """
+() => {
+  const pad = (n) => String(n).padStart(2, '0');
+  const local = (d) =>
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const now = Date.now();
+  return [local(new Date(now - 3 * 86400e3)), local(new Date(now - 3600e3))];
+}
+"""
+
+
+def wait_for_bars(page: Page, canvas: Any, *, at_least: int = 200) -> int:
+    """Poll (in the page) until the chart's canvas has bars painted; return how many bar pixels."""
+    handle = canvas.element_handle()
+    page.wait_for_function(
+        f"([canvas, rgb]) => ({COUNT_BAR_PIXELS})([canvas, rgb]) >= {at_least}", arg=[handle, list(BAR_RGB)]
+    )
+    return int(page.evaluate(COUNT_BAR_PIXELS, [handle, list(BAR_RGB)]))
+
+
+def test_planned_simulation_through_the_form_previews_backfills_and_charts(
+    chromium: Path, web_server: str, worker: Any, artifacts: Path
+) -> None:
+    user = make_user()
+
+    with browser_page(chromium) as page:
+        problems = watch_page(page)
+        shot = screenshotter(page, artifacts, "planned")
+        try:
+            sign_in(page, web_server, user.username)
+            page.get_by_test_id("new-simulation-link").click()
+            page.get_by_test_id("sim-theme").fill("Winter sale")
+            page.get_by_test_id("sim-industry").fill("Retail")
+            page.get_by_test_id("kind-planned").check()
+            expect(page.get_by_test_id("sim-frequency")).to_have_count(0)
+            page.get_by_test_id("sim-total-records").fill("300")
+            start_local, end_local = page.evaluate(PAST_WINDOW)
+            page.get_by_test_id("sim-starts-at").fill(start_local)
+            page.get_by_test_id("sim-ends-at").fill(end_local)
+            page.get_by_test_id("sim-distribution").select_option("bell_curve")
+            page.get_by_test_id("sim-timezone").fill("Europe/Berlin")
+            page.get_by_test_id("sim-seed").fill("20261130")
+            page.get_by_test_id("sim-name").fill("Backfilled winter sale")
+
+            # The live preview, before anything is created: the chart with its bars, and the bill.
+            preview = page.get_by_test_id("planned-preview")
+            chart = preview.get_by_test_id("schedule-chart")
+            expect(chart).to_contain_text("300 records from")
+            expect(chart).to_contain_text("(Europe/Berlin)")
+            expect(chart).to_have_attribute("data-buckets", "48")
+            expect(chart).not_to_have_class(re.compile(r"is-stale"))
+            canvas = chart.locator("canvas")
+            expect(canvas).to_have_count(1)
+            assert wait_for_bars(page, canvas) >= 200
+            expect(preview.get_by_test_id("first-instants").locator("li")).to_have_count(20)
+            expect(preview.get_by_test_id("preview-backfill")).to_be_visible()
+            forecast = preview.get_by_test_id("forecast")
+            expect(forecast.get_by_test_id("forecast-provider")).to_contain_text("offline")
+            expect(forecast.get_by_test_id("forecast-calls")).to_have_text("0")
+            expect(forecast.get_by_test_id("forecast-cost")).to_have_text("$0.00 (USD)")
+            expect(forecast.get_by_test_id("forecast-hubspot")).to_have_text("0")
+            shot("form-preview")
+
+            page.get_by_test_id("sim-submit").click()
+            expect(page).to_have_url(re.compile(r"/simulations/\d+$"))
+            simulation_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+            expect(page.get_by_role("heading", name="Backfilled winter sale", level=1)).to_be_visible()
+            expect(page.get_by_test_id("sim-seed")).to_have_text("20261130")
+            expect(page.get_by_test_id("sim-curve")).to_contain_text("Bell curve")
+            expect(page.get_by_test_id("sim-timezone")).to_have_text("Europe/Berlin")
+
+            # The whole window is in the past: every record is made at once, and the page follows.
+            expect(page.get_by_test_id("record-progress-count")).to_have_text("300 / 300", timeout=BACKFILL_TIMEOUT_MS)
+            detail_chart = page.get_by_test_id("planned-schedule").get_by_test_id("schedule-chart")
+            expect(detail_chart).to_have_attribute("data-buckets", "48")
+            # Every bucket is over, so every bar is solid.
+            expect(detail_chart).to_have_attribute("data-past-buckets", "48")
+            expect(detail_chart).to_contain_text("300 of 300 created")
+            assert wait_for_bars(page, detail_chart.locator("canvas")) >= 200
+            expect(page.get_by_role("columnheader", name="In timeline")).to_be_attached()
+            expect(page.get_by_test_id("contact-row").first.locator('[data-column="occurred_at"]')).to_contain_text(
+                re.compile(r"\d\d:\d\d")
+            )
+            # The viewport only: the full page has 300 jobs and 300 contacts.
+            shot("detail", full_page=False)
+            detail_chart.scroll_into_view_if_needed()
+            shot("detail-chart", full_page=False)
+            page.get_by_test_id("contacts-table").scroll_into_view_if_needed()
+            shot("detail-contacts", full_page=False)
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.evaluate("window.scrollTo(0, 0)")
+            shot("detail-phone", full_page=False)
+            detail_chart.scroll_into_view_if_needed()
+            expect(detail_chart).to_be_visible()
+            shot("detail-phone-chart", full_page=False)
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the planned simulation's page scrolls sideways on a 390 px wide phone"
+            )
+
+            page.get_by_role("link", name="All simulations").click()
+            row = page.locator(f'[data-testid="simulation-row"][data-simulation-id="{simulation_id}"]')
+            expect(row.get_by_test_id("record-progress-count")).to_have_text("300 / 300")
+            expect(row).to_contain_text("300 records · Bell curve")
+            shot("list-phone")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the list with a planned simulation scrolls sideways on a 390 px wide phone"
+            )
+
+            page.get_by_test_id("new-simulation-link").click()
+            page.get_by_test_id("sim-theme").fill("Winter sale")
+            page.get_by_test_id("sim-industry").fill("Retail")
+            page.get_by_test_id("kind-planned").check()
+            page.get_by_test_id("sim-distribution").select_option("custom")
+            page.get_by_test_id("sim-curve-weights").fill("1, 4, 9, 4, 1")
+            expect(page.get_by_test_id("planned-preview").get_by_test_id("schedule-chart")).to_contain_text(
+                "100 records from"
+            )
+            assert wait_for_bars(page, page.get_by_test_id("planned-preview").locator("canvas")) >= 100
+            shot("form-phone")
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), (
+                "the new-simulation form of a planned run scrolls sideways on a 390 px wide phone"
+            )
+        except Exception:
+            shot("failure")
+            raise
+        assert problems == {"page errors": [], "assets": []}
+
+    simulation = Simulation.objects.get(pk=simulation_id)
+    assert simulation.owner == user
+    assert simulation.total_records == 300
+    assert simulation.distribution == "bell_curve"
+    assert simulation.timezone == "Europe/Berlin"
+    assert simulation.seed == 20261130
+    assert simulation.starts_at is not None and simulation.ends_at is not None
+    assert timezone.now() - simulation.ends_at > timedelta(minutes=50)
+    assert simulation.ends_at - simulation.starts_at > timedelta(days=2, hours=22)
+    assert simulation.contacts.count() == 300
+    # Only the planned simulation was made: the preview created nothing.
+    assert Simulation.objects.filter(owner=user).count() == 1

@@ -1,7 +1,20 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { server } from '../test/server';
-import { ApiError, NetworkError, api, asPage, extractFieldErrors, fetchCsrf, fetchCsrfToken, getAllPages, toPath } from './client';
+import {
+  ApiError,
+  JsonText,
+  NetworkError,
+  api,
+  asPage,
+  extractFieldErrors,
+  fetchCsrf,
+  fetchCsrfToken,
+  getAllPages,
+  keepSeedDigits,
+  simulationJson,
+  toPath,
+} from './client';
 
 function captureHeaders(method: 'get' | 'post' | 'delete', path: string, status = 200) {
   const seen: Headers[] = [];
@@ -133,5 +146,40 @@ describe('api client', () => {
       name: ['too long'],
       nested: ['a: x'],
     });
+  });
+});
+
+describe('int64 seeds', () => {
+  const MAX = '9223372036854775807';
+
+  it('writes the seed of a body as an exact JSON integer, after the other fields', () => {
+    const json = simulationJson({ theme: 'T', industry: 'I', total_records: 3, seed: MAX });
+    expect(json).toBe(`{"theme":"T","industry":"I","total_records":3,"seed":${MAX}}`);
+    expect(simulationJson({ theme: 'T', industry: 'I' })).toBe('{"theme":"T","industry":"I"}');
+    expect(simulationJson({ theme: 'T', industry: 'I', seed: '007' })).toBe('{"theme":"T","industry":"I","seed":7}');
+    expect(simulationJson({ theme: 'T', industry: 'I', seed: '0' })).toBe('{"theme":"T","industry":"I","seed":0}');
+    expect(() => simulationJson({ theme: 'T', industry: 'I', seed: '1e3' })).toThrow();
+  });
+
+  it('sends a JsonText body as it is', async () => {
+    const texts: string[] = [];
+    server.use(
+      http.post('/api/thing/', async ({ request }) => {
+        texts.push(await request.text());
+        return HttpResponse.json({});
+      }),
+    );
+    await api.post('/api/thing/', new JsonText(`{"seed":${MAX}}`));
+    expect(texts).toEqual([`{"seed":${MAX}}`]);
+  });
+
+  it('keeps the digits of every seed in a response, and nothing inside strings', async () => {
+    const text = `{"results":[{"id":1,"seed": ${MAX},"name":"say \\"seed\\":5"},{"id":2,"seed":42}],"payload":{"note":"\\"seed\\":1}"}}`;
+    server.use(http.get('/api/sims/', () => new HttpResponse(text, { headers: { 'Content-Type': 'application/json' } })));
+    const data = await api.get<{ results: Record<string, unknown>[]; payload: unknown }>('/api/sims/');
+    expect(data.results[0]).toMatchObject({ id: 1, seed_digits: MAX, name: 'say "seed":5' });
+    expect(data.results[1]).toEqual({ id: 2, seed: 42, seed_digits: '42' });
+    expect(data.payload).toEqual({ note: '"seed":1}' });
+    expect(keepSeedDigits('{"a":1}')).toBe('{"a":1}');
   });
 });

@@ -3,7 +3,7 @@
  * requests, and errors turned into ApiError with DRF's field errors.
  */
 
-import type { Csrf } from './types';
+import type { Csrf, SimulationRequest } from './types';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -34,6 +34,37 @@ export class NetworkError extends Error {
     this.name = 'NetworkError';
     this.cause = cause;
   }
+}
+
+/** A request body that is already JSON text: sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The JSON of a create or preview body, with the seed (decimal digits) written as a JSON integer:
+ * JSON.stringify of a number would round a seed past 2**53, and the server takes no strings there.
+ */
+export function simulationJson(body: SimulationRequest): string {
+  const { seed, ...rest } = body;
+  const json = JSON.stringify(rest);
+  if (seed === undefined) return json;
+  if (!/^\d+$/.test(seed)) throw new Error(`A seed is decimal digits, not ${JSON.stringify(seed)}.`);
+  // Without leading zeros (a JSON number may not have them); "0" stays "0".
+  const digits = seed.replace(/^0+(?=\d)/, '');
+  return `${json.slice(0, -1)}${json === '{}' ? '' : ','}"seed":${digits}}`;
+}
+
+// `"seed": <integer>` outside any string: inside a JSON string every quote is escaped, so `"seed":`
+// can only be a key there.
+const SEED_KEY = /"seed":(\s*)(\d+)(?=\s*[,}])/g;
+
+/**
+ * A simulation's seed is an int64, more than a JS number holds exactly: before parsing, each
+ * `"seed": <integer>` of a response also gets its digits as a string beside it, `"seed_digits"`.
+ */
+export function keepSeedDigits(text: string): string {
+  return text.includes('"seed"') ? text.replace(SEED_KEY, '"seed":$1$2,"seed_digits":"$2"') : text;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -97,6 +128,7 @@ function isCsrfFailure(status: number, data: unknown): boolean {
 async function send(method: string, path: string, body: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const payload = body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body);
   if (UNSAFE.has(method)) {
     const token = getCsrfToken();
     if (token) headers['X-CSRFToken'] = token;
@@ -106,7 +138,7 @@ async function send(method: string, path: string, body: unknown): Promise<Respon
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: payload,
     });
   } catch (err) {
     throw new NetworkError(err);
@@ -118,7 +150,7 @@ async function parseBody(res: Response): Promise<unknown> {
   const text = await res.text();
   if (!text) return null;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(keepSeedDigits(text)) as unknown;
   } catch {
     return { detail: text.slice(0, 300) };
   }

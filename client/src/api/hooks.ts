@@ -1,7 +1,27 @@
 import { useMutation, useQuery, useQueryClient, type Query } from '@tanstack/react-query';
-import { ApiError, api, asPage, fetchCsrf, fetchCsrfToken, getAllPages, resetCsrfToken } from './client';
+import {
+  ApiError,
+  JsonText,
+  api,
+  asPage,
+  fetchCsrf,
+  fetchCsrfToken,
+  getAllPages,
+  resetCsrfToken,
+  simulationJson,
+} from './client';
 import { meKey } from './queryClient';
-import type { CachedPersona, Contact, Job, Me, Page, Simulation, SimulationInput, SimulationUpdate } from './types';
+import type {
+  CachedPersona,
+  Contact,
+  Job,
+  Me,
+  Page,
+  Preview,
+  Simulation,
+  SimulationRequest,
+  SimulationUpdate,
+} from './types';
 
 export const POLL_MS = 3000;
 
@@ -13,6 +33,8 @@ export const keys = {
   simulation: (id: string | number) => ['simulations', 'detail', String(id)] as const,
   jobs: (id: string | number) => ['simulations', 'detail', String(id), 'jobs'] as const,
   contacts: (id: string | number) => ['simulations', 'detail', String(id), 'contacts'] as const,
+  /** Not under 'simulations': a preview is a pure function of its body, never invalidated by changes. */
+  preview: (body: SimulationRequest | null) => ['simulation-preview', body] as const,
   personas: (url: string) => ['personas', url] as const,
 };
 
@@ -147,10 +169,39 @@ export function useSimulationContacts(id: string, live: boolean) {
 export function useCreateSimulation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: SimulationInput) => api.post<Simulation>(SIMULATIONS_URL, input),
+    mutationFn: (input: SimulationRequest) => api.post<Simulation>(SIMULATIONS_URL, new JsonText(simulationJson(input))),
     onSuccess: (sim) => {
       qc.setQueryData(keys.simulation(sim.id), sim);
       void qc.invalidateQueries({ queryKey: keys.simulations });
+    },
+  });
+}
+
+export const PREVIEW_URL = `${SIMULATIONS_URL}preview/`;
+
+/**
+ * POST /api/simulations/preview/ for this body (null: nothing to ask yet). The body is the key, so
+ * each distinct body is asked once (and again after 5 minutes). A 400 is the answer (field
+ * errors), not a failure to retry.
+ */
+export function usePreview(body: SimulationRequest | null) {
+  return useQuery<Preview>({
+    queryKey: keys.preview(body),
+    queryFn: () => api.post<Preview>(PREVIEW_URL, new JsonText(simulationJson(body as SimulationRequest))),
+    enabled: body !== null,
+    staleTime: 5 * 60_000,
+    refetchOnWindowFocus: false,
+  });
+}
+
+/** POST replay: a new simulation with the same settings, window and seed (409 for the original schedule). */
+export function useReplaySimulation(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<Simulation>(`/api/simulations/${encodeURIComponent(id)}/replay/`),
+    onSuccess: (sim) => {
+      qc.setQueryData(keys.simulation(sim.id), sim);
+      void qc.invalidateQueries({ queryKey: ['simulations', 'list'] });
     },
   });
 }

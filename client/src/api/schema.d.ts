@@ -294,6 +294,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/simulations/{id}/replay/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new simulation with the same settings, window and seed. */
+        post: operations["simulations_replay_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/simulations/{id}/resume/": {
         parameters: {
             query?: never;
@@ -322,6 +339,23 @@ export interface paths {
         put?: never;
         /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         post: operations["simulations_retry_failed_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description What creating with this body would schedule, and its persona bill; creates nothing. */
+        post: operations["simulations_preview_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -369,6 +403,8 @@ export interface components {
             readonly country: string;
             readonly source: components["schemas"]["SourceEnum"];
             /** Format: date-time */
+            readonly occurred_at: string | null;
+            /** Format: date-time */
             readonly created_at: string;
         };
         Csrf: {
@@ -376,6 +412,18 @@ export interface components {
             /** @description Where a local install's password is; only while DEBUG is on. */
             sign_in_hint: string | null;
         };
+        /**
+         * @description * `uniform` - Uniform
+         *     * `front_loaded` - Front-loaded
+         *     * `back_loaded` - Back-loaded
+         *     * `bell_curve` - Bell curve
+         *     * `random_bursts` - Random bursts
+         *     * `business_hours` - Business hours
+         *     * `weekend_surge` - Weekend surge
+         *     * `custom` - Custom
+         * @enum {string}
+         */
+        DistributionEnum: "uniform" | "front_loaded" | "back_loaded" | "bell_curve" | "random_bursts" | "business_hours" | "weekend_surge" | "custom";
         Health: {
             status: string;
         };
@@ -494,6 +542,39 @@ export interface components {
         PersonaData: {
             readonly personas: components["schemas"]["Persona"][];
         };
+        Preview: {
+            schedule: components["schemas"]["PreviewSchedule"];
+            forecast: components["schemas"]["PreviewForecast"];
+        };
+        PreviewBucket: {
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            count: number;
+        };
+        PreviewForecast: {
+            provider: string;
+            model: string | null;
+            persona_calls: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            /**
+             * Format: double
+             * @description null when the model's price is unknown
+             */
+            cost_usd: number | null;
+            hubspot_requests: number;
+        };
+        PreviewSchedule: {
+            total_records: number;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            buckets: components["schemas"]["PreviewBucket"][];
+            first: string[];
+        };
         /**
          * @description * `1h` - Every hour
          *     * `4hrs` - Every 4 hours
@@ -518,14 +599,51 @@ export interface components {
             readonly contacts_created: number;
             /** @description The error of the simulation's latest failed job; empty when no job has failed. */
             readonly last_error: string;
+            readonly total_records: number | null;
+            /** Format: date-time */
+            readonly starts_at: string | null;
+            /** Format: date-time */
+            readonly ends_at: string | null;
+            /** @description null for the original 5-contact schedule. */
+            readonly distribution: string | null;
+            readonly curve_weights: unknown;
+            /** @description null for the original 5-contact schedule. */
+            readonly timezone: string | null;
+            readonly seed: number;
         };
+        /** @description Create (and preview): the original schedule, or with total_records a planned simulation. */
         SimulationCreateRequest: {
             theme: string;
             industry: string;
-            /** @default 1h */
+            /**
+             * @description The original schedule's pace (default 1h: 5 contacts over 12 minutes). Refused with total_records.
+             *
+             *     * `1h` - Every hour
+             *     * `4hrs` - Every 4 hours
+             *     * `1day` - Every day
+             *     * `1wk` - Every week
+             *     * `1mo` - Every month
+             */
             record_frequency?: components["schemas"]["RecordFrequencyEnum"];
             /** @default  */
             name?: string;
+            total_records?: number;
+            /**
+             * Format: date-time
+             * @description Default now; at most 366 days in the past.
+             */
+            starts_at?: string;
+            /**
+             * Format: date-time
+             * @description Default starts_at + 7 days; the window may be at most 366 days.
+             */
+            ends_at?: string;
+            distribution?: components["schemas"]["DistributionEnum"];
+            curve_weights?: number[];
+            /** @description IANA name, e.g. Europe/Berlin (default UTC). */
+            timezone?: string;
+            /** Format: int64 */
+            seed?: number;
         };
         /**
          * @description * `running` - Running
@@ -1010,6 +1128,28 @@ export interface operations {
             };
         };
     };
+    simulations_replay_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+        };
+    };
     simulations_resume_create: {
         parameters: {
             query?: never;
@@ -1050,6 +1190,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Simulation"];
+                };
+            };
+        };
+    };
+    simulations_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulationCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
                 };
             };
         };

@@ -14,9 +14,25 @@ export type JobStatus = Schemas['JobStatusEnum'];
 export type Me = Schemas['Me'];
 /** GET /api/auth/csrf/: the token, and a sign-in hint that only a DEBUG server (the quick start) sends. */
 export type Csrf = Schemas['Csrf'];
-export type Simulation = Schemas['Simulation'];
-/** The body of POST /api/simulations/. */
+/**
+ * A simulation, with its seed's exact digits beside the seed: the seed is an int64 (up to 2**63-1)
+ * and a JS number keeps 53 bits, so `seed` itself is rounded for most random seeds. client.ts adds
+ * `seed_digits` to every response; read the seed with seedDigits().
+ */
+export type Simulation = Schemas['Simulation'] & { readonly seed_digits?: string };
+/** The body of POST /api/simulations/ (and /preview/), as the schema types it. */
 export type SimulationInput = Schemas['SimulationCreateRequest'];
+/**
+ * The body of POST /api/simulations/ and /preview/ as the client builds it: the seed as its decimal
+ * digits, which simulationJson() (client.ts) puts on the wire as a JSON integer, exactly.
+ */
+export type SimulationRequest = Omit<SimulationInput, 'seed'> & { seed?: string };
+/** A planned simulation's curve. */
+export type Distribution = Schemas['DistributionEnum'];
+/** POST /api/simulations/preview/: the schedule (in buckets) and the persona bill. */
+export type Preview = Schemas['Preview'];
+export type PreviewBucket = Schemas['PreviewBucket'];
+export type PreviewForecast = Schemas['PreviewForecast'];
 /** The body of PATCH /api/simulations/{id}/: only the name can change. */
 export type SimulationUpdate = Schemas['PatchedSimulationUpdateRequest'];
 export type Job = Schemas['Job'];
@@ -25,6 +41,11 @@ export type Contact = Schemas['Contact'];
 export type CachedPersona = Schemas['CachedPersona'];
 /** One persona of a pool: the contact fields a provider wrote. */
 export type Persona = Schemas['Persona'];
+
+/** The seed's exact decimal digits (see Simulation). */
+export function seedDigits(sim: Pick<Simulation, 'seed' | 'seed_digits'>): string {
+  return sim.seed_digits ?? String(sim.seed);
+}
 
 /** Jobs of a simulation per status, as the server counts them. */
 export type JobCounts = Simulation['job_counts'];

@@ -1,26 +1,35 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { server } from '../test/server';
-import { job, page, simulation, user } from '../test/fixtures';
+import { job, page, plannedSimulation, preview, simulation, user } from '../test/fixtures';
+import { drawnFills } from '../test/canvas';
+import { previewHandler, simulationText, type PreviewCalls } from '../test/handlers';
 import { renderApp } from '../test/utils';
+import { formatInZone, localInputToIso } from '../lib/planned';
 import { useUiStore } from '../store';
 
 let posted: unknown[] = [];
+let postedTexts: string[] = [];
+let previews: PreviewCalls;
 
 beforeEach(() => {
   posted = [];
+  postedTexts = [];
   server.use(
     http.get('/api/auth/me/', () => HttpResponse.json(user)),
     http.get('/api/simulations/', () => HttpResponse.json(page([]))),
   );
+  previews = previewHandler();
 });
 
 function createAnswers(status: number, body: JsonBodyType, headers: Record<string, string> = {}) {
   server.use(
     http.post('/api/simulations/', async ({ request }) => {
-      posted.push(await request.json());
+      const text = await request.text();
+      postedTexts.push(text);
+      posted.push(JSON.parse(text));
       return HttpResponse.json(body, { status, headers });
     }),
   );
@@ -178,4 +187,292 @@ describe('new simulation form', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('stop here');
     expect(posted).toEqual([{ theme: 'Theme', industry: 'Retail', record_frequency: '1h' }]);
   });
+
+  it('shows what the quick burst costs, from the server’s preview', async () => {
+    previews = previewHandler(() => preview({ forecast: { provider: 'offline', model: null, persona_calls: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 } }));
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await fillForm(ue);
+    const forecast = await within(await screen.findByTestId('quick-forecast', {}, { timeout: 5000 })).findByTestId('forecast');
+    expect(forecast).toHaveTextContent('offline (made up locally, no provider)');
+    expect(within(forecast).getByTestId('forecast-cost')).toHaveTextContent('$0.00 (USD)');
+    expect(previews.bodies.at(-1)).toEqual({ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test' });
+  });
 });
+
+const MAX_SEED = '9223372036854775807';
+/** A preview comes PREVIEW_DEBOUNCE_MS after the last keystroke, then the request: wait longer than the default 1 s. */
+const PREVIEW_WAIT = { timeout: 5000 };
+
+async function startPlanned(ue: ReturnType<typeof userEvent.setup>) {
+  await ue.type(await screen.findByLabelText('Theme'), 'Black Friday leads');
+  await ue.type(screen.getByLabelText('Industry'), 'Retail');
+  await ue.click(screen.getByRole('radio', { name: /Planned run/ }));
+}
+
+function lastPreview(): Record<string, unknown> | undefined {
+  return previews.bodies.at(-1);
+}
+
+describe('planned run', () => {
+  it('offers the two kinds of run, the planned fields replacing the frequency', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    const quick = await screen.findByRole('radio', { name: /Quick burst \(original schedule\)/ });
+    expect(quick).toBeChecked();
+    expect(screen.getByLabelText('Frequency')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Number of records')).not.toBeInTheDocument();
+
+    await ue.click(screen.getByRole('radio', { name: /Planned run/ }));
+    expect(screen.queryByLabelText('Frequency')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Number of records')).toHaveValue(100);
+    expect(screen.getByLabelText('Window start')).toHaveAttribute('type', 'datetime-local');
+    expect(screen.getByLabelText('Window end')).toHaveAttribute('type', 'datetime-local');
+    expect(screen.getByLabelText('Window start')).toHaveAccessibleDescription(/^Your time \(UTC[+-]\d\d:\d\d\)\. Empty: when you start it\./);
+    expect(screen.getByLabelText('Time zone')).toHaveValue(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(screen.getByLabelText(/Seed/)).toHaveAccessibleDescription(/^Leave empty for a random one\./);
+
+    const curve = screen.getByLabelText('Curve');
+    expect(within(curve).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Uniform',
+      'Front-loaded',
+      'Back-loaded',
+      'Bell curve',
+      'Random bursts',
+      'Business hours',
+      'Weekend surge',
+      'Custom',
+    ]);
+    expect(curve).toHaveAccessibleDescription('Evenly spread: the same pace from start to end.');
+    await ue.selectOptions(curve, 'business_hours');
+    expect(curve).toHaveAccessibleDescription(/Only Monday to Friday, 9:00 to 17:00 in the time zone below/);
+    // Weights only for the custom curve.
+    expect(screen.queryByLabelText('Weights')).not.toBeInTheDocument();
+    await ue.selectOptions(curve, 'custom');
+    expect(screen.getByLabelText('Weights')).toBeInTheDocument();
+  });
+
+  it('waits for a theme and an industry before asking for a preview', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await ue.click(await screen.findByRole('radio', { name: /Planned run/ }));
+    expect(screen.getByTestId('preview-waiting')).toHaveTextContent('Enter a theme and an industry to see the schedule and what it costs.');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(previews.bodies).toEqual([]);
+  });
+
+  it('previews as the user types, once per pause: the chart, the first instants in the zone, and the bill', async () => {
+    previews = previewHandler((body) => preview({ schedule: { total_records: Number(body.total_records) } }));
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await waitFor(() => expect(lastPreview()).toMatchObject({ total_records: 100 }), PREVIEW_WAIT);
+
+    // Keystrokes closer together than the pause: "2", "25", "250".
+    const records = screen.getByLabelText('Number of records');
+    for (const value of ['2', '25', '250']) fireEvent.change(records, { target: { value } });
+    fireEvent.change(screen.getByLabelText('Window start'), { target: { value: '2026-11-20T09:00' } });
+    fireEvent.change(screen.getByLabelText('Window end'), { target: { value: '2026-11-27T09:00' } });
+    await ue.selectOptions(screen.getByLabelText('Curve'), 'bell_curve');
+    const zone = screen.getByLabelText('Time zone');
+    for (const value of ['Asia/Tok', 'Asia/Tokyo']) fireEvent.change(zone, { target: { value } });
+    await ue.type(screen.getByLabelText(/Seed/), MAX_SEED);
+
+    const expected = {
+      theme: 'Black Friday leads',
+      industry: 'Retail',
+      total_records: 250,
+      starts_at: localInputToIso('2026-11-20T09:00'),
+      ends_at: localInputToIso('2026-11-27T09:00'),
+      distribution: 'bell_curve',
+      timezone: 'Asia/Tokyo',
+    };
+    await waitFor(() => expect(lastPreview()).toMatchObject({ ...expected, seed: expect.any(Number) }), PREVIEW_WAIT);
+    // The seed goes as an exact JSON integer, and never a record_frequency.
+    expect(previews.texts.at(-1)).toMatch(new RegExp(`"seed":${MAX_SEED}}$`));
+    expect(previews.bodies.some((b) => 'record_frequency' in b && 'total_records' in b)).toBe(false);
+    // Debounced: nothing was asked for a half-typed value.
+    const totals = previews.bodies.map((b) => b.total_records);
+    expect(totals).not.toContain(2);
+    expect(totals).not.toContain(25);
+    expect(previews.bodies.filter((b) => b.timezone === 'Asia/Tok')).toHaveLength(0);
+
+    const box = screen.getByTestId('planned-preview');
+    const chart = await within(box).findByTestId('schedule-chart', {}, PREVIEW_WAIT);
+    expect(chart).toHaveAttribute('data-buckets', '6');
+    expect(chart).toHaveTextContent('250 records from');
+    expect(chart).toHaveTextContent('(Asia/Tokyo)');
+    await waitFor(() => expect(chart.querySelector('canvas')).not.toBeNull(), PREVIEW_WAIT);
+    expect(drawnFills(chart.querySelector('canvas')!)).toBeGreaterThan(0);
+    expect(within(chart).getAllByRole('row')).toHaveLength(7);
+
+    const first = within(box).getByTestId('first-instants');
+    expect(within(first).getAllByRole('listitem').map((li) => li.textContent)).toEqual(
+      ['2026-11-01T03:15:00Z', '2026-11-01T04:00:30Z', '2026-11-01T05:45:00Z'].map((at) => formatInZone(at, 'Asia/Tokyo', { seconds: true })),
+    );
+    expect(within(first).getAllByRole('listitem')[0]).toHaveTextContent(/12:15:00/);
+    expect(within(box).queryByTestId('preview-random-seed')).not.toBeInTheDocument();
+
+    const forecast = within(box).getByTestId('forecast');
+    expect(within(forecast).getByTestId('forecast-provider')).toHaveTextContent('openai (gpt-4o-mini)');
+    expect(within(forecast).getByTestId('forecast-calls')).toHaveTextContent('15');
+    expect(within(forecast).getByTestId('forecast-tokens')).toHaveTextContent('12,000 prompt + 45,000 completion');
+    expect(within(forecast).getByTestId('forecast-cost')).toHaveTextContent('$0.0288 (USD)');
+    expect(within(forecast).getByTestId('forecast-hubspot')).toHaveTextContent('0');
+  });
+
+  it('says "unknown price" when the model has no price, and that an empty seed is random', async () => {
+    previews = previewHandler(() => preview({ forecast: { cost_usd: null, model: 'gpt-9' } }));
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    expect(await screen.findByTestId('forecast-cost', {}, PREVIEW_WAIT)).toHaveTextContent('unknown price');
+    expect(screen.getByTestId('preview-random-seed')).toHaveTextContent('No seed: this preview used a random one');
+    expect(lastPreview()).not.toHaveProperty('seed');
+  });
+
+  it('shows the preview’s 400 field errors next to the fields, and the user types on', async () => {
+    previews = previewHandler((body) => {
+      const errors: Record<string, string[]> = {};
+      if (typeof body.ends_at === 'string' && typeof body.starts_at === 'string' && body.ends_at <= body.starts_at) {
+        errors.ends_at = ['Must be after starts_at.'];
+      }
+      if (body.timezone === 'Mars/Base') {
+        errors.timezone = ["Unknown time zone 'Mars/Base': use an IANA name such as Europe/Berlin or America/New_York."];
+      }
+      return Object.keys(errors).length ? [400, errors] : preview();
+    });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await screen.findByTestId('schedule-chart', {}, PREVIEW_WAIT);
+
+    const start = screen.getByLabelText('Window start');
+    const end = screen.getByLabelText('Window end');
+    fireEvent.change(start, { target: { value: '2026-11-20T09:00' } });
+    fireEvent.change(end, { target: { value: '2026-11-19T09:00' } });
+    const zone = screen.getByLabelText('Time zone');
+    await ue.clear(zone);
+    await ue.type(zone, 'Mars/Base');
+
+    await waitFor(() => expect(end).toHaveAccessibleDescription('Must be after starts_at.'), PREVIEW_WAIT);
+    expect(end).toHaveAttribute('aria-invalid', 'true');
+    expect(zone).toHaveAccessibleDescription(/^Unknown time zone 'Mars\/Base'/);
+    expect(start).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByTestId('preview-blocked')).toHaveTextContent('Fix the highlighted fields to update the preview.');
+    // The last good chart stays, dimmed.
+    expect(screen.getByTestId('schedule-chart')).toHaveClass('is-stale');
+
+    // Nothing is blocked: the user keeps typing, and the errors go once the server is happy.
+    expect(zone).toBeEnabled();
+    await ue.clear(zone);
+    await ue.type(zone, 'Europe/Berlin');
+    fireEvent.change(end, { target: { value: '2026-11-27T09:00' } });
+    await waitFor(() => expect(end).not.toHaveAttribute('aria-invalid'), PREVIEW_WAIT);
+    expect(zone).not.toHaveAttribute('aria-invalid');
+    await waitFor(() => expect(screen.getByTestId('schedule-chart')).not.toHaveClass('is-stale'), PREVIEW_WAIT);
+    expect(screen.queryByTestId('preview-blocked')).not.toBeInTheDocument();
+  });
+
+  it('takes custom weights as a list, checks each is a number, and sends them only for the custom curve', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await ue.selectOptions(screen.getByLabelText('Curve'), 'custom');
+    const weights = screen.getByLabelText('Weights');
+    await ue.type(weights, '1, 3, x');
+    expect(weights).toHaveAccessibleDescription('“x” is not a number.');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(previews.bodies.filter((b) => b.distribution === 'custom')).toEqual([]);
+
+    await ue.type(weights, '{Backspace}5, 3 1');
+    expect(weights).not.toHaveAttribute('aria-invalid');
+    await waitFor(() => expect(lastPreview()).toMatchObject({ distribution: 'custom', curve_weights: [1, 3, 5, 3, 1] }), PREVIEW_WAIT);
+
+    await ue.selectOptions(screen.getByLabelText('Curve'), 'front_loaded');
+    await waitFor(() => expect(lastPreview()).toMatchObject({ distribution: 'front_loaded' }), PREVIEW_WAIT);
+    expect(lastPreview()).not.toHaveProperty('curve_weights');
+  });
+
+  it('creates a planned simulation without record_frequency, the seed exact, and opens it', async () => {
+    const created = plannedSimulation({ id: 42, name: 'Planned BF' });
+    server.use(
+      http.post('/api/simulations/', async ({ request }) => {
+        const text = await request.text();
+        postedTexts.push(text);
+        posted.push(JSON.parse(text));
+        return new HttpResponse(simulationText(created), { status: 201, headers: { 'Content-Type': 'application/json' } });
+      }),
+      http.get('/api/simulations/42/', () => new HttpResponse(simulationText(created), { headers: { 'Content-Type': 'application/json' } })),
+      http.get('/api/simulations/42/jobs/', () => HttpResponse.json(page([job({ simulation: 42 })]))),
+      http.get('/api/simulations/42/contacts/', () => HttpResponse.json(page([]))),
+    );
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await ue.selectOptions(screen.getByLabelText('Curve'), 'bell_curve');
+    const records = screen.getByLabelText('Number of records');
+    await ue.clear(records);
+    await ue.type(records, '300');
+    await ue.type(screen.getByLabelText(/Seed/), MAX_SEED);
+    await ue.type(screen.getByLabelText(/Name/), 'Planned BF');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+
+    expect(await screen.findByRole('heading', { name: 'Planned BF', level: 1 })).toBeInTheDocument();
+    expect(screen.getByTestId('location')).toHaveTextContent('/simulations/42');
+    expect(posted).toEqual([
+      {
+        theme: 'Black Friday leads',
+        industry: 'Retail',
+        total_records: 300,
+        distribution: 'bell_curve',
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        name: 'Planned BF',
+        seed: expect.any(Number),
+      },
+    ]);
+    expect(postedTexts[0]).toMatch(new RegExp(`"seed":${MAX_SEED}}$`));
+    expect(useUiStore.getState().draft.kind).toBe('quick');
+    // The detail page shows the seed exactly as the server sent it.
+    expect(await screen.findByTestId('sim-seed', {}, PREVIEW_WAIT)).toHaveTextContent(MAX_SEED);
+  });
+
+  it('checks the planned values before sending, and focuses the first one wrong', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const records = screen.getByLabelText('Number of records');
+    await ue.clear(records);
+    await ue.type(screen.getByLabelText(/Seed/), '-1');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    expect(records).toHaveAccessibleDescription('Enter a whole number from 1 to 1,000,000.');
+    expect(records).toHaveFocus();
+    expect(screen.getByLabelText(/Seed/)).toHaveAccessibleDescription(/^A whole number from 0 to 9,223,372,036,854,775,807/);
+    expect(posted).toEqual([]);
+  });
+
+  it('sends a quick burst without any planned field, even after filling some in', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await ue.type(screen.getByLabelText(/Seed/), '77');
+    await ue.click(screen.getByRole('radio', { name: /Quick burst/ }));
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('stop here');
+    expect(posted).toEqual([{ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1h' }]);
+  });
+
+  it('shows a create 400 on a planned field next to it', async () => {
+    createAnswers(400, { starts_at: ['Must be at most 366 days in the past.'] });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const start = screen.getByLabelText('Window start');
+    fireEvent.change(start, { target: { value: '2020-01-01T09:00' } });
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await waitFor(() => expect(start).toHaveAccessibleDescription('Must be at most 366 days in the past.'), PREVIEW_WAIT);
+    expect(start).toHaveFocus();
+  });
+});
+

@@ -1,11 +1,24 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ApiError, NetworkError, errorMessage, type FieldErrors } from '../api/client';
-import { useCreateSimulation } from '../api/hooks';
-import type { Frequency, SimulationInput } from '../api/types';
+import { ApiError, NetworkError, errorMessage, simulationJson, type FieldErrors } from '../api/client';
+import { useCreateSimulation, usePreview } from '../api/hooks';
+import type { Frequency, Preview, SimulationRequest } from '../api/types';
+import { Forecast } from '../components/Forecast';
 import { FormField } from '../components/FormField';
+import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert } from '../components/States';
+import { MAX_LENGTH, draftRequest, requiredErrors, visibleFields } from '../lib/draft';
 import { formatTime } from '../lib/format';
+import {
+  DISTRIBUTIONS,
+  MAX_TOTAL_RECORDS,
+  browserOffsetLabel,
+  curveExplanation,
+  formatCount,
+  formatInZone,
+  isDistribution,
+  knownTimeZones,
+} from '../lib/planned';
 import {
   FREQUENCIES,
   JOBS_PER_SIMULATION,
@@ -17,23 +30,26 @@ import {
   scheduleOffsets,
   scheduleTimes,
 } from '../lib/schedule';
-import { useUiStore, type SimulationDraft } from '../store';
+import { useDebounced } from '../lib/timing';
+import { useUiStore, type RunKind, type SimulationDraft } from '../store';
 
-const FIELDS = ['theme', 'industry', 'record_frequency', 'name'] as const;
-type Field = (typeof FIELDS)[number];
-const MAX_LENGTH = 255;
+/** How long the form waits after the last keystroke before asking for a new preview. */
+export const PREVIEW_DEBOUNCE_MS = 400;
 
-function validate(draft: SimulationDraft): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const field of ['theme', 'industry'] as const) {
-    const value = draft[field].trim();
-    const label = field === 'theme' ? 'theme' : 'industry';
-    if (!value) errors[field] = [field === 'theme' ? 'Enter a theme.' : 'Enter an industry.'];
-    else if (value.length > MAX_LENGTH) errors[field] = [`Keep the ${label} to ${MAX_LENGTH} characters or fewer.`];
-  }
-  if (draft.name.trim().length > MAX_LENGTH) errors.name = [`Keep the name to ${MAX_LENGTH} characters or fewer.`];
-  return errors;
-}
+type Field = Exclude<keyof SimulationDraft, 'kind'>;
+const CONTROL_FIELDS = [
+  'theme',
+  'industry',
+  'record_frequency',
+  'total_records',
+  'starts_at',
+  'ends_at',
+  'distribution',
+  'curve_weights',
+  'timezone',
+  'seed',
+  'name',
+] as const satisfies readonly Field[];
 
 function throttleMessage(err: ApiError): string {
   let seconds = err.retryAfter;
@@ -46,26 +62,136 @@ function throttleMessage(err: ApiError): string {
   return `You have started too many simulations recently.${wait} Your draft is kept.`;
 }
 
+/** A 400's field errors split into those of fields on screen and the rest, as sentences. */
+function splitErrors(err: ApiError, shown: readonly string[]): { fields: FieldErrors; other: string[] } {
+  const fields: FieldErrors = {};
+  const other: string[] = [];
+  for (const [key, messages] of Object.entries(err.fieldErrors)) {
+    if (shown.includes(key)) fields[key] = messages;
+    else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
+    else other.push(...messages.map((m) => `${key}: ${m}`));
+  }
+  return { fields, other };
+}
+
+interface DraftPreview {
+  /** The latest preview with a schedule; kept while a newer body loads or is refused. */
+  preview: Preview | null;
+  /** The server's 400 for the latest body answered, by field. */
+  errors: FieldErrors;
+  /** Any other problem with the latest body answered, in words. */
+  problem: string | null;
+  /** The latest answer was an error: `preview` is of an earlier body. */
+  failed: boolean;
+  /** The latest answer is for the body on screen. */
+  upToDate: boolean;
+  /** The body on screen has no answer yet. */
+  loading: boolean;
+}
+
+/**
+ * The preview of the draft as it is typed: asked PREVIEW_DEBOUNCE_MS after the last change, one
+ * request per distinct body (the body is the query key). The last answer stays until the next one
+ * comes, so neither the chart nor the field errors flicker while the user types.
+ */
+function useDraftPreview(body: SimulationRequest | null, shownFields: readonly string[]): DraftPreview {
+  const key = body ? simulationJson(body) : '';
+  const debounced = useDebounced(body, key, PREVIEW_DEBOUNCE_MS);
+  const debouncedKey = debounced ? simulationJson(debounced) : '';
+  const query = usePreview(debounced);
+  const [answer, setAnswer] = useState<Omit<DraftPreview, 'upToDate' | 'loading'> & { key: string }>({
+    preview: null,
+    errors: {},
+    problem: null,
+    failed: false,
+    key: '',
+  });
+  const shownKey = shownFields.join(' ');
+
+  useEffect(() => {
+    if (!debounced) return;
+    if (query.isSuccess) {
+      setAnswer({ preview: query.data, errors: {}, problem: null, failed: false, key: debouncedKey });
+    } else if (query.isError) {
+      const err = query.error;
+      const shown = shownKey.split(' ');
+      setAnswer((prev) => {
+        if (err instanceof ApiError && err.status === 400) {
+          const { fields, other } = splitErrors(err, shown);
+          return { preview: prev.preview, errors: fields, problem: other.length ? other.join(' ') : null, failed: true, key: debouncedKey };
+        }
+        return { preview: prev.preview, errors: {}, problem: `Could not preview: ${errorMessage(err)}`, failed: true, key: debouncedKey };
+      });
+    }
+  }, [debounced, query.isSuccess, query.isError, query.data, query.error, debouncedKey, shownKey]);
+
+  const upToDate = body !== null && answer.key === key;
+  return {
+    preview: answer.preview,
+    errors: body ? answer.errors : {},
+    problem: upToDate ? answer.problem : null,
+    failed: answer.failed,
+    upToDate,
+    loading: body !== null && !upToDate,
+  };
+}
+
 export function NewSimulationPage() {
   const draft = useUiStore((s) => s.draft);
   const setDraft = useUiStore((s) => s.setDraft);
   const clearDraft = useUiStore((s) => s.clearDraft);
   const create = useCreateSimulation();
   const navigate = useNavigate();
+  /** Errors from sending (ours or the server's), each cleared when its field is edited. */
   const [errors, setErrors] = useState<FieldErrors>({});
+  /** Fields edited since the last preview answer: their preview errors are out of date. */
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
   const [formError, setFormError] = useState<string | null>(null);
   const [now, setNow] = useState(() => new Date());
-  const ids = { theme: useId(), industry: useId(), record_frequency: useId(), name: useId(), preview: useId() };
+  const ids = {
+    theme: useId(),
+    industry: useId(),
+    record_frequency: useId(),
+    total_records: useId(),
+    starts_at: useId(),
+    ends_at: useId(),
+    distribution: useId(),
+    curve_weights: useId(),
+    timezone: useId(),
+    seed: useId(),
+    name: useId(),
+    preview: useId(),
+    zones: useId(),
+  };
+  const zones = useMemo(knownTimeZones, []);
 
-  // Keep the clock times in the preview current.
+  // Keep the clock times in the quick burst's preview current.
   useEffect(() => {
     const timer = window.setInterval(() => setNow(new Date()), 30_000);
     return () => window.clearInterval(timer);
   }, []);
 
+  const shown = visibleFields(draft);
+  const request = draftRequest(draft);
+  // Ask for a preview once the theme and industry are there (the server needs them for the bill)
+  // and every value can be sent.
+  const previewBody =
+    draft.theme.trim() && draft.industry.trim() && Object.keys(request.errors).length === 0 ? request.body : null;
+  const preview = useDraftPreview(previewBody, shown);
+
+  // An answer for the body on screen: its errors are current for every field again.
+  useEffect(() => {
+    if (preview.upToDate) setEdited(new Set());
+  }, [preview.upToDate]);
+
+  const errorFor = (field: Field): string[] | undefined =>
+    errors[field] ?? request.errors[field] ?? (edited.has(field) && !preview.upToDate ? undefined : preview.errors[field]);
+
   const update = (field: Field, value: string) => {
     if (field === 'record_frequency') {
       if (isFrequency(value)) setDraft({ record_frequency: value });
+    } else if (field === 'distribution') {
+      if (isDistribution(value)) setDraft({ distribution: value });
     } else {
       setDraft({ [field]: value });
     }
@@ -74,25 +200,31 @@ export function NewSimulationPage() {
       delete rest[field];
       setErrors(rest);
     }
+    if (!edited.has(field)) setEdited(new Set([...edited, field]));
+  };
+
+  const setKind = (kind: RunKind) => {
+    setDraft({ kind });
+    setErrors({});
+    setFormError(null);
+  };
+
+  const focusFirstError = (errs: FieldErrors) => {
+    const first = CONTROL_FIELDS.find((f) => shown.includes(f) && errs[f]);
+    if (first) document.getElementById(ids[first])?.focus();
   };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setFormError(null);
-    const local = validate(draft);
+    const local = { ...request.errors, ...requiredErrors(draft) };
     setErrors(local);
     if (Object.keys(local).length) {
       focusFirstError(local);
       return;
     }
-    const input: SimulationInput = {
-      theme: draft.theme.trim(),
-      industry: draft.industry.trim(),
-      record_frequency: draft.record_frequency,
-    };
-    if (draft.name.trim()) input.name = draft.name.trim();
 
-    create.mutate(input, {
+    create.mutate(request.body, {
       onSuccess: (sim) => {
         clearDraft();
         setErrors({});
@@ -103,17 +235,10 @@ export function NewSimulationPage() {
         if (err instanceof ApiError && err.status === 429) {
           setFormError(throttleMessage(err));
         } else if (err instanceof ApiError && err.status === 400) {
-          const all = err.fieldErrors;
-          const fieldErrors: FieldErrors = {};
-          const other: string[] = [];
-          for (const [key, messages] of Object.entries(all)) {
-            if ((FIELDS as readonly string[]).includes(key)) fieldErrors[key] = messages;
-            else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
-            else other.push(...messages.map((m) => `${key}: ${m}`));
-          }
-          setErrors(fieldErrors);
-          setFormError(other.length ? other.join(' ') : Object.keys(fieldErrors).length ? null : err.message);
-          focusFirstError(fieldErrors);
+          const { fields, other } = splitErrors(err, shown);
+          setErrors(fields);
+          setFormError(other.length ? other.join(' ') : Object.keys(fields).length ? null : err.message);
+          focusFirstError(fields);
         } else if (err instanceof NetworkError) {
           setFormError(`${err.message} Your draft is kept.`);
         } else {
@@ -123,14 +248,10 @@ export function NewSimulationPage() {
     });
   };
 
-  const focusFirstError = (errs: FieldErrors) => {
-    const first = FIELDS.find((f) => errs[f]);
-    if (first) document.getElementById(ids[first])?.focus();
-  };
-
   const frequency: Frequency = draft.record_frequency;
   const offsets = scheduleOffsets(frequency);
   const times = scheduleTimes(frequency, now);
+  const planned = draft.kind === 'planned';
 
   return (
     <section aria-labelledby="new-title" className="narrow">
@@ -144,13 +265,7 @@ export function NewSimulationPage() {
       <form className="card form" onSubmit={onSubmit} noValidate aria-labelledby="new-title" data-testid="new-simulation-form">
         {formError && <Alert>{formError}</Alert>}
 
-        <FormField
-          id={ids.theme}
-          name="theme"
-          label="Theme"
-          hint="What the contacts have in common."
-          error={errors.theme}
-        >
+        <FormField id={ids.theme} name="theme" label="Theme" hint="What the contacts have in common." error={errorFor('theme')}>
           {(control) => (
             <input
               {...control}
@@ -163,13 +278,7 @@ export function NewSimulationPage() {
           )}
         </FormField>
 
-        <FormField
-          id={ids.industry}
-          name="industry"
-          label="Industry"
-          hint="The industry the contacts work in."
-          error={errors.industry}
-        >
+        <FormField id={ids.industry} name="industry" label="Industry" hint="The industry the contacts work in." error={errorFor('industry')}>
           {(control) => (
             <input
               {...control}
@@ -182,29 +291,68 @@ export function NewSimulationPage() {
           )}
         </FormField>
 
-        <FormField
-          id={ids.record_frequency}
-          name="record_frequency"
-          label="Frequency"
-          hint={`Not a repeating schedule: a simulation creates ${JOBS_PER_SIMULATION} contacts, the first right away and the rest spread over a fifth of the period you choose, then it stops.`}
-          describedBy={ids.preview}
-          error={errors.record_frequency}
-        >
-          {(control) => (
-            <select
-              {...control}
-              value={draft.record_frequency}
-              onChange={(e) => update('record_frequency', e.target.value)}
-              data-testid="sim-frequency"
-            >
-              {FREQUENCIES.map((f) => (
-                <option key={f.value} value={f.value}>
-                  {frequencyOptionLabel(f.value)}
-                </option>
-              ))}
-            </select>
-          )}
-        </FormField>
+        <fieldset className="kind-choice">
+          <legend>Kind of run</legend>
+          <label className="choice">
+            <input
+              type="radio"
+              name="kind"
+              value="quick"
+              checked={!planned}
+              onChange={() => setKind('quick')}
+              data-testid="kind-quick"
+            />
+            <span>
+              <strong>Quick burst (original schedule)</strong>
+              <span className="choice-hint">{JOBS_PER_SIMULATION} contacts over minutes to days, then it stops.</span>
+            </span>
+          </label>
+          <label className="choice">
+            <input
+              type="radio"
+              name="kind"
+              value="planned"
+              checked={planned}
+              onChange={() => setKind('planned')}
+              data-testid="kind-planned"
+            />
+            <span>
+              <strong>Planned run</strong>
+              <span className="choice-hint">
+                Up to {formatCount(MAX_TOTAL_RECORDS)} records along a curve over a window you choose; a start in the past
+                fills in history at once.
+              </span>
+            </span>
+          </label>
+        </fieldset>
+
+        {!planned ? (
+          <FormField
+            id={ids.record_frequency}
+            name="record_frequency"
+            label="Frequency"
+            hint={`Not a repeating schedule: a simulation creates ${JOBS_PER_SIMULATION} contacts, the first right away and the rest spread over a fifth of the period you choose, then it stops.`}
+            describedBy={ids.preview}
+            error={errorFor('record_frequency')}
+          >
+            {(control) => (
+              <select
+                {...control}
+                value={draft.record_frequency}
+                onChange={(e) => update('record_frequency', e.target.value)}
+                data-testid="sim-frequency"
+              >
+                {FREQUENCIES.map((f) => (
+                  <option key={f.value} value={f.value}>
+                    {frequencyOptionLabel(f.value)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
+        ) : (
+          <PlannedFields draft={draft} ids={ids} zones={zones} errorFor={errorFor} update={update} />
+        )}
 
         <FormField
           id={ids.name}
@@ -215,30 +363,41 @@ export function NewSimulationPage() {
             </>
           }
           hint="Shown in the list instead of the theme."
-          error={errors.name}
+          error={errorFor('name')}
         >
           {(control) => (
             <input {...control} value={draft.name} onChange={(e) => update('name', e.target.value)} data-testid="sim-name" />
           )}
         </FormField>
 
-        <div className="preview" id={ids.preview} aria-live="polite" data-testid="schedule-preview">
-          <p className="preview-summary">
-            <strong>{previewSummary(frequency)}</strong>
-          </p>
-          <p className="muted">{previewCadence(frequency)}</p>
-          <ol className="preview-times">
-            {times.map((t, i) => (
-              <li key={i}>
-                <span className="muted">Contact {i + 1}:</span>{' '}
-                {offsets[i] === 0 ? 'right away' : `${formatTime(t, now)} (in ${humanizeMinutes(offsets[i] ?? 0)})`}
-              </li>
-            ))}
-          </ol>
-          <p className="preview-stop" data-testid="schedule-stop">
-            After contact {JOBS_PER_SIMULATION} the simulation stops; it does not repeat.
-          </p>
-        </div>
+        {!planned ? (
+          <div className="preview" id={ids.preview} aria-live="polite" data-testid="schedule-preview">
+            <p className="preview-summary">
+              <strong>{previewSummary(frequency)}</strong>
+            </p>
+            <p className="muted">{previewCadence(frequency)}</p>
+            <ol className="preview-times">
+              {times.map((t, i) => (
+                <li key={i}>
+                  <span className="muted">Contact {i + 1}:</span>{' '}
+                  {offsets[i] === 0 ? 'right away' : `${formatTime(t, now)} (in ${humanizeMinutes(offsets[i] ?? 0)})`}
+                </li>
+              ))}
+            </ol>
+            <p className="preview-stop" data-testid="schedule-stop">
+              After contact {JOBS_PER_SIMULATION} the simulation stops; it does not repeat.
+            </p>
+          </div>
+        ) : (
+          <PlannedPreview draft={draft} preview={preview} waiting={previewBody === null} />
+        )}
+        {/* Apart from the schedule preview, which describes the frequency select. */}
+        {!planned && preview.preview && preview.upToDate && !preview.failed && (
+          <div className="preview preview-forecast" data-testid="quick-forecast">
+            <h3>What it costs</h3>
+            <Forecast forecast={preview.preview.forecast} />
+          </div>
+        )}
 
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="sim-submit">
@@ -246,6 +405,253 @@ export function NewSimulationPage() {
           </button>
         </div>
       </form>
+    </section>
+  );
+}
+
+interface PlannedFieldsProps {
+  draft: SimulationDraft;
+  ids: Record<Field | 'zones', string>;
+  zones: string[];
+  errorFor: (field: Field) => string[] | undefined;
+  update: (field: Field, value: string) => void;
+}
+
+function PlannedFields({ draft, ids, zones, errorFor, update }: PlannedFieldsProps) {
+  const offset = browserOffsetLabel();
+  return (
+    <>
+      <FormField
+        id={ids.total_records}
+        name="total_records"
+        label="Number of records"
+        hint={`How many contacts the run creates in all, from 1 to ${formatCount(MAX_TOTAL_RECORDS)}.`}
+        error={errorFor('total_records')}
+      >
+        {(control) => (
+          <input
+            {...control}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={MAX_TOTAL_RECORDS}
+            step={1}
+            value={draft.total_records}
+            onChange={(e) => update('total_records', e.target.value)}
+            data-testid="sim-total-records"
+          />
+        )}
+      </FormField>
+
+      <div className="field-row">
+        <FormField
+          id={ids.starts_at}
+          name="starts_at"
+          label="Window start"
+          hint={`Your time (${offset}). Empty: when you start it. Up to 366 days back; records before now are created at once.`}
+          error={errorFor('starts_at')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="datetime-local"
+              value={draft.starts_at}
+              onChange={(e) => update('starts_at', e.target.value)}
+              data-testid="sim-starts-at"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.ends_at}
+          name="ends_at"
+          label="Window end"
+          hint={`Your time (${offset}). Empty: 7 days after the start. At most 366 days after it.`}
+          error={errorFor('ends_at')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="datetime-local"
+              value={draft.ends_at}
+              onChange={(e) => update('ends_at', e.target.value)}
+              data-testid="sim-ends-at"
+            />
+          )}
+        </FormField>
+      </div>
+
+      <FormField
+        id={ids.distribution}
+        name="distribution"
+        label="Curve"
+        hint={curveExplanation(draft.distribution)}
+        error={errorFor('distribution')}
+      >
+        {(control) => (
+          <select
+            {...control}
+            value={draft.distribution}
+            onChange={(e) => update('distribution', e.target.value)}
+            data-testid="sim-distribution"
+          >
+            {DISTRIBUTIONS.map((d) => (
+              <option key={d.value} value={d.value}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </FormField>
+
+      {draft.distribution === 'custom' && (
+        <FormField
+          id={ids.curve_weights}
+          name="curve_weights"
+          label="Weights"
+          hint="2 to 1,000 numbers (zero or more), separated by commas or spaces, spread evenly over the window in order: 1, 3, 5, 3, 1 peaks in the middle."
+          error={errorFor('curve_weights')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              value={draft.curve_weights}
+              onChange={(e) => update('curve_weights', e.target.value)}
+              placeholder="e.g. 1, 3, 5, 3, 1"
+              inputMode="decimal"
+              autoComplete="off"
+              data-testid="sim-curve-weights"
+            />
+          )}
+        </FormField>
+      )}
+
+      <FormField
+        id={ids.timezone}
+        name="timezone"
+        label="Time zone"
+        hint="An IANA name such as Europe/Berlin; empty: UTC. Business hours and weekends are counted in it, and the preview's times are shown in it."
+        error={errorFor('timezone')}
+      >
+        {(control) => (
+          <>
+            <input
+              {...control}
+              list={ids.zones}
+              value={draft.timezone}
+              onChange={(e) => update('timezone', e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              data-testid="sim-timezone"
+            />
+            <datalist id={ids.zones}>
+              {zones.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+          </>
+        )}
+      </FormField>
+
+      <FormField
+        id={ids.seed}
+        name="seed"
+        label={
+          <>
+            Seed <span className="muted">(optional)</span>
+          </>
+        }
+        hint="Leave empty for a random one. The same seed and settings give the same contacts at the same instants."
+        error={errorFor('seed')}
+      >
+        {(control) => (
+          <input
+            {...control}
+            value={draft.seed}
+            onChange={(e) => update('seed', e.target.value)}
+            inputMode="numeric"
+            autoComplete="off"
+            data-testid="sim-seed"
+          />
+        )}
+      </FormField>
+    </>
+  );
+}
+
+function PlannedPreview({
+  draft,
+  preview,
+  waiting,
+}: {
+  draft: SimulationDraft;
+  preview: DraftPreview;
+  waiting: boolean;
+}) {
+  const zone = draft.timezone.trim() || 'UTC';
+  const data = preview.preview;
+  const schedule = data?.schedule;
+  const stale = waiting || preview.failed;
+  const pastStart = schedule ? new Date(schedule.starts_at).getTime() < Date.now() - 60_000 : false;
+
+  return (
+    <section className="preview planned-preview" aria-labelledby="planned-preview-title" data-testid="planned-preview">
+      <div className="preview-head">
+        <h2 id="planned-preview-title">Preview</h2>
+        <span className="muted small" role="status" data-testid="preview-status">
+          {preview.loading && !waiting ? 'Updating…' : ''}
+        </span>
+      </div>
+      {!draft.theme.trim() || !draft.industry.trim() ? (
+        <p className="muted" data-testid="preview-waiting">
+          Enter a theme and an industry to see the schedule and what it costs.
+        </p>
+      ) : waiting || Object.keys(preview.errors).length > 0 || preview.problem ? (
+        <p className="preview-note" data-testid="preview-blocked">
+          {preview.problem ?? 'Fix the highlighted fields to update the preview.'}
+        </p>
+      ) : null}
+      {schedule && data && (
+        <>
+          <ScheduleChart
+            buckets={schedule.buckets}
+            timeZone={zone}
+            stale={stale}
+            caption={
+              <>
+                <strong>
+                  {formatCount(schedule.total_records)} {schedule.total_records === 1 ? 'record' : 'records'}
+                </strong>{' '}
+                from {formatInZone(schedule.starts_at, zone)} to {formatInZone(schedule.ends_at, zone)}{' '}
+                <span className="muted">({zone})</span>
+              </>
+            }
+          />
+          {pastStart && (
+            <p className="preview-note" data-testid="preview-backfill">
+              The window starts in the past: the records due before now are created at once, each with its instant in the
+              timeline.
+            </p>
+          )}
+          <div className={stale ? 'is-stale' : undefined}>
+            <h3>The first {schedule.first.length === 1 ? 'record' : `${schedule.first.length} records`}</h3>
+            <ol className="first-instants" data-testid="first-instants">
+              {schedule.first.map((at, i) => (
+                <li key={`${at}-${i}`}>
+                  <time dateTime={at}>{formatInZone(at, zone, { seconds: true })}</time>
+                </li>
+              ))}
+            </ol>
+            {!draft.seed.trim() && (
+              <p className="muted small" data-testid="preview-random-seed">
+                No seed: this preview used a random one, and the simulation will draw its own, so its instants will differ
+                a little. Set a seed to see exactly what will run.
+              </p>
+            )}
+            <h3>What it costs</h3>
+            <Forecast forecast={data.forecast} />
+          </div>
+        </>
+      )}
     </section>
   );
 }

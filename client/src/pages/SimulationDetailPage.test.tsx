@@ -4,8 +4,11 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Job, Simulation } from '../api/types';
 import { server } from '../test/server';
-import { contact, job, page, simulation, user } from '../test/fixtures';
+import { buckets, contact, job, page, plannedSimulation, preview, simulation, user } from '../test/fixtures';
+import { drawnFills } from '../test/canvas';
+import { previewHandler, replayHandler, simulationResponse } from '../test/handlers';
 import { renderApp } from '../test/utils';
+import { formatInZone, formatWithZone } from '../lib/planned';
 
 beforeEach(() => {
   server.use(http.get('/api/auth/me/', () => HttpResponse.json(user)));
@@ -422,4 +425,152 @@ describe('simulation detail', () => {
     renderApp('/simulations/999');
     expect(await screen.findByRole('heading', { name: 'Simulation not found' })).toBeInTheDocument();
   });
+
+  it('offers no replay for the original schedule, and no timeline column', async () => {
+    backend(simulation(), [job()]);
+    renderApp('/simulations/7');
+    expect(await screen.findByTestId('contact-row')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Replay' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('columnheader', { name: 'In timeline' })).not.toBeInTheDocument();
+    expect(screen.queryByTestId('planned-schedule')).not.toBeInTheDocument();
+  });
 });
+
+const MAX_SEED = '9223372036854775807';
+const HOUR = 3_600_000;
+/** A window of 6 hours around now: 3 hourly buckets over, 3 to come. */
+function windowAroundNow() {
+  const now = Date.now();
+  const start = new Date(Math.floor(now / HOUR) * HOUR - 3 * HOUR);
+  return { starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 6 * HOUR).toISOString() };
+}
+
+function plannedBackend(sim: Simulation, contacts = [contact()]) {
+  const state = { sim, replays: [] as string[] };
+  server.use(
+    http.get('/api/simulations/7/', () => simulationResponse(state.sim)),
+    http.get('/api/simulations/7/jobs/', () => HttpResponse.json(page([job({ id: 1, status: 'completed', ...finished }), job({ id: 2 })]))),
+    http.get('/api/simulations/7/contacts/', () => HttpResponse.json(page(contacts))),
+  );
+  return state;
+}
+
+describe('planned simulation detail', () => {
+  it('shows progress as created / total, its settings with the exact seed, and the chart with the past filled in', async () => {
+    const window = windowAroundNow();
+    const sim = plannedSimulation({ ...window });
+    plannedBackend(sim);
+    const calls = previewHandler((body) =>
+      preview({ schedule: { starts_at: String(body.starts_at), ends_at: String(body.ends_at), buckets: buckets(String(body.starts_at), String(body.ends_at), [20, 40, 60, 80, 60, 40]) } }),
+    );
+    renderApp('/simulations/7');
+
+    const progress = await screen.findByTestId('record-progress');
+    expect(progress).toHaveTextContent('120 / 300 contacts');
+    expect(screen.getByRole('progressbar', { name: '120 of 300 contacts created' })).toHaveAttribute('value', '120');
+    expect(screen.getByTestId('sim-total-records')).toHaveTextContent('300');
+    expect(screen.getByTestId('sim-curve')).toHaveTextContent('Bell curve');
+    expect(screen.getByTestId('sim-timezone')).toHaveTextContent('Europe/Berlin');
+    expect(screen.getByTestId('sim-seed')).toHaveTextContent(MAX_SEED);
+    expect(screen.getByTestId('sim-window')).toHaveTextContent('→');
+    expect(screen.queryByTestId('sim-schedule')).not.toBeInTheDocument();
+
+    // The chart comes from a preview of the simulation's own settings and exact seed.
+    const chart = await screen.findByTestId('schedule-chart');
+    expect(calls.bodies).toEqual([
+      {
+        theme: 'Black Friday leads',
+        industry: 'Retail',
+        total_records: 300,
+        ...window,
+        distribution: 'bell_curve',
+        timezone: 'Europe/Berlin',
+        seed: expect.any(Number),
+      },
+    ]);
+    expect(calls.texts[0]).toMatch(new RegExp(`"seed":${MAX_SEED}}$`));
+    expect(chart).toHaveAttribute('data-buckets', '6');
+    expect(chart).toHaveAttribute('data-past-buckets', '3');
+    expect(chart).toHaveTextContent('120 of 300 created');
+    expect(within(chart).getByRole('list', { name: 'Legend' })).toHaveTextContent('Still to come');
+    const rows = within(within(chart).getByTestId('schedule-table')).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.dataset.past ?? 'future')).toEqual(['true', 'true', 'true', 'future', 'future', 'future']);
+    await waitFor(() => expect(chart.querySelector('canvas')).not.toBeNull());
+    expect(drawnFills(chart.querySelector('canvas')!)).toBeGreaterThan(0);
+  });
+
+  it('says so when the schedule cannot be previewed', async () => {
+    plannedBackend(plannedSimulation());
+    previewHandler(() => [400, { starts_at: ['Must be at most 366 days in the past.'] }]);
+    renderApp('/simulations/7');
+    expect(await screen.findByTestId('schedule-unavailable')).toHaveTextContent(
+      'The schedule chart is not available: Must be at most 366 days in the past.',
+    );
+  });
+
+  it('shows each contact’s instant in the timeline, in the simulation’s zone', async () => {
+    plannedBackend(plannedSimulation(), [
+      contact({ id: 1, occurred_at: '2026-11-02T08:30:00Z' }),
+      contact({ id: 2, firstname: 'Grace', occurred_at: '2026-11-03T12:00:00Z' }),
+    ]);
+    previewHandler();
+    renderApp('/simulations/7');
+    const rows = await screen.findAllByTestId('contact-row');
+    expect(screen.getByRole('columnheader', { name: 'In timeline' })).toBeInTheDocument();
+    const cells = rows.map((r) => r.querySelector('[data-column="occurred_at"] time')?.textContent);
+    expect(cells).toEqual([formatInZone('2026-11-02T08:30:00Z', 'Europe/Berlin'), formatInZone('2026-11-03T12:00:00Z', 'Europe/Berlin')]);
+    // When SimCRM made it goes under the instant, in place of the Created column.
+    expect(within(rows[0]!).getByTestId('contact-created')).toHaveTextContent(/^made /);
+    expect(screen.queryByRole('columnheader', { name: 'Created' })).not.toBeInTheDocument();
+    // Every contact is in the simulation's industry: the column would only repeat it.
+    expect(screen.queryByRole('columnheader', { name: 'Industry' })).not.toBeInTheDocument();
+    expect(cells[0]).toMatch(/9:30/);
+    expect(rows[0]!.querySelector('time')).toHaveAttribute('title', formatWithZone('2026-11-02T08:30:00Z', 'Europe/Berlin'));
+    expect(screen.getByTestId('timeline-note')).toHaveTextContent('in Europe/Berlin');
+  });
+
+  it('replays after a confirm that explains it, and opens the new simulation', async () => {
+    plannedBackend(plannedSimulation({ status: 'completed', job_counts: { pending: 0, processing: 0, completed: 300, failed: 0, cancelled: 0 }, contacts_created: 300 }));
+    previewHandler();
+    const replayed = replayHandler(plannedSimulation({ id: 8, name: 'Planned BF (replay)', contacts_created: 0 }));
+    server.use(
+      http.get('/api/simulations/8/', () => simulationResponse(plannedSimulation({ id: 8, name: 'Planned BF (replay)', contacts_created: 0 }))),
+      http.get('/api/simulations/8/jobs/', () => HttpResponse.json(page([]))),
+      http.get('/api/simulations/8/contacts/', () => HttpResponse.json(page([]))),
+    );
+    const ue = userEvent.setup();
+    renderApp('/simulations/7');
+
+    await ue.click(await screen.findByRole('button', { name: 'Replay' }));
+    let dialog = screen.getByRole('alertdialog', { name: 'Replay this simulation?' });
+    expect(dialog).toHaveAccessibleDescription(
+      new RegExp(
+        `^This creates a new simulation with the same settings and the same seed \\(${MAX_SEED}\\): 300 records along the same curve \\(Bell curve\\) in the same window .*Europe/Berlin\\), so the same contacts at the same instants\\..* This simulation stays as it is\\.$`,
+      ),
+    );
+    await ue.click(within(dialog).getByRole('button', { name: 'Keep it as it is' }));
+    expect(replayed).toEqual([]);
+
+    await ue.click(screen.getByRole('button', { name: 'Replay' }));
+    dialog = screen.getByRole('alertdialog');
+    await ue.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    expect(await screen.findByRole('heading', { name: 'Planned BF (replay)', level: 1 })).toBeInTheDocument();
+    expect(screen.getByTestId('location')).toHaveTextContent('/simulations/8');
+    expect(replayed).toEqual(['7']);
+  });
+
+  it('keeps the replay dialog open with the reason when it fails', async () => {
+    plannedBackend(plannedSimulation());
+    previewHandler();
+    replayHandler([409, { detail: 'Only a planned simulation can be replayed.' }]);
+    const ue = userEvent.setup();
+    renderApp('/simulations/7');
+    await ue.click(await screen.findByRole('button', { name: 'Replay' }));
+    await ue.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Replay' }));
+    expect(await within(screen.getByRole('alertdialog')).findByRole('alert')).toHaveTextContent(
+      'Could not replay: Only a planned simulation can be replayed.',
+    );
+    expect(screen.getByTestId('location')).toHaveTextContent('/simulations/7');
+  });
+});
+

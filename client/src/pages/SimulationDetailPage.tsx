@@ -7,7 +7,9 @@ import {
   keys,
   looksLive,
   useDeleteSimulation,
+  usePreview,
   useRenameSimulation,
+  useReplaySimulation,
   useRetryFailed,
   useRetryJob,
   useSimulation,
@@ -16,14 +18,25 @@ import {
   useSimulationJobs,
   type SimulationAction,
 } from '../api/hooks';
-import type { Contact, Job, Simulation } from '../api/types';
+import { seedDigits, type Contact, type Job, type Simulation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FormField } from '../components/FormField';
-import { JobProgress, jobTotals } from '../components/JobProgress';
+import { JobProgress, RecordProgress, jobTotals } from '../components/JobProgress';
+import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
 import { formatDateTime, formatRelative } from '../lib/format';
+import {
+  curveExplanation,
+  curveLabel,
+  formatCount,
+  formatInZone,
+  formatWithZone,
+  isPlanned,
+  simulationPreviewBody,
+} from '../lib/planned';
 import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
+import { useNow } from '../lib/timing';
 
 const NAME_MAX_LENGTH = 255;
 
@@ -72,6 +85,7 @@ export function SimulationDetailPage() {
       </p>
       <SimulationHeader sim={s} live={looksLive(s)} />
       <FailedJobsAlert sim={s} />
+      {isPlanned(s) && <PlannedSchedule sim={s} />}
       <section aria-labelledby="timeline-title" className="card">
         <h2 id="timeline-title">Jobs</h2>
         {jobs.isPending ? (
@@ -97,7 +111,15 @@ export function SimulationDetailPage() {
             <p className="muted">{noContactsHint(s, jobs.data)}</p>
           </EmptyState>
         ) : (
-          <ContactsTable contacts={contacts.data} />
+          <>
+            {isPlanned(s) && (
+              <p className="muted small" data-testid="timeline-note">
+                In timeline: each contact’s instant in the simulated timeline, in {s.timezone || 'UTC'}, and under it when
+                SimCRM made it.
+              </p>
+            )}
+            <ContactsTable contacts={contacts.data} timeline={isPlanned(s) ? s.timezone || 'UTC' : null} industry={s.industry} />
+          </>
         )}
       </section>
     </div>
@@ -127,6 +149,9 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
   );
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [confirmReplay, setConfirmReplay] = useState(false);
+  const replay = useReplaySimulation(id);
+  const planned = isPlanned(sim);
   const [renaming, setRenaming] = useState(false);
   const renameButton = useRef<HTMLButtonElement>(null);
 
@@ -184,6 +209,19 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
               Cancel simulation
             </button>
           )}
+          {planned && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                replay.reset();
+                setConfirmReplay(true);
+              }}
+              data-testid="replay-simulation"
+            >
+              Replay
+            </button>
+          )}
           {!renaming && (
             <button ref={renameButton} type="button" className="btn" onClick={() => setRenaming(true)} data-testid="rename-simulation">
               Rename
@@ -212,13 +250,17 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
           <dt>Industry</dt>
           <dd>{sim.industry}</dd>
         </div>
-        <div className="facts-schedule">
-          <dt>Schedule</dt>
-          <dd data-testid="sim-schedule">
-            {scheduleSummary(sim.record_frequency)}{' '}
-            <span className="muted">(record frequency {frequencyPeriod(sim.record_frequency)})</span>
-          </dd>
-        </div>
+        {planned ? (
+          <PlannedFacts sim={sim} />
+        ) : (
+          <div className="facts-schedule">
+            <dt>Schedule</dt>
+            <dd data-testid="sim-schedule">
+              {scheduleSummary(sim.record_frequency)}{' '}
+              <span className="muted">(record frequency {frequencyPeriod(sim.record_frequency)})</span>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Created</dt>
           <dd>{formatDateTime(sim.created_at)}</dd>
@@ -226,7 +268,11 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
         <div className="facts-wide">
           <dt>Progress</dt>
           <dd>
-            <JobProgress counts={sim.job_counts} contacts={contactCount} />
+            {isPlanned(sim) ? (
+              <RecordProgress created={contactCount} total={sim.total_records} counts={sim.job_counts} />
+            ) : (
+              <JobProgress counts={sim.job_counts} contacts={contactCount} />
+            )}
           </dd>
         </div>
       </dl>
@@ -258,6 +304,121 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
         </p>
         {remove.isError && <Alert>Could not delete: {errorMessage(remove.error)}</Alert>}
       </ConfirmDialog>
+      {planned && (
+        <ConfirmDialog
+          open={confirmReplay}
+          title="Replay this simulation?"
+          confirmLabel="Replay"
+          cancelLabel="Keep it as it is"
+          busy={replay.isPending}
+          onConfirm={() =>
+            replay.mutate(undefined, {
+              onSuccess: (created) => {
+                setConfirmReplay(false);
+                navigate(`/simulations/${created.id}`);
+              },
+            })
+          }
+          onCancel={() => setConfirmReplay(false)}
+        >
+          <p>{replayExplanation(sim)}</p>
+          {replay.isError && <Alert>Could not replay: {errorMessage(replay.error)}</Alert>}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+/** What Replay does, in plain words, for the confirm dialog. */
+function replayExplanation(sim: Simulation): string {
+  const zone = sim.timezone || 'UTC';
+  const total = sim.total_records ?? 0;
+  const window =
+    sim.starts_at && sim.ends_at ? ` (${formatInZone(sim.starts_at, zone)} to ${formatInZone(sim.ends_at, zone)}, ${zone})` : '';
+  const past = sim.starts_at && new Date(sim.starts_at).getTime() < Date.now() ? ' Records whose instants have passed are created at once.' : '';
+  return (
+    `This creates a new simulation with the same settings and the same seed (${seedDigits(sim)}): ` +
+    `${formatCount(total)} ${total === 1 ? 'record' : 'records'} along the same curve (${curveLabel(sim.distribution)}) in the same window${window}, ` +
+    `so the same contacts at the same instants.${past} This simulation stays as it is.`
+  );
+}
+
+/** A planned simulation's settings: records, window, curve, time zone and seed. */
+function PlannedFacts({ sim }: { sim: Simulation }) {
+  const zone = sim.timezone || 'UTC';
+  const weights = Array.isArray(sim.curve_weights) ? (sim.curve_weights as unknown[]) : null;
+  return (
+    <>
+      <div>
+        <dt>Records</dt>
+        <dd data-testid="sim-total-records">{formatCount(sim.total_records ?? 0)}</dd>
+      </div>
+      <div className="facts-schedule">
+        <dt>Window</dt>
+        <dd data-testid="sim-window">
+          {sim.starts_at ? formatInZone(sim.starts_at, zone) : '—'} → {sim.ends_at ? formatInZone(sim.ends_at, zone) : '—'}
+        </dd>
+      </div>
+      <div className="facts-schedule">
+        <dt>Curve</dt>
+        <dd data-testid="sim-curve">
+          {curveLabel(sim.distribution)}
+          {weights ? ` (${weights.length} weights)` : ''}
+          {sim.distribution && <span className="muted small block">{curveExplanation(sim.distribution)}</span>}
+        </dd>
+      </div>
+      <div>
+        <dt>Time zone</dt>
+        <dd data-testid="sim-timezone">{zone}</dd>
+      </div>
+      <div>
+        <dt>Seed</dt>
+        <dd className="seed" data-testid="sim-seed">
+          {seedDigits(sim)}
+        </dd>
+      </div>
+    </>
+  );
+}
+
+/**
+ * The schedule of a planned simulation as a chart: its own settings and seed through the preview,
+ * so the same buckets it runs on. What is over is solid, what is to come lighter.
+ */
+function PlannedSchedule({ sim }: { sim: Simulation }) {
+  const body = simulationPreviewBody(sim);
+  const preview = usePreview(body);
+  const now = useNow(30_000);
+  const zone = sim.timezone || 'UTC';
+  const schedule = preview.data?.schedule;
+  const created = sim.contacts_created ?? 0;
+  const total = sim.total_records ?? 0;
+
+  return (
+    <section aria-labelledby="schedule-title" className="card" data-testid="planned-schedule">
+      <h2 id="schedule-title">Schedule</h2>
+      {preview.isPending ? (
+        <Loading label="Loading the schedule…" />
+      ) : preview.isError || !schedule ? (
+        <p className="muted" data-testid="schedule-unavailable">
+          The schedule chart is not available: {errorMessage(preview.error)}
+        </p>
+      ) : (
+        <ScheduleChart
+          buckets={schedule.buckets}
+          timeZone={zone}
+          now={now}
+          caption={
+            <>
+              <strong>
+                {formatCount(created)} of {formatCount(total)} created
+              </strong>{' '}
+              · {formatInZone(schedule.starts_at, zone)} to {formatInZone(schedule.ends_at, zone)}{' '}
+              <span className="muted">({zone})</span>
+            </>
+          }
+        />
+      )}
     </section>
   );
 }
@@ -502,14 +663,47 @@ const CONTACT_COLUMNS: ContactColumn[] = [
   { key: 'created_at', label: 'Created', value: (c) => formatDateTime(c.created_at) },
 ];
 
-function ContactsTable({ contacts }: { contacts: Contact[] }) {
+/**
+ * The contacts; with `timeline` (a planned simulation's zone) their instant in the timeline comes
+ * first, and the industry column goes when it only repeats the simulation's (to keep the width).
+ */
+function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; timeline: string | null; industry: string }) {
+  const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
+  // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
+  // (one column for both, so the table keeps its width).
+  const columns: ContactColumn[] =
+    timeline === null
+      ? CONTACT_COLUMNS
+      : [
+          {
+            key: 'occurred_at',
+            label: 'In timeline',
+            value: (c) => (
+              <div>
+                {c.occurred_at ? (
+                  <time dateTime={c.occurred_at} title={formatWithZone(c.occurred_at, timeline)}>
+                    {formatInZone(c.occurred_at, timeline)}
+                  </time>
+                ) : (
+                  '—'
+                )}
+                <span className="muted small block" data-testid="contact-created">
+                  made {formatDateTime(c.created_at)}
+                </span>
+              </div>
+            ),
+          },
+          ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
+        ];
   return (
     <div className="table-wrap">
       <table className="table table-cards" data-testid="contacts-table">
-        <caption className="visually-hidden">Contacts created by this simulation, oldest first</caption>
+        <caption className="visually-hidden">
+          Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}
+        </caption>
         <thead>
           <tr>
-            {CONTACT_COLUMNS.map((c) => (
+            {columns.map((c) => (
               <th key={c.key} scope="col">
                 {c.label}
               </th>
@@ -519,7 +713,7 @@ function ContactsTable({ contacts }: { contacts: Contact[] }) {
         <tbody>
           {contacts.map((contact) => (
             <tr key={contact.id} data-testid="contact-row">
-              {CONTACT_COLUMNS.map((c) => (
+              {columns.map((c) => (
                 <td key={c.key} data-label={c.label} data-column={c.key}>
                   {c.value(contact)}
                 </td>

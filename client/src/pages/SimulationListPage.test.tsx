@@ -2,7 +2,8 @@ import { act, screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { server } from '../test/server';
-import { page, simulation, user } from '../test/fixtures';
+import { page, plannedSimulation, simulation, user } from '../test/fixtures';
+import { plannedWindow } from '../lib/planned';
 import { renderApp } from '../test/utils';
 
 beforeEach(() => {
@@ -142,5 +143,19 @@ describe('simulations list', () => {
     act(() => screen.getByRole('button', { name: 'Next →' }).click());
     expect(await screen.findByText('Second page sim')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Next →' })).toBeDisabled();
+  });
+
+  it('shows a planned simulation’s progress as created / total, with its records, curve and window', async () => {
+    const planned = plannedSimulation({ id: 11, name: 'Big run', total_records: 1500, contacts_created: 420, job_counts: { pending: 1080, processing: 0, completed: 419, failed: 1, cancelled: 0 } });
+    server.use(http.get('/api/simulations/', () => HttpResponse.json(page([planned, simulation({ id: 3 })]))));
+    renderApp('/');
+    const [row, quick] = await screen.findAllByTestId('simulation-row');
+    expect(within(row!).getByTestId('record-progress')).toHaveTextContent('420 / 1,500 contacts · 1 failed');
+    expect(within(row!).getByRole('progressbar', { name: '420 of 1,500 contacts created' })).toHaveAttribute('max', '1500');
+    expect(within(row!).queryByTestId('job-progress')).not.toBeInTheDocument();
+    expect(row).toHaveTextContent('1,500 records · Bell curve');
+    expect(row).toHaveTextContent(`${plannedWindow(planned)} (Europe/Berlin)`);
+    // The original schedule keeps its jobs view.
+    expect(within(quick!).getByTestId('job-progress')).toHaveTextContent('0 of 5 jobs done · 0 contacts');
   });
 });

@@ -1,12 +1,13 @@
 import { Link, useLocation } from 'react-router';
 import { toPath } from '../api/client';
 import { SIMULATIONS_URL, useSimulations } from '../api/hooks';
-import { JobProgress } from '../components/JobProgress';
+import { JobProgress, RecordProgress } from '../components/JobProgress';
 import { Pager } from '../components/Pager';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
 import { formatDateTime } from '../lib/format';
 import { jobTotals } from '../components/JobProgress';
+import { isPlanned, plannedSummary, plannedWindow } from '../lib/planned';
 import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
 import type { Simulation } from '../api/types';
 import { useUiStore } from '../store';
@@ -71,10 +72,13 @@ export function SimulationListPage() {
               {query.data.results.map((sim) => (
                 <tr key={sim.id} data-testid="simulation-row" data-simulation-id={sim.id}>
                   <td data-label="Simulation">
-                    <Link to={`/simulations/${sim.id}`} className="strong">
-                      {sim.name?.trim() || sim.theme}
-                    </Link>
-                    {sim.name?.trim() && <div className="muted small">{sim.theme}</div>}
+                    {/* One child: on phones the cell is a two-column grid (label, value). */}
+                    <div>
+                      <Link to={`/simulations/${sim.id}`} className="strong">
+                        {sim.name?.trim() || sim.theme}
+                      </Link>
+                      {sim.name?.trim() && <div className="muted small">{sim.theme}</div>}
+                    </div>
                   </td>
                   <td data-label="Status">
                     {/* One child: on phones the cell is a two-column grid (label, value). */}
@@ -87,11 +91,27 @@ export function SimulationListPage() {
                     </div>
                   </td>
                   <td data-label="Industry">{sim.industry}</td>
-                  <td data-label="Schedule" title={`Record frequency ${frequencyPeriod(sim.record_frequency)}`}>
-                    {scheduleSummary(sim.record_frequency)}
-                  </td>
+                  {isPlanned(sim) ? (
+                    <td data-label="Schedule">
+                      {/* One child: on phones the cell is a two-column grid (label, value). */}
+                      <div>
+                        {plannedSummary(sim)}
+                        <div className="muted small">
+                          {plannedWindow(sim)} ({sim.timezone || 'UTC'})
+                        </div>
+                      </div>
+                    </td>
+                  ) : (
+                    <td data-label="Schedule" title={`Record frequency ${frequencyPeriod(sim.record_frequency)}`}>
+                      {scheduleSummary(sim.record_frequency)}
+                    </td>
+                  )}
                   <td data-label="Progress">
-                    <JobProgress counts={sim.job_counts} contacts={sim.contacts_created ?? 0} />
+                    {isPlanned(sim) ? (
+                      <RecordProgress created={sim.contacts_created ?? 0} total={sim.total_records} counts={sim.job_counts} />
+                    ) : (
+                      <JobProgress counts={sim.job_counts} contacts={sim.contacts_created ?? 0} />
+                    )}
                   </td>
                   <td data-label="Created">{formatDateTime(sim.created_at)}</td>
                 </tr>

@@ -1,4 +1,4 @@
-import type { Contact, Job, Me, Page, Simulation } from '../api/types';
+import type { Contact, Job, Me, Page, Preview, PreviewBucket, Simulation } from '../api/types';
 
 export const user: Me = { id: 1, username: 'alice', is_staff: false };
 export const staff: Me = { id: 2, username: 'root', is_staff: true };
@@ -19,7 +19,68 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     job_counts: { pending: 5, processing: 0, completed: 0, failed: 0, cancelled: 0 },
     contacts_created: 0,
     last_error: '',
+    total_records: null,
+    starts_at: null,
+    ends_at: null,
+    distribution: null,
+    curve_weights: null,
+    timezone: null,
+    seed: 1234,
     ...overrides,
+  };
+}
+
+/** A planned simulation: 300 records on a bell curve over 6 days, its seed past 2**53. */
+export function plannedSimulation(overrides: Partial<Simulation> = {}): Simulation {
+  return simulation({
+    name: 'Planned BF',
+    total_records: 300,
+    starts_at: '2026-11-01T00:00:00Z',
+    ends_at: '2026-11-07T00:00:00Z',
+    distribution: 'bell_curve',
+    curve_weights: null,
+    timezone: 'Europe/Berlin',
+    seed: 9223372036854775807,
+    seed_digits: '9223372036854775807',
+    job_counts: { pending: 180, processing: 0, completed: 120, failed: 0, cancelled: 0 },
+    contacts_created: 120,
+    ...overrides,
+  });
+}
+
+/** `n` equal buckets from `start` to `end`, with these counts (cycled). */
+export function buckets(start: string, end: string, counts: number[]): PreviewBucket[] {
+  const from = new Date(start).getTime();
+  const step = (new Date(end).getTime() - from) / counts.length;
+  return counts.map((count, i) => ({
+    start: new Date(from + step * i).toISOString(),
+    end: new Date(from + step * (i + 1)).toISOString(),
+    count,
+  }));
+}
+
+export function preview(overrides: { schedule?: Partial<Preview['schedule']>; forecast?: Partial<Preview['forecast']> } = {}): Preview {
+  const starts = overrides.schedule?.starts_at ?? '2026-11-01T00:00:00Z';
+  const ends = overrides.schedule?.ends_at ?? '2026-11-07T00:00:00Z';
+  return {
+    schedule: {
+      total_records: 300,
+      starts_at: starts,
+      ends_at: ends,
+      buckets: buckets(starts, ends, [10, 30, 80, 100, 60, 20]),
+      first: ['2026-11-01T03:15:00Z', '2026-11-01T04:00:30Z', '2026-11-01T05:45:00Z'],
+      ...overrides.schedule,
+    },
+    forecast: {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      persona_calls: 15,
+      prompt_tokens: 12000,
+      completion_tokens: 45000,
+      cost_usd: 0.0288,
+      hubspot_requests: 0,
+      ...overrides.forecast,
+    },
   };
 }
 
@@ -56,6 +117,7 @@ export function contact(overrides: Partial<Contact> = {}): Contact {
     city: 'London',
     country: 'United Kingdom',
     source: 'offline',
+    occurred_at: null,
     created_at: '2026-11-01T10:00:05Z',
     ...overrides,
   };

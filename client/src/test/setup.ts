@@ -3,7 +3,10 @@ import { cleanup } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetCsrfToken } from '../api/client';
 import { EMPTY_DRAFT, useUiStore } from '../store';
+import { installCanvasStubs } from './canvas';
 import { server } from './server';
+
+installCanvasStubs();
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {

@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { plannedSimulation, simulation } from '../test/fixtures';
+import {
+  DISTRIBUTIONS,
+  browserOffset,
+  chartSeries,
+  curveLabel,
+  formatInZone,
+  isPlanned,
+  knownTimeZones,
+  localInputToIso,
+  parseWeights,
+  plannedSummary,
+  simulationPreviewBody,
+} from './planned';
+
+describe('curves', () => {
+  it('offers the 8 curves of the schema, each with a plain-words explanation', () => {
+    expect(DISTRIBUTIONS.map((d) => d.value)).toEqual([
+      'uniform',
+      'front_loaded',
+      'back_loaded',
+      'bell_curve',
+      'random_bursts',
+      'business_hours',
+      'weekend_surge',
+      'custom',
+    ]);
+    for (const d of DISTRIBUTIONS) expect(d.explanation.length).toBeGreaterThan(20);
+    expect(curveLabel('bell_curve')).toBe('Bell curve');
+    expect(curveLabel('something_new')).toBe('something_new');
+    expect(curveLabel(null)).toBe('—');
+  });
+});
+
+describe('the window in the browser’s time', () => {
+  // The browser's zone is the process's here.
+  beforeEach(() => {
+    vi.stubEnv('TZ', 'Europe/Berlin');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('sends a datetime-local value as ISO 8601 with the browser’s offset at that date', () => {
+    expect(localInputToIso('2026-07-01T09:30')).toBe('2026-07-01T09:30:00+02:00');
+    expect(localInputToIso('2026-01-15T09:30')).toBe('2026-01-15T09:30:00+01:00');
+    expect(localInputToIso('2026-01-15T09:30:15')).toBe('2026-01-15T09:30:15+01:00');
+    // The same instant, whichever way it is written.
+    expect(new Date(localInputToIso('2026-07-01T09:30')!).toISOString()).toBe('2026-07-01T07:30:00.000Z');
+    expect(browserOffset(new Date('2026-07-01T00:00:00Z'))).toBe('+02:00');
+  });
+
+  it('refuses what is not a date and time', () => {
+    expect(localInputToIso('')).toBeNull();
+    expect(localInputToIso('2026-07-01')).toBeNull();
+    expect(localInputToIso('tomorrow')).toBeNull();
+  });
+});
+
+describe('time zones', () => {
+  it('suggests the browser’s zones and UTC', () => {
+    const zones = knownTimeZones();
+    expect(zones).toContain('UTC');
+    expect(zones).toContain('Europe/Berlin');
+  });
+
+  it('formats in the zone asked for, or the browser’s when it is unknown', () => {
+    const at = '2026-11-01T08:00:00Z';
+    expect(formatInZone(at, 'Asia/Tokyo')).toMatch(/17:00|5:00/);
+    expect(formatInZone(at, 'America/New_York')).toMatch(/03:00|3:00/);
+    expect(formatInZone(at, 'Mars/Olympus')).toBe(formatInZone(at, undefined));
+    expect(formatInZone('not a date', 'UTC')).toBe('—');
+  });
+});
+
+describe('custom weights', () => {
+  it('reads numbers separated by commas, spaces or semicolons', () => {
+    expect(parseWeights('1, 3,5 ;3 1')).toEqual({ weights: [1, 3, 5, 3, 1] });
+    expect(parseWeights('0.5 2.25')).toEqual({ weights: [0.5, 2.25] });
+  });
+
+  it('names what is not a number', () => {
+    expect(parseWeights('1, two, 3')).toEqual({ error: '“two” is not a number.' });
+    expect(parseWeights('  ')).toEqual({ error: 'Enter 2 to 1,000 numbers, e.g. 1, 3, 5, 3, 1.' });
+  });
+});
+
+describe('chart series', () => {
+  const buckets = [
+    { start: '2026-11-01T00:00:00Z', end: '2026-11-01T01:00:00Z', count: 3 },
+    { start: '2026-11-01T01:00:00Z', end: '2026-11-01T02:00:00Z', count: 5 },
+    { start: '2026-11-01T02:00:00Z', end: '2026-11-01T03:00:00Z', count: 2 },
+  ];
+
+  it('puts the buckets that are over in one series and the rest in the other', () => {
+    const series = chartSeries(buckets, new Date('2026-11-01T01:30:00Z'));
+    expect(series.past).toEqual([3, null, null]);
+    expect(series.future).toEqual([null, 5, 2]);
+    const t0 = Date.parse('2026-11-01T00:00:00Z') / 1000;
+    // Each bar in the middle of its bucket; the axis from the first start to the last end.
+    expect(series.x).toEqual([t0 + 1800, t0 + 5400, t0 + 9000]);
+    expect(series.range).toEqual([t0, t0 + 10800]);
+  });
+
+  it('without now, all of them are to come', () => {
+    const series = chartSeries(buckets, null);
+    expect(series.past).toEqual([null, null, null]);
+    expect(series.future).toEqual([3, 5, 2]);
+  });
+});
+
+describe('planned simulations', () => {
+  it('tells a planned simulation from the original schedule', () => {
+    expect(isPlanned(plannedSimulation())).toBe(true);
+    expect(isPlanned(simulation())).toBe(false);
+    expect(plannedSummary(plannedSimulation({ total_records: 1500 }))).toBe('1,500 records · Bell curve');
+  });
+
+  it('previews a simulation with its own settings and exact seed, without name or record_frequency', () => {
+    expect(simulationPreviewBody(plannedSimulation())).toEqual({
+      theme: 'Black Friday leads',
+      industry: 'Retail',
+      total_records: 300,
+      starts_at: '2026-11-01T00:00:00Z',
+      ends_at: '2026-11-07T00:00:00Z',
+      distribution: 'bell_curve',
+      timezone: 'Europe/Berlin',
+      seed: '9223372036854775807',
+    });
+    expect(
+      simulationPreviewBody(plannedSimulation({ distribution: 'custom', curve_weights: [1, 0, 2.5] }))?.curve_weights,
+    ).toEqual([1, 0, 2.5]);
+    expect(simulationPreviewBody(simulation())).toBeNull();
+  });
+});

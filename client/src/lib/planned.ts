@@ -1,0 +1,249 @@
+import { seedDigits, type Distribution, type PreviewBucket, type Simulation, type SimulationRequest } from '../api/types';
+
+/** The server's bounds (simulations/models.py, serializers.py). */
+export const MAX_TOTAL_RECORDS = 1_000_000;
+export const MAX_SEED = 2n ** 63n - 1n;
+export const MIN_WEIGHTS = 2;
+export const MAX_WEIGHTS = 1000;
+
+interface CurveInfo {
+  label: string;
+  /** One line, in plain words: how the records spread over the window. */
+  explanation: string;
+}
+
+// A Record so that a curve added to (or dropped from) the schema is a type error here.
+const CURVE_INFO: Record<Distribution, CurveInfo> = {
+  uniform: { label: 'Uniform', explanation: 'Evenly spread: the same pace from start to end.' },
+  front_loaded: { label: 'Front-loaded', explanation: 'Most records early on, tapering off towards the end.' },
+  back_loaded: { label: 'Back-loaded', explanation: 'A slow start, most records towards the end.' },
+  bell_curve: { label: 'Bell curve', explanation: 'Builds up to a peak in the middle of the window, then eases off.' },
+  random_bursts: {
+    label: 'Random bursts',
+    explanation: 'A few short spikes at moments the seed picks, over a thin steady trickle.',
+  },
+  business_hours: {
+    label: 'Business hours',
+    explanation: 'Only Monday to Friday, 9:00 to 17:00 in the time zone below; nothing at night or at weekends.',
+  },
+  weekend_surge: {
+    label: 'Weekend surge',
+    explanation: 'All week, three times as busy on Saturdays and Sundays (in the time zone below).',
+  },
+  custom: { label: 'Custom', explanation: 'Your own shape: weights spread evenly over the window, in order.' },
+};
+
+export const DISTRIBUTIONS = (Object.keys(CURVE_INFO) as Distribution[]).map((value) => ({ value, ...CURVE_INFO[value] }));
+export const DEFAULT_DISTRIBUTION: Distribution = 'uniform';
+
+export function isDistribution(value: string): value is Distribution {
+  return value in CURVE_INFO;
+}
+
+/** "Bell curve"; an unknown value as it is. */
+export function curveLabel(value: string | null | undefined): string {
+  if (!value) return '—';
+  return isDistribution(value) ? CURVE_INFO[value].label : value;
+}
+
+export function curveExplanation(value: string): string {
+  return isDistribution(value) ? CURVE_INFO[value].explanation : '';
+}
+
+/** Whether the simulation has a planned schedule (total_records) rather than the original 5 jobs. */
+export function isPlanned(sim: Pick<Simulation, 'total_records'>): sim is Pick<Simulation, 'total_records'> & { total_records: number } {
+  return typeof sim.total_records === 'number';
+}
+
+// ---- time zones -------------------------------------------------------------------------------
+
+/** The browser's IANA time zone, or UTC when it cannot tell. */
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** The IANA zones this browser knows (for suggestions; the server has the last word). */
+export function knownTimeZones(): string[] {
+  let zones: string[] = [];
+  try {
+    zones = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    zones = [];
+  }
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
+/** Whether Intl can format in this zone (so the page can show times in it). */
+export function isUsableTimeZone(zone: string): boolean {
+  if (!zone.trim()) return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const usable = zone && isUsableTimeZone(zone) ? zone : undefined;
+  const key = `${usable ?? ''}|${JSON.stringify(options)}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(undefined, { ...options, timeZone: usable });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
+/** "1 May 2026, 09:00:12" in the zone (the browser's when the zone is unusable). */
+export function formatInZone(value: string | Date, zone: string | undefined, { seconds = false } = {}): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter(zone, { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' }).format(date);
+}
+
+/** "1 May 2026, 09:00 CEST": with the zone's short name, for a time shown apart from its zone. */
+export function formatWithZone(value: string | Date, zone: string | undefined): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter(zone, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(date);
+}
+
+// ---- the window: datetime-local inputs ---------------------------------------------------------
+
+const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+function pad(n: number, width = 2): string {
+  return String(Math.abs(n)).padStart(width, '0');
+}
+
+/** "+02:00" for a Date in the browser's zone at that moment (so summer and winter time differ). */
+export function browserOffset(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+}
+
+/**
+ * A datetime-local value ("2026-05-01T09:00", the browser's wall clock) as ISO 8601 with the
+ * browser's UTC offset at that moment ("2026-05-01T09:00:00+02:00"); null when it is not one.
+ */
+export function localInputToIso(value: string): string | null {
+  const match = LOCAL_INPUT.exec(value.trim());
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(y, mo - 1, d, h, mi, Number.isNaN(s) ? 0 : s);
+  if (Number.isNaN(date.getTime())) return null;
+  // A wall-clock time skipped by a change to summer time moves on by the gap; use the moved one.
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(
+    date.getMinutes(),
+  )}:${pad(date.getSeconds())}${browserOffset(date)}`;
+}
+
+/** A Date as a datetime-local value in the browser's zone ("2026-05-01T09:00"). */
+export function toLocalInput(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** "UTC+02:00" for the browser now: how the window's inputs are read. */
+export function browserOffsetLabel(at: Date = new Date()): string {
+  return `UTC${browserOffset(at)}`;
+}
+
+// ---- custom weights ---------------------------------------------------------------------------
+
+/** "1, 3, 5" or "1 3 5" as numbers; an error in words for anything that is not a number. */
+export function parseWeights(text: string): { weights: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: `Enter ${MIN_WEIGHTS} to ${MAX_WEIGHTS.toLocaleString('en')} numbers, e.g. 1, 3, 5, 3, 1.` };
+  const weights: number[] = [];
+  for (const part of parts) {
+    const n = Number(part);
+    if (!Number.isFinite(n)) return { error: `“${part.length > 20 ? `${part.slice(0, 20)}…` : part}” is not a number.` };
+    weights.push(n);
+  }
+  return { weights };
+}
+
+// ---- the chart's buckets ----------------------------------------------------------------------
+
+export interface ChartSeries {
+  /** Each bucket's middle, in seconds since the epoch (uPlot's time axis). */
+  x: number[];
+  /** Counts of the buckets that ended by `now`, null elsewhere. */
+  past: (number | null)[];
+  /** Counts of the buckets still to come (or all of them without `now`), null elsewhere. */
+  future: (number | null)[];
+  /** The first start and the last end, in seconds. */
+  range: [number, number];
+}
+
+/** Whether a bucket is over: it ended at or before now. */
+export function bucketIsPast(bucket: PreviewBucket, now: Date | null): boolean {
+  return now !== null && new Date(bucket.end).getTime() <= now.getTime();
+}
+
+/** The buckets as uPlot data: over ones in one series, the rest in another. */
+export function chartSeries(buckets: readonly PreviewBucket[], now: Date | null): ChartSeries {
+  const x: number[] = [];
+  const past: (number | null)[] = [];
+  const future: (number | null)[] = [];
+  for (const bucket of buckets) {
+    const start = new Date(bucket.start).getTime() / 1000;
+    const end = new Date(bucket.end).getTime() / 1000;
+    x.push((start + end) / 2);
+    const over = bucketIsPast(bucket, now);
+    past.push(over ? bucket.count : null);
+    future.push(over ? null : bucket.count);
+  }
+  const first = buckets[0];
+  const last = buckets[buckets.length - 1];
+  const range: [number, number] =
+    first && last ? [new Date(first.start).getTime() / 1000, new Date(last.end).getTime() / 1000] : [0, 1];
+  return { x, past, future, range };
+}
+
+/** "1,000" */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en');
+}
+
+/** "300 records · Bell curve" for lists. */
+export function plannedSummary(sim: Pick<Simulation, 'total_records' | 'distribution'>): string {
+  const total = sim.total_records ?? 0;
+  return `${formatCount(total)} ${total === 1 ? 'record' : 'records'} · ${curveLabel(sim.distribution)}`;
+}
+
+/** "1 May 2026, 09:00 → 8 May 2026, 09:00" in the simulation's zone. */
+export function plannedWindow(sim: Pick<Simulation, 'starts_at' | 'ends_at' | 'timezone'>): string {
+  if (!sim.starts_at || !sim.ends_at) return '—';
+  const zone = sim.timezone || 'UTC';
+  return `${formatInZone(sim.starts_at, zone)} → ${formatInZone(sim.ends_at, zone)}`;
+}
+
+/**
+ * The preview body that gives a planned simulation's own schedule: its settings and exact seed
+ * (no name, no record_frequency). Null for the original schedule.
+ */
+export function simulationPreviewBody(sim: Simulation): SimulationRequest | null {
+  if (!isPlanned(sim) || !sim.starts_at || !sim.ends_at) return null;
+  const body: SimulationRequest = {
+    theme: sim.theme,
+    industry: sim.industry,
+    total_records: sim.total_records,
+    starts_at: sim.starts_at,
+    ends_at: sim.ends_at,
+    timezone: sim.timezone || 'UTC',
+    seed: seedDigits(sim),
+  };
+  if (sim.distribution && isDistribution(sim.distribution)) body.distribution = sim.distribution;
+  if (sim.distribution === 'custom' && Array.isArray(sim.curve_weights)) {
+    body.curve_weights = (sim.curve_weights as unknown[]).map(Number);
+  }
+  return body;
+}
