@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from personas.forecast import persona_forecast
 from simulations.curves import Plan, schedule_buckets, schedule_instants
-from simulations.models import FREQUENCY_MINUTES, RecordFrequency
-from simulations.planner import PlanSettings
+from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
+from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
 
 BUCKETS = 48
@@ -47,6 +47,29 @@ def simulation_preview(
             "first": instants[:FIRST_INSTANTS],
         },
         "forecast": {**forecast, "hubspot_requests": 0},
+    }
+
+
+def simulation_schedule(simulation: Simulation) -> dict[str, Any]:
+    """The schedule an existing simulation runs on, in the preview's shape (its window may be of any age)."""
+    if simulation.is_planned:
+        schedule = simulation_plan(simulation)
+        buckets = schedule_buckets(schedule, buckets=min(BUCKETS, schedule.total_records))
+        instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
+        start, end, total = schedule.starts_at, schedule.ends_at, schedule.total_records
+    else:
+        minutes = FREQUENCY_MINUTES[simulation.record_frequency]
+        start = simulation.created_at
+        instants = job_due_times(start=start, frequency_minutes=minutes)
+        end = start + timedelta(minutes=minutes / 4)
+        buckets = _classic_buckets(instants, start, end)
+        total = JOBS_PER_SIMULATION
+    return {
+        "total_records": total,
+        "starts_at": start,
+        "ends_at": end,
+        "buckets": [{"start": a, "end": b, "count": count} for a, b, count in buckets],
+        "first": instants[:FIRST_INSTANTS],
     }
 
 

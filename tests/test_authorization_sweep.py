@@ -24,6 +24,7 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("post", "/api/simulations/{id}/cancel/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/retry-failed/"): (401, 404, 200),
     ("post", "/api/simulations/preview/"): (401, 200, 200),
+    ("get", "/api/simulations/{id}/schedule/"): (401, 404, 200),
     ("post", "/api/simulations/{id}/replay/"): (401, 404, 409),  # the sweep's simulation has no plan
     ("patch", "/api/simulations/{id}/"): (401, 404, 200),
     ("delete", "/api/simulations/{id}/"): (401, 404, 204),

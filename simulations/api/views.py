@@ -13,6 +13,7 @@ from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
 from simulations.api.serializers import (
     ContactSerializer,
+    PreviewScheduleSerializer,
     PreviewSerializer,
     SimulationCreateSerializer,
     SimulationSerializer,
@@ -20,7 +21,7 @@ from simulations.api.serializers import (
 )
 from simulations.api.throttles import SimulationCreateThrottle
 from simulations.models import Simulation
-from simulations.preview import simulation_preview
+from simulations.preview import simulation_preview, simulation_schedule
 
 
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -50,6 +51,12 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = SimulationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(PreviewSerializer(simulation_preview(**data.validated_data)).data)
+
+    @extend_schema(responses=PreviewScheduleSerializer)
+    @action(detail=True, methods=["get"])
+    def schedule(self, request: Request, pk: str) -> Response:
+        """The schedule this simulation runs on, in equal buckets, as the preview shows it."""
+        return Response(PreviewScheduleSerializer(simulation_schedule(self.get_object())).data)
 
     @extend_schema(request=None, responses={201: SimulationSerializer})
     @action(detail=True, methods=["post"])

@@ -176,6 +176,9 @@ CONTRACT_PATHS = {
     "/api/health/": {"get"},
     "/api/schema/": {"get"},
     "/api/simulations/{id}/retry-failed/": {"post"},
+    "/api/simulations/preview/": {"post"},
+    "/api/simulations/{id}/replay/": {"post"},
+    "/api/simulations/{id}/schedule/": {"get"},
 }
 
 

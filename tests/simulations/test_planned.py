@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -179,6 +180,27 @@ def test_preview_shows_what_create_then_schedules(api_client: APIClient) -> None
         "cost_usd": 0.0,
         "hubspot_requests": 0,
     }
+
+
+def test_a_simulation_shows_its_own_schedule_however_old_its_window(api_client: APIClient) -> None:
+    settings = body(total_records=500, distribution="back_loaded", **past_window(10))
+    preview = api_client.post(f"{URL}preview/", settings, format="json").json()["schedule"]
+    created = api_client.post(URL, settings, format="json").json()
+    Simulation.objects.filter(pk=created["id"]).update(
+        starts_at=F("starts_at") - timedelta(days=400), ends_at=F("ends_at") - timedelta(days=400)
+    )  # as a replay of an old run keeps its window
+    api_client.post(f"{URL}{created['id']}/cancel/")
+
+    own = api_client.get(f"{URL}{created['id']}/schedule/")
+
+    assert own.status_code == 200, own.content
+    schedule = own.json()
+    assert [bucket["count"] for bucket in schedule["buckets"]] == [bucket["count"] for bucket in preview["buckets"]]
+    shift = datetime.fromisoformat(preview["starts_at"]) - datetime.fromisoformat(schedule["starts_at"])
+    assert shift == timedelta(days=400)
+    classic = api_client.post(URL, {"theme": "x", "industry": "y", "record_frequency": "1day"}, format="json")
+    classic_schedule = api_client.get(f"{URL}{classic.json()['id']}/schedule/").json()
+    assert [bucket["count"] for bucket in classic_schedule["buckets"]] == [1] * 5
 
 
 def test_preview_of_the_original_schedule(api_client: APIClient) -> None:

@@ -33,6 +33,7 @@ export const keys = {
   simulation: (id: string | number) => ['simulations', 'detail', String(id)] as const,
   jobs: (id: string | number) => ['simulations', 'detail', String(id), 'jobs'] as const,
   contacts: (id: string | number) => ['simulations', 'detail', String(id), 'contacts'] as const,
+  schedule: (id: string | number) => ['simulations', 'detail', String(id), 'schedule'] as const,
   /** Not under 'simulations': a preview is a pure function of its body, never invalidated by changes. */
   preview: (body: SimulationRequest | null) => ['simulation-preview', body] as const,
   personas: (url: string) => ['personas', url] as const,
@@ -190,6 +191,19 @@ export function usePreview(body: SimulationRequest | null) {
     queryFn: () => api.post<Preview>(PREVIEW_URL, new JsonText(simulationJson(body as SimulationRequest))),
     enabled: body !== null,
     staleTime: 5 * 60_000,
+    refetchOnWindowFocus: false,
+  });
+}
+
+/**
+ * GET /api/simulations/:id/schedule/: the buckets a simulation runs on, from its own stored settings
+ * and seed (any window age). It never changes, so it is asked once.
+ */
+export function useSimulationSchedule(id: string | number) {
+  return useQuery<Preview['schedule']>({
+    queryKey: keys.schedule(id),
+    queryFn: () => api.get<Preview['schedule']>(`${SIMULATIONS_URL}${encodeURIComponent(String(id))}/schedule/`),
+    staleTime: Infinity,
     refetchOnWindowFocus: false,
   });
 }

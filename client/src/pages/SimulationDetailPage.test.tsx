@@ -6,7 +6,7 @@ import type { Job, Simulation } from '../api/types';
 import { server } from '../test/server';
 import { buckets, contact, job, page, plannedSimulation, preview, simulation, user } from '../test/fixtures';
 import { drawnFills } from '../test/canvas';
-import { previewHandler, replayHandler, simulationResponse } from '../test/handlers';
+import { replayHandler, scheduleHandler, simulationResponse } from '../test/handlers';
 import { renderApp } from '../test/utils';
 import { formatInZone, formatWithZone } from '../lib/planned';
 
@@ -460,8 +460,10 @@ describe('planned simulation detail', () => {
     const window = windowAroundNow();
     const sim = plannedSimulation({ ...window });
     plannedBackend(sim);
-    const calls = previewHandler((body) =>
-      preview({ schedule: { starts_at: String(body.starts_at), ends_at: String(body.ends_at), buckets: buckets(String(body.starts_at), String(body.ends_at), [20, 40, 60, 80, 60, 40]) } }),
+    const asked = scheduleHandler(
+      () =>
+        preview({ schedule: { starts_at: window.starts_at, ends_at: window.ends_at, buckets: buckets(window.starts_at, window.ends_at, [20, 40, 60, 80, 60, 40]) } })
+          .schedule,
     );
     renderApp('/simulations/7');
 
@@ -475,20 +477,9 @@ describe('planned simulation detail', () => {
     expect(screen.getByTestId('sim-window')).toHaveTextContent('→');
     expect(screen.queryByTestId('sim-schedule')).not.toBeInTheDocument();
 
-    // The chart comes from a preview of the simulation's own settings and exact seed.
+    // The chart comes from the simulation's own schedule, as the server stored it.
     const chart = await screen.findByTestId('schedule-chart');
-    expect(calls.bodies).toEqual([
-      {
-        theme: 'Black Friday leads',
-        industry: 'Retail',
-        total_records: 300,
-        ...window,
-        distribution: 'bell_curve',
-        timezone: 'Europe/Berlin',
-        seed: expect.any(Number),
-      },
-    ]);
-    expect(calls.texts[0]).toMatch(new RegExp(`"seed":${MAX_SEED}}$`));
+    expect(asked).toEqual(['7']);
     expect(chart).toHaveAttribute('data-buckets', '6');
     expect(chart).toHaveAttribute('data-past-buckets', '3');
     expect(chart).toHaveTextContent('120 of 300 created');
@@ -499,12 +490,12 @@ describe('planned simulation detail', () => {
     expect(drawnFills(chart.querySelector('canvas')!)).toBeGreaterThan(0);
   });
 
-  it('says so when the schedule cannot be previewed', async () => {
+  it('says so when the schedule cannot be loaded', async () => {
     plannedBackend(plannedSimulation());
-    previewHandler(() => [400, { starts_at: ['Must be at most 366 days in the past.'] }]);
+    scheduleHandler(() => [503, { detail: 'The database is unavailable.' }]);
     renderApp('/simulations/7');
     expect(await screen.findByTestId('schedule-unavailable')).toHaveTextContent(
-      'The schedule chart is not available: Must be at most 366 days in the past.',
+      'The schedule chart is not available: The database is unavailable.',
     );
   });
 
@@ -513,7 +504,7 @@ describe('planned simulation detail', () => {
       contact({ id: 1, occurred_at: '2026-11-02T08:30:00Z' }),
       contact({ id: 2, firstname: 'Grace', occurred_at: '2026-11-03T12:00:00Z' }),
     ]);
-    previewHandler();
+    scheduleHandler();
     renderApp('/simulations/7');
     const rows = await screen.findAllByTestId('contact-row');
     expect(screen.getByRole('columnheader', { name: 'In timeline' })).toBeInTheDocument();
@@ -531,7 +522,7 @@ describe('planned simulation detail', () => {
 
   it('replays after a confirm that explains it, and opens the new simulation', async () => {
     plannedBackend(plannedSimulation({ status: 'completed', job_counts: { pending: 0, processing: 0, completed: 300, failed: 0, cancelled: 0 }, contacts_created: 300 }));
-    previewHandler();
+    scheduleHandler();
     const replayed = replayHandler(plannedSimulation({ id: 8, name: 'Planned BF (replay)', contacts_created: 0 }));
     server.use(
       http.get('/api/simulations/8/', () => simulationResponse(plannedSimulation({ id: 8, name: 'Planned BF (replay)', contacts_created: 0 }))),
@@ -561,7 +552,7 @@ describe('planned simulation detail', () => {
 
   it('keeps the replay dialog open with the reason when it fails', async () => {
     plannedBackend(plannedSimulation());
-    previewHandler();
+    scheduleHandler();
     replayHandler([409, { detail: 'Only a planned simulation can be replayed.' }]);
     const ue = userEvent.setup();
     renderApp('/simulations/7');

@@ -7,7 +7,7 @@ import {
   keys,
   looksLive,
   useDeleteSimulation,
-  usePreview,
+  useSimulationSchedule,
   useRenameSimulation,
   useReplaySimulation,
   useRetryFailed,
@@ -33,7 +33,6 @@ import {
   formatInZone,
   formatWithZone,
   isPlanned,
-  simulationPreviewBody,
 } from '../lib/planned';
 import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
 import { useNow } from '../lib/timing';
@@ -382,15 +381,14 @@ function PlannedFacts({ sim }: { sim: Simulation }) {
 }
 
 /**
- * The schedule of a planned simulation as a chart: its own settings and seed through the preview,
- * so the same buckets it runs on. What is over is solid, what is to come lighter.
+ * The schedule of a planned simulation as a chart: the buckets it runs on, from its own stored
+ * settings and seed. What is over is solid, what is to come lighter.
  */
 function PlannedSchedule({ sim }: { sim: Simulation }) {
-  const body = simulationPreviewBody(sim);
-  const preview = usePreview(body);
+  const preview = useSimulationSchedule(sim.id);
   const now = useNow(30_000);
   const zone = sim.timezone || 'UTC';
-  const schedule = preview.data?.schedule;
+  const schedule = preview.data;
   const created = sim.contacts_created ?? 0;
   const total = sim.total_records ?? 0;
 

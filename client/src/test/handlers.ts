@@ -55,3 +55,18 @@ export function simulationText(sim: Simulation): string {
 export function simulationResponse(sim: Simulation, status = 200): HttpResponse<string> {
   return new HttpResponse(simulationText(sim), { status, headers: { 'Content-Type': 'application/json' } });
 }
+
+/** GET /api/simulations/:id/schedule/: answers `respond(id)` (a schedule, or [status, body]). Returns the ids asked. */
+export function scheduleHandler(
+  respond: (id: string) => Preview['schedule'] | [number, JsonBodyType] = () => previewFixture().schedule,
+): string[] {
+  const asked: string[] = [];
+  server.use(
+    http.get('/api/simulations/:id/schedule/', ({ params }) => {
+      asked.push(String(params.id));
+      const answer = respond(String(params.id));
+      return Array.isArray(answer) ? HttpResponse.json(answer[1], { status: answer[0] }) : HttpResponse.json(answer);
+    }),
+  );
+  return asked;
+}
