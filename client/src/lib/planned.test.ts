@@ -11,7 +11,6 @@ import {
   localInputToIso,
   parseWeights,
   plannedSummary,
-  simulationPreviewBody,
 } from './planned';
 
 describe('curves', () => {
@@ -117,20 +116,4 @@ describe('planned simulations', () => {
     expect(plannedSummary(plannedSimulation({ total_records: 1500 }))).toBe('1,500 records · Bell curve');
   });
 
-  it('previews a simulation with its own settings and exact seed, without name or record_frequency', () => {
-    expect(simulationPreviewBody(plannedSimulation())).toEqual({
-      theme: 'Black Friday leads',
-      industry: 'Retail',
-      total_records: 300,
-      starts_at: '2026-11-01T00:00:00Z',
-      ends_at: '2026-11-07T00:00:00Z',
-      distribution: 'bell_curve',
-      timezone: 'Europe/Berlin',
-      seed: '9223372036854775807',
-    });
-    expect(
-      simulationPreviewBody(plannedSimulation({ distribution: 'custom', curve_weights: [1, 0, 2.5] }))?.curve_weights,
-    ).toEqual([1, 0, 2.5]);
-    expect(simulationPreviewBody(simulation())).toBeNull();
-  });
 });

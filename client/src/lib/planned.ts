@@ -1,4 +1,4 @@
-import { seedDigits, type Distribution, type PreviewBucket, type Simulation, type SimulationRequest } from '../api/types';
+import type { Distribution, PreviewBucket, Simulation } from '../api/types';
 
 /** The server's bounds (simulations/models.py, serializers.py). */
 export const MAX_TOTAL_RECORDS = 1_000_000;
@@ -224,26 +224,4 @@ export function plannedWindow(sim: Pick<Simulation, 'starts_at' | 'ends_at' | 't
   if (!sim.starts_at || !sim.ends_at) return '—';
   const zone = sim.timezone || 'UTC';
   return `${formatInZone(sim.starts_at, zone)} → ${formatInZone(sim.ends_at, zone)}`;
-}
-
-/**
- * The preview body that gives a planned simulation's own schedule: its settings and exact seed
- * (no name, no record_frequency). Null for the original schedule.
- */
-export function simulationPreviewBody(sim: Simulation): SimulationRequest | null {
-  if (!isPlanned(sim) || !sim.starts_at || !sim.ends_at) return null;
-  const body: SimulationRequest = {
-    theme: sim.theme,
-    industry: sim.industry,
-    total_records: sim.total_records,
-    starts_at: sim.starts_at,
-    ends_at: sim.ends_at,
-    timezone: sim.timezone || 'UTC',
-    seed: seedDigits(sim),
-  };
-  if (sim.distribution && isDistribution(sim.distribution)) body.distribution = sim.distribution;
-  if (sim.distribution === 'custom' && Array.isArray(sim.curve_weights)) {
-    body.curve_weights = (sim.curve_weights as unknown[]).map(Number);
-  }
-  return body;
 }
