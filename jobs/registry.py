@@ -86,10 +86,6 @@ def job_handler_for(job_type: str) -> JobHandler | None:
     return _handlers.get(job_type)
 
 
-def job_types_registered() -> list[str]:
-    return sorted(_handlers)
-
-
 def owner_lifecycle_register(lifecycle: OwnerLifecycle) -> None:
     _owner[:] = [lifecycle]
 

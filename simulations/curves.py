@@ -7,7 +7,6 @@ tens of milliseconds; the same settings give the same instants, to the microseco
 """
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -179,6 +178,3 @@ def _offset_us(zone: ZoneInfo, at_us: int) -> int:
 def _epoch_us(moment: datetime) -> int:
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // MICROSECOND
 
-
-def curve_weights_tuple(weights: Sequence[float] | None) -> tuple[float, ...] | None:
-    return tuple(float(weight) for weight in weights) if weights is not None else None
