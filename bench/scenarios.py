@@ -571,7 +571,8 @@ def queries(ctx: Context) -> None:
         )
     )
     ctx.results.notes.append(
-        f"queries per job: {warm_per_job:.2f} on warm pools ({warm_done} jobs, batches of {runner.CLAIM_BATCH}), "
+        f"queries per job: {warm_per_job:.2f} on warm pools ({warm_done} jobs, batches of {runner.FIRST_CLAIM} "
+        f"growing to {runner.CLAIM_BATCH}), "
         f"{cold_per_job:.1f} on cold keys ({cold_done} jobs, one provider call each)"
     )
 

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             ctx.stop_cluster()
         scenarios.memory_notes(ctx)
     ctx.results.notes.append(
-        f"settings: claim batch {scenarios.runner.CLAIM_BATCH}, pump {scenarios.tasks.PUMP_SECONDS:g} s polling every "
+        f"settings: claims of {scenarios.runner.FIRST_CLAIM} growing to {scenarios.runner.CLAIM_BATCH}, "
+        f"pump {scenarios.tasks.PUMP_SECONDS:g} s polling every "
         f"{scenarios.tasks.POLL_SECONDS:g} s, persona pool size {settings.SIMCRM_PERSONA_POOL_SIZE}, "
         f"django-q2 poll {settings.Q_CLUSTER.get('poll')} s, DEBUG off; {os.cpu_count()} CPUs; "
         f"run took {time.monotonic() - started:.0f} s{' (--quick sizes)' if args.quick else ''}"

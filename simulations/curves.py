@@ -177,4 +177,3 @@ def _offset_us(zone: ZoneInfo, at_us: int) -> int:
 
 def _epoch_us(moment: datetime) -> int:
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // MICROSECOND
-
