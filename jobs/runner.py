@@ -168,13 +168,16 @@ def scheduled_jobs_run_due(
     """
     summary = PassSummary(recovered=scheduled_jobs_recover_stale())
     _pass_hooks_run()
+    hooks_ran_since_claim = True  # an idle pass asks the hooks once, not again when it finds nothing
     limit = FIRST_CLAIM
     while deadline is None or time.monotonic() < deadline:
         claim, ids = scheduled_jobs_claim_due(limit=limit)
-        if not ids and not _pass_hooks_run():
-            break
         if not ids:
+            if hooks_ran_since_claim or not _pass_hooks_run():
+                break
+            hooks_ran_since_claim = True
             continue
+        hooks_ran_since_claim = False
         if on_claimed is not None:
             on_claimed(len(ids), limit)
         summary.claimed += len(ids)
