@@ -4,6 +4,7 @@ import { PERSONAS_URL, usePersonas, usePurgePersona } from '../api/hooks';
 import type { CachedPersona } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Pager } from '../components/Pager';
+import { RecordTable, type Column } from '../components/RecordTable';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { display, formatDateTime } from '../lib/format';
 
@@ -167,7 +168,7 @@ export function PersonasPage() {
   );
 }
 
-const PERSONA_COLUMNS: { key: string; label: string; value: (p: Record<string, unknown>) => string }[] = [
+const PERSONA_COLUMNS: Column<Record<string, unknown>>[] = [
   {
     key: 'name',
     label: 'Name',
@@ -204,31 +205,14 @@ function PersonaPool({ id, pool, onClose }: { id: string; pool: CachedPersona; o
       {people.length === 0 ? (
         <p className="muted">This entry holds no personas that can be shown.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table table-cards" data-testid="pool-table">
-            <caption className="visually-hidden">The cached personas for {label(pool)}</caption>
-            <thead>
-              <tr>
-                {PERSONA_COLUMNS.map((c) => (
-                  <th key={c.key} scope="col">
-                    {c.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {people.map((person, index) => (
-                <tr key={index} data-testid="pool-persona-row">
-                  {PERSONA_COLUMNS.map((c) => (
-                    <td key={c.key} data-label={c.label} data-column={c.key}>
-                      {c.value(person)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RecordTable
+          columns={PERSONA_COLUMNS}
+          rows={people}
+          rowKey={(_, index) => index}
+          caption={<>The cached personas for {label(pool)}</>}
+          testId="pool-table"
+          rowTestId="pool-persona-row"
+        />
       )}
     </section>
   );

@@ -22,6 +22,7 @@ import { seedDigits, type Contact, type Job, type Simulation } from '../api/type
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FormField } from '../components/FormField';
 import { JobProgress, RecordProgress, jobTotals } from '../components/JobProgress';
+import { RecordTable, type Column } from '../components/RecordTable';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
@@ -639,7 +640,7 @@ function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[]
   );
 }
 
-type ContactColumn = { key: string; label: string; value: (c: Contact) => ReactNode };
+type ContactColumn = Column<Contact>;
 
 function text(value: string | null | undefined): string {
   return value?.trim() || '—';
@@ -694,32 +695,13 @@ function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; 
           ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
         ];
   return (
-    <div className="table-wrap">
-      <table className="table table-cards" data-testid="contacts-table">
-        <caption className="visually-hidden">
-          Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}
-        </caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c.key} scope="col">
-                {c.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {contacts.map((contact) => (
-            <tr key={contact.id} data-testid="contact-row">
-              {columns.map((c) => (
-                <td key={c.key} data-label={c.label} data-column={c.key}>
-                  {c.value(contact)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <RecordTable
+      columns={columns}
+      rows={contacts}
+      rowKey={(contact) => contact.id}
+      caption={<>Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}</>}
+      testId="contacts-table"
+      rowTestId="contact-row"
+    />
   );
 }
