@@ -31,6 +31,15 @@ class JobFailed(Exception):
         self.retry_after = retry_after
 
 
+class JobDeferred(Exception):
+    """The job cannot run yet: what it changes is not there yet (an earlier job of the same record is
+    still to run). It goes back to pending, due again in `delay` seconds, without using an attempt."""
+
+    def __init__(self, message: str, *, delay: float) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
 class LostClaim(Exception):
     """The job is no longer ours: it was cancelled, or taken up again after a timeout."""
 
@@ -38,9 +47,17 @@ class LostClaim(Exception):
 # run(job, claim): do the work, and complete the job in the same transaction as its effect
 # (jobs.runner.scheduled_job_completing). Raise JobFailed when the work cannot be done.
 RunOne = Callable[["ScheduledJob", str], None]
-# run_batch(jobs, claim): complete what can be completed quickly, in bulk
-# (jobs.runner.scheduled_jobs_completing); return the ids it completed. The rest are run one by one.
-RunBatch = Callable[[list["ScheduledJob"], str], set[int]]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    completed: frozenset[int] = frozenset()
+    deferred: frozenset[int] = frozenset()  # back to pending (see JobDeferred)
+
+
+# run_batch(jobs, claim): complete (or defer) what can be done quickly, in bulk
+# (jobs.runner.scheduled_jobs_completing); the jobs it leaves out are run one by one.
+RunBatch = Callable[[list["ScheduledJob"], str], BatchOutcome]
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,15 @@ def job_handler_unregister(job_type: str) -> None:
 
 def job_handler_for(job_type: str) -> JobHandler | None:
     return _handlers.get(job_type)
+
+
+def job_type_rank(job_type: str) -> int:
+    """The order job types run in within one claim: their registration order, so a type that others
+    build on (a contact before its stage moves) is registered, and run, first."""
+    for rank, registered in enumerate(_handlers):
+        if registered == job_type:
+            return rank
+    return len(_handlers)
 
 
 def owner_lifecycle_register(lifecycle: OwnerLifecycle) -> None:

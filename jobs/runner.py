@@ -29,7 +29,16 @@ from django.utils import timezone
 
 from core.redaction import redact_secrets
 from jobs.models import JobStatus, ScheduledJob
-from jobs.registry import JobFailed, LostClaim, job_handler_for, job_queue_pass_hooks, owner_lifecycle
+from jobs.registry import (
+    BatchOutcome,
+    JobDeferred,
+    JobFailed,
+    LostClaim,
+    job_handler_for,
+    job_queue_pass_hooks,
+    job_type_rank,
+    owner_lifecycle,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +58,7 @@ class JobOutcome(StrEnum):
     RETRIED = "retried"
     FAILED = "failed"
     SKIPPED = "skipped"
+    DEFERRED = "deferred"
 
 
 @dataclass
@@ -58,6 +68,7 @@ class PassSummary:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    deferred: int = 0
     recovered: int = 0
 
     def add(self, outcome: JobOutcome, count: int = 1) -> None:
@@ -66,7 +77,7 @@ class PassSummary:
     def __str__(self) -> str:
         return (
             f"claimed {self.claimed}, completed {self.completed}, retried {self.retried}, "
-            f"failed {self.failed}, skipped {self.skipped}, recovered {self.recovered}"
+            f"failed {self.failed}, skipped {self.skipped}, deferred {self.deferred}, recovered {self.recovered}"
         )
 
 
@@ -134,6 +145,9 @@ def scheduled_job_run(*, job_id: int, claim: str) -> JobOutcome:
         outcome = JobOutcome.COMPLETED
     except LostClaim:
         return JobOutcome.SKIPPED
+    except JobDeferred as deferral:
+        deferred = scheduled_jobs_defer(claim=claim, deferrals={job.pk: (deferral.delay, str(deferral))})
+        return JobOutcome.DEFERRED if deferred else JobOutcome.SKIPPED
     except JobFailed as error:
         outcome = _job_fail(job, claim, str(error), retryable=error.retryable, retry_after=error.retry_after)
     except Exception as error:  # a bug or a database fault must not leave the job processing forever
@@ -149,6 +163,22 @@ def scheduled_jobs_release(*, claim: str, job_ids: list[int]) -> int:
     return ScheduledJob.objects.filter(id__in=job_ids, claimed_by=claim, status=JobStatus.PROCESSING).update(
         status=JobStatus.PENDING, started_at=None, attempts=F("attempts") - 1, claimed_by=""
     )
+
+
+def scheduled_jobs_defer(*, claim: str, deferrals: dict[int, tuple[float, str]]) -> int:
+    """Put claimed jobs back to pending, due again after their delay, without using an attempt."""
+    now = timezone.now()
+    deferred = 0
+    for job_id, (delay, message) in sorted(deferrals.items()):
+        deferred += ScheduledJob.objects.filter(pk=job_id, claimed_by=claim, status=JobStatus.PROCESSING).update(
+            status=JobStatus.PENDING,
+            scheduled_for=now + timedelta(seconds=delay),
+            started_at=None,
+            attempts=F("attempts") - 1,
+            claimed_by="",
+            last_error=redact_secrets(message),
+        )
+    return deferred
 
 
 def scheduled_jobs_run_due(
@@ -181,9 +211,10 @@ def scheduled_jobs_run_due(
         if on_claimed is not None:
             on_claimed(len(ids), limit)
         summary.claimed += len(ids)
-        done = scheduled_jobs_run_batch(claim=claim, job_ids=ids)
-        summary.add(JobOutcome.COMPLETED, len(done))
-        leftovers = [job_id for job_id in ids if job_id not in done]
+        batch = scheduled_jobs_run_batch(claim=claim, job_ids=ids)
+        summary.add(JobOutcome.COMPLETED, len(batch.completed))
+        summary.add(JobOutcome.DEFERRED, len(batch.deferred))
+        leftovers = [job_id for job_id in ids if job_id not in batch.completed and job_id not in batch.deferred]
         if len(leftovers) > 1:
             summary.claimed -= scheduled_jobs_release(claim=claim, job_ids=leftovers[1:])
             leftovers = leftovers[:1]
@@ -212,8 +243,9 @@ def _pass_hooks_run() -> int:
     return made
 
 
-def scheduled_jobs_run_batch(*, claim: str, job_ids: list[int]) -> set[int]:
-    """The fast path: give each job type's batch form its claimed jobs; return the ids completed.
+def scheduled_jobs_run_batch(*, claim: str, job_ids: list[int]) -> BatchOutcome:
+    """The fast path: give each job type's batch form its claimed jobs, type by type in registration
+    order (each commits before the next starts); return the ids completed and deferred.
 
     Jobs it leaves out (no batch form, or work that needs the slow path) go through
     scheduled_job_run one by one.
@@ -227,13 +259,16 @@ def scheduled_jobs_run_batch(*, claim: str, job_ids: list[int]) -> set[int]:
     for job in jobs:
         by_type[job.job_type].append(job)
     completed: set[int] = set()
-    for job_type, typed in by_type.items():
+    deferred: set[int] = set()
+    for job_type in sorted(by_type, key=job_type_rank):
         handler = job_handler_for(job_type)
         if handler is not None and handler.run_batch is not None:
-            completed |= handler.run_batch(typed, claim)
+            outcome = handler.run_batch(by_type[job_type], claim)
+            completed |= outcome.completed
+            deferred |= outcome.deferred
     if completed:
         owner_lifecycle().jobs_finished({job.simulation_id for job in jobs if job.pk in completed})
-    return completed
+    return BatchOutcome(completed=frozenset(completed), deferred=frozenset(deferred))
 
 
 class Completion:
@@ -262,11 +297,16 @@ def scheduled_job_completing(job: ScheduledJob, claim: str) -> Iterator[Completi
 
 
 class BatchCompletion:
-    """The claimed jobs still ours in a batch, and the result of each that the handler completes."""
+    """The claimed jobs still ours in a batch, the result of each that the handler completes, and the
+    (delay, reason) of each it defers."""
 
     def __init__(self, still_ours: set[int]) -> None:
         self.still_ours = still_ours
         self.results: dict[int, dict[str, Any]] = {}
+        self.deferrals: dict[int, tuple[float, str]] = {}
+
+    def outcome(self) -> BatchOutcome:
+        return BatchOutcome(completed=frozenset(self.results), deferred=frozenset(self.deferrals))
 
 
 @contextmanager
@@ -283,6 +323,7 @@ def scheduled_jobs_completing(job_ids: list[int], claim: str) -> Iterator[BatchC
         completion = BatchCompletion(still_ours)
         yield completion
         _jobs_mark_completed(completion.results, finished_at=timezone.now())
+        scheduled_jobs_defer(claim=claim, deferrals=completion.deferrals)
 
 
 def _jobs_mark_completed(results: dict[int, dict[str, Any]], *, finished_at: datetime) -> None:

@@ -13,19 +13,21 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         "theme",
         "industry",
         "source",
+        "kind",
         "persona_count",
         "hits",
         "misses",
         "generation_calls",
         "updated_at",
     ]
-    list_filter = ["source"]
+    list_filter = ["source", "kind"]
     search_fields = ["theme", "industry", "cache_key"]
     readonly_fields = [
         "theme",
         "industry",
         "cache_key",
         "source",
+        "kind",
         "persona_data",
         "hits",
         "misses",
@@ -42,7 +44,7 @@ class CachedPersonaAdmin(admin.ModelAdmin):
 
     @admin.display(description="personas")
     def persona_count(self, persona: CachedPersona) -> int:
-        return len(persona.personas)
+        return len(persona.entries)
 
     @admin.action(description="Purge selected cached personas")
     def purge(self, request: HttpRequest, queryset: QuerySet[CachedPersona]) -> None:

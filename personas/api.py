@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from personas.models import CachedPersona
 from personas.services import persona_pools_purge
-from personas.validation import PERSONA_PROPERTIES
+from personas.validation import COMPANY_STRING_PROPERTIES, PERSONA_PROPERTIES
 
 
 class PersonaSerializer(serializers.Serializer):
@@ -16,8 +16,21 @@ class PersonaSerializer(serializers.Serializer):
         return {name: serializers.CharField(read_only=True) for name in PERSONA_PROPERTIES}
 
 
+class CachedCompanySerializer(serializers.Serializer):
+    """One cached company: the company fields a provider wrote."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = {
+            name: serializers.CharField(read_only=True) for name in COMPANY_STRING_PROPERTIES
+        }
+        fields["employees"] = serializers.IntegerField(read_only=True)
+        return fields
+
+
 class PersonaDataSerializer(serializers.Serializer):
-    personas = PersonaSerializer(many=True, read_only=True)
+    # A pool holds one of the two lists, as its kind says; the other is shown empty.
+    personas = PersonaSerializer(many=True, read_only=True, default=list)
+    companies = CachedCompanySerializer(many=True, read_only=True, default=list)
 
 
 class CachedPersonaSerializer(serializers.ModelSerializer):
@@ -32,6 +45,7 @@ class CachedPersonaSerializer(serializers.ModelSerializer):
             "industry",
             "cache_key",
             "source",
+            "kind",
             "persona_data",
             "persona_count",
             "hits",
@@ -45,7 +59,7 @@ class CachedPersonaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_persona_count(self, persona: CachedPersona) -> int:
-        return len(persona.personas)
+        return len(persona.entries)
 
 
 class CachedPersonaViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

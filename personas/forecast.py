@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from personas.models import CachedPersona, PersonaSource
+from personas.models import CachedPersona, PersonaSource, PoolKind
 from personas.services import persona_cache_key, persona_provider_name
 
 
@@ -23,28 +23,40 @@ class PersonaForecast:
         return asdict(self)
 
 
-def persona_forecast(*, theme: str, industry: str, records: int) -> PersonaForecast:
-    """Provider calls to write `records` people for this theme and industry, counting those already cached.
+def persona_forecast(*, theme: str, industry: str, records: int, companies: int = 0) -> PersonaForecast:
+    """Provider calls to write `records` people and `companies` companies for this theme and industry,
+    counting those already cached.
 
-    Tokens per call come from this pool's own history when it has one, else from typical figures
+    Tokens per call come from each pool's own history when it has one, else from typical figures
     (SIMCRM_FORECAST_TOKENS_PER_CALL); prices per million tokens from SIMCRM_MODEL_PRICES.
     """
     source = persona_provider_name()
     if source == PersonaSource.OFFLINE:
         return PersonaForecast(source, None, 0, 0, 0, 0.0)
+    key = persona_cache_key(theme=theme, industry=industry)
+    calls, prompt, completion = 0, 0, 0
+    for kind, wanted in ((PoolKind.CONTACT, records), (PoolKind.COMPANY, companies)):
+        kind_calls, kind_prompt, kind_completion = _pool_forecast(key, source, kind, wanted)
+        calls, prompt, completion = calls + kind_calls, prompt + kind_prompt, completion + kind_completion
+    price = settings.SIMCRM_MODEL_PRICES.get(settings.OPENAI_MODEL)
+    cost = round((prompt * price[0] + completion * price[1]) / 1_000_000, 6) if price else None
+    return PersonaForecast(source, settings.OPENAI_MODEL, calls, prompt, completion, cost)
+
+
+def _pool_forecast(key: str, source: str, kind: str, wanted: int) -> tuple[int, int, int]:
+    """(calls, prompt tokens, completion tokens) to grow one pool to `wanted` entries."""
+    if wanted <= 0:
+        return 0, 0, 0
     pool = (
-        CachedPersona.objects.filter(cache_key=persona_cache_key(theme=theme, industry=industry), source=source)
-        .only("persona_data", "generation_calls", "prompt_tokens", "completion_tokens")
+        CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
+        .only("kind", "persona_data", "generation_calls", "prompt_tokens", "completion_tokens")
         .first()
     )
-    cached = len(pool.personas) if pool is not None else 0
-    calls = math.ceil(max(records - cached, 0) / settings.SIMCRM_PERSONA_POOL_SIZE)
+    cached = len(pool.entries) if pool is not None else 0
+    calls = math.ceil(max(wanted - cached, 0) / settings.SIMCRM_PERSONA_POOL_SIZE)
     prompt_per_call: float = settings.SIMCRM_FORECAST_TOKENS_PER_CALL[0]
     completion_per_call: float = settings.SIMCRM_FORECAST_TOKENS_PER_CALL[1]
     if pool is not None and pool.generation_calls:
         prompt_per_call = pool.prompt_tokens / pool.generation_calls
         completion_per_call = pool.completion_tokens / pool.generation_calls
-    prompt, completion = round(calls * prompt_per_call), round(calls * completion_per_call)
-    price = settings.SIMCRM_MODEL_PRICES.get(settings.OPENAI_MODEL)
-    cost = round((prompt * price[0] + completion * price[1]) / 1_000_000, 6) if price else None
-    return PersonaForecast(source, settings.OPENAI_MODEL, calls, prompt, completion, cost)
+    return calls, round(calls * prompt_per_call), round(calls * completion_per_call)

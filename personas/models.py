@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 
 
@@ -6,14 +8,26 @@ class PersonaSource(models.TextChoices):
     OFFLINE = "offline", "Offline"
 
 
+class PoolKind(models.TextChoices):
+    CONTACT = "contact", "Contacts"
+    COMPANY = "company", "Companies"
+
+
+# The key of persona_data that holds a pool's entries.
+POOL_DATA_KEYS: dict[str, str] = {PoolKind.CONTACT: "personas", PoolKind.COMPANY: "companies"}
+
+
 class CachedPersona(models.Model):
-    """A pool of personas for one (theme, industry) key, shared by every simulation of that key."""
+    """A pool of contact or company personas for one (theme, industry) key, shared by every simulation of that key."""
 
     theme = models.CharField(max_length=255)
     industry = models.CharField(max_length=255)
     cache_key = models.CharField(max_length=600, help_text="Trimmed, case-folded theme and industry.")
     source = models.CharField(max_length=16, choices=PersonaSource.choices)
-    persona_data = models.JSONField(default=dict, help_text='{"personas": [contact fields, ...]}')
+    kind = models.CharField(max_length=16, choices=PoolKind.choices, default=PoolKind.CONTACT)
+    persona_data = models.JSONField(
+        default=dict, help_text='{"personas": [contact fields, ...]} or {"companies": [company fields, ...]}'
+    )
     hits = models.PositiveIntegerField(default=0, help_text="Jobs served from this pool.")
     misses = models.PositiveIntegerField(default=0, help_text="Jobs that had to generate personas.")
     generation_calls = models.PositiveIntegerField(default=0)
@@ -26,15 +40,21 @@ class CachedPersona(models.Model):
         db_table = "cached_personas"
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["cache_key", "source"], name="cached_persona_key_unique"),
+            models.UniqueConstraint(fields=["cache_key", "source", "kind"], name="cached_persona_key_kind_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.theme} / {self.industry} ({self.source})"
+        kind = "" if self.kind == PoolKind.CONTACT else f", {self.kind}"
+        return f"{self.theme} / {self.industry} ({self.source}{kind})"
 
     @property
     def personas(self) -> list[dict[str, str]]:
         return list(self.persona_data.get("personas", []))
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        """The pool's contacts or companies, as its kind says."""
+        return list(self.persona_data.get(POOL_DATA_KEYS[self.kind], []))
 
 
 class PersonaPoolGeneration(models.Model):

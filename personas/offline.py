@@ -2,14 +2,17 @@
 
 `offline_persona` makes one person from one integer seed; `generate_personas` (same signature as
 `personas.agent.generate_personas`, plus `generation`) makes a batch, each person from a seed derived
-from the batch's inputs. Job titles come from per-industry title ladders (personas/data/industries),
-names, cities and phones from one country (personas/data/locales.toml). The theme only ever lends a
-brandable word to some company names (personas/data/flavours.toml); it never appears in a title.
+from the batch's inputs; `offline_company` makes one company from one integer seed. Job titles come
+from per-industry title ladders (personas/data/industries), names, cities and phones from one country
+(personas/data/locales.toml). The theme only ever lends a brandable word to some company names
+(personas/data/flavours.toml); it never appears in a title.
 """
 
 import hashlib
+import math
 import random
 import re
+import string
 import threading
 import tomllib
 import unicodedata
@@ -33,6 +36,7 @@ __all__ = [
     "industry_table",
     "industry_tables",
     "load_industry_table",
+    "offline_company",
     "offline_persona",
     "persona_seed",
     "seniority_markers_in",
@@ -66,6 +70,7 @@ class Department:
 @dataclass(frozen=True)
 class IndustryTable:
     name: str  # the file's stem; "general" is the fallback
+    label: str  # the industry as offline companies name it ("Food & Beverage")
     aliases: tuple[str, ...]
     company_words: tuple[str, ...]
     brands: tuple[str, ...]
@@ -95,12 +100,18 @@ class _Common:
     flavour_share: float
     local_tld_share: float
     industry_tld_share: float
+    company_general_word_share: float
+    company_hyphen_share: float
     head_forms: tuple[tuple[str, str], ...]
     ladders: tuple[tuple[str, tuple[str, ...]], ...]
     level_weights: tuple[tuple[str, float], ...]
     company_forms: tuple[tuple[str, float], ...]
     email_forms: tuple[tuple[str, float], ...]
     brands: tuple[str, ...]
+    company_record_forms: tuple[tuple[str, float], ...]
+    coined_heads: tuple[str, ...]
+    coined_tails: tuple[str, ...]
+    company_sizes: tuple[tuple[tuple[int, int], float], ...]  # ((fewest, most employees), weight)
 
 
 # --- loading the data -----------------------------------------------------------------------------------
@@ -153,6 +164,7 @@ def _common() -> _Common:
     path = DATA_DIR / "common.toml"
     data = _read_toml(path)
     where = str(path)
+    coined = _typed(data.get("coined"), dict, f"{where} coined")
     ladders = tuple(
         (str(name), _strings(levels, f"{where} ladders.{name}", allow_empty=False))
         for name, levels in _typed(data.get("ladders"), dict, f"{where} ladders").items()
@@ -164,6 +176,10 @@ def _common() -> _Common:
         flavour_share=_share(data.get("flavour_share"), f"{where} flavour_share"),
         local_tld_share=_share(data.get("local_tld_share"), f"{where} local_tld_share"),
         industry_tld_share=_share(data.get("industry_tld_share"), f"{where} industry_tld_share"),
+        company_general_word_share=_share(
+            data.get("company_general_word_share"), f"{where} company_general_word_share"
+        ),
+        company_hyphen_share=_share(data.get("company_hyphen_share"), f"{where} company_hyphen_share"),
         head_forms=tuple(
             (str(key), _typed(form, str, f"{where} head_forms.{key}"))
             for key, form in _typed(data.get("head_forms"), dict, f"{where} head_forms").items()
@@ -173,7 +189,21 @@ def _common() -> _Common:
         company_forms=_weights(data.get("company_forms"), f"{where} company_forms"),
         email_forms=_weights(data.get("email_forms"), f"{where} email_forms"),
         brands=_strings(_typed(data.get("brands"), dict, f"{where} brands").get("words"), f"{where} brands.words"),
+        company_record_forms=_weights(data.get("company_record_forms"), f"{where} company_record_forms"),
+        coined_heads=_strings(coined.get("heads"), f"{where} coined.heads", allow_empty=False),
+        coined_tails=_strings(coined.get("tails"), f"{where} coined.tails", allow_empty=False),
+        company_sizes=tuple(
+            (_size_band(band, f"{where} company_sizes.{band}"), weight)
+            for band, weight in _weights(data.get("company_sizes"), f"{where} company_sizes")
+        ),
     )
+
+
+def _size_band(band: str, where: str) -> tuple[int, int]:
+    low, _, high = band.partition("-")
+    if not (low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high)):
+        raise OfflineDataError(f'{where}: expected a band like "11-50"')
+    return int(low), int(high)
 
 
 def _marker_pattern(markers: Sequence[str]) -> re.Pattern[str]:
@@ -222,6 +252,7 @@ def load_industry_table(path: Path) -> IndustryTable:
         )
     table = IndustryTable(
         name=path.stem,
+        label=_typed(data.get("label", path.stem.replace("_", " ").title()), str, f"{where} label"),
         aliases=tuple(alias.casefold() for alias in _strings(data.get("aliases", []), f"{where} aliases")),
         company_words=_strings(data.get("company_words"), f"{where} company_words", allow_empty=False),
         brands=_strings(data.get("brands", []), f"{where} brands"),
@@ -464,11 +495,8 @@ def _persona(seed: int, theme: str, industry: str, *, barrelled: bool = False) -
         titles, weights = _title_choices(table, frozenset())
     jobtitle = rng.choices(titles, weights=weights)[0]
 
-    def without_theme(words: Sequence[str]) -> Sequence[str]:
-        return [word for word in words if not _words(word) & theme_words] or words
-
-    word = rng.choice(without_theme(table.company_words))
-    brand = rng.choice(without_theme(table.brands + common.brands))
+    word = rng.choice(_without_theme(table.company_words, theme_words))
+    brand = rng.choice(_without_theme(table.brands + common.brands, theme_words))
     form = _pick_weighted(rng, common.company_forms)
     flavours = theme_flavours(theme)
     if rng.random() < common.flavour_share and flavours:
@@ -478,10 +506,7 @@ def _persona(seed: int, theme: str, industry: str, *, barrelled: bool = False) -
     legal = rng.choice(locale.legal_suffixes) if locale.legal_suffixes and rng.random() < locale.legal_share else ""
     company = f"{core} {legal}".strip()
 
-    tld = locale.tld if rng.random() < common.local_tld_share else "com"
-    if rng.random() < common.industry_tld_share and table.tlds:
-        tld = rng.choice(table.tlds)
-    domain = f"{(_alnum(core, transliterate) or 'company')[:63]}.{tld}"
+    domain = f"{(_alnum(core, transliterate) or 'company')[:63]}.{_tld(rng, locale, table)}"
     first, surname = _alnum(firstname, transliterate), _alnum(lastname, transliterate)
     local = _pick_weighted(rng, common.email_forms).format(first=first, last=surname, f=first[:1], l=surname[:1])
     local = local.strip("._") or first or surname or "contact"
@@ -497,6 +522,19 @@ def _persona(seed: int, theme: str, industry: str, *, barrelled: bool = False) -
         "city": city,
         "country": locale.country,
     }
+
+
+def _without_theme(words: Sequence[str], theme_words: frozenset[str]) -> Sequence[str]:
+    return [word for word in words if not _words(word) & theme_words] or words
+
+
+def _tld(rng: random.Random, locale: _Locale, table: IndustryTable) -> str:
+    """The country's TLD or .com, now and then one of the industry's own (.io)."""
+    common = _common()
+    tld = locale.tld if rng.random() < common.local_tld_share else "com"
+    if rng.random() < common.industry_tld_share and table.tlds:
+        tld = rng.choice(table.tlds)
+    return tld
 
 
 def offline_persona(*, seed: int, theme: str, industry: str) -> dict[str, str]:
@@ -545,3 +583,56 @@ def generate_personas(
 
     cleaned, _ = clean_personas(personas, avoid_names=avoid_names)
     return GeneratedBatch(personas=cleaned, prompt_tokens=0, completion_tokens=0)
+
+
+# --- companies ------------------------------------------------------------------------------------------
+
+
+def offline_company(*, seed: int, theme: str, industry: str) -> dict[str, Any]:
+    """One company from one integer seed: the same arguments give the same company, byte for byte.
+
+    Keys: name, domain (derived from the name), industry, city, country, employees (an int >= 1).
+    """
+    common = _common()
+    rng = random.Random(seed)
+    locales = _locales()
+    locale = rng.choices(locales, weights=[entry.weight for entry in locales])[0]
+    fake = _faker(locale.locale)
+    fake.seed_instance(rng.getrandbits(64))
+    city = rng.choice(locale.cities)[0] if locale.cities else str(fake.city())
+
+    theme_words = _theme_words(theme)
+    table = industry_table(industry)
+    words = fallback_table().company_words if rng.random() < common.company_general_word_share else table.company_words
+    word = rng.choice(_without_theme(words, theme_words))
+    brand = rng.choice(_without_theme(table.brands + common.brands, theme_words))
+    form = _pick_weighted(rng, common.company_record_forms)
+    head = rng.choice(common.coined_heads)
+    flavours = theme_flavours(theme)
+    if rng.random() < common.flavour_share and flavours:
+        head = rng.choice(flavours)
+    tail = rng.choice([tail for tail in common.coined_tails if tail != head.lower()])
+    initials = "".join(rng.choices(string.ascii_uppercase, k=rng.choice((2, 3, 3, 4))))
+    last, last2 = str(fake.last_name()), str(fake.last_name())
+    core = form.format(
+        last=last[:1].upper() + last[1:], last2=last2, brand=brand, word=word, coined=head + tail, initials=initials
+    )
+    legal = rng.choice(locale.legal_suffixes) if locale.legal_suffixes and rng.random() < locale.legal_share else ""
+
+    transliterate = dict(locale.transliterate)
+    parts = [_alnum(part, transliterate) for part in core.split()]
+    label = "-".join(filter(None, parts)) if rng.random() < common.company_hyphen_share else "".join(parts)
+    domain = f"{label[:63].strip('-') or 'company'}.{_tld(rng, locale, table)}"
+
+    (fewest, most), _ = rng.choices(common.company_sizes, weights=[weight for _, weight in common.company_sizes])[0]
+    employees = int(math.exp(rng.uniform(math.log(fewest), math.log(most + 1))))
+    typed = " ".join(industry.split())
+    return {
+        "name": f"{core} {legal}".strip(),
+        "domain": domain,
+        "industry": (typed or table.label) if table is fallback_table() else table.label,
+        "city": city,
+        "country": locale.country,
+        # Clamped: the log-uniform draw can land a rounding error outside its band.
+        "employees": min(max(employees, fewest), most),
+    }

@@ -1,4 +1,5 @@
-"""The persona cache: one pool of personas per normalised (theme, industry) and provider.
+"""The persona cache: one pool of personas per normalised (theme, industry), provider and kind
+(contacts or companies).
 
 A job takes one persona its simulation has not used yet. A pool that has none left for that
 simulation is extended by one provider call; concurrent takes on one cold key share that call.
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -20,12 +22,24 @@ from django.db.models import F
 from django.utils import timezone
 
 from personas.errors import PersonaError
-from personas.models import CachedPersona, PersonaPoolGeneration, PersonaSource
-from personas.validation import GeneratedBatch, clean_personas, name_key, persona_email_key, persona_name_key
+from personas.models import POOL_DATA_KEYS, CachedPersona, PersonaPoolGeneration, PersonaSource, PoolKind
+from personas.validation import (
+    GeneratedBatch,
+    GeneratedCompanies,
+    clean_companies,
+    clean_personas,
+    company_name_key,
+    name_key,
+    persona_email_key,
+    persona_name_key,
+)
 
 __all__ = [
     "PersonaError",
+    "TakenCompany",
     "TakenPersona",
+    "companies_for_records",
+    "company_for_record",
     "name_key",
     "persona_cache_key",
     "persona_email_key",
@@ -53,6 +67,13 @@ class TakenPersona:
     data: dict[str, str]  # firstname, lastname, email, jobtitle, company, industry
     source: str  # "openai" | "offline"
     cached: bool  # True if served from the pool without a provider call in this call
+
+
+@dataclass(frozen=True)
+class TakenCompany:
+    data: dict[str, Any]  # name, domain, industry, city, country, employees (int)
+    source: str  # "openai" | "offline"
+    cached: bool
 
 
 def tidy_text(text: str) -> str:
@@ -91,9 +112,16 @@ def persona_provider_name() -> str:
     return name
 
 
-def _generate(source: str, *, key: str, theme: str, industry: str, avoid_names: list[str]) -> GeneratedBatch:
+def _generate(
+    source: str, *, key: str, theme: str, industry: str, avoid_names: list[str], kind: str = PoolKind.CONTACT
+) -> GeneratedBatch | GeneratedCompanies:
     """One provider call. Offline output is seeded by the pool's generation, so a purge writes new people."""
     count = settings.SIMCRM_PERSONA_POOL_SIZE
+    if kind == PoolKind.COMPANY:
+        # Offline companies are a pure function of their record's seed and never pooled: only OpenAI fills these.
+        from personas import agent
+
+        return agent.generate_companies(theme=theme, industry=industry, count=count, avoid_names=avoid_names)
     if source == PersonaSource.OPENAI:
         from personas import agent
 
@@ -137,7 +165,7 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
         taken = _take_from_pool(key, source, used_emails, used_names)
         if taken is not None:
             return taken
-        pool = _pool_personas(key, source)
+        pool = _pool_entries(key, source)
         avoid_names = _avoid_names(pool, used_names)
         batch = _generate(
             source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=avoid_names
@@ -158,7 +186,8 @@ def persona_pools_warm(*, themes_and_industries: set[tuple[str, str]]) -> dict[t
     """The existing pools for these (theme, industry) pairs and the configured provider, in one query."""
     source = persona_provider_name()
     keys = {pair: persona_cache_key(theme=pair[0], industry=pair[1]) for pair in themes_and_industries}
-    rows = {row.cache_key: row for row in CachedPersona.objects.filter(cache_key__in=set(keys.values()), source=source)}
+    pools = CachedPersona.objects.filter(cache_key__in=set(keys.values()), source=source, kind=PoolKind.CONTACT)
+    rows = {row.cache_key: row for row in pools}
     return {pair: rows[key] for pair, key in keys.items() if key in rows}
 
 
@@ -169,7 +198,7 @@ def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_name
 
 
 def persona_pools_purge(*, pool_ids: list[int]) -> int:
-    """Delete these pools; the next job of their (theme, industry) generates a new pool of new people.
+    """Delete these pools (of either kind); the next job of their (theme, industry) generates a new pool.
 
     Each purge bumps the key's generation, which seeds the offline provider, so a purged offline pool
     is not rebuilt byte for byte.
@@ -191,7 +220,11 @@ def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
 
 
 def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
-    row = CachedPersona.objects.filter(cache_key=key, source=source).only("id", "persona_data").first()
+    row = (
+        CachedPersona.objects.filter(cache_key=key, source=source, kind=PoolKind.CONTACT)
+        .only("id", "persona_data")
+        .first()
+    )
     if row is None:
         return None
     persona = _pick_unused(row.personas, used_emails, used_names)
@@ -201,9 +234,11 @@ def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: se
     return TakenPersona(data=persona, source=source, cached=True)
 
 
-def _pool_personas(key: str, source: str) -> list[dict[str, str]]:
-    row = CachedPersona.objects.filter(cache_key=key, source=source).only("id", "persona_data").first()
-    return row.personas if row is not None else []
+def _pool_entries(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[dict[str, Any]]:
+    row = (
+        CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).only("id", "kind", "persona_data").first()
+    )
+    return row.entries if row is not None else []
 
 
 def _pick_unused(pool: list[dict[str, str]], used_emails: set[str], used_names: set[str]) -> dict[str, str] | None:
@@ -219,7 +254,7 @@ def _pick_unused(pool: list[dict[str, str]], used_emails: set[str], used_names: 
     return dict(random.choice(unused)) if unused else None
 
 
-def _avoid_names(pool: list[dict[str, str]], used_names: set[str]) -> list[str]:
+def _avoid_names(pool: list[dict[str, Any]], used_names: set[str]) -> list[str]:
     """Every name in the pool (as written), then the simulation's other used names, no repeats."""
     names: list[str] = []
     seen: set[str] = set()
@@ -234,27 +269,28 @@ def _avoid_names(pool: list[dict[str, str]], used_names: set[str]) -> list[str]:
     return names
 
 
-def _pool_append(key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch) -> list[dict[str, str]]:
-    """Append a batch to the pool (creating it if needed) in one short transaction; return the new pool."""
+def _pool_append(
+    key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch | GeneratedCompanies
+) -> list[dict[str, Any]]:
+    """Append a batch to its pool (creating it if needed) in one short transaction; return the new pool."""
+    kind = PoolKind.COMPANY if isinstance(batch, GeneratedCompanies) else PoolKind.CONTACT
+    data_key = POOL_DATA_KEYS[kind]
     with transaction.atomic():
         row, _ = CachedPersona.objects.select_for_update().get_or_create(
             cache_key=key,
             source=source,
+            kind=kind,
             defaults={
                 "theme": tidy_text(theme)[:255],
                 "industry": tidy_text(industry)[:255],
-                "persona_data": {"personas": []},
+                "persona_data": {data_key: []},
             },
         )
-        pool = row.personas
-        new, _ = clean_personas(
-            batch.personas,
-            avoid_names=[persona_name_key(p) for p in pool if isinstance(p, dict)],
-            avoid_emails=[persona_email_key(p) for p in pool if isinstance(p, dict)],
-        )
+        pool = row.entries
+        written, new = _new_entries(batch, pool)
         pool = pool + new
         CachedPersona.objects.filter(pk=row.pk).update(
-            persona_data={"personas": pool},
+            persona_data={data_key: pool},
             misses=F("misses") + 1,
             generation_calls=F("generation_calls") + 1,
             prompt_tokens=F("prompt_tokens") + batch.prompt_tokens,
@@ -262,24 +298,47 @@ def _pool_append(key: str, source: str, *, theme: str, industry: str, batch: Gen
             updated_at=timezone.now(),
         )
     logger.info(
-        "Persona pool %s (%s) grew by %d to %d (%d of the batch were duplicates)",
+        "Persona pool %s (%s%s) grew by %d to %d (%d of the batch were duplicates)",
         _key_label(key),
         source,
+        "" if kind == PoolKind.CONTACT else f", {kind}",
         len(new),
         len(pool),
-        len(batch.personas) - len(new),
+        written - len(new),
     )
     return pool
 
 
-def _lock_ids(key: str, source: str) -> tuple[int, int]:
-    digest = hashlib.blake2b(f"{source}\n{key}".encode(), digest_size=4).digest()
+def _new_entries(
+    batch: GeneratedBatch | GeneratedCompanies, pool: list[dict[str, Any]]
+) -> tuple[int, list[dict[str, Any]]]:
+    """(how many the batch wrote, those of them that are valid and not in the pool yet)."""
+    entries = [entry for entry in pool if isinstance(entry, dict)]
+    if isinstance(batch, GeneratedCompanies):
+        companies, _ = clean_companies(
+            batch.companies,
+            avoid_names=[company_name_key(c) for c in entries],
+            avoid_domains=[str(c.get("domain", "")) for c in entries],
+        )
+        return len(batch.companies), companies
+    personas, _ = clean_personas(
+        batch.personas,
+        avoid_names=[persona_name_key(p) for p in entries],
+        avoid_emails=[persona_email_key(p) for p in entries],
+    )
+    return len(batch.personas), personas
+
+
+def _lock_ids(key: str, source: str, kind: str = PoolKind.CONTACT) -> tuple[int, int]:
+    # Contact pools keep the ids they had before pools had kinds, so workers of either version share a lock.
+    name = f"{source}\n{key}" if kind == PoolKind.CONTACT else f"{source}\n{kind}\n{key}"
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
     return _LOCK_NAMESPACE, int.from_bytes(digest, "big", signed=True)
 
 
 @contextmanager
-def _single_flight(key: str, source: str) -> Iterator[None]:
-    """Hold a PostgreSQL session advisory lock for (key, source) while the pool is extended.
+def _single_flight(key: str, source: str, kind: str = PoolKind.CONTACT) -> Iterator[None]:
+    """Hold a PostgreSQL session advisory lock for (key, source, kind) while the pool is extended.
 
     A session lock (not a transaction lock) because no transaction may stay open during the
     provider's HTTP call. It is polled with pg_try_advisory_lock so a waiter gives up (retryably)
@@ -289,7 +348,7 @@ def _single_flight(key: str, source: str) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
-    ids = _lock_ids(key, source)
+    ids = _lock_ids(key, source, kind)
     deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT_SECONDS) + _LOCK_SLACK_SECONDS
     while True:
         with connection.cursor() as cursor:
@@ -318,9 +377,13 @@ def _single_flight(key: str, source: str) -> Iterator[None]:
 # --- planned simulations: the persona of record `index`, the same on every replay --------------------
 
 
-def record_seed(*, seed: int, index: int, attempt: int = 0) -> int:
-    """The offline seed of one record of a simulation (attempt > 0 after its email was taken)."""
-    digest = hashlib.blake2b(f"{seed}:{index}:{attempt}".encode(), digest_size=8).digest()
+def record_seed(*, seed: int, index: int, attempt: int = 0, salt: str = "") -> int:
+    """The offline seed of one record of a simulation (attempt > 0 after its email was taken).
+
+    A salt ("company") gives another kind of record its own seed for the same index.
+    """
+    text = f"{seed}:{index}:{attempt}"
+    digest = hashlib.blake2b((f"{salt}:{text}" if salt else text).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
@@ -355,45 +418,87 @@ def persona_for_record(
         if not cleaned:
             raise PersonaError("The offline provider wrote an invalid persona; the job will retry.", retryable=True)
         return TakenPersona(data=cleaned[0], source=source, cached=False)
-    key = persona_cache_key(theme=theme, industry=industry)
     # A pool's entries are distinct, and positions are too: no retry needs another entry (attempt unused).
+    found = _pool_entry_for_record(
+        PoolKind.CONTACT, source, theme=theme, industry=industry, seed=seed, index=index, extend=extend
+    )
+    return TakenPersona(data=found[0], source=source, cached=found[1]) if found is not None else None
+
+
+def company_for_record(*, theme: str, industry: str, seed: int, index: int, attempt: int = 0) -> TakenCompany:
+    """Company number `index` of a planned simulation: offline a pure function of (seed, index, attempt);
+    with OpenAI a pure function of (seed, index, the pool): it reads a seeded position of the shared
+    company pool (like persona_for_record) and extends the pool by one provider call of
+    SIMCRM_PERSONA_POOL_SIZE companies when it is too short.
+
+    The caller retries with attempt + 1 when the domain is already taken in its simulation. Raises
+    PersonaError like persona_for_record. Call it outside a transaction.
+    """
+    source = persona_provider_name()
+    if source == PersonaSource.OFFLINE:
+        from personas import offline
+
+        raw = offline.offline_company(
+            seed=record_seed(seed=seed, index=index, attempt=attempt, salt=PoolKind.COMPANY),
+            theme=tidy_text(theme),
+            industry=tidy_text(industry),
+        )
+        cleaned, _ = clean_companies([raw])
+        if not cleaned:
+            raise PersonaError("The offline provider wrote an invalid company; the job will retry.", retryable=True)
+        return TakenCompany(data=cleaned[0], source=source, cached=False)
+    found = _pool_entry_for_record(
+        PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, index=index, extend=True
+    )
+    assert found is not None  # extend=True reads or grows the pool, or raises
+    return TakenCompany(data=found[0], source=source, cached=found[1])
+
+
+def _pool_entry_for_record(
+    kind: str, source: str, *, theme: str, industry: str, seed: int, index: int, extend: bool
+) -> tuple[dict[str, Any], bool] | None:
+    """(the pool entry of record `index`, whether it was there without a provider call), growing the
+    pool when `extend` allows, else None when the pool is too short."""
+    key = persona_cache_key(theme=theme, industry=industry)
     position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
-    pool = _pool_snapshot(key, source)
+    pool = _pool_snapshot(key, source, kind)
     if len(pool) > position:
-        return TakenPersona(data=dict(pool[position]), source=source, cached=True)
+        return dict(pool[position]), True
     if not extend:
         return None
     while len(pool) <= position:
-        grown = _pool_extend(key, source, theme=theme, industry=industry, longer_than=len(pool))
+        grown = _pool_extend(key, source, theme=theme, industry=industry, longer_than=len(pool), kind=kind)
         if len(grown) <= len(pool):
+            what = "people" if kind == PoolKind.CONTACT else "companies"
             raise PersonaError(
-                "The persona provider wrote no new people for this theme; the job will retry.",
+                f"The persona provider wrote no new {what} for this theme; the job will retry.",
                 retryable=True,
                 code="no_new_personas",
             )
         pool = grown
-    return TakenPersona(data=dict(pool[position]), source=source, cached=False)
+    return dict(pool[position]), False
 
 
-_snapshots: OrderedDict[tuple[str, str], tuple[tuple[int, datetime], list[dict[str, str]]]] = OrderedDict()
+_snapshots: OrderedDict[tuple[str, str, str], tuple[tuple[int, datetime], list[dict[str, Any]]]] = OrderedDict()
 SNAPSHOTS_KEPT = 4
 
 
-def _pool_snapshot(key: str, source: str) -> list[dict[str, str]]:
+def _pool_snapshot(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[dict[str, Any]]:
     """The pool as this process last read it, read again only when it changed (its updated_at moved).
 
     A planned simulation reads one entry per record; a pool of a planned run can hold as many
     personas as the run has records, too many to parse for each of them.
     """
-    version = CachedPersona.objects.filter(cache_key=key, source=source).values_list("id", "updated_at").first()
+    pools = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
+    version = pools.values_list("id", "updated_at").first()
     if version is None:
         return []
-    cached = _snapshots.get((key, source))
+    cached = _snapshots.get((key, source, kind))
     if cached is not None and cached[0] == version:
-        _snapshots.move_to_end((key, source))
+        _snapshots.move_to_end((key, source, kind))
         return cached[1]
-    pool = _pool_personas(key, source)
-    _snapshots[(key, source)] = (version, pool)
+    pool = _pool_entries(key, source, kind)
+    _snapshots[(key, source, kind)] = (version, pool)
     while len(_snapshots) > SNAPSHOTS_KEPT:
         _snapshots.popitem(last=False)
     return pool
@@ -410,23 +515,46 @@ def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[
             if taken is not None:
                 found[index] = taken
         return found
-    pool = _pool_snapshot(persona_cache_key(theme=theme, industry=industry), source)
+    entries = _pool_entries_for_records(
+        PoolKind.CONTACT, source, theme=theme, industry=industry, seed=seed, indexes=indexes
+    )
+    return {index: TakenPersona(data=entry, source=source, cached=True) for index, entry in entries.items()}
+
+
+def companies_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenCompany]:
+    """company_for_record for many records of one simulation, reading the pool once and never calling a
+    provider: records whose OpenAI pool entry does not exist yet are left out (offline: none is)."""
+    source = persona_provider_name()
+    if source == PersonaSource.OFFLINE:
+        return {index: company_for_record(theme=theme, industry=industry, seed=seed, index=index) for index in indexes}
+    entries = _pool_entries_for_records(
+        PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, indexes=indexes
+    )
+    return {index: TakenCompany(data=entry, source=source, cached=True) for index, entry in entries.items()}
+
+
+def _pool_entries_for_records(
+    kind: str, source: str, *, theme: str, industry: str, seed: int, indexes: list[int]
+) -> dict[int, dict[str, Any]]:
+    pool = _pool_snapshot(persona_cache_key(theme=theme, industry=industry), source, kind)
     block = settings.SIMCRM_PERSONA_POOL_SIZE
     positions = {index: pool_position(seed=seed, index=index, block=block) for index in indexes}
-    return {
-        index: TakenPersona(data=dict(pool[position]), source=source, cached=True)
-        for index, position in positions.items()
-        if position < len(pool)
-    }
+    return {index: dict(pool[position]) for index, position in positions.items() if position < len(pool)}
 
 
-def _pool_extend(key: str, source: str, *, theme: str, industry: str, longer_than: int) -> list[dict[str, str]]:
+def _pool_extend(
+    key: str, source: str, *, theme: str, industry: str, longer_than: int, kind: str = PoolKind.CONTACT
+) -> list[dict[str, Any]]:
     """The pool, extended by one provider call unless another worker already made it longer."""
-    with _single_flight(key, source):
-        pool = _pool_personas(key, source)
+    with _single_flight(key, source, kind):
+        pool = _pool_entries(key, source, kind)
         if len(pool) > longer_than:
             return pool
+        if kind == PoolKind.COMPANY:
+            avoid_names = [str(company.get("name", "")) for company in pool if isinstance(company, dict)]
+        else:
+            avoid_names = _avoid_names(pool, set())
         batch = _generate(
-            source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=_avoid_names(pool, set())
+            source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=avoid_names, kind=kind
         )
         return _pool_append(key, source, theme=theme, industry=industry, batch=batch)

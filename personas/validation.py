@@ -1,5 +1,6 @@
 """What a persona is, and the checks every provider's output goes through before it is cached."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -98,4 +99,106 @@ def clean_personas(
         seen_emails.add(persona["email"])
         seen_names.add(persona_name_key(persona))
         kept.append(persona)
+    return kept, rejected
+
+
+# --- companies ------------------------------------------------------------------------------------------
+
+COMPANY_STRING_PROPERTIES: tuple[str, ...] = ("name", "domain", "industry", "city", "country")
+COMPANY_PROPERTIES: tuple[str, ...] = (*COMPANY_STRING_PROPERTIES, "employees")
+# More than the largest employer on earth: a bigger figure is a model's slip, not a company.
+MAX_EMPLOYEES = 10_000_000
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+@dataclass(frozen=True)
+class GeneratedCompanies:
+    """One provider call's output: cleaned companies and the tokens the call cost."""
+
+    companies: list[dict[str, Any]]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def company_name_key(company: dict[str, Any]) -> str:
+    """The form company names are compared in: case-folded, whitespace collapsed."""
+    return " ".join(str(company.get("name", "")).split()).casefold()
+
+
+def clean_domain(value: str) -> str:
+    """A lower-case hostname ("orbitfreight.io") from what a provider wrote, or "" if it is not one.
+
+    A scheme, path, port, trailing dot and leading "www." are dropped; anything else that is not a
+    hostname (spaces, underscores, a single label, a numeric TLD) is refused rather than guessed at.
+    """
+    host = clean_text(value, limit=10_000).lower()
+    host = host.split("://", 1)[-1]
+    host = re.split(r"[/?#:]", host, maxsplit=1)[0].strip(".")
+    host = host.removeprefix("www.")
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not labels[-1].isalpha():
+        return ""
+    return host if all(_HOST_LABEL.match(label) for label in labels) else ""
+
+
+def clean_employees(value: Any) -> int | None:
+    """A head count as a positive int (from an int, an integral float or a string of digits), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        digits = re.sub(r"[\s,_]", "", value)
+        value = int(digits) if re.fullmatch(r"[0-9]+", digits) else None
+    elif isinstance(value, float):
+        value = int(value) if value.is_integer() else None
+    if not isinstance(value, int) or not 1 <= value <= MAX_EMPLOYEES:
+        return None
+    return value
+
+
+def clean_company(raw: Any) -> tuple[dict[str, Any] | None, str]:
+    """Return (clean company, "") or (None, reason it was rejected)."""
+    if not isinstance(raw, dict):
+        return None, "not an object"
+    company: dict[str, Any] = {}
+    for prop in COMPANY_STRING_PROPERTIES:
+        value = raw.get(prop)
+        if not isinstance(value, str):
+            return None, f"{prop} missing or not a string"
+        cleaned = clean_text(value)
+        if not cleaned:
+            return None, f"{prop} blank"
+        company[prop] = cleaned
+    company["domain"] = clean_domain(raw["domain"])
+    if not company["domain"]:
+        return None, "invalid domain"
+    employees = clean_employees(raw.get("employees"))
+    if employees is None:
+        return None, "employees not a positive whole number"
+    company["employees"] = employees
+    return company, ""
+
+
+def clean_companies(
+    raw_companies: Iterable[Any], *, avoid_names: Iterable[str] = (), avoid_domains: Iterable[str] = ()
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Clean a provider's companies: drop invalid ones and duplicates by case-folded name or by domain
+    (within the batch and against the avoid lists). Returns (companies kept, reasons for the ones dropped)."""
+    seen_names = {" ".join(name.split()).casefold() for name in avoid_names}
+    seen_domains = {domain.strip().lower() for domain in avoid_domains}
+    kept: list[dict[str, Any]] = []
+    rejected: list[str] = []
+    for raw in raw_companies:
+        company, reason = clean_company(raw)
+        if company is None:
+            rejected.append(reason)
+            continue
+        if company["domain"] in seen_domains:
+            rejected.append("duplicate domain")
+            continue
+        if company_name_key(company) in seen_names:
+            rejected.append("duplicate name")
+            continue
+        seen_domains.add(company["domain"])
+        seen_names.add(company_name_key(company))
+        kept.append(company)
     return kept, rejected

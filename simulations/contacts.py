@@ -5,15 +5,13 @@ transaction; the rest go one by one through `contact_create_for_job`, which may 
 provider (seconds) outside any transaction.
 """
 
+import dataclasses
 from collections import Counter, defaultdict
-from datetime import datetime
 
 from django.db import IntegrityError, OperationalError
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from jobs.models import ScheduledJob
-from jobs.registry import JobFailed, JobHandler
+from jobs.models import JobStatus, ScheduledJob
+from jobs.registry import BatchOutcome, JobDeferred, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
 from personas.errors import PersonaError
 from personas.models import CachedPersona
@@ -26,19 +24,26 @@ from personas.services import (
     persona_pools_warm,
     persona_take,
     personas_for_records,
+    record_seed,
 )
+from simulations.companies import company_ensure
 from simulations.job_types import JobType
-from simulations.models import Contact, Simulation
+from simulations.models import Company, Contact, RecordEvent, Simulation
+from simulations.payloads import payload_index, payload_instant
+from simulations.stages import first_stage_events
 
 # Two jobs of one simulation can pick the same persona at once; the loser picks again.
 PERSONA_PICK_ROUNDS = 5
 # The batch form's tries when another worker's batch for the same simulation commits first.
 FAST_PATH_ROUNDS = 2
+# Of a company's contacts, about this share write from an address at the company's domain.
+COMPANY_EMAIL_SHARE = 0.8
 
 
 def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
     """Create the job's contact and complete the job in one commit."""
     simulation = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").get(pk=job.simulation_id)
+    company = _company_for_job(job, simulation)
     for attempt in range(PERSONA_PICK_ROUNDS):
         try:
             if simulation.is_planned:
@@ -46,7 +51,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
                     theme=simulation.theme,
                     industry=simulation.industry,
                     seed=simulation.seed,
-                    index=_record_index(job),
+                    index=payload_index(job),
                     attempt=attempt,
                 )
             else:
@@ -57,15 +62,20 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
         except PersonaError as error:
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         assert taken is not None  # persona_for_record extends the pool when it may
+        if company is not None:
+            taken = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
         try:
             with scheduled_job_completing(job, claim) as completion:
                 contact = Contact.objects.create(
                     simulation=simulation,
                     job=completion.job,
                     source=taken.source,
-                    occurred_at=_occurred_at(job),
+                    occurred_at=payload_instant(job),
+                    record_index=job.payload.get("index"),
+                    company_record=company,
                     **taken.data,
                 )
+                RecordEvent.objects.bulk_create(first_stage_events([contact]))
                 completion.result = _job_result(contact, taken)
             return
         except IntegrityError:
@@ -75,7 +85,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
     raise JobFailed("Could not find an unused persona for this simulation; will retry.", retryable=True)
 
 
-def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> set[int]:
+def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
     """The batch form: complete every job whose persona is at hand, in one transaction; return their ids."""
     simulations = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").in_bulk(
         {job.simulation_id for job in jobs}
@@ -87,7 +97,7 @@ def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> set[int]:
     for _ in range(FAST_PATH_ROUNDS):
         picks = _planned_picks(planned) + (_fast_path_picks(classic, pools) if pools else [])
         if not picks:
-            return set()
+            return BatchOutcome()
         try:
             return _contacts_create_in_bulk(claim, picks)
         except IntegrityError:
@@ -98,26 +108,49 @@ def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> set[int]:
             if not _is_lock_conflict(error):
                 raise
             continue  # the transaction was rolled back whole; nothing of it stays
-    return set()
+    return BatchOutcome()
 
 
 CREATE_CONTACT_HANDLER = JobHandler(
     job_type=JobType.CREATE_CONTACT, run=contact_create_for_job, run_batch=contacts_create_for_jobs
 )
 
-# (job, persona, the pool it came from when a hit is to be counted)
-Pick = tuple[ScheduledJob, TakenPersona, int | None]
+# (job, persona, the pool it came from when a hit is to be counted, the contact's company)
+Pick = tuple[ScheduledJob, TakenPersona, int | None, int | None]
 
 
-def _record_index(job: ScheduledJob) -> int:
-    return int(job.payload["index"])
+def _company_index(job: ScheduledJob) -> int | None:
+    company = job.payload.get("company") if isinstance(job.payload, dict) else None
+    return int(company) if company is not None else None
 
 
-def _occurred_at(job: ScheduledJob) -> datetime:
-    """A planned record's instant in the timeline; the original schedule's records happen when made."""
-    at = job.payload.get("at") if isinstance(job.payload, dict) else None
-    parsed = parse_datetime(at) if isinstance(at, str) else None
-    return parsed or timezone.now()
+def _company_for_job(job: ScheduledJob, simulation: Simulation) -> Company | None:
+    """The company a b2b contact joins. Its own job comes first; while that job is unfinished the
+    contact waits for it, and once it failed the contact makes the company itself."""
+    index = _company_index(job)
+    if index is None:
+        return None
+    company = Company.objects.filter(simulation_id=simulation.pk, record_index=index).first()
+    if company is not None:
+        return company
+    company_job_unfinished = ScheduledJob.objects.filter(
+        simulation_id=simulation.pk,
+        job_type=JobType.CREATE_COMPANY,
+        status__in=(JobStatus.PENDING, JobStatus.PROCESSING),
+        payload__company=index,
+    ).exists()
+    if company_job_unfinished:
+        raise JobDeferred(f"Waiting for company #{index}, which this contact works for, to be created.", delay=1.0)
+    return company_ensure(simulation=simulation, index=index, occurred_at=payload_instant(job))
+
+
+def _at_company(taken: TakenPersona, company: Company, *, seed: int, index: int) -> TakenPersona:
+    """The persona as an employee of the company: its company name, and mostly an address at its domain."""
+    data = {**taken.data, "company": company.name}
+    if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
+        local = data["email"].split("@", 1)[0]
+        data["email"] = f"{local}@{company.domain}"
+    return dataclasses.replace(taken, data=data)
 
 
 def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
@@ -129,6 +162,7 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
         by_simulation[simulation.pk].append(job)
         simulations[simulation.pk] = simulation
     picks: list[Pick] = []
+    companies = _companies_of(themed)
     for simulation_id, jobs in by_simulation.items():
         simulation = simulations[simulation_id]
         try:
@@ -136,24 +170,48 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
                 theme=simulation.theme,
                 industry=simulation.industry,
                 seed=simulation.seed,
-                indexes=[_record_index(job) for job in jobs],
+                indexes=[payload_index(job) for job in jobs],
             )
         except PersonaError:
             continue
-        picks.extend((job, found[_record_index(job)], None) for job in jobs if _record_index(job) in found)
-    wanted = {(job.simulation_id, taken.data["email"]) for job, taken, _ in picks}
+        for job in jobs:
+            taken = found.get(payload_index(job))
+            company_index = _company_index(job)
+            if taken is None:
+                continue
+            if company_index is None:
+                picks.append((job, taken, None, None))
+                continue
+            company = companies.get((simulation_id, company_index))
+            if company is None:
+                continue  # not created yet: the one-by-one path waits for it
+            picks.append(
+                (job, _at_company(taken, company, seed=simulation.seed, index=payload_index(job)), None, company.pk)
+            )
+    wanted = {(job.simulation_id, taken.data["email"]) for job, taken, _, _ in picks}
     taken_emails = set(
         Contact.objects.filter(
             simulation_id__in={simulation_id for simulation_id, _ in wanted}, email__in={email for _, email in wanted}
         ).values_list("simulation_id", "email")
     )
     kept: list[Pick] = []
-    for job, taken, pool_id in picks:
-        key = (job.simulation_id, taken.data["email"])
+    for pick in picks:
+        key = (pick[0].simulation_id, pick[1].data["email"])
         if key not in taken_emails:
             taken_emails.add(key)
-            kept.append((job, taken, pool_id))
+            kept.append(pick)
     return kept
+
+
+def _companies_of(themed: list[tuple[ScheduledJob, Simulation]]) -> dict[tuple[int, int], Company]:
+    wanted = {(job.simulation_id, index) for job, _ in themed if (index := _company_index(job)) is not None}
+    if not wanted:
+        return {}
+    rows = Company.objects.filter(
+        simulation_id__in={simulation_id for simulation_id, _ in wanted},
+        record_index__in={index for _, index in wanted},
+    ).only("id", "simulation_id", "record_index", "name", "domain")
+    return {(company.simulation_id, company.record_index): company for company in rows}
 
 
 def _fast_path_picks(
@@ -172,7 +230,7 @@ def _fast_path_picks(
             continue
         emails.add(taken.data["email"].lower())
         names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
-        picks.append((job, taken, pool.pk))
+        picks.append((job, taken, pool.pk, None))
     return picks
 
 
@@ -190,8 +248,8 @@ def _used_personas(*, simulation_ids: set[int]) -> dict[int, tuple[set[str], set
     return used
 
 
-def _contacts_create_in_bulk(claim: str, picks: list[Pick]) -> set[int]:
-    with scheduled_jobs_completing([job.pk for job, _, _ in picks], claim) as completion:
+def _contacts_create_in_bulk(claim: str, picks: list[Pick]) -> BatchOutcome:
+    with scheduled_jobs_completing([pick[0].pk for pick in picks], claim) as completion:
         # Insert in (simulation, email) order: two batches of one simulation then meet on the unique
         # index in the same order, so one waits for the other (and gets IntegrityError), never a deadlock.
         picks = sorted(
@@ -203,18 +261,21 @@ def _contacts_create_in_bulk(claim: str, picks: list[Pick]) -> set[int]:
                 simulation_id=job.simulation_id,
                 job_id=job.pk,
                 source=taken.source,
-                occurred_at=_occurred_at(job),
+                occurred_at=payload_instant(job),
+                record_index=payload_index(job),
+                company_record_id=company_id,
                 **taken.data,
             )
-            for job, taken, _ in picks
+            for job, taken, _, company_id in picks
         )
-        for (job, taken, _), contact in zip(picks, contacts, strict=True):
+        RecordEvent.objects.bulk_create(first_stage_events(contacts))
+        for (job, taken, _, _), contact in zip(picks, contacts, strict=True):
             completion.results[job.pk] = _job_result(contact, taken)
         # In the same commit, and in id order: every worker locks pool rows in one order, so no deadlock.
-        hits = Counter(pool_id for _, _, pool_id in picks if pool_id is not None)
+        hits = Counter(pool_id for _, _, pool_id, _ in picks if pool_id is not None)
         for pool_id in sorted(hits):
             persona_pool_record_hits(pool_id=pool_id, hits=hits[pool_id])
-    return set(completion.results)
+    return completion.outcome()
 
 
 def _job_result(contact: Contact, taken: TakenPersona) -> dict[str, object]:

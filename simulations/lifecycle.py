@@ -4,7 +4,7 @@ Lock order, as everywhere in SimCRM: the simulation row, then its job rows.
 """
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.errors import ConflictError
@@ -64,13 +64,13 @@ def simulations_complete_finished(*, simulation_ids: set[int]) -> int:
     return (
         Simulation.objects.filter(pk__in=simulation_ids, status=SimulationStatus.RUNNING)
         .exclude(Exists(unfinished))
-        .exclude(total_records__isnull=False, planned_records__lt=F("total_records"))
+        .exclude(total_records__isnull=False, plan_finished=False)
         .update(status=SimulationStatus.COMPLETED, updated_at=timezone.now())
     )
 
 
 def _records_left_to_plan(simulation: Simulation) -> bool:
-    return simulation.total_records is not None and simulation.planned_records < simulation.total_records
+    return simulation.total_records is not None and not simulation.plan_finished
 
 
 def simulation_lock(*, simulation_id: int) -> None:

@@ -53,6 +53,41 @@ MAX_TOTAL_RECORDS = 1_000_000
 MAX_SEED = 2**63 - 1
 
 
+class Scenario(models.TextChoices):
+    B2B = "b2b", "B2B: contacts work for companies"
+    B2C = "b2c", "B2C: no companies"
+
+
+class LifecycleStage(models.TextChoices):
+    """HubSpot's internal values, in the only order a contact moves through them."""
+
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MARKETING_QUALIFIED = "marketingqualifiedlead", "Marketing qualified lead"
+    SALES_QUALIFIED = "salesqualifiedlead", "Sales qualified lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    EVANGELIST = "evangelist", "Evangelist"
+    OTHER = "other", "Other"
+
+
+class DealStage(models.TextChoices):
+    """HubSpot's default pipeline, in order; a deal may skip stages but never goes back."""
+
+    APPOINTMENT_SCHEDULED = "appointmentscheduled", "Appointment scheduled"
+    QUALIFIED_TO_BUY = "qualifiedtobuy", "Qualified to buy"
+    PRESENTATION_SCHEDULED = "presentationscheduled", "Presentation scheduled"
+    DECISION_MAKER_BOUGHT_IN = "decisionmakerboughtin", "Decision maker bought in"
+    CONTRACT_SENT = "contractsent", "Contract sent"
+    CLOSED_WON = "closedwon", "Closed won"
+    CLOSED_LOST = "closedlost", "Closed lost"
+
+
+LIFECYCLE_ORDER: dict[str, int] = {stage: rank for rank, stage in enumerate(LifecycleStage.values)}
+# closedlost can follow any open stage, and closedwon and closedlost are both final: they share a rank.
+DEAL_ORDER: dict[str, int] = {stage: min(rank, 5) for rank, stage in enumerate(DealStage.values)}
+
+
 class Simulation(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="simulations")
     name = models.CharField(max_length=255, blank=True)
@@ -74,6 +109,16 @@ class Simulation(models.Model):
     seed = models.BigIntegerField(default=0)
     # How many of its records the planner has made jobs for (records 0..planned_records-1).
     planned_records = models.PositiveIntegerField(default=0)
+    # The whole CRM of a planned simulation: companies, and a funnel of stage moves drawn from seed.
+    scenario = models.CharField(max_length=8, choices=Scenario.choices, default=Scenario.B2B)
+    contacts_per_company = models.PositiveSmallIntegerField(default=3)
+    deal_rate = models.FloatField(default=0.3)
+    win_rate = models.FloatField(default=0.25)
+    sales_cycle_days = models.PositiveSmallIntegerField(default=30)
+    # The planner's place in the simulation's timeline (companies, contacts and stage moves, in time
+    # order): entries 0..planned_entries-1 have jobs; plan_finished once the timeline is all planned.
+    planned_entries = models.PositiveIntegerField(default=0)
+    plan_finished = models.BooleanField(default=False)
 
     class Meta:
         db_table = "simulations"
@@ -98,6 +143,20 @@ class Simulation(models.Model):
                 name="simulation_plan_valid",
             ),
             models.CheckConstraint(condition=models.Q(seed__gte=0), name="simulation_seed_valid"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    scenario__in=Scenario.values,
+                    contacts_per_company__gte=1,
+                    contacts_per_company__lte=50,
+                    deal_rate__gte=0,
+                    deal_rate__lte=1,
+                    win_rate__gte=0,
+                    win_rate__lte=1,
+                    sales_cycle_days__gte=1,
+                    sales_cycle_days__lte=365,
+                ),
+                name="simulation_crm_valid",
+            ),
         ]
         indexes = [
             # The planner's question, asked on every pass: which running simulations still have records to plan?
@@ -146,6 +205,12 @@ class Contact(models.Model):
     city = models.CharField(max_length=255, blank=True, default="")
     country = models.CharField(max_length=255, blank=True, default="")
     source = models.CharField(max_length=16, choices=ContactSource.choices)
+    lifecyclestage = models.CharField(max_length=32, choices=LifecycleStage.choices, default=LifecycleStage.LEAD)
+    company_record = models.ForeignKey(
+        "Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts", db_column="company_id"
+    )
+    # Its place in its simulation's schedule: the stage moves of the funnel find their contact by it.
+    record_index = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -153,8 +218,107 @@ class Contact(models.Model):
         ordering = ["occurred_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["simulation", "email"], name="contact_email_unique_per_simulation"),
+            models.UniqueConstraint(fields=["simulation", "record_index"], name="contact_record_unique_per_simulation"),
+            models.CheckConstraint(
+                condition=models.Q(lifecyclestage__in=LifecycleStage.values), name="contact_lifecyclestage_valid"
+            ),
         ]
         indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="contacts_timeline_idx")]
 
     def __str__(self) -> str:
         return f"{self.firstname} {self.lastname} <{self.email}>"
+
+
+class Company(models.Model):
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="companies")
+    name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255)
+    industry = models.CharField(max_length=255)
+    city = models.CharField(max_length=255, blank=True, default="")
+    country = models.CharField(max_length=255, blank=True, default="")
+    employees = models.PositiveIntegerField(default=1)
+    source = models.CharField(max_length=16, choices=PersonaSource.choices)
+    record_index = models.PositiveIntegerField()
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "companies"
+        verbose_name_plural = "companies"
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["simulation", "domain"], name="company_domain_unique_per_simulation"),
+            models.UniqueConstraint(fields=["simulation", "record_index"], name="company_record_unique_per_simulation"),
+        ]
+        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="companies_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.domain})"
+
+
+class Deal(models.Model):
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="deals")
+    name = models.CharField(max_length=255)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    pipeline = models.CharField(max_length=32, default="default")
+    dealstage = models.CharField(max_length=32, choices=DealStage.choices, default=DealStage.APPOINTMENT_SCHEDULED)
+    closedate = models.DateTimeField()
+    # A contact opens at most one deal in a simulation's funnel.
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="deal")
+    company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals")
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "deals"
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(dealstage__in=DealStage.values), name="deal_stage_valid"),
+        ]
+        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="deals_timeline_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventObject(models.TextChoices):
+    CONTACT = "contact", "Contact"
+    DEAL = "deal", "Deal"
+
+
+class EventProperty(models.TextChoices):
+    LIFECYCLE_STAGE = "lifecyclestage", "Lifecycle stage"
+    DEAL_STAGE = "dealstage", "Deal stage"
+
+
+class RecordEvent(models.Model):
+    """One stage a record took, its first one included (old_value null)."""
+
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="events")
+    object_type = models.CharField(max_length=16, choices=EventObject.choices)
+    object_id = models.BigIntegerField()
+    property = models.CharField(max_length=32, choices=EventProperty.choices)
+    # The contract says null (not empty) for a record's first stage.
+    old_value = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    new_value = models.CharField(max_length=32)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "record_events"
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            # A record takes each stage once: a retried or replayed move cannot write its event twice.
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "property", "new_value"], name="record_event_stage_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(object_type="contact", property="lifecyclestage")
+                | models.Q(object_type="deal", property="dealstage"),
+                name="record_event_property_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="record_events_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id}: {self.property} {self.old_value} -> {self.new_value}"

@@ -1,24 +1,35 @@
-"""Planned simulations: turning a schedule of up to a million records into jobs, a window at a time.
+"""Planned simulations: turning a timeline of up to a million records and their stage moves into jobs,
+a window at a time.
 
 Creating a simulation plans its first records in the same transaction; the worker's planner pass
 tops each running simulation up as its jobs finish, so a simulation never has more than
 MAX_LIVE_JOBS pending or processing job rows, however large `total_records` is.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from django.db import transaction
 from django.db.models import F
 
 from jobs.models import ScheduledJob
-from simulations.curves import Plan, schedule_offsets
+from simulations.curves import Plan
+from simulations.funnel import (
+    OFFERINGS,
+    OPEN_STAGES,
+    CrmSettings,
+    Facts,
+    Step,
+    Timeline,
+    deal_amount,
+    timeline_slice,
+)
 from simulations.job_types import JobType
 from simulations.lifecycle import UNFINISHED
-from simulations.models import Simulation, SimulationStatus
+from simulations.models import DealStage, LifecycleStage, Simulation, SimulationStatus
 
 # The contract's bound on live job rows per simulation.
 MAX_LIVE_JOBS = 10_000
@@ -70,46 +81,115 @@ def simulation_plan(simulation: Simulation) -> Plan:
     return plan_settings_of(simulation).plan()
 
 
-@lru_cache(maxsize=8)
-def _offsets(plan: Plan) -> npt.NDArray[np.int64]:
-    # A top-up needs a slice of the whole schedule; recomputing a million instants costs ~0.1 s.
-    offsets = schedule_offsets(plan)
-    offsets.setflags(write=False)
-    return offsets
+def crm_settings_of(simulation: Simulation) -> CrmSettings:
+    """A planned simulation's CRM settings, as stored."""
+    return CrmSettings(
+        scenario=simulation.scenario,
+        contacts_per_company=simulation.contacts_per_company,
+        deal_rate=simulation.deal_rate,
+        win_rate=simulation.win_rate,
+        sales_cycle_days=simulation.sales_cycle_days,
+    )
 
 
 def records_plan_next(*, simulation: Simulation, limit: int = MAX_LIVE_JOBS) -> int:
-    """Make jobs for the simulation's next records, keeping at most MAX_LIVE_JOBS alive; return how many.
+    """Make jobs for the simulation's next timeline entries, keeping at most MAX_LIVE_JOBS alive; return how many.
 
     The caller holds the simulation's row lock (create holds it by inserting the row), so two
-    planners never plan the same records.
+    planners never plan the same entries.
     """
-    if simulation.total_records is None:
+    if simulation.total_records is None or simulation.plan_finished:
         return 0
     live = ScheduledJob.objects.filter(simulation_id=simulation.pk, status__in=UNFINISHED).count()
-    start = simulation.planned_records
-    count = min(limit, MAX_LIVE_JOBS - live, simulation.total_records - start)
+    count = min(limit, MAX_LIVE_JOBS - live)
     if count <= 0:
         return 0
     plan = simulation_plan(simulation)
-    offsets = _offsets(plan)[start : start + count]
-    ScheduledJob.objects.bulk_create(
-        (
-            ScheduledJob(
-                simulation_id=simulation.pk,
-                job_type=JobType.CREATE_CONTACT,
-                payload={"index": start + position, "at": instant.isoformat()},
-                scheduled_for=instant,
-            )
-            for position, instant in enumerate(
-                plan.starts_at + timedelta(microseconds=int(offset)) for offset in offsets
-            )
-        ),
-        batch_size=2_000,
+    crm = crm_settings_of(simulation)
+    start = simulation.planned_entries
+    entries = timeline_slice(plan, crm, start=start, count=count)
+    jobs = [
+        ScheduledJob(simulation_id=simulation.pk, job_type=job_type, payload=payload, scheduled_for=instant)
+        for job_type, payload, instant in timeline_jobs(entries, plan=plan, industry=simulation.industry)
+    ]
+    ScheduledJob.objects.bulk_create(jobs, batch_size=2_000)
+    contacts = int(np.count_nonzero(entries.step == Step.CONTACT))
+    # A head computed from the first records alone leaves records unplanned, so it never finishes the plan.
+    finished = entries.total is not None and start + len(entries) >= entries.total
+    Simulation.objects.filter(pk=simulation.pk).update(
+        planned_entries=F("planned_entries") + len(entries),
+        planned_records=F("planned_records") + contacts,
+        plan_finished=finished,
     )
-    Simulation.objects.filter(pk=simulation.pk).update(planned_records=F("planned_records") + count)
-    simulation.planned_records = start + count
-    return count
+    simulation.planned_entries = start + len(entries)
+    simulation.planned_records += contacts
+    simulation.plan_finished = finished
+    return len(entries)
+
+
+_STEP_JOBS: dict[Step, tuple[str, str, str]] = {
+    # (job type, the stage the record must be at, the stage it moves to)
+    Step.MQL: (JobType.ADVANCE_LIFECYCLE, LifecycleStage.LEAD, LifecycleStage.MARKETING_QUALIFIED),
+    Step.SQL: (JobType.ADVANCE_LIFECYCLE, LifecycleStage.MARKETING_QUALIFIED, LifecycleStage.SALES_QUALIFIED),
+}
+OPEN_DEAL_STAGES = (
+    DealStage.QUALIFIED_TO_BUY,
+    DealStage.PRESENTATION_SCHEDULED,
+    DealStage.DECISION_MAKER_BOUGHT_IN,
+    DealStage.CONTRACT_SENT,
+)
+
+
+def timeline_jobs(entries: Timeline, *, plan: Plan, industry: str) -> Iterator[tuple[str, dict[str, Any], datetime]]:
+    """(job type, payload, due instant) of each timeline entry: the payload says all its handler needs."""
+    draws = entries.draws
+    for offset, step_code, index_ in zip(
+        entries.at.tolist(), entries.step.tolist(), entries.index.tolist(), strict=True
+    ):
+        instant = plan.starts_at + timedelta(microseconds=offset)
+        at = instant.isoformat()
+        step = Step(step_code)
+        if step == Step.COMPANY:
+            yield JobType.CREATE_COMPANY, {"company": index_, "at": at}, instant
+        elif step == Step.CONTACT:
+            company = int(draws.company[index_])
+            payload: dict[str, Any] = {"index": index_, "at": at}
+            if company >= 0:
+                payload["company"] = company
+            yield JobType.CREATE_CONTACT, payload, instant
+        elif step in _STEP_JOBS:
+            job_type, old, new = _STEP_JOBS[step]
+            yield job_type, {"index": index_, "from": old, "to": new, "at": at}, instant
+        elif step == Step.DEAL:
+            closedate = plan.starts_at + timedelta(microseconds=int(draws.close_at[index_]))
+            yield (
+                JobType.CREATE_DEAL,
+                {
+                    "index": index_,
+                    "from": LifecycleStage.SALES_QUALIFIED,
+                    "to": LifecycleStage.OPPORTUNITY,
+                    "at": at,
+                    "amount": deal_amount(industry, float(draws.amount[index_])),
+                    "closedate": closedate.isoformat(),
+                    "offering": OFFERINGS[int(draws.offering[index_])],
+                },
+                instant,
+            )
+        else:
+            yield JobType.ADVANCE_DEAL, {"index": index_, **_deal_move(draws, index_, step), "at": at}, instant
+
+
+def _deal_move(draws: Facts, index: int, step: Step) -> dict[str, str]:
+    """The deal stage this step moves from and to: from the last open stage the deal passed before it."""
+    taken = draws.stage_taken[index]
+    before = OPEN_STAGES if step == Step.CLOSE else step - Step.QUALIFIED
+    passed = [stage for stage in range(before) if taken[stage]]
+    old = OPEN_DEAL_STAGES[passed[-1]] if passed else DealStage.APPOINTMENT_SCHEDULED
+    if step == Step.CLOSE:
+        new = DealStage.CLOSED_WON if draws.won[index] else DealStage.CLOSED_LOST
+    else:
+        new = OPEN_DEAL_STAGES[step - Step.QUALIFIED]
+    return {"from": old, "to": new}
 
 
 def simulations_plan_due() -> int:
@@ -119,9 +199,7 @@ def simulations_plan_due() -> int:
     lock, skipped when another worker holds it.
     """
     candidates = list(
-        Simulation.objects.filter(
-            status=SimulationStatus.RUNNING, total_records__isnull=False, planned_records__lt=F("total_records")
-        )
+        Simulation.objects.filter(status=SimulationStatus.RUNNING, total_records__isnull=False, plan_finished=False)
         .order_by("id")
         .values_list("id", flat=True)[:100]
     )

@@ -1,5 +1,6 @@
 """POST /api/simulations/preview/: the schedule and the bill of a simulation, before it exists."""
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from personas.forecast import persona_forecast
 from simulations.curves import Plan, schedule_buckets, schedule_instants
+from simulations.funnel import CONTACTS_ONLY, CrmSettings
 from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
 from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
@@ -22,6 +24,7 @@ def simulation_preview(
     record_frequency: str = RecordFrequency.HOURLY,
     name: str = "",
     plan: PlanSettings | None = None,
+    crm: CrmSettings | None = None,
 ) -> dict[str, Any]:
     """What creating with these settings would schedule, and what its personas would cost; writes nothing."""
     if plan is None:
@@ -37,7 +40,9 @@ def simulation_preview(
         start, end, total = plan.starts_at, plan.ends_at, plan.total_records
         buckets = schedule_buckets(schedule, buckets=min(BUCKETS, max(total, 1)))
         instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
-    forecast = persona_forecast(theme=theme, industry=industry, records=total).as_dict()
+    crm = crm or CONTACTS_ONLY
+    companies = math.ceil(total / crm.contacts_per_company) if plan is not None and crm.has_companies else 0
+    forecast = persona_forecast(theme=theme, industry=industry, records=total, companies=companies).as_dict()
     return {
         "schedule": {
             "total_records": total,

@@ -1,3 +1,4 @@
+import dataclasses
 import secrets
 
 from django.contrib.auth.models import User
@@ -7,9 +8,19 @@ from django.utils import timezone
 from core.errors import ConflictError
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
+from simulations.funnel import CrmSettings
 from simulations.job_types import JobType
-from simulations.models import FREQUENCY_MINUTES, MAX_SEED, Contact, RecordFrequency, Simulation
-from simulations.planner import FIRST_WINDOW, PlanSettings, plan_settings_of, records_plan_next
+from simulations.models import (
+    FREQUENCY_MINUTES,
+    MAX_SEED,
+    Company,
+    Contact,
+    Deal,
+    RecordEvent,
+    RecordFrequency,
+    Simulation,
+)
+from simulations.planner import FIRST_WINDOW, PlanSettings, crm_settings_of, plan_settings_of, records_plan_next
 from simulations.schedule import job_due_times
 
 
@@ -22,11 +33,13 @@ def simulation_create(
     record_frequency: str = RecordFrequency.HOURLY,
     name: str = "",
     plan: PlanSettings | None = None,
+    crm: CrmSettings | None = None,
 ) -> Simulation:
     """Create a simulation and its first jobs in one transaction: either all exist or none.
 
-    Without a plan, the original schedule's 5 jobs; with one, the first window of its records (the
-    worker's planner makes the rest as they come due).
+    Without a plan, the original schedule's 5 jobs; with one, the first window of its timeline
+    (companies, contacts and their stage moves, with `crm`'s settings; the worker's planner makes
+    the rest as they come due).
     """
     if plan is None:
         simulation = Simulation.objects.create(
@@ -51,6 +64,7 @@ def simulation_create(
             curve_weights=list(plan.curve_weights) if plan.curve_weights is not None else None,
             timezone=plan.timezone,
             seed=plan.seed,
+            **dataclasses.asdict(crm or CrmSettings()),
         )
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
     transaction.on_commit(worker_wake, robust=True)
@@ -73,6 +87,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
         industry=simulation.industry,
         name=f"{simulation} (replay)"[:255],
         plan=plan_settings_of(simulation),
+        crm=crm_settings_of(simulation),
     )
 
 
@@ -106,10 +121,10 @@ def simulation_delete(*, simulation: Simulation) -> None:
         locked = Simulation.objects.select_for_update().filter(pk=simulation.pk).first()
         if locked is None:
             return
-        # Contacts first (nothing refers to them, so one DELETE); then the jobs have no referrers
-        # left either, and go in one statement too instead of Django's per-row cascade, which would
-        # load a million-record run's ids into memory.
-        Contact.objects.filter(simulation_id=locked.pk).delete()
+        # Records first, each kind once nothing refers to it any more, in one DELETE each; then the
+        # jobs have no referrers left either, and go in one statement too instead of Django's per-row
+        # cascade, which would load a million-record run's ids into memory.
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {ScheduledJob._meta.db_table} WHERE simulation_id = %s", [locked.pk])  # noqa: S608
+            for model in (RecordEvent, Deal, Contact, Company, ScheduledJob):
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE simulation_id = %s", [locked.pk])  # noqa: S608
         locked.delete()

@@ -27,7 +27,9 @@ replies, see ``StandInReply.to_dict``), ``POST /_standin/latency`` (``{"seconds"
 /_standin/release``, ``POST /_standin/reset``, ``GET /_standin/requests``.
 
 Default behaviour: answer with ``count`` valid personas (``count`` from the request's user JSON),
-never reusing a name from its ``avoid_names``, with emails at a domain made from the theme.
+never reusing a name from its ``avoid_names``, with emails at a domain made from the theme; or, when
+the request's JSON schema asks for ``{"companies": [...]}``, with ``count`` valid companies, none
+named like ``avoid_names``, each at its own domain.
 This module must not import Django: it runs standalone.
 """
 
@@ -134,6 +136,11 @@ _LAST_NAMES = (
 _TITLES = ("Manager", "Director", "Coordinator", "Producer", "Strategist", "Lead", "Specialist", "Buyer")
 
 
+_COMPANY_WORDS = ("Labs", "Works", "Group", "Partners", "Systems", "Studio", "Collective", "Holdings")
+_HEADCOUNTS = (4, 12, 38, 85, 240, 760, 3100, 14000)
+_TLDS = {"United States": "com", "Germany": "de", "United Kingdom": "co.uk", "France": "fr", "Canada": "ca"}
+
+
 _PLACES = (
     ("Austin", "United States", "1"),
     ("Berlin", "Germany", "49"),
@@ -161,12 +168,19 @@ class StandInReply:
     content: str | None = None  # malformed: the raw message content
     payload: Any = None  # json: an object sent as the message content
     personas: list[dict[str, str]] | None = None  # ok: exact personas instead of generated ones
+    companies: list[dict[str, Any]] | None = None  # ok: exact companies instead of generated ones
     count: int | None = None  # ok: how many to generate instead of the request's count
     latency: float | None = None  # added before this reply
 
     @classmethod
-    def ok(cls, *, personas: list[dict[str, str]] | None = None, count: int | None = None) -> StandInReply:
-        return cls(kind="ok", personas=personas, count=count)
+    def ok(
+        cls,
+        *,
+        personas: list[dict[str, str]] | None = None,
+        companies: list[dict[str, Any]] | None = None,
+        count: int | None = None,
+    ) -> StandInReply:
+        return cls(kind="ok", personas=personas, companies=companies, count=count)
 
     @classmethod
     def error(
@@ -262,6 +276,15 @@ class StandInRequest:
         """The user message's content, parsed (the persona request)."""
         return _user_json(self.body)
 
+    @property
+    def wants_companies(self) -> bool:
+        """Whether the request's JSON schema asks for {"companies": [...]} rather than personas."""
+        try:
+            schema = self.body["response_format"]["json_schema"]["schema"]
+        except (KeyError, TypeError):
+            return False
+        return isinstance(schema, dict) and "companies" in (schema.get("properties") or {})
+
     def to_log(self) -> dict[str, Any]:
         headers = {k: ("Bearer [redacted]" if k == "authorization" else v) for k, v in self.headers.items()}
         return {
@@ -324,6 +347,7 @@ class OpenAIStandIn:
         self._thread: threading.Thread | None = None
         self._seq = 0
         self._names_written = 0
+        self._companies_written = 0
 
     # -- control -------------------------------------------------------------------------------
     def start(self) -> OpenAIStandIn:
@@ -472,6 +496,45 @@ class OpenAIStandIn:
             self._names_written = index
         return personas
 
+    def _companies(self, request: StandInRequest, reply: StandInReply) -> list[dict[str, Any]]:
+        if reply.companies is not None:
+            return reply.companies
+        asked = request.user_json
+        count = reply.count if reply.count is not None else asked.get("count", 5)
+        count = count if isinstance(count, int) and 0 <= count <= 500 else 5
+        theme = str(asked.get("theme") or (asked.get("persona") or {}).get("title") or "example")
+        industry = str(asked.get("industry") or "Business")
+        avoid = {" ".join(str(name).split()).casefold() for name in asked.get("avoid_names") or []}
+        brand = ([word.capitalize() for word in re.findall(r"[A-Za-z]{3,}", theme)] or ["Example"])[0]
+        companies: list[dict[str, Any]] = []
+        with self._lock:
+            index = self._companies_written
+            # Every (surname, word) pair once, then again with a number: names and domains never repeat.
+            while len(companies) < count:
+                last = _LAST_NAMES[index % len(_LAST_NAMES)]
+                word = _COMPANY_WORDS[(index // len(_LAST_NAMES)) % len(_COMPANY_WORDS)]
+                round_ = index // (len(_LAST_NAMES) * len(_COMPANY_WORDS))
+                number = str(round_ + 1) if round_ else ""
+                index += 1
+                name = f"{brand} {last} {word} {number}".strip()
+                if name.casefold() in avoid:
+                    continue
+                city, country, _ = _PLACES[index % len(_PLACES)]
+                company: dict[str, Any] = {
+                    "name": name,
+                    "domain": f"{_slug(last + word)}{number}.{_TLDS[country]}",
+                    "industry": industry,
+                    "city": city,
+                    "country": country,
+                    "employees": _HEADCOUNTS[index % len(_HEADCOUNTS)],
+                }
+                wanted = asked.get("properties")
+                if isinstance(wanted, list) and wanted:
+                    company = {key: company.get(key, "") for key in wanted if isinstance(key, str)}
+                companies.append(company)
+            self._companies_written = index
+        return companies
+
     def _completion(self, request: StandInRequest, content: str) -> dict[str, Any]:
         prompt_tokens = max(1, len(json.dumps(request.body)) // 4)
         completion_tokens = max(1, len(content) // 4)
@@ -524,6 +587,8 @@ class OpenAIStandIn:
             content = reply.content if reply.content is not None else "not json"
         elif reply.kind == "json":
             content = json.dumps(reply.payload)
+        elif request.wants_companies:
+            content = json.dumps({"companies": self._companies(request, reply)}, ensure_ascii=False)
         else:
             content = json.dumps({"personas": self._personas(request, reply)}, ensure_ascii=False)
         return 200, headers, json.dumps(self._completion(request, content), ensure_ascii=False).encode()

@@ -18,6 +18,11 @@ SIMULATION_FIELDS = [
     "curve_weights",
     "timezone",
     "seed",
+    "scenario",
+    "contacts_per_company",
+    "deal_rate",
+    "win_rate",
+    "sales_cycle_days",
 ]
 JOB_FIELDS = [
     "id",
@@ -47,6 +52,36 @@ CONTACT_FIELDS = [
     "city",
     "country",
     "source",
+    "lifecyclestage",
+    "company_id",
     "occurred_at",
     "created_at",
 ]
+COMPANY_FIELDS = [
+    "id",
+    "simulation",
+    "name",
+    "domain",
+    "industry",
+    "city",
+    "country",
+    "employees",
+    "source",
+    "occurred_at",
+    "created_at",
+]
+DEAL_FIELDS = [
+    "id",
+    "simulation",
+    "name",
+    "amount",
+    "currency",
+    "pipeline",
+    "dealstage",
+    "closedate",
+    "contact",
+    "company",
+    "occurred_at",
+    "created_at",
+]
+EVENT_FIELDS = ["id", "simulation", "object_type", "object_id", "property", "old_value", "new_value", "occurred_at"]

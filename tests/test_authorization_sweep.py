@@ -30,6 +30,11 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("delete", "/api/simulations/{id}/"): (401, 404, 204),
     ("get", "/api/simulations/{id}/jobs/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/contacts/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/companies/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/deals/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/events/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/funnel/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/export/"): (401, 404, 200),
     ("get", "/api/jobs/{id}/"): (401, 404, 200),
     ("post", "/api/jobs/{id}/retry/"): (401, 404, 200),
     ("get", "/api/personas/"): (401, 403, 200),
@@ -79,6 +84,7 @@ def test_endpoint_answers_as_the_contract_says(world: dict[str, Any], method: st
         ("post", "/api/simulations/"): sweep,
         ("post", "/api/simulations/preview/"): sweep,
         ("patch", path): {"name": "Swept"},
+        ("get", "/api/simulations/{id}/export/"): {"object": "contacts"},
     }
     body = bodies.get((method, path), {})
     response = getattr(world["clients"][role], method)(_url(path, world["ids"]), body, format="json")

@@ -22,6 +22,7 @@ ROWS = [
     "scheduling latency, p95",
     "persona economy, calls per 1,000 contacts",
     "persona economy, distinct within each simulation",
+    "CRM economy, calls per 1,000 contacts with companies",
     "database queries per job",
     "create a 1,000,000-record simulation via the API",
     "backfill, 3,000 past records, 4 workers, warm pool",

@@ -10,10 +10,23 @@ from rest_framework import serializers
 from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
 from simulations.curves import EmptyCurve, curve_check
-from simulations.models import MAX_SEED, MAX_TOTAL_RECORDS, Contact, Distribution, RecordFrequency, Simulation
+from simulations.funnel import CrmSettings
+from simulations.models import (
+    MAX_SEED,
+    MAX_TOTAL_RECORDS,
+    Company,
+    Contact,
+    Deal,
+    Distribution,
+    RecordEvent,
+    RecordFrequency,
+    Scenario,
+    Simulation,
+)
 from simulations.planner import PlanSettings
 
 PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
+CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days")
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -40,6 +53,22 @@ class SimulationCreateSerializer(serializers.Serializer):
     )
     timezone = StrictCharField(max_length=64, required=False, help_text="IANA name, e.g. Europe/Berlin (default UTC).")
     seed = StrictIntegerField(min_value=0, max_value=MAX_SEED, required=False)
+    scenario = StrictChoiceField(
+        choices=Scenario.choices, required=False, help_text="b2b (default): contacts work for companies; b2c: none."
+    )
+    contacts_per_company = StrictIntegerField(
+        min_value=1, max_value=50, required=False, help_text="b2b only: about this many contacts share a company (3)."
+    )
+    deal_rate = StrictFloatField(
+        min_value=0, max_value=1, required=False, help_text="Share of contacts whose funnel opens a deal (0.3)."
+    )
+    win_rate = StrictFloatField(min_value=0, max_value=1, required=False, help_text="Share of deals won (0.25).")
+    sales_cycle_days = StrictIntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="Typical days from a contact's creation to its deal's close (30).",
+    )
 
     def validate_timezone(self, value: str) -> str:
         try:
@@ -52,7 +81,7 @@ class SimulationCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "total_records" not in attrs:
-            sent = [field for field in PLAN_FIELDS if field in attrs]
+            sent = [field for field in (*PLAN_FIELDS, *CRM_FIELDS) if field in attrs]
             if sent:
                 raise serializers.ValidationError(
                     {field: ["Needs total_records: it belongs to a planned simulation."] for field in sent}
@@ -82,6 +111,9 @@ class SimulationCreateSerializer(serializers.Serializer):
             errors["curve_weights"] = ["Only the custom distribution takes curve_weights."]
         elif weights is not None and not any(weights):
             errors["curve_weights"] = ["At least one weight must be above zero."]
+        scenario = attrs.get("scenario", Scenario.B2B)
+        if scenario == Scenario.B2C and "contacts_per_company" in attrs:
+            errors["contacts_per_company"] = ["A b2c simulation has no companies; leave contacts_per_company out."]
         if errors:
             raise serializers.ValidationError(errors)
         settings_ = PlanSettings(
@@ -97,11 +129,14 @@ class SimulationCreateSerializer(serializers.Serializer):
             curve_check(settings_.plan())
         except EmptyCurve as error:
             raise serializers.ValidationError({"distribution": [str(error)]}) from None
+        defaults = CrmSettings()
+        crm = CrmSettings(**{field: attrs.get(field, getattr(defaults, field)) for field in CRM_FIELDS})
         return {
             "theme": attrs["theme"],
             "industry": attrs["industry"],
             "name": attrs.get("name", ""),
             "plan": settings_,
+            "crm": crm,
         }
 
 
@@ -137,6 +172,11 @@ class SimulationSerializer(serializers.ModelSerializer):
     )
     distribution = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
     timezone = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    scenario = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    contacts_per_company = serializers.SerializerMethodField(help_text="null in b2c and for the original schedule.")
+    deal_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    win_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
 
     class Meta:
         model = Simulation
@@ -158,8 +198,26 @@ class SimulationSerializer(serializers.ModelSerializer):
             "curve_weights",
             "timezone",
             "seed",
+            *CRM_FIELDS,
         ]
         read_only_fields = fields
+
+    def get_scenario(self, simulation: Simulation) -> str | None:
+        return simulation.scenario if simulation.is_planned else None
+
+    def get_contacts_per_company(self, simulation: Simulation) -> int | None:
+        return (
+            simulation.contacts_per_company if simulation.is_planned and simulation.scenario == Scenario.B2B else None
+        )
+
+    def get_deal_rate(self, simulation: Simulation) -> float | None:
+        return simulation.deal_rate if simulation.is_planned else None
+
+    def get_win_rate(self, simulation: Simulation) -> float | None:
+        return simulation.win_rate if simulation.is_planned else None
+
+    def get_sales_cycle_days(self, simulation: Simulation) -> int | None:
+        return simulation.sales_cycle_days if simulation.is_planned else None
 
     def get_job_counts(self, simulation: Simulation) -> dict[str, int]:
         if hasattr(simulation, "jobs_pending"):
@@ -187,6 +245,10 @@ class SimulationSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(
+        source="company_record_id", allow_null=True, read_only=True, help_text="Its company (null in b2c)."
+    )
+
     class Meta:
         model = Contact
         fields = [
@@ -203,10 +265,70 @@ class ContactSerializer(serializers.ModelSerializer):
             "city",
             "country",
             "source",
+            "lifecyclestage",
+            "company_id",
             "occurred_at",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "simulation",
+            "name",
+            "domain",
+            "industry",
+            "city",
+            "country",
+            "employees",
+            "source",
+            "occurred_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DealSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "simulation",
+            "name",
+            "amount",
+            "currency",
+            "pipeline",
+            "dealstage",
+            "closedate",
+            "contact",
+            "company",
+            "occurred_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RecordEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecordEvent
+        fields = ["id", "simulation", "object_type", "object_id", "property", "old_value", "new_value", "occurred_at"]
+        read_only_fields = fields
+
+
+class FunnelSerializer(serializers.Serializer):
+    lifecyclestage = serializers.DictField(child=serializers.IntegerField(), help_text="Contacts at each stage.")
+    dealstage = serializers.DictField(child=serializers.IntegerField(), help_text="Deals at each stage.")
+    pipeline_amount = serializers.DictField(
+        child=serializers.DecimalField(max_digits=18, decimal_places=2), help_text="Sum of deal amounts at each stage."
+    )
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    object = StrictChoiceField(choices=["contacts", "companies", "deals"], help_text="Which records to export.")
 
 
 class PreviewBucketSerializer(serializers.Serializer):

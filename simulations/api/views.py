@@ -1,10 +1,14 @@
+import json
 from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,9 +16,14 @@ from jobs.api import JobSerializer
 from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
 from simulations.api.serializers import (
+    CompanySerializer,
     ContactSerializer,
+    DealSerializer,
+    ExportQuerySerializer,
+    FunnelSerializer,
     PreviewScheduleSerializer,
     PreviewSerializer,
+    RecordEventSerializer,
     SimulationCreateSerializer,
     SimulationSerializer,
     SimulationUpdateSerializer,
@@ -22,6 +31,18 @@ from simulations.api.serializers import (
 from simulations.api.throttles import SimulationCreateThrottle
 from simulations.models import Simulation
 from simulations.preview import simulation_preview, simulation_schedule
+from simulations.records import export_rows, simulation_funnel
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for text/csv; the export streams its own body, so only errors come through here."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return json.dumps(data).encode()
 
 
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -115,3 +136,48 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         contacts = self.get_object().contacts.order_by("occurred_at", "id")
         page = self.paginate_queryset(contacts)
         return self.get_paginated_response(ContactSerializer(page, many=True).data)
+
+    @extend_schema(responses=CompanySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def companies(self, request: Request, pk: str) -> Response:
+        companies = self.get_object().companies.order_by("occurred_at", "id")
+        page = self.paginate_queryset(companies)
+        return self.get_paginated_response(CompanySerializer(page, many=True).data)
+
+    @extend_schema(responses=DealSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deals(self, request: Request, pk: str) -> Response:
+        deals = self.get_object().deals.order_by("occurred_at", "id")
+        page = self.paginate_queryset(deals)
+        return self.get_paginated_response(DealSerializer(page, many=True).data)
+
+    @extend_schema(responses=RecordEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """Every stage its records took, in the order they happened."""
+        events = self.get_object().events.order_by("occurred_at", "id")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(RecordEventSerializer(page, many=True).data)
+
+    @extend_schema(responses=FunnelSerializer)
+    @action(detail=True, methods=["get"])
+    def funnel(self, request: Request, pk: str) -> Response:
+        """Contacts per lifecycle stage, deals per deal stage, and the pipeline amount per deal stage."""
+        return Response(FunnelSerializer(simulation_funnel(simulation=self.get_object())).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("object", str, enum=["contacts", "companies", "deals"], required=True)],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per record, streamed.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    def export(self, request: Request, pk: str) -> StreamingHttpResponse:
+        """Its contacts, companies or deals as CSV, with HubSpot property names as the header."""
+        simulation = self.get_object()
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        name = query.validated_data["object"]
+        response = StreamingHttpResponse(
+            export_rows(simulation=simulation, object_name=name), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="simulation-{simulation.pk}-{name}.csv"'
+        return response

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jobs.models import JobStatus, ScheduledJob
-from jobs.registry import JobFailed, JobHandler, job_handler_register, job_handler_unregister
+from jobs.registry import BatchOutcome, JobFailed, JobHandler, job_handler_register, job_handler_unregister
 from jobs.runner import scheduled_job_completing, scheduled_jobs_completing, scheduled_jobs_run_due
 from simulations.models import SimulationStatus
 from tests.factories import ScheduledJobFactory, SimulationFactory
@@ -48,13 +48,13 @@ def test_a_new_job_type_runs_through_its_registered_handler(registered: list[Job
 
 
 def test_a_batch_form_completes_its_jobs_in_bulk_and_leaves_the_rest_to_run(registered: list[JobHandler]) -> None:
-    def echo_batch(jobs: list[ScheduledJob], claim: str) -> set[int]:
+    def echo_batch(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
         # Completes only the jobs that say "fast"; the others go down the one-by-one path.
         with scheduled_jobs_completing([job.pk for job in jobs], claim) as completion:
             for job in jobs:
                 if job.pk in completion.still_ours and job.payload["say"] == "fast":
                     completion.results[job.pk] = {"echo": "fast", "path": "batch"}
-        return set(completion.results)
+        return completion.outcome()
 
     register(registered, JobHandler(job_type=ECHO, run=echo_run, run_batch=echo_batch))
     simulation = SimulationFactory.create()

@@ -23,7 +23,16 @@ URL = "/api/simulations/"
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {"theme": "Space pirates", "industry": "Logistics", "total_records": 40, "seed": 424242}
+    # Contacts only (no companies, no funnel): these tests are about the schedule; tests/simulations/test_crm.py
+    # covers the rest of the CRM.
+    fields: dict[str, Any] = {
+        "theme": "Space pirates",
+        "industry": "Logistics",
+        "total_records": 40,
+        "seed": 424242,
+        "scenario": "b2c",
+        "deal_rate": 0,
+    }
     fields.update(overrides)
     return fields
 

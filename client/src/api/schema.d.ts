@@ -243,6 +243,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/simulations/{id}/companies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        get: operations["simulations_companies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/simulations/{id}/contacts/": {
         parameters: {
             query?: never;
@@ -252,6 +269,74 @@ export interface paths {
         };
         /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_contacts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/deals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        get: operations["simulations_deals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every stage its records took, in the order they happened. */
+        get: operations["simulations_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its contacts, companies or deals as CSV, with HubSpot property names as the header. */
+        get: operations["simulations_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/funnel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Contacts per lifecycle stage, deals per deal stage, and the pipeline amount per deal stage. */
+        get: operations["simulations_funnel_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -383,6 +468,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One cached company: the company fields a provider wrote. */
+        CachedCompany: {
+            readonly name: string;
+            readonly domain: string;
+            readonly industry: string;
+            readonly city: string;
+            readonly country: string;
+            readonly employees: number;
+        };
         CachedPersona: {
             readonly id: number;
             readonly theme: string;
@@ -390,6 +484,8 @@ export interface components {
             /** @description Trimmed, case-folded theme and industry. */
             readonly cache_key: string;
             readonly source: components["schemas"]["SourceEnum"];
+            /** @default contact */
+            readonly kind: components["schemas"]["KindEnum"];
             readonly persona_data: components["schemas"]["PersonaData"];
             readonly persona_count: number;
             /** @description Jobs served from this pool. */
@@ -403,6 +499,21 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        Company: {
+            readonly id: number;
+            readonly simulation: number;
+            readonly name: string;
+            readonly domain: string;
+            readonly industry: string;
+            readonly city: string;
+            readonly country: string;
+            readonly employees: number;
+            readonly source: components["schemas"]["SourceEnum"];
+            /** Format: date-time */
+            readonly occurred_at: string;
+            /** Format: date-time */
+            readonly created_at: string;
         };
         Contact: {
             readonly id: number;
@@ -419,6 +530,9 @@ export interface components {
             readonly city: string;
             readonly country: string;
             readonly source: components["schemas"]["SourceEnum"];
+            readonly lifecyclestage: components["schemas"]["LifecyclestageEnum"];
+            /** @description Its company (null in b2c). */
+            readonly company_id: number | null;
             /** Format: date-time */
             readonly occurred_at: string | null;
             /** Format: date-time */
@@ -429,6 +543,35 @@ export interface components {
             /** @description Where a local install's password is; only while DEBUG is on. */
             sign_in_hint: string | null;
         };
+        Deal: {
+            readonly id: number;
+            readonly simulation: number;
+            readonly name: string;
+            /** Format: decimal */
+            readonly amount: string;
+            readonly currency: string;
+            readonly pipeline: string;
+            readonly dealstage: components["schemas"]["DealstageEnum"];
+            /** Format: date-time */
+            readonly closedate: string;
+            readonly contact: number;
+            readonly company: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `appointmentscheduled` - Appointment scheduled
+         *     * `qualifiedtobuy` - Qualified to buy
+         *     * `presentationscheduled` - Presentation scheduled
+         *     * `decisionmakerboughtin` - Decision maker bought in
+         *     * `contractsent` - Contract sent
+         *     * `closedwon` - Closed won
+         *     * `closedlost` - Closed lost
+         * @enum {string}
+         */
+        DealstageEnum: "appointmentscheduled" | "qualifiedtobuy" | "presentationscheduled" | "decisionmakerboughtin" | "contractsent" | "closedwon" | "closedlost";
         /**
          * @description * `uniform` - Uniform
          *     * `front_loaded` - Front-loaded
@@ -441,6 +584,20 @@ export interface components {
          * @enum {string}
          */
         DistributionEnum: "uniform" | "front_loaded" | "back_loaded" | "bell_curve" | "random_bursts" | "business_hours" | "weekend_surge" | "custom";
+        Funnel: {
+            /** @description Contacts at each stage. */
+            lifecyclestage: {
+                [key: string]: number;
+            };
+            /** @description Deals at each stage. */
+            dealstage: {
+                [key: string]: number;
+            };
+            /** @description Sum of deal amounts at each stage. */
+            pipeline_amount: {
+                [key: string]: string;
+            };
+        };
         Health: {
             status: string;
         };
@@ -471,6 +628,24 @@ export interface components {
          * @enum {string}
          */
         JobStatusEnum: "pending" | "processing" | "completed" | "failed" | "cancelled";
+        /**
+         * @description * `contact` - Contacts
+         *     * `company` - Companies
+         * @enum {string}
+         */
+        KindEnum: "contact" | "company";
+        /**
+         * @description * `subscriber` - Subscriber
+         *     * `lead` - Lead
+         *     * `marketingqualifiedlead` - Marketing qualified lead
+         *     * `salesqualifiedlead` - Sales qualified lead
+         *     * `opportunity` - Opportunity
+         *     * `customer` - Customer
+         *     * `evangelist` - Evangelist
+         *     * `other` - Other
+         * @enum {string}
+         */
+        LifecyclestageEnum: "subscriber" | "lead" | "marketingqualifiedlead" | "salesqualifiedlead" | "opportunity" | "customer" | "evangelist" | "other";
         LoginRequest: {
             username: string;
             password: string;
@@ -480,6 +655,12 @@ export interface components {
             username: string;
             is_staff: boolean;
         };
+        /**
+         * @description * `contact` - Contact
+         *     * `deal` - Deal
+         * @enum {string}
+         */
+        ObjectTypeEnum: "contact" | "deal";
         PaginatedCachedPersonaList: {
             /** @example 123 */
             count: number;
@@ -494,6 +675,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["CachedPersona"][];
+        };
+        PaginatedCompanyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Company"][];
         };
         PaginatedContactList: {
             /** @example 123 */
@@ -510,6 +706,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Contact"][];
         };
+        PaginatedDealList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Deal"][];
+        };
         PaginatedJobList: {
             /** @example 123 */
             count: number;
@@ -524,6 +735,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Job"][];
+        };
+        PaginatedRecordEventList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["RecordEvent"][];
         };
         PaginatedSimulationList: {
             /** @example 123 */
@@ -558,6 +784,7 @@ export interface components {
         };
         PersonaData: {
             readonly personas: components["schemas"]["Persona"][];
+            readonly companies: components["schemas"]["CachedCompany"][];
         };
         Preview: {
             schedule: components["schemas"]["PreviewSchedule"];
@@ -593,6 +820,23 @@ export interface components {
             first: string[];
         };
         /**
+         * @description * `lifecyclestage` - Lifecycle stage
+         *     * `dealstage` - Deal stage
+         * @enum {string}
+         */
+        PropertyEnum: "lifecyclestage" | "dealstage";
+        RecordEvent: {
+            readonly id: number;
+            readonly simulation: number;
+            readonly object_type: components["schemas"]["ObjectTypeEnum"];
+            readonly object_id: number;
+            readonly property: components["schemas"]["PropertyEnum"];
+            readonly old_value: string | null;
+            readonly new_value: string;
+            /** Format: date-time */
+            readonly occurred_at: string;
+        };
+        /**
          * @description * `1h` - Every hour
          *     * `4hrs` - Every 4 hours
          *     * `1day` - Every day
@@ -601,6 +845,12 @@ export interface components {
          * @enum {string}
          */
         RecordFrequencyEnum: "1h" | "4hrs" | "1day" | "1wk" | "1mo";
+        /**
+         * @description * `b2b` - B2B: contacts work for companies
+         *     * `b2c` - B2C: no companies
+         * @enum {string}
+         */
+        ScenarioEnum: "b2b" | "b2c";
         Simulation: {
             readonly id: number;
             readonly name: string;
@@ -627,6 +877,22 @@ export interface components {
             /** @description null for the original 5-contact schedule. */
             readonly timezone: string | null;
             readonly seed: number;
+            /** @description null for the original 5-contact schedule. */
+            readonly scenario: string | null;
+            /** @description null in b2c and for the original schedule. */
+            readonly contacts_per_company: number | null;
+            /**
+             * Format: double
+             * @description null for the original 5-contact schedule.
+             */
+            readonly deal_rate: number | null;
+            /**
+             * Format: double
+             * @description null for the original 5-contact schedule.
+             */
+            readonly win_rate: number | null;
+            /** @description null for the original 5-contact schedule. */
+            readonly sales_cycle_days: number | null;
         };
         /** @description Create (and preview): the original schedule, or with total_records a planned simulation. */
         SimulationCreateRequest: {
@@ -661,6 +927,27 @@ export interface components {
             timezone?: string;
             /** Format: int64 */
             seed?: number;
+            /**
+             * @description b2b (default): contacts work for companies; b2c: none.
+             *
+             *     * `b2b` - B2B: contacts work for companies
+             *     * `b2c` - B2C: no companies
+             */
+            scenario?: components["schemas"]["ScenarioEnum"];
+            /** @description b2b only: about this many contacts share a company (3). */
+            contacts_per_company?: number;
+            /**
+             * Format: double
+             * @description Share of contacts whose funnel opens a deal (0.3).
+             */
+            deal_rate?: number;
+            /**
+             * Format: double
+             * @description Share of deals won (0.25).
+             */
+            win_rate?: number;
+            /** @description Typical days from a contact's creation to its deal's close (30). */
+            sales_cycle_days?: number;
         };
         /**
          * @description * `running` - Running
@@ -1069,6 +1356,33 @@ export interface operations {
             };
         };
     };
+    simulations_companies_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCompanyList"];
+                };
+            };
+        };
+    };
     simulations_contacts_list: {
         parameters: {
             query?: {
@@ -1092,6 +1406,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedContactList"];
+                };
+            };
+        };
+    };
+    simulations_deals_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDealList"];
+                };
+            };
+        };
+    };
+    simulations_events_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRecordEventList"];
+                };
+            };
+        };
+    };
+    simulations_export_retrieve: {
+        parameters: {
+            query: {
+                format?: "csv" | "json";
+                object: "companies" | "contacts" | "deals";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per record, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+        };
+    };
+    simulations_funnel_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this simulation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funnel"];
                 };
             };
         };

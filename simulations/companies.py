@@ -1,0 +1,135 @@
+"""The CREATE_COMPANY job: company number `company` of a b2b simulation, from the company pool.
+
+A company is created once per (simulation, index): by its own job, due at its first contact's
+instant and run before that contact's job, or (when that job failed) by the first of its contacts
+that needs it. Either way through `company_ensure`.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from jobs.models import ScheduledJob
+from jobs.registry import BatchOutcome, JobFailed, JobHandler
+from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
+from personas.errors import PersonaError
+from personas.services import TakenCompany, companies_for_records, company_for_record
+from simulations.job_types import JobType
+from simulations.models import Company, Simulation
+from simulations.payloads import payload_instant
+
+# Another company of the simulation may hold the drawn domain; the next attempt draws another.
+COMPANY_PICK_ROUNDS = 5
+
+
+def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime) -> Company:
+    """The simulation's company `index`, created from the company pool if it does not exist yet.
+
+    May call the persona provider (seconds): call it outside any transaction.
+    """
+    for attempt in range(COMPANY_PICK_ROUNDS):
+        existing = Company.objects.filter(simulation_id=simulation.pk, record_index=index).first()
+        if existing is not None:
+            return existing
+        try:
+            taken = company_for_record(
+                theme=simulation.theme, industry=simulation.industry, seed=simulation.seed, index=index, attempt=attempt
+            )
+        except PersonaError as error:
+            raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
+        try:
+            with transaction.atomic():
+                return Company.objects.create(**_company_fields(simulation.pk, index, taken, occurred_at))
+        except IntegrityError:
+            continue  # its domain is taken in this simulation, or another worker created it: look again
+    raise JobFailed("Could not find an unused company domain for this simulation; will retry.", retryable=True)
+
+
+def company_create_for_job(job: ScheduledJob, claim: str) -> None:
+    simulation = Simulation.objects.only("id", "theme", "industry", "seed").get(pk=job.simulation_id)
+    company = company_ensure(simulation=simulation, index=int(job.payload["company"]), occurred_at=payload_instant(job))
+    with scheduled_job_completing(job, claim) as completion:
+        completion.result = _job_result(company)
+
+
+def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
+    """The batch form: companies whose pool entry is at hand and whose domain is free, in one transaction."""
+    simulations = Simulation.objects.only("id", "theme", "industry", "seed").in_bulk(
+        {job.simulation_id for job in jobs}
+    )
+    planned: list[tuple[ScheduledJob, TakenCompany]] = []
+    for simulation in simulations.values():
+        own = [job for job in jobs if job.simulation_id == simulation.pk]
+        try:
+            found = companies_for_records(
+                theme=simulation.theme,
+                industry=simulation.industry,
+                seed=simulation.seed,
+                indexes=[int(job.payload["company"]) for job in own],
+            )
+        except PersonaError:
+            continue
+        planned.extend((job, found[int(job.payload["company"])]) for job in own if int(job.payload["company"]) in found)
+    if not planned:
+        return BatchOutcome()
+    taken_domains = set(
+        Company.objects.filter(
+            simulation_id__in={job.simulation_id for job, _ in planned},
+            domain__in={taken.data["domain"] for _, taken in planned},
+        ).values_list("simulation_id", "domain")
+    )
+    existing = set(
+        Company.objects.filter(
+            simulation_id__in={job.simulation_id for job, _ in planned},
+            record_index__in={int(job.payload["company"]) for job, _ in planned},
+        ).values_list("simulation_id", "record_index")
+    )
+    kept: list[tuple[ScheduledJob, TakenCompany]] = []
+    for job, taken in planned:
+        domain, index = (job.simulation_id, taken.data["domain"]), (job.simulation_id, int(job.payload["company"]))
+        # Leave clashes and companies made already to the one-by-one path, which sorts them out.
+        if domain not in taken_domains and index not in existing:
+            taken_domains.add(domain)
+            existing.add(index)
+            kept.append((job, taken))
+    try:
+        with scheduled_jobs_completing([job.pk for job, _ in kept], claim) as completion:
+            ours = sorted(
+                ((job, taken) for job, taken in kept if job.pk in completion.still_ours),
+                key=lambda pick: (pick[0].simulation_id, pick[1].data["domain"]),
+            )
+            companies = Company.objects.bulk_create(
+                Company(**_company_fields(job.simulation_id, int(job.payload["company"]), taken, payload_instant(job)))
+                for job, taken in ours
+            )
+            for (job, _), company in zip(ours, companies, strict=True):
+                completion.results[job.pk] = _job_result(company)
+    except IntegrityError:
+        return BatchOutcome()  # another worker's company came first; the one-by-one path looks again
+    return completion.outcome()
+
+
+CREATE_COMPANY_HANDLER = JobHandler(
+    job_type=JobType.CREATE_COMPANY, run=company_create_for_job, run_batch=companies_create_for_jobs
+)
+
+
+def _company_fields(simulation_id: int, index: int, taken: TakenCompany, occurred_at: datetime) -> dict[str, Any]:
+    data = taken.data
+    return {
+        "simulation_id": simulation_id,
+        "record_index": index,
+        "name": data["name"],
+        "domain": data["domain"],
+        "industry": data["industry"],
+        "city": data.get("city", ""),
+        "country": data.get("country", ""),
+        "employees": int(data.get("employees") or 1),
+        "source": taken.source,
+        "occurred_at": occurred_at,
+    }
+
+
+def _job_result(company: Company) -> dict[str, Any]:
+    return {"company_id": company.pk, "name": company.name, "domain": company.domain}
