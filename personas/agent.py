@@ -129,44 +129,59 @@ def company_response_format() -> dict[str, Any]:
 
 def build_messages(*, theme: str, industry: str, count: int, avoid_names: list[str]) -> list[dict[str, str]]:
     """The system prompt (fixed) and the user message (a JSON object; the theme is data, never prompt text)."""
-    user = {
-        "persona": {
-            "title": f"{theme} ({industry})",
-            "description": (
-                f"People in a CRM simulation themed {theme!r}, working in the {industry!r} industry: "
-                "names, job titles and companies that fit the theme."
-            ),
-        },
-        "theme": theme,
-        "industry": industry,
-        "properties": list(PERSONA_PROPERTIES),
-        "count": count,
-        "avoid_names": avoid_names[-MAX_AVOID_NAMES_SENT:],
-    }
-    return [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": json.dumps(user, ensure_ascii=False)},
-    ]
+    return _messages(
+        SYSTEM_PROMPT,
+        title=f"{theme} ({industry})",
+        description=(
+            f"People in a CRM simulation themed {theme!r}, working in the {industry!r} industry: "
+            "names, job titles and companies that fit the theme."
+        ),
+        theme=theme,
+        industry=industry,
+        properties=list(PERSONA_PROPERTIES),
+        count=count,
+        avoid_names=avoid_names,
+    )
 
 
 def build_company_messages(*, theme: str, industry: str, count: int, avoid_names: list[str]) -> list[dict[str, str]]:
     """Like build_messages, for companies: `avoid_names` are company names."""
+    return _messages(
+        COMPANY_SYSTEM_PROMPT,
+        title=f"{theme} ({industry}) companies",
+        description=(
+            f"Companies in a CRM simulation themed {theme!r}, in the {industry!r} industry: names, web "
+            "domains, locations and head counts that fit the theme."
+        ),
+        theme=theme,
+        industry=industry,
+        properties=list(COMPANY_PROPERTIES),
+        count=count,
+        avoid_names=avoid_names,
+    )
+
+
+def _messages(
+    system: str,
+    *,
+    title: str,
+    description: str,
+    theme: str,
+    industry: str,
+    properties: list[str],
+    count: int,
+    avoid_names: list[str],
+) -> list[dict[str, str]]:
     user = {
-        "persona": {
-            "title": f"{theme} ({industry}) companies",
-            "description": (
-                f"Companies in a CRM simulation themed {theme!r}, in the {industry!r} industry: names, web "
-                "domains, locations and head counts that fit the theme."
-            ),
-        },
+        "persona": {"title": title, "description": description},
         "theme": theme,
         "industry": industry,
-        "properties": list(COMPANY_PROPERTIES),
+        "properties": properties,
         "count": count,
         "avoid_names": avoid_names[-MAX_AVOID_NAMES_SENT:],
     }
     return [
-        {"role": "system", "content": COMPANY_SYSTEM_PROMPT},
+        {"role": "system", "content": system},
         {"role": "user", "content": json.dumps(user, ensure_ascii=False)},
     ]
 

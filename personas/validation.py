@@ -1,9 +1,9 @@
 """What a persona is, and the checks every provider's output goes through before it is cached."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -81,24 +81,47 @@ def clean_personas(
 
     Returns (personas kept, reasons for the ones dropped).
     """
+    return _clean_distinct(
+        raw_personas,
+        clean_persona,
+        unique="email",
+        name_of=persona_name_key,
+        avoid_names=avoid_names,
+        avoid=avoid_emails,
+    )
+
+
+_Entry = TypeVar("_Entry", bound=Mapping[str, Any])
+
+
+def _clean_distinct(
+    raw_entries: Iterable[Any],
+    clean_one: Callable[[Any], tuple[_Entry | None, str]],
+    *,
+    unique: str,
+    name_of: Callable[[_Entry], str],
+    avoid_names: Iterable[str],
+    avoid: Iterable[str],
+) -> tuple[list[_Entry], list[str]]:
+    """Entries cleaned one by one, then kept only when their `unique` field and their name are new."""
     seen_names = {" ".join(name.split()).casefold() for name in avoid_names}
-    seen_emails = {email.strip().lower() for email in avoid_emails}
-    kept: list[dict[str, str]] = []
+    seen = {value.strip().lower() for value in avoid}
+    kept: list[_Entry] = []
     rejected: list[str] = []
-    for raw in raw_personas:
-        persona, reason = clean_persona(raw)
-        if persona is None:
+    for raw in raw_entries:
+        entry, reason = clean_one(raw)
+        if entry is None:
             rejected.append(reason)
             continue
-        if persona["email"] in seen_emails:
-            rejected.append("duplicate email")
+        if entry[unique] in seen:
+            rejected.append(f"duplicate {unique}")
             continue
-        if persona_name_key(persona) in seen_names:
+        if name_of(entry) in seen_names:
             rejected.append("duplicate name")
             continue
-        seen_emails.add(persona["email"])
-        seen_names.add(persona_name_key(persona))
-        kept.append(persona)
+        seen.add(entry[unique])
+        seen_names.add(name_of(entry))
+        kept.append(entry)
     return kept, rejected
 
 
@@ -183,22 +206,11 @@ def clean_companies(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Clean a provider's companies: drop invalid ones and duplicates by case-folded name or by domain
     (within the batch and against the avoid lists). Returns (companies kept, reasons for the ones dropped)."""
-    seen_names = {" ".join(name.split()).casefold() for name in avoid_names}
-    seen_domains = {domain.strip().lower() for domain in avoid_domains}
-    kept: list[dict[str, Any]] = []
-    rejected: list[str] = []
-    for raw in raw_companies:
-        company, reason = clean_company(raw)
-        if company is None:
-            rejected.append(reason)
-            continue
-        if company["domain"] in seen_domains:
-            rejected.append("duplicate domain")
-            continue
-        if company_name_key(company) in seen_names:
-            rejected.append("duplicate name")
-            continue
-        seen_domains.add(company["domain"])
-        seen_names.add(company_name_key(company))
-        kept.append(company)
-    return kept, rejected
+    return _clean_distinct(
+        raw_companies,
+        clean_company,
+        unique="domain",
+        name_of=company_name_key,
+        avoid_names=avoid_names,
+        avoid=avoid_domains,
+    )
