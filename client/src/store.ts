@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { Distribution, Frequency } from './api/types';
+import type { Distribution, Frequency, Scenario } from './api/types';
+import { CRM_DEFAULTS } from './lib/crm';
 import { DEFAULT_DISTRIBUTION, browserTimeZone } from './lib/planned';
 import { DEFAULT_FREQUENCY } from './lib/schedule';
 
@@ -24,6 +25,14 @@ export interface SimulationDraft {
   timezone: string;
   /** Decimal digits; empty: a random seed. */
   seed: string;
+  // A planned run's CRM, as typed.
+  scenario: Scenario;
+  /** b2b only (never sent with b2c). */
+  contacts_per_company: string;
+  /** Percentages (0 to 100) on screen; sent as shares (0 to 1). */
+  deal_rate: string;
+  win_rate: string;
+  sales_cycle_days: string;
 }
 
 export function emptyDraft(): SimulationDraft {
@@ -40,6 +49,11 @@ export function emptyDraft(): SimulationDraft {
     curve_weights: '',
     timezone: browserTimeZone(),
     seed: '',
+    scenario: CRM_DEFAULTS.scenario,
+    contacts_per_company: String(CRM_DEFAULTS.contacts_per_company),
+    deal_rate: String(CRM_DEFAULTS.deal_rate * 100),
+    win_rate: String(CRM_DEFAULTS.win_rate * 100),
+    sales_cycle_days: String(CRM_DEFAULTS.sales_cycle_days),
   };
 }
 
@@ -68,7 +82,7 @@ export const useUiStore = create<UiState>()(
       name: 'simcrm-ui',
       storage: createJSONStorage(() => sessionStorage),
       partialize: (s) => ({ draft: s.draft }),
-      // A draft saved by an older client lacks the planned fields: fill them in from an empty one.
+      // A draft saved by an older client lacks the planned (and CRM) fields: fill them in from an empty one.
       merge: (persisted, current) => {
         const saved = (persisted as { draft?: Partial<SimulationDraft> } | undefined)?.draft;
         return saved && typeof saved === 'object' ? { ...current, draft: { ...emptyDraft(), ...saved } } : current;

@@ -427,3 +427,59 @@ def test_planned_simulation_through_the_form_previews_backfills_and_charts(
     assert simulation.contacts.count() == 300
     # Only the planned simulation was made: the preview created nothing.
     assert Simulation.objects.filter(owner=user).count() == 1
+
+
+def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
+    chromium: Path, web_server: str, worker: Any, artifacts: Path
+) -> None:
+    from simulations.funnel import CrmSettings
+    from simulations.models import Contact, RecordEvent
+    from simulations.planner import PlanSettings
+
+    user = make_user()
+    now = timezone.now()
+    plan = PlanSettings(
+        total_records=60,
+        starts_at=now - timedelta(days=45),
+        ends_at=now - timedelta(hours=1),
+        distribution="uniform",
+        curve_weights=None,
+        timezone="UTC",
+        seed=11,
+    )
+    crm = CrmSettings(deal_rate=0.8, win_rate=0.5, sales_cycle_days=10)
+    simulation = simulation_create(owner=user, theme="Orbital", industry="Software", plan=plan, crm=crm)
+    wait_for(
+        lambda: Simulation.objects.filter(pk=simulation.pk, status=SimulationStatus.COMPLETED).exists(),
+        timeout=120,
+        interval=0.5,
+        what="the simulation to finish",
+    )
+    customers = Contact.objects.filter(simulation=simulation, lifecyclestage="customer").count()
+    assert customers > 0
+    events = RecordEvent.objects.filter(simulation=simulation).count()
+
+    with browser_page(chromium) as page:
+        problems = watch_page(page)
+        shot = screenshotter(page, artifacts, "funnel")
+        try:
+            sign_in(page, web_server, user.username)
+            page.goto(f"{web_server}/simulations/{simulation.pk}")
+            page.get_by_role("tab", name="Funnel").click()
+            chart = page.get_by_test_id("funnel-chart")
+            expect(chart).to_be_visible()
+            expect(chart).to_contain_text("Customer")
+            expect(chart).to_contain_text(str(customers))
+            expect(chart).to_contain_text("Closed won")
+            shot("funnel")
+
+            page.get_by_role("tab", name="Activity").click()
+            rows = page.get_by_test_id("event-row")
+            expect(rows.first).to_be_visible()
+            assert rows.count() >= min(events, 10)
+            expect(page.get_by_role("tabpanel")).to_contain_text("Lead")
+            shot("activity")
+        except Exception:
+            shot("failure")
+            raise
+        assert problems == {"page errors": [], "assets": []}

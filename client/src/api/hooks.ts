@@ -13,11 +13,15 @@ import {
 import { meKey } from './queryClient';
 import type {
   CachedPersona,
+  Company,
   Contact,
+  Deal,
+  Funnel,
   Job,
   Me,
   Page,
   Preview,
+  RecordEvent,
   Simulation,
   SimulationRequest,
   SimulationUpdate,
@@ -34,6 +38,12 @@ export const keys = {
   jobs: (id: string | number) => ['simulations', 'detail', String(id), 'jobs'] as const,
   contacts: (id: string | number) => ['simulations', 'detail', String(id), 'contacts'] as const,
   schedule: (id: string | number) => ['simulations', 'detail', String(id), 'schedule'] as const,
+  /** A simulation's companies, deals or events: one query per page (under this key, by page URL). */
+  records: (id: string | number, kind: RecordListKind) => ['simulations', 'detail', String(id), kind] as const,
+  recordPage: (id: string | number, kind: RecordListKind, url: string) => ['simulations', 'detail', String(id), kind, url] as const,
+  /** Deals looked up by id, to name them in the activity (bounded: see useDealIndex). */
+  dealIndex: (id: string | number) => ['simulations', 'detail', String(id), 'deal-index'] as const,
+  funnel: (id: string | number) => ['simulations', 'detail', String(id), 'funnel'] as const,
   /** Not under 'simulations': a preview is a pure function of its body, never invalidated by changes. */
   preview: (body: SimulationRequest | null) => ['simulation-preview', body] as const,
   personas: (url: string) => ['personas', url] as const,
@@ -163,6 +173,83 @@ export function useSimulationContacts(id: string, live: boolean) {
   return useQuery<Contact[]>({
     queryKey: keys.contacts(id),
     queryFn: () => getAllPages<Contact>(`/api/simulations/${encodeURIComponent(id)}/contacts/`),
+    refetchInterval: live ? POLL_MS : false,
+  });
+}
+
+// ---- a simulation's CRM: companies, deals, events, funnel ----------------------------------------
+
+/** The paged lists of a simulation's records besides its contacts. */
+export type RecordListKind = 'companies' | 'deals' | 'events';
+
+interface RecordOf {
+  companies: Company;
+  deals: Deal;
+  events: RecordEvent;
+}
+
+/** The first page of a simulation's companies, deals or events (oldest first, as the server orders them). */
+export function recordListUrl(id: string | number, kind: RecordListKind): string {
+  return `${SIMULATIONS_URL}${encodeURIComponent(String(id))}/${kind}/`;
+}
+
+/**
+ * One page of a simulation's companies, deals or events (`url`: a DRF page link, the first page by
+ * default), polled while the simulation is live; the previous page stays on screen while the next loads.
+ */
+export function useSimulationRecords<K extends RecordListKind>(
+  id: string,
+  kind: K,
+  url: string | null,
+  { live, enabled = true }: { live: boolean; enabled?: boolean },
+) {
+  const pageUrl = url ?? recordListUrl(id, kind);
+  return useQuery<Page<RecordOf[K]>>({
+    queryKey: keys.recordPage(id, kind, pageUrl),
+    queryFn: async () => asPage<RecordOf[K]>(await api.get<unknown>(pageUrl)),
+    enabled,
+    refetchInterval: live ? POLL_MS : false,
+    // The page shown stays while another page of the same list loads (not another simulation's).
+    placeholderData: (previous, previousQuery) =>
+      previousQuery?.queryKey[2] === String(id) && previousQuery.queryKey[3] === kind ? previous : undefined,
+  });
+}
+
+/** Deals fetched at most for the activity's labels: 4 pages of 500. */
+export const DEAL_INDEX_PAGES = 4;
+export const DEAL_INDEX_PAGE_SIZE = 500;
+
+/**
+ * A simulation's deals by id, to name the deals of the activity shown (the first
+ * DEAL_INDEX_PAGES × DEAL_INDEX_PAGE_SIZE; later ones are named by id). While the simulation is live
+ * it is asked again every POLL_MS, but only while a deal in `wanted` is missing from an index that
+ * holds every deal (a new deal, not one past the bound).
+ */
+export function useDealIndex(
+  id: string,
+  { enabled, live, wanted }: { enabled: boolean; live: boolean; wanted: readonly number[] },
+) {
+  return useQuery<{ deals: ReadonlyMap<number, Deal>; complete: boolean }>({
+    queryKey: keys.dealIndex(id),
+    queryFn: async () => {
+      const limit = DEAL_INDEX_PAGES * DEAL_INDEX_PAGE_SIZE;
+      const deals = await getAllPages<Deal>(`${recordListUrl(id, 'deals')}?page_size=${DEAL_INDEX_PAGE_SIZE}`, DEAL_INDEX_PAGES);
+      return { deals: new Map(deals.map((d) => [d.id, d])), complete: deals.length < limit };
+    },
+    enabled,
+    refetchInterval: (query) => {
+      const index = query.state.data;
+      return live && index?.complete && wanted.some((d) => !index.deals.has(d)) ? POLL_MS : false;
+    },
+  });
+}
+
+/** Contacts per lifecycle stage, deals and amounts per deal stage; polled while the simulation is live. */
+export function useSimulationFunnel(id: string, { live, enabled = true }: { live: boolean; enabled?: boolean }) {
+  return useQuery<Funnel>({
+    queryKey: keys.funnel(id),
+    queryFn: () => api.get<Funnel>(`${SIMULATIONS_URL}${encodeURIComponent(id)}/funnel/`),
+    enabled,
     refetchInterval: live ? POLL_MS : false,
   });
 }

@@ -37,6 +37,20 @@ export type PreviewForecast = Schemas['PreviewForecast'];
 export type SimulationUpdate = Schemas['PatchedSimulationUpdateRequest'];
 export type Job = Schemas['Job'];
 export type Contact = Schemas['Contact'];
+/** A planned simulation's CRM: b2b puts contacts in companies, b2c has none. */
+export type Scenario = Schemas['ScenarioEnum'];
+/** A contact's HubSpot lifecycle stage (internal value). */
+export type LifecycleStage = Schemas['LifecyclestageEnum'];
+/** A deal's stage in HubSpot's default pipeline (internal value). */
+export type DealStage = Schemas['DealstageEnum'];
+export type Company = Schemas['Company'];
+export type Deal = Schemas['Deal'];
+/** One stage a contact or deal took (its first one has old_value null). */
+export type RecordEvent = Schemas['RecordEvent'];
+/** GET /api/simulations/{id}/funnel/: counts per stage (every stage present) and amounts as decimal strings. */
+export type Funnel = Schemas['Funnel'];
+/** What GET /api/simulations/{id}/export/ can export. */
+export type ExportObject = 'contacts' | 'companies' | 'deals';
 /** One entry of the persona cache (GET /api/personas/): a pool of personas for a theme and industry. */
 export type CachedPersona = Schemas['CachedPersona'];
 /** One persona of a pool: the contact fields a provider wrote. */

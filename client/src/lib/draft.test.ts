@@ -57,7 +57,63 @@ describe('the request a draft makes', () => {
       'distribution',
       'timezone',
       'seed',
+      'scenario',
+      'contacts_per_company',
+      'deal_rate',
+      'win_rate',
+      'sales_cycle_days',
       'name',
     ]);
+    // b2c has no companies: no contacts per company either.
+    expect(visibleFields({ kind: 'planned', distribution: 'uniform', scenario: 'b2c' })).not.toContain('contacts_per_company');
+  });
+});
+
+describe('the CRM settings of a planned run', () => {
+  it('sends none of them when they are left at their defaults', () => {
+    const { body, errors } = draftRequest(draft({ kind: 'planned' }));
+    expect(errors).toEqual({});
+    for (const field of ['scenario', 'contacts_per_company', 'deal_rate', 'win_rate', 'sales_cycle_days']) {
+      expect(body).not.toHaveProperty(field);
+    }
+  });
+
+  it('sends the ones changed, rates as shares from 0 to 1', () => {
+    const { body, errors } = draftRequest(
+      draft({ kind: 'planned', contacts_per_company: '10', deal_rate: '12.5', win_rate: '0', sales_cycle_days: '90' }),
+    );
+    expect(errors).toEqual({});
+    expect(body).toMatchObject({ contacts_per_company: 10, deal_rate: 0.125, win_rate: 0, sales_cycle_days: 90 });
+    expect(body).not.toHaveProperty('scenario');
+    expect(draftRequest(draft({ kind: 'planned', deal_rate: '14.3', win_rate: '100' })).body).toMatchObject({ deal_rate: 0.143, win_rate: 1 });
+  });
+
+  it('never sends contacts_per_company with b2c, nor checks it', () => {
+    const { body, errors } = draftRequest(draft({ kind: 'planned', scenario: 'b2c', contacts_per_company: 'oops' }));
+    expect(errors).toEqual({});
+    expect(body).toMatchObject({ scenario: 'b2c' });
+    expect(body).not.toHaveProperty('contacts_per_company');
+  });
+
+  it('checks each against the server’s ranges', () => {
+    const { errors } = draftRequest(
+      draft({ kind: 'planned', contacts_per_company: '51', deal_rate: '101', win_rate: '-1', sales_cycle_days: '0' }),
+    );
+    expect(errors).toEqual({
+      contacts_per_company: ['Enter a whole number from 1 to 50.'],
+      deal_rate: ['Enter a percentage from 0 to 100.'],
+      win_rate: ['Enter a percentage from 0 to 100.'],
+      sales_cycle_days: ['Enter a whole number of days from 1 to 365.'],
+    });
+    expect(draftRequest(draft({ kind: 'planned', contacts_per_company: '2.5', sales_cycle_days: '366', deal_rate: '' })).errors).toEqual({
+      contacts_per_company: ['Enter a whole number from 1 to 50.'],
+      deal_rate: ['Enter a percentage from 0 to 100.'],
+      sales_cycle_days: ['Enter a whole number of days from 1 to 365.'],
+    });
+  });
+
+  it('sends none of them with a quick burst', () => {
+    const { body } = draftRequest(draft({ kind: 'quick', scenario: 'b2c', deal_rate: '50' }));
+    expect(body).toEqual({ theme: 'Theme', industry: 'Retail', record_frequency: '1h' });
   });
 });

@@ -1,16 +1,35 @@
 import type { FieldErrors } from '../api/client';
 import type { SimulationRequest } from '../api/types';
 import type { SimulationDraft } from '../store';
+import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS } from './crm';
 import { MAX_SEED, MAX_TOTAL_RECORDS, formatCount, localInputToIso, parseWeights } from './planned';
 
 export const MAX_LENGTH = 255;
 
-/** The planned run's fields, in the form's order. */
-export const PLAN_FIELDS = ['total_records', 'starts_at', 'ends_at', 'distribution', 'curve_weights', 'timezone', 'seed'] as const;
+/** The planned run's fields, in the form's order: the schedule, then the CRM. */
+export const PLAN_FIELDS = [
+  'total_records',
+  'starts_at',
+  'ends_at',
+  'distribution',
+  'curve_weights',
+  'timezone',
+  'seed',
+  'scenario',
+  'contacts_per_company',
+  'deal_rate',
+  'win_rate',
+  'sales_cycle_days',
+] as const;
 
-/** The fields the form shows for a kind of run, in order (for focusing the first error). */
-export function visibleFields(draft: Pick<SimulationDraft, 'kind' | 'distribution'>): string[] {
-  const plan = PLAN_FIELDS.filter((f) => f !== 'curve_weights' || draft.distribution === 'custom');
+/**
+ * The fields the form shows for a kind of run, in order (for focusing the first error): weights only
+ * for the custom curve, contacts per company only in b2b (the default scenario).
+ */
+export function visibleFields(draft: Pick<SimulationDraft, 'kind' | 'distribution'> & Partial<Pick<SimulationDraft, 'scenario'>>): string[] {
+  const plan = PLAN_FIELDS.filter(
+    (f) => (f !== 'curve_weights' || draft.distribution === 'custom') && (f !== 'contacts_per_company' || draft.scenario !== 'b2c'),
+  );
   return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name'];
 }
 
@@ -67,8 +86,55 @@ export function draftRequest(draft: SimulationDraft): { body: SimulationRequest;
       if (/^\d+$/.test(seed) && BigInt(seed) <= MAX_SEED) body.seed = seed;
       else errors.seed = [`A whole number from 0 to ${MAX_SEED.toLocaleString('en')}, or leave it empty for a random one.`];
     }
+
+    crmRequest(draft, body, errors);
   }
   const name = draft.name.trim();
   if (name) body.name = name;
   return { body, errors };
+}
+
+const WHOLE = /^\d+$/;
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
+
+/** A whole number typed, when it is one from min to max. */
+function wholeNumber(value: string, min: number, max: number): number | null {
+  const text = value.trim();
+  if (!WHOLE.test(text)) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
+}
+
+/** A percentage typed (0 to 100, decimals allowed) as a share from 0 to 1, to six decimals. */
+export function percentToShare(value: string): number | null {
+  const text = value.trim();
+  if (!DECIMAL.test(text)) return null;
+  const percent = Number(text);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) return null;
+  return Math.round(percent * 10_000) / 1_000_000;
+}
+
+/**
+ * A planned run's CRM settings into the body: only those that differ from the server's defaults (so
+ * an untouched form sends none of them), and never contacts_per_company with b2c (the server refuses it).
+ */
+function crmRequest(draft: SimulationDraft, body: SimulationRequest, errors: FieldErrors): void {
+  const b2c = draft.scenario === 'b2c';
+  if (draft.scenario !== CRM_DEFAULTS.scenario) body.scenario = draft.scenario;
+
+  if (!b2c) {
+    const perCompany = wholeNumber(draft.contacts_per_company, 1, MAX_CONTACTS_PER_COMPANY);
+    if (perCompany === null) errors.contacts_per_company = [`Enter a whole number from 1 to ${MAX_CONTACTS_PER_COMPANY}.`];
+    else if (perCompany !== CRM_DEFAULTS.contacts_per_company) body.contacts_per_company = perCompany;
+  }
+
+  for (const field of ['deal_rate', 'win_rate'] as const) {
+    const share = percentToShare(draft[field]);
+    if (share === null) errors[field] = ['Enter a percentage from 0 to 100.'];
+    else if (share !== CRM_DEFAULTS[field]) body[field] = share;
+  }
+
+  const cycle = wholeNumber(draft.sales_cycle_days, 1, MAX_SALES_CYCLE_DAYS);
+  if (cycle === null) errors.sales_cycle_days = [`Enter a whole number of days from 1 to ${MAX_SALES_CYCLE_DAYS}.`];
+  else if (cycle !== CRM_DEFAULTS.sales_cycle_days) body.sales_cycle_days = cycle;
 }

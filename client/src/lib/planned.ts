@@ -108,6 +108,13 @@ export function formatInZone(value: string | Date, zone: string | undefined, { s
   return formatter(zone, { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' }).format(date);
 }
 
+/** "1 May 2026" in the zone (the browser's when the zone is unusable). */
+export function formatDateInZone(value: string | Date, zone: string | undefined): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter(zone, { dateStyle: 'medium' }).format(date);
+}
+
 /** "1 May 2026, 09:00 CEST": with the zone's short name, for a time shown apart from its zone. */
 export function formatWithZone(value: string | Date, zone: string | undefined): string {
   const date = value instanceof Date ? value : new Date(value);

@@ -476,3 +476,122 @@ describe('planned run', () => {
   });
 });
 
+
+describe('CRM settings of a planned run', () => {
+  it('shows the defaults, and hides contacts per company for b2c', async () => {
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const crm = screen.getByRole('group', { name: 'CRM: companies, deals and lifecycle' });
+    const scenario = within(crm).getByLabelText('Scenario');
+    expect(scenario).toHaveValue('b2b');
+    expect(within(scenario).getAllByRole('option').map((o) => o.textContent)).toEqual(['B2B', 'B2C']);
+    expect(scenario).toHaveAccessibleDescription(/^Contacts work for companies/);
+    expect(within(crm).getByLabelText('Contacts per company')).toHaveValue(3);
+    expect(within(crm).getByLabelText('Deal rate (%)')).toHaveValue(30);
+    expect(within(crm).getByLabelText('Win rate (%)')).toHaveValue(25);
+    expect(within(crm).getByLabelText('Sales cycle (days)')).toHaveValue(30);
+
+    await ue.selectOptions(scenario, 'b2c');
+    expect(within(crm).queryByLabelText('Contacts per company')).not.toBeInTheDocument();
+    expect(scenario).toHaveAccessibleDescription(/^Contacts buy for themselves: no companies/);
+    await ue.selectOptions(scenario, 'b2b');
+    expect(within(crm).getByLabelText('Contacts per company')).toHaveValue(3);
+  });
+
+  it('checks the CRM values against their ranges before sending, and focuses the first one wrong', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const perCompany = screen.getByLabelText('Contacts per company');
+    const dealRate = screen.getByLabelText('Deal rate (%)');
+    const winRate = screen.getByLabelText('Win rate (%)');
+    const cycle = screen.getByLabelText('Sales cycle (days)');
+    await ue.clear(perCompany);
+    await ue.type(perCompany, '51');
+    await ue.clear(dealRate);
+    await ue.type(dealRate, '150');
+    await ue.clear(cycle);
+    await ue.type(cycle, '400');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+
+    expect(perCompany).toHaveAccessibleDescription('Enter a whole number from 1 to 50.');
+    expect(perCompany).toHaveFocus();
+    expect(dealRate).toHaveAccessibleDescription('Enter a percentage from 0 to 100.');
+    expect(dealRate).toHaveAttribute('aria-invalid', 'true');
+    expect(winRate).not.toHaveAttribute('aria-invalid');
+    expect(cycle).toHaveAccessibleDescription('Enter a whole number of days from 1 to 365.');
+    expect(posted).toEqual([]);
+    // Nothing is previewed while a value cannot be sent.
+    expect(previews.bodies.filter((b) => 'deal_rate' in b || 'sales_cycle_days' in b)).toEqual([]);
+
+    // Fixing a value clears its error as the user types.
+    await ue.clear(dealRate);
+    await ue.type(dealRate, '45');
+    expect(dealRate).not.toHaveAttribute('aria-invalid');
+  });
+
+  it('sends the changed settings, rates as shares, and never contacts_per_company with b2c', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+
+    // Untouched: none of them (the server's defaults are the form's).
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await screen.findByRole('alert');
+    expect(posted[0]).toEqual({
+      theme: 'Black Friday leads',
+      industry: 'Retail',
+      total_records: 100,
+      distribution: 'uniform',
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    });
+
+    const perCompany = screen.getByLabelText('Contacts per company');
+    await ue.clear(perCompany);
+    await ue.type(perCompany, '5');
+    for (const [label, value] of [
+      ['Deal rate (%)', '50'],
+      ['Win rate (%)', '12.5'],
+      ['Sales cycle (days)', '60'],
+    ] as const) {
+      const input = screen.getByLabelText(label);
+      await ue.clear(input);
+      await ue.type(input, value);
+    }
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await waitFor(() => expect(posted).toHaveLength(2));
+    expect(posted[1]).toMatchObject({ contacts_per_company: 5, deal_rate: 0.5, win_rate: 0.125, sales_cycle_days: 60 });
+    expect(posted[1]).not.toHaveProperty('scenario');
+
+    // b2c: the scenario goes, contacts per company does not (even though it was changed).
+    await ue.selectOptions(screen.getByLabelText('Scenario'), 'b2c');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await waitFor(() => expect(posted).toHaveLength(3));
+    expect(posted[2]).toMatchObject({ scenario: 'b2c', deal_rate: 0.5, win_rate: 0.125, sales_cycle_days: 60 });
+    expect(posted[2]).not.toHaveProperty('contacts_per_company');
+    // The preview is asked with the same body.
+    await waitFor(() => expect(lastPreview()).toMatchObject({ scenario: 'b2c', deal_rate: 0.5 }), PREVIEW_WAIT);
+    expect(previews.bodies.some((b) => b.scenario === 'b2c' && 'contacts_per_company' in b)).toBe(false);
+  });
+
+  it('shows the server’s 400 on a CRM field next to it', async () => {
+    createAnswers(400, { win_rate: ['Ensure this value is less than or equal to 1.'], sales_cycle_days: ['Too long for this window.'] });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const cycle = screen.getByLabelText('Sales cycle (days)');
+    await ue.clear(cycle);
+    await ue.type(cycle, '300');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    const winRate = screen.getByLabelText('Win rate (%)');
+    await waitFor(() => expect(winRate).toHaveAccessibleDescription('Ensure this value is less than or equal to 1.'));
+    expect(cycle).toHaveAccessibleDescription('Too long for this window.');
+    expect(screen.getByTestId('error-win_rate')).toBeInTheDocument();
+    // The first field in the form's order gets the focus.
+    expect(winRate).toHaveFocus();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+});

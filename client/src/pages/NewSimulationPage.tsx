@@ -7,6 +7,7 @@ import { Forecast } from '../components/Forecast';
 import { FormField } from '../components/FormField';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert } from '../components/States';
+import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS, SCENARIO_OPTIONS, isScenario, scenarioExplanation } from '../lib/crm';
 import { MAX_LENGTH, draftRequest, requiredErrors, visibleFields } from '../lib/draft';
 import { formatTime } from '../lib/format';
 import {
@@ -48,6 +49,11 @@ const CONTROL_FIELDS = [
   'curve_weights',
   'timezone',
   'seed',
+  'scenario',
+  'contacts_per_company',
+  'deal_rate',
+  'win_rate',
+  'sales_cycle_days',
   'name',
 ] as const satisfies readonly Field[];
 
@@ -159,6 +165,11 @@ export function NewSimulationPage() {
     curve_weights: useId(),
     timezone: useId(),
     seed: useId(),
+    scenario: useId(),
+    contacts_per_company: useId(),
+    deal_rate: useId(),
+    win_rate: useId(),
+    sales_cycle_days: useId(),
     name: useId(),
     preview: useId(),
     zones: useId(),
@@ -192,6 +203,8 @@ export function NewSimulationPage() {
       if (isFrequency(value)) setDraft({ record_frequency: value });
     } else if (field === 'distribution') {
       if (isDistribution(value)) setDraft({ distribution: value });
+    } else if (field === 'scenario') {
+      if (isScenario(value)) setDraft({ scenario: value });
     } else {
       setDraft({ [field]: value });
     }
@@ -574,7 +587,124 @@ function PlannedFields({ draft, ids, zones, errorFor, update }: PlannedFieldsPro
           />
         )}
       </FormField>
+
+      <CrmFields draft={draft} ids={ids} errorFor={errorFor} update={update} />
     </>
+  );
+}
+
+/** A planned run's CRM: scenario, contacts per company (b2b only), deal and win rates, sales cycle. */
+function CrmFields({ draft, ids, errorFor, update }: Omit<PlannedFieldsProps, 'zones'>) {
+  const b2c = draft.scenario === 'b2c';
+  return (
+    <fieldset className="crm-fields" data-testid="crm-fields">
+      <legend>CRM: companies, deals and lifecycle</legend>
+      <p className="hint">
+        Contacts move through HubSpot’s lifecycle stages over the window; some reach Opportunity and open a deal, which
+        is won or lost.
+      </p>
+      <div className="field-row">
+        <FormField id={ids.scenario} name="scenario" label="Scenario" hint={scenarioExplanation(draft.scenario)} error={errorFor('scenario')}>
+          {(control) => (
+            <select {...control} value={draft.scenario} onChange={(e) => update('scenario', e.target.value)} data-testid="sim-scenario">
+              {SCENARIO_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
+        {!b2c && (
+          <FormField
+            id={ids.contacts_per_company}
+            name="contacts_per_company"
+            label="Contacts per company"
+            hint={`About this many contacts share a company, from 1 to ${MAX_CONTACTS_PER_COMPANY} (default ${CRM_DEFAULTS.contacts_per_company}).`}
+            error={errorFor('contacts_per_company')}
+          >
+            {(control) => (
+              <input
+                {...control}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={MAX_CONTACTS_PER_COMPANY}
+                step={1}
+                value={draft.contacts_per_company}
+                onChange={(e) => update('contacts_per_company', e.target.value)}
+                data-testid="sim-contacts-per-company"
+              />
+            )}
+          </FormField>
+        )}
+      </div>
+      <div className="field-row">
+        <FormField
+          id={ids.deal_rate}
+          name="deal_rate"
+          label="Deal rate (%)"
+          hint={`Share of contacts that reach Opportunity and open a deal, 0 to 100 (default ${CRM_DEFAULTS.deal_rate * 100}).`}
+          error={errorFor('deal_rate')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              inputMode="decimal"
+              min={0}
+              max={100}
+              step="any"
+              value={draft.deal_rate}
+              onChange={(e) => update('deal_rate', e.target.value)}
+              data-testid="sim-deal-rate"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.win_rate}
+          name="win_rate"
+          label="Win rate (%)"
+          hint={`Share of deals that end Closed won, 0 to 100 (default ${CRM_DEFAULTS.win_rate * 100}); the others are lost.`}
+          error={errorFor('win_rate')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              inputMode="decimal"
+              min={0}
+              max={100}
+              step="any"
+              value={draft.win_rate}
+              onChange={(e) => update('win_rate', e.target.value)}
+              data-testid="sim-win-rate"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.sales_cycle_days}
+          name="sales_cycle_days"
+          label="Sales cycle (days)"
+          hint={`Typical days from a contact’s creation to its deal’s close, 1 to ${MAX_SALES_CYCLE_DAYS} (default ${CRM_DEFAULTS.sales_cycle_days}). Nothing moves after the window ends.`}
+          error={errorFor('sales_cycle_days')}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={MAX_SALES_CYCLE_DAYS}
+              step={1}
+              value={draft.sales_cycle_days}
+              onChange={(e) => update('sales_cycle_days', e.target.value)}
+              data-testid="sim-sales-cycle-days"
+            />
+          )}
+        </FormField>
+      </div>
+    </fieldset>
   );
 }
 

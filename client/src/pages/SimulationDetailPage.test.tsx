@@ -56,11 +56,11 @@ describe('simulation detail', () => {
 
     const rows = await screen.findAllByTestId('contact-row');
     expect(rows).toHaveLength(1);
-    for (const text of ['Ada Lovelace', 'ada@example.com', '+44 20 7946 0018', 'Buyer', 'Analytical Ltd', 'Retail', 'London, United Kingdom', 'offline']) {
+    for (const text of ['Ada Lovelace', 'ada@example.com', '+44 20 7946 0018', 'Buyer', 'Analytical Ltd', 'Lead', 'Retail', 'London, United Kingdom', 'offline']) {
       expect(within(rows[0]!).getByText(text)).toBeInTheDocument();
     }
     const headers = within(screen.getByTestId('contacts-table')).getAllByRole('columnheader').map((h) => h.textContent);
-    expect(headers).toEqual(['Name', 'Email', 'Phone', 'Job title', 'Company', 'Industry', 'Location', 'Source', 'Created']);
+    expect(headers).toEqual(['Name', 'Email', 'Phone', 'Job title', 'Company', 'Lifecycle stage', 'Industry', 'Location', 'Source', 'Created']);
     // Each cell carries its label for the stacked phone layout.
     expect(within(rows[0]!).getByText('London, United Kingdom')).toHaveAttribute('data-label', 'Location');
     expect(within(rows[0]!).getByText('+44 20 7946 0018').closest('td')).toHaveAttribute('data-label', 'Phone');

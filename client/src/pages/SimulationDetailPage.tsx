@@ -18,25 +18,25 @@ import {
   useSimulationJobs,
   type SimulationAction,
 } from '../api/hooks';
-import { seedDigits, type Contact, type Job, type Simulation } from '../api/types';
+import { seedDigits, type Job, type Simulation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FormField } from '../components/FormField';
 import { JobProgress, RecordProgress, jobTotals } from '../components/JobProgress';
-import { RecordTable, type Column } from '../components/RecordTable';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
-import { formatDateTime, formatRelative } from '../lib/format';
+import { crmSummary } from '../lib/crm';
+import { formatDateTime } from '../lib/format';
 import {
   curveExplanation,
   curveLabel,
   formatCount,
   formatInZone,
-  formatWithZone,
   isPlanned,
 } from '../lib/planned';
 import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
 import { useNow } from '../lib/timing';
+import { SimulationRecords } from './SimulationRecords';
 
 const NAME_MAX_LENGTH = 255;
 
@@ -53,12 +53,15 @@ export function SimulationDetailPage() {
   const qc = useQueryClient();
   const wasLive = useRef(live);
 
-  // When the simulation stops being live, fetch jobs and contacts once more so the final
-  // state is shown (polling stops with it).
+  // When the simulation stops being live, fetch its jobs and records once more so the final
+  // state is shown (polling stops with it). Only the queries on screen refetch.
   useEffect(() => {
     if (wasLive.current && !live) {
       void qc.invalidateQueries({ queryKey: keys.jobs(id) });
       void qc.invalidateQueries({ queryKey: keys.contacts(id) });
+      for (const kind of ['companies', 'deals', 'events'] as const) void qc.invalidateQueries({ queryKey: keys.records(id, kind) });
+      void qc.invalidateQueries({ queryKey: keys.dealIndex(id) });
+      void qc.invalidateQueries({ queryKey: keys.funnel(id) });
     }
     wasLive.current = live;
   }, [live, id, qc]);
@@ -86,6 +89,7 @@ export function SimulationDetailPage() {
       <SimulationHeader sim={s} live={looksLive(s)} />
       <FailedJobsAlert sim={s} />
       {isPlanned(s) && <PlannedSchedule sim={s} />}
+      <SimulationRecords key={s.id} sim={s} contacts={contacts} jobs={jobs.data} />
       <section aria-labelledby="timeline-title" className="card">
         <h2 id="timeline-title">Jobs</h2>
         {jobs.isPending ? (
@@ -98,45 +102,8 @@ export function SimulationDetailPage() {
           <JobTimeline simulationId={id} jobs={jobs.data} />
         )}
       </section>
-      <section aria-labelledby="contacts-title" className="card">
-        <h2 id="contacts-title">
-          Contacts <span className="muted">({contacts.data?.length ?? s.contacts_created ?? 0})</span>
-        </h2>
-        {contacts.isPending ? (
-          <Loading label="Loading contacts…" />
-        ) : contacts.isError && !contacts.data ? (
-          <ErrorState title="Could not load contacts" error={contacts.error} onRetry={() => void contacts.refetch()} />
-        ) : contacts.data.length === 0 ? (
-          <EmptyState title="No contacts yet">
-            <p className="muted">{noContactsHint(s, jobs.data)}</p>
-          </EmptyState>
-        ) : (
-          <>
-            {isPlanned(s) && (
-              <p className="muted small" data-testid="timeline-note">
-                In timeline: each contact’s instant in the simulated timeline, in {s.timezone || 'UTC'}, and under it when
-                SimCRM made it.
-              </p>
-            )}
-            <ContactsTable contacts={contacts.data} timeline={isPlanned(s) ? s.timezone || 'UTC' : null} industry={s.industry} />
-          </>
-        )}
-      </section>
     </div>
   );
-}
-
-function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
-  const { failed, active } = jobTotals(sim.job_counts);
-  if (failed > 0 && active === 0) {
-    return `No contacts were created: ${failed === 1 ? 'its job' : `${failed} of its jobs`} failed. See the error above.`;
-  }
-  if (!isLive(sim)) return 'This simulation did not create any contacts.';
-  const next = jobs?.find((j) => j.status === 'pending' || j.status === 'processing');
-  const which = failed > 0 ? 'next' : 'first';
-  if (next?.status === 'processing') return `The ${which} contact is being created right now…`;
-  if (next) return `The ${which} contact is due ${formatRelative(next.scheduled_for)} (${formatDateTime(next.scheduled_for)}). This page updates by itself.`;
-  return 'Contacts appear here as jobs complete. This page updates by itself.';
 }
 
 function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
@@ -343,7 +310,7 @@ function replayExplanation(sim: Simulation): string {
   );
 }
 
-/** A planned simulation's settings: records, window, curve, time zone and seed. */
+/** A planned simulation's settings: records, window, curve, time zone, seed and CRM. */
 function PlannedFacts({ sim }: { sim: Simulation }) {
   const zone = sim.timezone || 'UTC';
   const weights = Array.isArray(sim.curve_weights) ? (sim.curve_weights as unknown[]) : null;
@@ -377,6 +344,12 @@ function PlannedFacts({ sim }: { sim: Simulation }) {
           {seedDigits(sim)}
         </dd>
       </div>
+      {sim.scenario && (
+        <div className="facts-schedule">
+          <dt>CRM</dt>
+          <dd data-testid="sim-crm">{crmSummary(sim)}</dd>
+        </div>
+      )}
     </>
   );
 }
@@ -637,71 +610,5 @@ function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[]
         </li>
       ))}
     </ol>
-  );
-}
-
-type ContactColumn = Column<Contact>;
-
-function text(value: string | null | undefined): string {
-  return value?.trim() || '—';
-}
-
-const CONTACT_COLUMNS: ContactColumn[] = [
-  { key: 'name', label: 'Name', value: (c) => text([c.firstname, c.lastname].filter(Boolean).join(' ')) },
-  { key: 'email', label: 'Email', value: (c) => text(c.email) },
-  { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
-  { key: 'jobtitle', label: 'Job title', value: (c) => text(c.jobtitle) },
-  { key: 'company', label: 'Company', value: (c) => text(c.company) },
-  { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
-  { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
-  {
-    key: 'source',
-    label: 'Source',
-    value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
-  },
-  { key: 'created_at', label: 'Created', value: (c) => formatDateTime(c.created_at) },
-];
-
-/**
- * The contacts; with `timeline` (a planned simulation's zone) their instant in the timeline comes
- * first, and the industry column goes when it only repeats the simulation's (to keep the width).
- */
-function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; timeline: string | null; industry: string }) {
-  const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
-  // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
-  // (one column for both, so the table keeps its width).
-  const columns: ContactColumn[] =
-    timeline === null
-      ? CONTACT_COLUMNS
-      : [
-          {
-            key: 'occurred_at',
-            label: 'In timeline',
-            value: (c) => (
-              <div>
-                {c.occurred_at ? (
-                  <time dateTime={c.occurred_at} title={formatWithZone(c.occurred_at, timeline)}>
-                    {formatInZone(c.occurred_at, timeline)}
-                  </time>
-                ) : (
-                  '—'
-                )}
-                <span className="muted small block" data-testid="contact-created">
-                  made {formatDateTime(c.created_at)}
-                </span>
-              </div>
-            ),
-          },
-          ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
-        ];
-  return (
-    <RecordTable
-      columns={columns}
-      rows={contacts}
-      rowKey={(contact) => contact.id}
-      caption={<>Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}</>}
-      testId="contacts-table"
-      rowTestId="contact-row"
-    />
   );
 }

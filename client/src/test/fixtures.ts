@@ -1,4 +1,4 @@
-import type { Contact, Job, Me, Page, Preview, PreviewBucket, Simulation } from '../api/types';
+import type { Company, Contact, Deal, Funnel, Job, Me, Page, Preview, PreviewBucket, RecordEvent, Simulation } from '../api/types';
 
 export const user: Me = { id: 1, username: 'alice', is_staff: false };
 export const staff: Me = { id: 2, username: 'root', is_staff: true };
@@ -26,6 +26,11 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     curve_weights: null,
     timezone: null,
     seed: 1234,
+    scenario: null,
+    contacts_per_company: null,
+    deal_rate: null,
+    win_rate: null,
+    sales_cycle_days: null,
     ...overrides,
   };
 }
@@ -44,6 +49,11 @@ export function plannedSimulation(overrides: Partial<Simulation> = {}): Simulati
     seed_digits: '9223372036854775807',
     job_counts: { pending: 180, processing: 0, completed: 120, failed: 0, cancelled: 0 },
     contacts_created: 120,
+    scenario: 'b2b',
+    contacts_per_company: 3,
+    deal_rate: 0.3,
+    win_rate: 0.25,
+    sales_cycle_days: 30,
     ...overrides,
   });
 }
@@ -117,8 +127,73 @@ export function contact(overrides: Partial<Contact> = {}): Contact {
     city: 'London',
     country: 'United Kingdom',
     source: 'offline',
+    lifecyclestage: 'lead',
+    company_id: null,
     occurred_at: null,
     created_at: '2026-11-01T10:00:05Z',
     ...overrides,
+  };
+}
+
+export function company(overrides: Partial<Company> = {}): Company {
+  return {
+    id: 300,
+    simulation: 7,
+    name: 'Analytical Ltd',
+    domain: 'analytical.example',
+    industry: 'Retail',
+    city: 'London',
+    country: 'United Kingdom',
+    employees: 1200,
+    source: 'offline',
+    occurred_at: '2026-11-02T08:00:00Z',
+    created_at: '2026-11-02T08:00:01Z',
+    ...overrides,
+  };
+}
+
+export function deal(overrides: Partial<Deal> = {}): Deal {
+  return {
+    id: 900,
+    simulation: 7,
+    name: 'Analytical Ltd – Engine order',
+    amount: '12500.00',
+    currency: 'USD',
+    pipeline: 'default',
+    dealstage: 'qualifiedtobuy',
+    closedate: '2026-12-01T12:00:00Z',
+    contact: 500,
+    company: 300,
+    occurred_at: '2026-11-03T09:00:00Z',
+    created_at: '2026-11-03T09:00:01Z',
+    ...overrides,
+  };
+}
+
+export function recordEvent(overrides: Partial<RecordEvent> = {}): RecordEvent {
+  return {
+    id: 1,
+    simulation: 7,
+    object_type: 'contact',
+    object_id: 500,
+    property: 'lifecyclestage',
+    old_value: null,
+    new_value: 'lead',
+    occurred_at: '2026-11-02T08:00:00Z',
+    ...overrides,
+  };
+}
+
+/** Every stage present, zeros included, as the server answers; `counts` and `amounts` fill some in. */
+export function funnel(
+  counts: { lifecyclestage?: Record<string, number>; dealstage?: Record<string, number>; pipeline_amount?: Record<string, string> } = {},
+): Funnel {
+  const zeros = (stages: string[], zero: number | string) => Object.fromEntries(stages.map((s) => [s, zero]));
+  const lifecycle = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+  const deals = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'];
+  return {
+    lifecyclestage: { ...(zeros(lifecycle, 0) as Record<string, number>), ...counts.lifecyclestage },
+    dealstage: { ...(zeros(deals, 0) as Record<string, number>), ...counts.dealstage },
+    pipeline_amount: { ...(zeros(deals, '0.00') as Record<string, string>), ...counts.pipeline_amount },
   };
 }

@@ -1,0 +1,623 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import { toPath } from '../api/client';
+import {
+  isLive,
+  recordListUrl,
+  useDealIndex,
+  useSimulationFunnel,
+  useSimulationRecords,
+  type RecordListKind,
+} from '../api/hooks';
+import type { Company, Contact, Deal, Job, Page, Simulation } from '../api/types';
+import { ActivityList, type RecordNamer } from '../components/ActivityList';
+import { FunnelChart } from '../components/FunnelChart';
+import { jobTotals } from '../components/JobProgress';
+import { Pager } from '../components/Pager';
+import { RecordTable, type Column } from '../components/RecordTable';
+import { EmptyState, ErrorState, Loading } from '../components/States';
+import { Tabs, type TabItem } from '../components/Tabs';
+import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
+import { formatDateTime, formatRelative } from '../lib/format';
+import { formatCount, formatDateInZone, formatInZone, formatWithZone, isPlanned } from '../lib/planned';
+
+export type RecordTab = 'contacts' | 'companies' | 'deals' | 'activity' | 'funnel';
+
+const TAB_LABELS: Record<RecordTab, string> = {
+  contacts: 'Contacts',
+  companies: 'Companies',
+  deals: 'Deals',
+  activity: 'Activity',
+  funnel: 'Funnel',
+};
+
+/** The tabs a simulation has: companies only in a planned b2b run, deals only in a planned run. */
+export function recordTabs(sim: Pick<Simulation, 'total_records' | 'scenario'>): TabItem<RecordTab>[] {
+  const ids: RecordTab[] = ['contacts'];
+  if (hasCompanies(sim)) ids.push('companies');
+  if (hasDeals(sim)) ids.push('deals');
+  ids.push('activity', 'funnel');
+  return ids.map((id) => ({ id, label: TAB_LABELS[id] }));
+}
+
+const TAB_PARAM = 'tab';
+
+/** The tab in the address (?tab=funnel), so a reload or a shared link opens it; contacts by default. */
+function useSelectedTab(tabs: readonly TabItem<RecordTab>[]): [RecordTab, (tab: RecordTab) => void] {
+  const [params, setParams] = useSearchParams();
+  const asked = params.get(TAB_PARAM);
+  const selected = tabs.find((t) => t.id === asked)?.id ?? 'contacts';
+  const select = (tab: RecordTab) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (tab === 'contacts') next.delete(TAB_PARAM);
+        else next.set(TAB_PARAM, tab);
+        return next;
+      },
+      { replace: true },
+    );
+  return [selected, select];
+}
+
+/**
+ * A simulation's CRM records in tabs: contacts, companies, deals, the activity (every stage move) and
+ * the funnel, with CSV downloads. Each tab fetches when it is shown, and polls while the simulation
+ * is live. `contacts` is the page's contacts query (the jobs' page needs it too).
+ */
+export function SimulationRecords({
+  sim,
+  contacts,
+  jobs,
+}: {
+  sim: Simulation;
+  contacts: UseQueryResult<Contact[]>;
+  jobs: Job[] | undefined;
+}) {
+  const id = String(sim.id);
+  const live = isLive(sim);
+  const tabs = recordTabs(sim);
+  const [tab, setTab] = useSelectedTab(tabs);
+  // The page of each list being viewed (a DRF page link; null: the first), kept across tab switches.
+  const [pages, setPages] = useState<Record<RecordListKind, string | null>>({ companies: null, deals: null, events: null });
+  const onPage = (kind: RecordListKind) => (url: string | null) => setPages((p) => ({ ...p, [kind]: url }));
+  const contactsById = useMemo(() => new Map((contacts.data ?? []).map((c) => [c.id, c])), [contacts.data]);
+  const zone = isPlanned(sim) ? sim.timezone || 'UTC' : null;
+
+  return (
+    <section aria-labelledby="records-title" className="card records" data-testid="records">
+      <div className="records-head">
+        <h2 id="records-title">Records</h2>
+        <ExportLinks sim={sim} />
+      </div>
+      <RecordsNote sim={sim} />
+      <Tabs label="Records" tabs={tabs} selected={tab} onSelect={setTab}>
+        {(current) => {
+          switch (current) {
+            case 'contacts':
+              return <ContactsPanel sim={sim} contacts={contacts} jobs={jobs} />;
+            case 'companies':
+              return <CompaniesPanel id={id} live={live} zone={zone ?? 'UTC'} url={pages.companies} onPage={onPage('companies')} />;
+            case 'deals':
+              return (
+                <DealsPanel
+                  sim={sim}
+                  live={live}
+                  zone={zone ?? 'UTC'}
+                  url={pages.deals}
+                  onPage={onPage('deals')}
+                  contactsById={contactsById}
+                />
+              );
+            case 'activity':
+              return (
+                <ActivityPanel
+                  sim={sim}
+                  live={live}
+                  zone={zone}
+                  url={pages.events}
+                  onPage={onPage('events')}
+                  contactsById={contactsById}
+                />
+              );
+            case 'funnel':
+              return <FunnelPanel sim={sim} live={live} />;
+          }
+        }}
+      </Tabs>
+    </section>
+  );
+}
+
+/** Why a tab is missing: the original schedule has no companies or deals, b2c no companies. */
+function RecordsNote({ sim }: { sim: Simulation }) {
+  let note: string | null = null;
+  if (!isPlanned(sim)) note = 'The original schedule makes contacts only: no companies or deals. A planned run has the whole CRM.';
+  else if (!hasCompanies(sim)) note = 'B2C: contacts buy for themselves, so there are no companies.';
+  if (!note) return null;
+  return (
+    <p className="muted small records-note" data-testid="records-note">
+      {note}
+    </p>
+  );
+}
+
+/** CSV downloads through the export URL (plain links: the session cookie signs them). Planned runs only. */
+function ExportLinks({ sim }: { sim: Simulation }) {
+  if (!isPlanned(sim)) return null;
+  const links: { object: 'contacts' | 'companies' | 'deals'; label: string }[] = [{ object: 'contacts', label: 'Contacts CSV' }];
+  if (hasCompanies(sim)) links.push({ object: 'companies', label: 'Companies CSV' });
+  if (hasDeals(sim)) links.push({ object: 'deals', label: 'Deals CSV' });
+  return (
+    <div className="exports" role="group" aria-label="Download as CSV">
+      <span className="muted small" aria-hidden="true">
+        Download:
+      </span>
+      {links.map((l) => (
+        <a key={l.object} className="btn btn-small" href={exportUrl(sim.id, l.object)} download data-testid={`export-${l.object}`}>
+          {l.label}
+        </a>
+      ))}
+    </div>
+  );
+}
+
+// ---- shared bits ------------------------------------------------------------------------------
+
+function text(value: string | null | undefined): string {
+  return value?.trim() || '—';
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** A record's instant in the simulated timeline, and under it when SimCRM made it. */
+function timelineColumn<T extends { occurred_at: string | null; created_at: string }>(zone: string): Column<T> {
+  return {
+    key: 'occurred_at',
+    label: 'In timeline',
+    value: (r) => (
+      <div>
+        {r.occurred_at ? (
+          <time dateTime={r.occurred_at} title={formatWithZone(r.occurred_at, zone)}>
+            {formatInZone(r.occurred_at, zone)}
+          </time>
+        ) : (
+          '—'
+        )}
+        <span className="muted small block" data-testid="record-created">
+          made {formatDateTime(r.created_at)}
+        </span>
+      </div>
+    ),
+  };
+}
+
+function contactName(c: Pick<Contact, 'firstname' | 'lastname' | 'email'>): string | null {
+  return [c.firstname, c.lastname].filter((p) => p?.trim()).join(' ').trim() || c.email?.trim() || null;
+}
+
+/** The states of a paged list: loading, failed, empty, or the rows with a pager under them. */
+function PagedList<T>({
+  query,
+  what,
+  empty,
+  onPage,
+  children,
+}: {
+  query: UseQueryResult<Page<T>>;
+  what: string;
+  empty: ReactNode;
+  onPage: (url: string | null) => void;
+  children: (page: Page<T>) => ReactNode;
+}) {
+  if (query.isPending) return <Loading label={`Loading ${what}…`} />;
+  if (query.isError && !query.data) {
+    return <ErrorState title={`Could not load ${what}`} error={query.error} onRetry={() => void query.refetch()} />;
+  }
+  const page = query.data;
+  if (page.results.length === 0) {
+    if (page.previous) {
+      return (
+        <EmptyState title="This page is empty">
+          <button type="button" className="btn" onClick={() => onPage(null)}>
+            Back to the first page
+          </button>
+        </EmptyState>
+      );
+    }
+    return <>{empty}</>;
+  }
+  return (
+    <>
+      {query.isError && (
+        <p className="alert alert-warning" role="status">
+          Live updates paused: the last refresh failed. Retrying…
+        </p>
+      )}
+      {children(page)}
+      <Pager
+        label={`Pages of ${what}`}
+        count={page.count}
+        next={page.next}
+        previous={page.previous}
+        onPage={(url) => onPage(toPath(url))}
+      />
+    </>
+  );
+}
+
+// ---- contacts ---------------------------------------------------------------------------------
+
+function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
+  const { failed, active } = jobTotals(sim.job_counts);
+  if (failed > 0 && active === 0) {
+    return `No contacts were created: ${failed === 1 ? 'its job' : `${failed} of its jobs`} failed. See the error above.`;
+  }
+  if (!isLive(sim)) return 'This simulation did not create any contacts.';
+  const next = jobs?.find((j) => j.status === 'pending' || j.status === 'processing');
+  const which = failed > 0 ? 'next' : 'first';
+  if (next?.status === 'processing') return `The ${which} contact is being created right now…`;
+  if (next) return `The ${which} contact is due ${formatRelative(next.scheduled_for)} (${formatDateTime(next.scheduled_for)}). This page updates by itself.`;
+  return 'Contacts appear here as jobs complete. This page updates by itself.';
+}
+
+function ContactsPanel({ sim, contacts, jobs }: { sim: Simulation; contacts: UseQueryResult<Contact[]>; jobs: Job[] | undefined }) {
+  if (contacts.isPending) return <Loading label="Loading contacts…" />;
+  if (contacts.isError && !contacts.data) {
+    return <ErrorState title="Could not load contacts" error={contacts.error} onRetry={() => void contacts.refetch()} />;
+  }
+  const list = contacts.data;
+  if (list.length === 0) {
+    return (
+      <EmptyState title="No contacts yet">
+        <p className="muted">{noContactsHint(sim, jobs)}</p>
+      </EmptyState>
+    );
+  }
+  const total = sim.contacts_created ?? 0;
+  const timeline = isPlanned(sim) ? sim.timezone || 'UTC' : null;
+  return (
+    <>
+      <p className="muted small panel-meta" data-testid="contacts-count">
+        {plural(list.length, 'contact', 'contacts')}
+        {!isLive(sim) && total > list.length && ` shown of ${formatCount(total)}; the CSV has them all`}
+      </p>
+      {timeline !== null && (
+        <p className="muted small" data-testid="timeline-note">
+          In timeline: each contact’s instant in the simulated timeline, in {timeline}, and under it when SimCRM made it.
+        </p>
+      )}
+      <ContactsTable contacts={list} timeline={timeline} industry={sim.industry} />
+    </>
+  );
+}
+
+type ContactColumn = Column<Contact>;
+
+const CONTACT_COLUMNS: ContactColumn[] = [
+  { key: 'name', label: 'Name', value: (c) => text([c.firstname, c.lastname].filter(Boolean).join(' ')) },
+  { key: 'email', label: 'Email', value: (c) => text(c.email) },
+  { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
+  { key: 'jobtitle', label: 'Job title', value: (c) => text(c.jobtitle) },
+  { key: 'company', label: 'Company', value: (c) => text(c.company) },
+  {
+    key: 'lifecyclestage',
+    label: 'Lifecycle stage',
+    value: (c) => (
+      <span className={`stage stage-${String(c.lifecyclestage)}`} data-stage={c.lifecyclestage}>
+        {lifecycleLabel(c.lifecyclestage)}
+      </span>
+    ),
+  },
+  { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
+  { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
+  {
+    key: 'source',
+    label: 'Source',
+    value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
+  },
+  { key: 'created_at', label: 'Created', value: (c) => formatDateTime(c.created_at) },
+];
+
+/**
+ * The contacts; with `timeline` (a planned simulation's zone) their instant in the timeline comes
+ * first, and the industry column goes when it only repeats the simulation's (to keep the width).
+ */
+function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; timeline: string | null; industry: string }) {
+  const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
+  // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
+  // (one column for both, so the table keeps its width).
+  const columns: ContactColumn[] =
+    timeline === null
+      ? CONTACT_COLUMNS
+      : [
+          {
+            key: 'occurred_at',
+            label: 'In timeline',
+            value: (c) => (
+              <div>
+                {c.occurred_at ? (
+                  <time dateTime={c.occurred_at} title={formatWithZone(c.occurred_at, timeline)}>
+                    {formatInZone(c.occurred_at, timeline)}
+                  </time>
+                ) : (
+                  '—'
+                )}
+                <span className="muted small block" data-testid="contact-created">
+                  made {formatDateTime(c.created_at)}
+                </span>
+              </div>
+            ),
+          },
+          ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
+        ];
+  return (
+    <RecordTable
+      columns={columns}
+      rows={contacts}
+      rowKey={(contact) => contact.id}
+      caption={<>Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}</>}
+      testId="contacts-table"
+      rowTestId="contact-row"
+    />
+  );
+}
+
+// ---- companies --------------------------------------------------------------------------------
+
+function companyColumns(zone: string): Column<Company>[] {
+  return [
+    timelineColumn<Company>(zone),
+    { key: 'name', label: 'Name', value: (c) => text(c.name) },
+    { key: 'domain', label: 'Domain', value: (c) => text(c.domain) },
+    { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
+    { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
+    { key: 'employees', label: 'Employees', value: (c) => (typeof c.employees === 'number' ? formatCount(c.employees) : '—') },
+    {
+      key: 'source',
+      label: 'Source',
+      value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
+    },
+  ];
+}
+
+function CompaniesPanel({
+  id,
+  live,
+  zone,
+  url,
+  onPage,
+}: {
+  id: string;
+  live: boolean;
+  zone: string;
+  url: string | null;
+  onPage: (url: string | null) => void;
+}) {
+  const query = useSimulationRecords(id, 'companies', url, { live });
+  const columns = useMemo(() => companyColumns(zone), [zone]);
+  return (
+    <PagedList
+      query={query}
+      what="companies"
+      onPage={onPage}
+      empty={
+        <EmptyState title="No companies yet">
+          <p className="muted">
+            {live
+              ? 'Companies appear as the simulation creates contacts to work for them. This page updates by itself.'
+              : 'This simulation did not create any companies.'}
+          </p>
+        </EmptyState>
+      }
+    >
+      {(page) => (
+        <>
+          <p className="muted small panel-meta" data-testid="companies-count">
+            {plural(page.count, 'company', 'companies')}, in timeline order ({zone})
+          </p>
+          <RecordTable
+            columns={columns}
+            rows={page.results}
+            rowKey={(c) => c.id}
+            caption={<>Companies created by this simulation, in timeline order</>}
+            testId="companies-table"
+            rowTestId="company-row"
+          />
+        </>
+      )}
+    </PagedList>
+  );
+}
+
+// ---- deals ------------------------------------------------------------------------------------
+
+function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>): Column<Deal>[] {
+  return [
+    timelineColumn<Deal>(zone),
+    { key: 'name', label: 'Name', value: (d) => text(d.name) },
+    { key: 'amount', label: 'Amount', value: (d) => formatMoney(d.amount, d.currency) },
+    {
+      key: 'dealstage',
+      label: 'Stage',
+      value: (d) => (
+        <span className={`stage stage-${String(d.dealstage)}`} data-stage={d.dealstage}>
+          {dealStageLabel(d.dealstage)}
+        </span>
+      ),
+    },
+    {
+      key: 'closedate',
+      label: 'Close date',
+      value: (d) =>
+        d.closedate ? (
+          <time dateTime={d.closedate} title={formatWithZone(d.closedate, zone)}>
+            {formatDateInZone(d.closedate, zone)}
+          </time>
+        ) : (
+          '—'
+        ),
+    },
+    {
+      key: 'contact',
+      label: 'Contact',
+      value: (d) => {
+        const contact = contactsById.get(d.contact);
+        const name = (contact && contactName(contact)) ?? `Contact #${d.contact}`;
+        const company = contact?.company?.trim();
+        return (
+          <div>
+            {name}
+            {company && <span className="muted small block">{company}</span>}
+          </div>
+        );
+      },
+    },
+  ];
+}
+
+function DealsPanel({
+  sim,
+  live,
+  zone,
+  url,
+  onPage,
+  contactsById,
+}: {
+  sim: Simulation;
+  live: boolean;
+  zone: string;
+  url: string | null;
+  onPage: (url: string | null) => void;
+  contactsById: ReadonlyMap<number, Contact>;
+}) {
+  const query = useSimulationRecords(String(sim.id), 'deals', url, { live });
+  const columns = useMemo(() => dealColumns(zone, contactsById), [zone, contactsById]);
+  const rate = typeof sim.deal_rate === 'number' ? `About ${formatPercent(sim.deal_rate)} of contacts` : 'Some contacts';
+  return (
+    <PagedList
+      query={query}
+      what="deals"
+      onPage={onPage}
+      empty={
+        <EmptyState title="No deals yet">
+          <p className="muted">
+            {live
+              ? `${rate} open a deal once they reach Opportunity, as the simulated time goes by. This page updates by itself.`
+              : 'This simulation did not open any deals.'}
+          </p>
+        </EmptyState>
+      }
+    >
+      {(page) => (
+        <>
+          <p className="muted small panel-meta" data-testid="deals-count">
+            {plural(page.count, 'deal', 'deals')}, in timeline order ({zone}); each deal’s stage is its latest
+          </p>
+          <RecordTable
+            columns={columns}
+            rows={page.results}
+            rowKey={(d) => d.id}
+            caption={<>Deals opened by this simulation, in timeline order</>}
+            testId="deals-table"
+            rowTestId="deal-row"
+          />
+        </>
+      )}
+    </PagedList>
+  );
+}
+
+// ---- activity ---------------------------------------------------------------------------------
+
+function ActivityPanel({
+  sim,
+  live,
+  zone,
+  url,
+  onPage,
+  contactsById,
+}: {
+  sim: Simulation;
+  live: boolean;
+  zone: string | null;
+  url: string | null;
+  onPage: (url: string | null) => void;
+  contactsById: ReadonlyMap<number, Contact>;
+}) {
+  const id = String(sim.id);
+  const query = useSimulationRecords(id, 'events', url, { live });
+  const events = query.data?.results ?? [];
+  const dealIds = events.filter((e) => e.object_type === 'deal').map((e) => e.object_id);
+  // Deals are named from an index of them, asked only when deals are shown (see useDealIndex).
+  const index = useDealIndex(id, { enabled: hasDeals(sim) && dealIds.length > 0, live, wanted: dealIds });
+
+  const name: RecordNamer = (event) => {
+    if (event.object_type === 'deal') return index.data?.deals.get(event.object_id)?.name?.trim() || null;
+    const contact = contactsById.get(event.object_id);
+    return contact ? contactName(contact) : null;
+  };
+  const last = `${recordListUrl(id, 'events')}?page=last`;
+
+  return (
+    <PagedList
+      query={query}
+      what="activity"
+      onPage={onPage}
+      empty={
+        <EmptyState title="No activity yet">
+          <p className="muted">
+            {live
+              ? 'Every stage a contact or deal takes shows here, its first one included. This page updates by itself.'
+              : 'This simulation has no stage changes.'}
+          </p>
+        </EmptyState>
+      }
+    >
+      {(page) => (
+        <>
+          <div className="panel-toolbar">
+            <p className="muted small panel-meta" data-testid="activity-count">
+              {plural(page.count, 'stage change', 'stage changes')}, oldest first
+              {zone ? `, times in ${zone}` : ''}
+            </p>
+            {(page.next || page.previous) && (
+              <div className="row-actions">
+                <button type="button" className="btn btn-small" disabled={!page.previous} onClick={() => onPage(null)}>
+                  Oldest
+                </button>
+                <button type="button" className="btn btn-small" disabled={!page.next} onClick={() => onPage(last)}>
+                  Newest
+                </button>
+              </div>
+            )}
+          </div>
+          <ActivityList events={page.results} name={name} zone={zone} />
+        </>
+      )}
+    </PagedList>
+  );
+}
+
+// ---- funnel -----------------------------------------------------------------------------------
+
+function FunnelPanel({ sim, live }: { sim: Simulation; live: boolean }) {
+  const funnel = useSimulationFunnel(String(sim.id), { live });
+  if (funnel.isPending) return <Loading label="Loading the funnel…" />;
+  if (funnel.isError && !funnel.data) {
+    return <ErrorState title="Could not load the funnel" error={funnel.error} onRetry={() => void funnel.refetch()} />;
+  }
+  return (
+    <>
+      {funnel.isError && (
+        <p className="alert alert-warning" role="status">
+          Live updates paused: the last refresh failed. Retrying…
+        </p>
+      )}
+      <FunnelChart funnel={funnel.data} deals={hasDeals(sim)} />
+    </>
+  );
+}
