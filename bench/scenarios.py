@@ -26,19 +26,22 @@ from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
+from connectors.models import TIER_REQUESTS_PER_10S, Connection, ConnectionStatus, Tier
+from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob
-from personas.models import CachedPersona
+from personas.models import CachedPersona, PoolKind
 from personas.services import persona_cache_key, persona_take
 from simulations.funnel import CONTACTS_ONLY, CrmSettings
 from simulations.job_types import JobType
-from simulations.models import Company, Contact, Simulation
+from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
 from simulations.planner import MAX_LIVE_JOBS, PlanSettings
 from simulations.schedule import JOBS_PER_SIMULATION
 from simulations.services import contact_jobs_schedule, simulation_create
+from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
 from standins.openai import OpenAIStandIn
 
-SCENARIOS = ("warm", "cold", "latency", "economy", "crm_economy", "queries", "create", "backfill")
+SCENARIOS = ("warm", "cold", "latency", "economy", "crm_economy", "queries", "create", "backfill", "delivery")
 WORKERS = (1, 4)
 MANY_WORKERS = 4
 
@@ -47,6 +50,7 @@ ORIGINAL_POLL_SECONDS = 30.0
 INPUT_DOLLARS_PER_MILLION = 0.10
 OUTPUT_DOLLARS_PER_MILLION = 0.40
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+UNFINISHED_STATUSES = (JobStatus.PENDING, JobStatus.PROCESSING)
 THEMES = [
     ("Space pirates", "Logistics"),
     ("Rock band", "Music"),
@@ -69,6 +73,7 @@ class Sizes:
     queries_cold_themes: int
     create_records: int  # total_records of the planned simulation created through the API
     backfill_records: int  # past records caught up by 4 workers on a warm pool
+    delivery_contacts: int  # contacts (with companies and deals) delivered to the HubSpot stand-in
 
 
 FULL = Sizes(
@@ -83,6 +88,7 @@ FULL = Sizes(
     queries_cold_themes=20,
     create_records=1_000_000,
     backfill_records=100_000,
+    delivery_contacts=10_000,
 )
 QUICK = Sizes(
     warm_simulations=10,
@@ -96,6 +102,7 @@ QUICK = Sizes(
     queries_cold_themes=3,
     create_records=1_000_000,
     backfill_records=3_000,
+    delivery_contacts=500,
 )
 
 
@@ -183,7 +190,9 @@ def _noop_round_trip(timeout: float = 60.0) -> None:
 # --- data -------------------------------------------------------------------------------------------
 def data_reset() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE contacts, scheduled_jobs, simulations, cached_personas RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE contacts, scheduled_jobs, simulations, cached_personas, connections RESTART IDENTITY CASCADE"
+        )
 
 
 def analyze() -> None:
@@ -225,6 +234,20 @@ def simulations_seed(*, themes: list[tuple[str, str]], count: int, jobs_each: in
     )
     analyze()
     return len(jobs)
+
+
+def past_plan(total: int, *, days: int, seed: int) -> PlanSettings:
+    """A uniform backfill of `total` records over the past `days`, up to a minute ago."""
+    now = timezone.now()
+    return PlanSettings(
+        total_records=total,
+        starts_at=now - timedelta(days=days),
+        ends_at=now - timedelta(minutes=1),
+        distribution="uniform",
+        curve_weights=None,
+        timezone="UTC",
+        seed=seed,
+    )
 
 
 def _job_counts() -> dict[str, int]:
@@ -529,7 +552,6 @@ def crm_economy(ctx: Context) -> None:
     ctx.app_cluster(MANY_WORKERS)
     data_reset()
     calls_before = len(ctx.standin.requests)
-    now = timezone.now()
     owner = bench_owner()
     say(f"CRM economy: {total} contacts with companies, {per_simulation} per simulation, cold pools")
     simulations = [
@@ -537,15 +559,7 @@ def crm_economy(ctx: Context) -> None:
             owner=owner,
             theme=theme,
             industry=industry,
-            plan=PlanSettings(
-                total_records=per_simulation,
-                starts_at=now - timedelta(days=60),
-                ends_at=now - timedelta(minutes=1),
-                distribution="uniform",
-                curve_weights=None,
-                timezone="UTC",
-                seed=index,
-            ),
+            plan=past_plan(per_simulation, days=60, seed=index),
             crm=CrmSettings(),
         )
         for index, (theme, industry) in enumerate(THEMES)
@@ -706,16 +720,7 @@ def backfill(ctx: Context) -> None:
     theme, industry = THEMES[0]
     pool_fill_large(theme=theme, industry=industry, size=total)
     ctx.app_cluster(MANY_WORKERS)
-    now = timezone.now()
-    plan = PlanSettings(
-        total_records=total,
-        starts_at=now - timedelta(days=90),
-        ends_at=now - timedelta(minutes=1),
-        distribution="uniform",
-        curve_weights=None,
-        timezone="UTC",
-        seed=20261130,
-    )
+    plan = past_plan(total, days=90, seed=20261130)
     say(f"backfill: {total:,} past records, {MANY_WORKERS} workers")
     started = time.monotonic()
     # Contacts only, so the figure stays comparable with the warm-cache jobs it is measured beside.
@@ -749,6 +754,84 @@ def backfill(ctx: Context) -> None:
     )
 
 
+def delivery(ctx: Context) -> None:
+    """delivery_contacts past contacts with companies and deals, delivered to the HubSpot stand-in at the
+    starter limit (100 requests per 10 s) by 4 workers, against the ideal that limit allows."""
+    total = ctx.sizes.delivery_contacts
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    theme, industry = THEMES[0]
+    pool_fill_large(theme=theme, industry=industry, size=total)
+    company_pool_fill_large(theme=theme, industry=industry, size=total)
+    with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[Tier.STARTER]) as hubspot:
+        owner = bench_owner()
+        connection = connection_create(
+            owner=owner, name="Bench portal", access_token=STANDIN_TOKEN, base_url=hubspot.base_url
+        )
+        plan = past_plan(total, days=90, seed=20261130)
+        # Held first (as after a revoked token), so the figure is HubSpot's limit at work, not how fast
+        # two CPUs create the records; a PATCH with the good token releases them all at once.
+        Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.INVALID)
+        say(f"delivery: {total:,} contacts with companies and deals, held until created")
+        simulation = simulation_create(
+            owner=owner, theme=theme, industry=industry, plan=plan, crm=CrmSettings(), connection_id=connection.pk
+        )
+        created_by = time.monotonic() + 120 + total / 50
+        while not Simulation.objects.filter(pk=simulation.pk, status="completed").exists():
+            if time.monotonic() > created_by:
+                raise RuntimeError("the delivery scenario's simulation did not finish in time")
+            time.sleep(0.5)
+        before = sum(record.counted for record in hubspot.requests)
+        say("delivery: records made; releasing them to the stand-in (starter limit)")
+        started = time.monotonic()
+        connection_update(connection=Connection.objects.get(pk=connection.pk), access_token=STANDIN_TOKEN)
+        deadline = started + 120 + total / 20
+        undelivered = 1
+        while time.monotonic() < deadline:
+            undelivered = sum(
+                model.objects.filter(simulation=simulation).exclude(sync_status=SyncStatus.SYNCED).count()
+                for model in (Contact, Company, Deal)
+            )
+            deliveries = ScheduledJob.objects.filter(job_type="SYNC_CRM", status__in=UNFINISHED_STATUSES)
+            if not undelivered and not deliveries.exists():
+                break
+            time.sleep(0.25)
+        elapsed = time.monotonic() - started
+        records = sum(model.objects.filter(simulation=simulation).count() for model in (Contact, Company, Deal))
+        portal = sum(len(hubspot.objects(kind)) for kind in ("contacts", "companies", "deals"))
+        requests = sum(record.counted for record in hubspot.requests) - before
+        busiest = hubspot.max_in_window(10.0)
+    limit = TIER_REQUESTS_PER_10S[Tier.STARTER] / 10  # requests per second
+    links = (
+        Contact.objects.filter(simulation=simulation, company_record__isnull=False).count()
+        + 2 * Deal.objects.filter(simulation=simulation).count()
+    )
+    # The ideal: every record and every association in full batches of 100, at the tier's whole limit.
+    ideal_requests = -(-records // 100) + -(-links // 100)
+    ideal_seconds = ideal_requests / limit
+    share = ideal_seconds / elapsed if elapsed else 0.0
+    per_thousand = requests * 1000 / records if records else 0.0
+    say(
+        f"delivery: {records - undelivered:,}/{records:,} records in {elapsed:.1f} s, {requests} requests "
+        f"({per_thousand:.1f} per 1,000 records), busiest 10 s: {busiest}; {portal:,} in the portal"
+    )
+    ctx.results.rows.append(
+        Row(
+            scenario=f"delivery to HubSpot, {total:,} contacts with companies and deals, starter limit",
+            measured=f"{elapsed:.1f} s, {requests / (records / 1000):.1f} requests per 1,000 records",
+            reference=f"ideal at 10 requests/s, batches of 100: {ideal_seconds:.1f} s ({ideal_requests} requests)",
+            ratio=f"{share:.0%}",
+            target=">= 80% of the ideal; nothing lost or doubled",
+            met=share >= 0.8 and not undelivered and portal == records,
+        )
+    )
+    ctx.results.notes.append(
+        f"delivery: {records:,} records ({links:,} associations) in {requests} requests, {per_thousand:.1f} per 1,000 "
+        f"records; the busiest rolling 10 s held {busiest} requests (the budget is 90 of the limit's 100); "
+        f"{portal:,} objects in the portal; timed from the release of the held deliveries to the last association"
+    )
+
+
 def pool_fill_large(*, theme: str, industry: str, size: int) -> None:
     """A warm pool as large as the run: the personas a long run of provider calls would have cached."""
     personas = [
@@ -774,6 +857,29 @@ def pool_fill_large(*, theme: str, industry: str, size: int) -> None:
     )
 
 
+def company_pool_fill_large(*, theme: str, industry: str, size: int) -> None:
+    """A warm company pool as large as the run could need, so a delivery figure measures delivery."""
+    companies = [
+        {
+            "name": f"Bench Freight {index}",
+            "domain": f"bench-freight-{index}.example.com",
+            "industry": industry,
+            "city": "Austin",
+            "country": "United States",
+            "employees": 50 + index % 500,
+        }
+        for index in range(size)
+    ]
+    CachedPersona.objects.create(
+        theme=theme,
+        industry=industry,
+        cache_key=persona_cache_key(theme=theme, industry=industry),
+        source="openai",
+        kind=PoolKind.COMPANY,
+        persona_data={"personas": [], "companies": companies},
+    )
+
+
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "warm": warm,
     "cold": cold,
@@ -783,6 +889,7 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
     "queries": queries,
     "create": create,
     "backfill": backfill,
+    "delivery": delivery,
 }
 
 

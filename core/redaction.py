@@ -6,8 +6,11 @@ import re
 from django.conf import settings
 
 # OpenAI echoes part of a rejected key ("Incorrect API key provided: sk-abc***xyz"), whatever the
-# key's shape; treat that echo, and anything shaped like a key, as secret, whole or partial.
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]+|(?<=API key provided: )[^\s.,;]+|(?<=Bearer )\S+")
+# key's shape; treat that echo, and anything shaped like a key (OpenAI's sk-, HubSpot's private-app
+# pat-), as secret, whole or partial.
+_KEY_PATTERN = re.compile(
+    r"sk-[A-Za-z0-9_\-*]+|\bpat-[A-Za-z0-9_\-]{6,}|(?<=API key provided: )[^\s.,;]+|(?<=Bearer )\S+"
+)
 REDACTED = "[redacted]"
 
 

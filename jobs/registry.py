@@ -65,6 +65,9 @@ class JobHandler:
     job_type: str
     run: RunOne
     run_batch: RunBatch | None = None
+    # Runs whatever its simulation's status (a delivery of what it already made), is never cancelled
+    # with it, and does not hold its completion.
+    independent_of_owner: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,10 @@ def job_handler_unregister(job_type: str) -> None:
 
 def job_handler_for(job_type: str) -> JobHandler | None:
     return _handlers.get(job_type)
+
+
+def job_types_independent_of_owner() -> list[str]:
+    return sorted(job_type for job_type, handler in _handlers.items() if handler.independent_of_owner)
 
 
 def job_type_rank(job_type: str) -> int:

@@ -37,6 +37,7 @@ from jobs.registry import (
     job_handler_for,
     job_queue_pass_hooks,
     job_type_rank,
+    job_types_independent_of_owner,
     owner_lifecycle,
 )
 
@@ -146,6 +147,7 @@ def scheduled_job_run(*, job_id: int, claim: str) -> JobOutcome:
     except LostClaim:
         return JobOutcome.SKIPPED
     except JobDeferred as deferral:
+        logger.info("Job %s deferred %.1f s: %s", job_id, deferral.delay, deferral)
         deferred = scheduled_jobs_defer(claim=claim, deferrals={job.pk: (deferral.delay, str(deferral))})
         return JobOutcome.DEFERRED if deferred else JobOutcome.SKIPPED
     except JobFailed as error:
@@ -379,7 +381,8 @@ def _job_record_failure(job: ScheduledJob, message: str, *, retryable: bool, ret
     message = redact_secrets(message)  # unexpected errors are not scrubbed at their source
     now = timezone.now()
     max_attempts = settings.SIMCRM_MAX_ATTEMPTS
-    if retryable and owner_lifecycle().is_cancelled(job.simulation_id):
+    independent = job.job_type in job_types_independent_of_owner()
+    if retryable and not independent and owner_lifecycle().is_cancelled(job.simulation_id):
         job.transition_to(JobStatus.CANCELLED)
         job.finished_at = now
         job.last_error = f"{message} Not retried: the simulation was cancelled."

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "personas",
     "jobs",
     "simulations",
+    "connectors",
     "standins",
     "bench",
 ]
@@ -137,6 +138,11 @@ SPECTACULAR_SETTINGS = {
     # Docs assets ship with the package, so /api/docs/ works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Two choice sets are both called `kind`: name them apart.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionKindEnum": "connectors.models.ConnectionKind",
+        "PoolKindEnum": "personas.models.PoolKind",
+    },
 }
 
 LOGIN_URL = "/admin/login/"
@@ -167,6 +173,13 @@ SIMCRM_MODEL_PRICES: dict[str, tuple[float, float]] = {
 SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 
 # --- Jobs -------------------------------------------------------------------------------------
+# Delivery to HubSpot. The access tokens are encrypted with SIMCRM_ENCRYPTION_KEY (a Fernet key:
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`), or
+# with a key derived from SECRET_KEY when it is unset.
+SIMCRM_ENCRYPTION_KEY: str = env.str("SIMCRM_ENCRYPTION_KEY", default="")
+SIMCRM_HUBSPOT_PROBE_SECONDS: float = env.float("SIMCRM_HUBSPOT_PROBE_SECONDS", default=300.0)
+SIMCRM_HUBSPOT_TIMEOUT_SECONDS: float = env.float("SIMCRM_HUBSPOT_TIMEOUT_SECONDS", default=30.0)
+
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)
 SIMCRM_MAX_ATTEMPTS: int = env.int("SIMCRM_MAX_ATTEMPTS", default=3)
 SIMCRM_RETRY_BASE_SECONDS: float = env.float("SIMCRM_RETRY_BASE_SECONDS", default=10.0)

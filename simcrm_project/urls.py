@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from connectors.api import ConnectionViewSet
 from core.views import SchemaView, client_app
 from jobs.api import JobViewSet
 from personas.api import CachedPersonaViewSet
@@ -13,6 +14,7 @@ router.include_root_view = False
 router.register("simulations", SimulationViewSet, basename="simulation")
 router.register("jobs", JobViewSet, basename="job")
 router.register("personas", CachedPersonaViewSet, basename="persona")
+router.register("connections", ConnectionViewSet, basename="connection")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("core.urls")),

@@ -15,6 +15,7 @@ from jobs.registry import BatchOutcome, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
 from personas.errors import PersonaError
 from personas.services import TakenCompany, companies_for_records, company_for_record
+from simulations.delivery import records_changed
 from simulations.job_types import JobType
 from simulations.models import Company, Simulation
 from simulations.payloads import payload_instant
@@ -40,7 +41,9 @@ def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime)
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         try:
             with transaction.atomic():
-                return Company.objects.create(**_company_fields(simulation.pk, index, taken, occurred_at))
+                company = Company.objects.create(**_company_fields(simulation.pk, index, taken, occurred_at))
+                records_changed(Company, [company.pk])
+                return company
         except IntegrityError:
             continue  # its domain is taken in this simulation, or another worker created it: look again
     raise JobFailed("Could not find an unused company domain for this simulation; will retry.", retryable=True)
@@ -103,6 +106,7 @@ def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutc
                 Company(**_company_fields(job.simulation_id, int(job.payload["company"]), taken, payload_instant(job)))
                 for job, taken in ours
             )
+            records_changed(Company, [company.pk for company in companies])
             for (job, _), company in zip(ours, companies, strict=True):
                 completion.results[job.pk] = _job_result(company)
     except IntegrityError:

@@ -27,6 +27,7 @@ from personas.services import (
     record_seed,
 )
 from simulations.companies import company_ensure
+from simulations.delivery import records_changed
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, RecordEvent, Simulation
 from simulations.payloads import payload_index, payload_instant
@@ -76,6 +77,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
                     **taken.data,
                 )
                 RecordEvent.objects.bulk_create(first_stage_events([contact]))
+                records_changed(Contact, [contact.pk])
                 completion.result = _job_result(contact, taken)
             return
         except IntegrityError:
@@ -269,6 +271,7 @@ def _contacts_create_in_bulk(claim: str, picks: list[Pick]) -> BatchOutcome:
             for job, taken, _, company_id in picks
         )
         RecordEvent.objects.bulk_create(first_stage_events(contacts))
+        records_changed(Contact, [contact.pk for contact in contacts])
         for (job, taken, _, _), contact in zip(picks, contacts, strict=True):
             completion.results[job.pk] = _job_result(contact, taken)
         # In the same commit, and in id order: every worker locks pool rows in one order, so no deadlock.

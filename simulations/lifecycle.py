@@ -4,12 +4,12 @@ Lock order, as everywhere in SimCRM: the simulation row, then its job rows.
 """
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ConflictError
 from jobs.models import JobStatus, ScheduledJob
-from jobs.registry import OwnerLifecycle
+from jobs.registry import OwnerLifecycle, job_types_independent_of_owner
 from jobs.tasks import worker_wake
 from simulations.models import Simulation, SimulationStatus
 
@@ -40,13 +40,15 @@ def _simulation_set_status(*, simulation_id: int, status: str) -> Simulation:
         if status == SimulationStatus.RUNNING and simulation.status == SimulationStatus.COMPLETED:
             raise ConflictError("A completed simulation has no jobs left to resume.")
         simulation.transition_to(status)
-        unfinished = simulation.jobs.filter(status__in=UNFINISHED).exists() or _records_left_to_plan(simulation)
+        unfinished = _own_jobs(simulation.pk).filter(status__in=UNFINISHED).exists() or _records_left_to_plan(
+            simulation
+        )
         if status == SimulationStatus.RUNNING and not unfinished:
             # Its last jobs finished while it was paused, and only running simulations are completed.
             simulation.transition_to(SimulationStatus.COMPLETED)
         simulation.save(update_fields=["status", "updated_at"])
         if status == SimulationStatus.CANCELLED:
-            simulation.jobs.filter(status=JobStatus.PENDING).update(
+            _own_jobs(simulation.pk).filter(status=JobStatus.PENDING).update(
                 status=JobStatus.CANCELLED, finished_at=timezone.now()
             )
     return simulation
@@ -60,12 +62,21 @@ def simulations_complete_finished(*, simulation_ids: set[int]) -> int:
     """
     if not simulation_ids:
         return 0
-    unfinished = ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status__in=UNFINISHED)
+    unfinished = ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status__in=UNFINISHED).exclude(
+        job_type__in=job_types_independent_of_owner()
+    )
     return (
         Simulation.objects.filter(pk__in=simulation_ids, status=SimulationStatus.RUNNING)
         .exclude(Exists(unfinished))
         .exclude(total_records__isnull=False, plan_finished=False)
         .update(status=SimulationStatus.COMPLETED, updated_at=timezone.now())
+    )
+
+
+def _own_jobs(simulation_id: int) -> QuerySet[ScheduledJob]:
+    """The simulation's jobs that its status governs (deliveries of what it made go on regardless)."""
+    return ScheduledJob.objects.filter(simulation_id=simulation_id).exclude(
+        job_type__in=job_types_independent_of_owner()
     )
 
 
@@ -96,8 +107,8 @@ def simulation_is_cancelled(*, simulation_id: int) -> bool:
 
 
 def jobs_runnable() -> Q:
-    """Jobs whose simulation lets them run: only a running simulation's jobs are claimed."""
-    return Q(simulation__status=SimulationStatus.RUNNING)
+    """Jobs whose simulation lets them run: a running simulation's jobs, and deliveries whatever its status."""
+    return Q(simulation__status=SimulationStatus.RUNNING) | Q(job_type__in=job_types_independent_of_owner())
 
 
 JOB_QUEUE_LIFECYCLE = OwnerLifecycle(

@@ -115,6 +115,10 @@ class Simulation(models.Model):
     deal_rate = models.FloatField(default=0.3)
     win_rate = models.FloatField(default=0.25)
     sales_cycle_days = models.PositiveSmallIntegerField(default=30)
+    # Every record it creates or changes is delivered there (see connectors).
+    connection = models.ForeignKey(
+        "connectors.Connection", on_delete=models.SET_NULL, null=True, blank=True, related_name="simulations"
+    )
     # The planner's place in the simulation's timeline (companies, contacts and stage moves, in time
     # order): entries 0..planned_entries-1 have jobs; plan_finished once the timeline is all planned.
     planned_entries = models.PositiveIntegerField(default=0)
@@ -187,7 +191,36 @@ class Simulation(models.Model):
 ContactSource = PersonaSource
 
 
-class Contact(models.Model):
+class SyncStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed"
+
+
+class Delivered(models.Model):
+    """A record a connected CRM receives: its id there, and where its delivery stands.
+
+    `sync_status` is null for a simulation without a connection; `sync_version` counts the changes
+    queued, so a delivery that sent an older state does not mark a newer one delivered.
+    """
+
+    crm_id = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 (the contract says null)
+    sync_status = models.CharField(max_length=16, choices=SyncStatus.choices, null=True, blank=True)  # noqa: DJ001
+    sync_error = models.TextField(blank=True, default="")
+    sync_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+def _pending_index(table: str) -> models.Index:
+    # The delivery's question: which records of this simulation wait to be sent?
+    return models.Index(
+        fields=["simulation", "id"], name=f"{table}_pending_idx", condition=models.Q(sync_status="pending")
+    )
+
+
+class Contact(Delivered):
     simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="contacts")
     # One contact per job, enforced by the unique column; a purged job leaves its contact behind.
     job = models.OneToOneField(
@@ -211,6 +244,8 @@ class Contact(models.Model):
     )
     # Its place in its simulation's schedule: the stage moves of the funnel find their contact by it.
     record_index = models.PositiveIntegerField(null=True, blank=True)
+    # Its association with its company exists in the connected CRM.
+    crm_associated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -223,13 +258,16 @@ class Contact(models.Model):
                 condition=models.Q(lifecyclestage__in=LifecycleStage.values), name="contact_lifecyclestage_valid"
             ),
         ]
-        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="contacts_timeline_idx")]
+        indexes = [
+            models.Index(fields=["simulation", "occurred_at", "id"], name="contacts_timeline_idx"),
+            _pending_index("contacts"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.firstname} {self.lastname} <{self.email}>"
 
 
-class Company(models.Model):
+class Company(Delivered):
     simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="companies")
     name = models.CharField(max_length=255)
     domain = models.CharField(max_length=255)
@@ -250,13 +288,16 @@ class Company(models.Model):
             models.UniqueConstraint(fields=["simulation", "domain"], name="company_domain_unique_per_simulation"),
             models.UniqueConstraint(fields=["simulation", "record_index"], name="company_record_unique_per_simulation"),
         ]
-        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="companies_timeline_idx")]
+        indexes = [
+            models.Index(fields=["simulation", "occurred_at", "id"], name="companies_timeline_idx"),
+            _pending_index("companies"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.domain})"
 
 
-class Deal(models.Model):
+class Deal(Delivered):
     simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="deals")
     name = models.CharField(max_length=255)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
@@ -268,6 +309,8 @@ class Deal(models.Model):
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="deal")
     company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals")
     occurred_at = models.DateTimeField()
+    # Its associations with its contact and company exist in the connected CRM.
+    crm_associated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -276,7 +319,10 @@ class Deal(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(dealstage__in=DealStage.values), name="deal_stage_valid"),
         ]
-        indexes = [models.Index(fields=["simulation", "occurred_at", "id"], name="deals_timeline_idx")]
+        indexes = [
+            models.Index(fields=["simulation", "occurred_at", "id"], name="deals_timeline_idx"),
+            _pending_index("deals"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -322,3 +368,7 @@ class RecordEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id}: {self.property} {self.old_value} -> {self.new_value}"
+
+
+# The records a connected CRM receives.
+DeliveredRecord = Contact | Company | Deal

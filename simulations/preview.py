@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from personas.forecast import persona_forecast
 from simulations.curves import Plan, schedule_buckets, schedule_instants
-from simulations.funnel import CONTACTS_ONLY, CrmSettings
+from simulations.delivery import DeliveryVolume, delivery_forecast
+from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings
 from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
 from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
@@ -25,6 +26,7 @@ def simulation_preview(
     name: str = "",
     plan: PlanSettings | None = None,
     crm: CrmSettings | None = None,
+    connection_id: int | None = None,
 ) -> dict[str, Any]:
     """What creating with these settings would schedule, and what its personas would cost; writes nothing."""
     if plan is None:
@@ -43,6 +45,7 @@ def simulation_preview(
     crm = crm or CONTACTS_ONLY
     companies = math.ceil(total / crm.contacts_per_company) if plan is not None and crm.has_companies else 0
     forecast = persona_forecast(theme=theme, industry=industry, records=total, companies=companies).as_dict()
+    requests, seconds = delivery_forecast(connection_id, _delivery_volume(total, companies, crm if plan else None))
     return {
         "schedule": {
             "total_records": total,
@@ -51,8 +54,21 @@ def simulation_preview(
             "buckets": [{"start": a, "end": b, "count": count} for a, b, count in buckets],
             "first": instants[:FIRST_INSTANTS],
         },
-        "forecast": {**forecast, "hubspot_requests": 0},
+        "forecast": {**forecast, "hubspot_requests": requests, "hubspot_seconds": round(seconds, 1)},
     }
+
+
+def _delivery_volume(contacts: int, companies: int, crm: CrmSettings | None) -> DeliveryVolume:
+    """Expected values, counting every move as if the window let it happen (an upper bound)."""
+    if crm is None:
+        return DeliveryVolume(contacts=contacts, companies=0, deals=0, contact_updates=0, deal_updates=0)
+    step = crm.deal_rate ** (1 / 3)
+    deals = round(contacts * crm.deal_rate)
+    # MQL and SQL, then opportunity and the close for those with a deal; a deal passes about
+    # OPEN_STAGE_SHARE of the open stages, then closes.
+    contact_updates = round(contacts * (step + step**2)) + 2 * deals
+    deal_updates = round(deals * (OPEN_STAGES * OPEN_STAGE_SHARE + 1))
+    return DeliveryVolume(contacts, companies, deals, contact_updates, deal_updates)
 
 
 def simulation_schedule(simulation: Simulation) -> dict[str, Any]:

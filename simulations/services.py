@@ -34,6 +34,7 @@ def simulation_create(
     name: str = "",
     plan: PlanSettings | None = None,
     crm: CrmSettings | None = None,
+    connection_id: int | None = None,
 ) -> Simulation:
     """Create a simulation and its first jobs in one transaction: either all exist or none.
 
@@ -49,6 +50,7 @@ def simulation_create(
             record_frequency=record_frequency,
             name=name,
             seed=secrets.randbelow(MAX_SEED + 1),
+            connection_id=connection_id,
         )
         contact_jobs_schedule(simulation=simulation)
     else:
@@ -64,6 +66,7 @@ def simulation_create(
             curve_weights=list(plan.curve_weights) if plan.curve_weights is not None else None,
             timezone=plan.timezone,
             seed=plan.seed,
+            connection_id=connection_id,
             **dataclasses.asdict(crm or CrmSettings()),
         )
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
@@ -88,6 +91,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
         name=f"{simulation} (replay)"[:255],
         plan=plan_settings_of(simulation),
         crm=crm_settings_of(simulation),
+        connection_id=simulation.connection_id,
     )
 
 

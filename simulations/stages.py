@@ -22,6 +22,7 @@ from django.db.models import Q
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobDeferred, JobFailed, JobHandler, LostClaim
 from jobs.runner import BatchCompletion, scheduled_jobs_completing
+from simulations.delivery import records_changed
 from simulations.job_types import JobType
 from simulations.models import (
     DEAL_ORDER,
@@ -130,6 +131,8 @@ class _Changes:
         Deal.objects.bulk_create(self.new_deals)
         Contact.objects.bulk_update(sorted(self.contacts.values(), key=lambda c: c.pk), ["lifecyclestage"])
         Deal.objects.bulk_update(sorted(self.deals.values(), key=lambda d: d.pk), ["dealstage"])
+        records_changed(Contact, sorted(self.contacts))
+        records_changed(Deal, sorted({*self.deals, *(deal.pk for deal in self.new_deals)}))
         RecordEvent.objects.bulk_create(
             RecordEvent(
                 simulation_id=record.simulation_id,

@@ -45,9 +45,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from standins.server import BackgroundServer
 
 _FIRST_NAMES = (
     "Ada",
@@ -343,8 +345,7 @@ class OpenAIStandIn:
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundServer(name="openai-standin")
         self._seq = 0
         self._names_written = 0
         self._companies_written = 0
@@ -358,25 +359,13 @@ class OpenAIStandIn:
 
         self._stopping.clear()
         self._release.clear()
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-standin", daemon=True
-        )
-        self._thread.start()
+        self.port = self._server.start(Handler, host=self.host, port=self.port)
         return self
 
     def stop(self) -> None:
         self._stopping.set()
         self._release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> OpenAIStandIn:
         return self.start()

@@ -23,6 +23,8 @@ SIMULATION_FIELDS = [
     "deal_rate",
     "win_rate",
     "sales_cycle_days",
+    "connection",
+    "delivery",
 ]
 JOB_FIELDS = [
     "id",
@@ -54,6 +56,9 @@ CONTACT_FIELDS = [
     "source",
     "lifecyclestage",
     "company_id",
+    "crm_id",
+    "sync_status",
+    "sync_error",
     "occurred_at",
     "created_at",
 ]
@@ -67,6 +72,9 @@ COMPANY_FIELDS = [
     "country",
     "employees",
     "source",
+    "crm_id",
+    "sync_status",
+    "sync_error",
     "occurred_at",
     "created_at",
 ]
@@ -81,7 +89,22 @@ DEAL_FIELDS = [
     "closedate",
     "contact",
     "company",
+    "crm_id",
+    "sync_status",
+    "sync_error",
     "occurred_at",
     "created_at",
 ]
 EVENT_FIELDS = ["id", "simulation", "object_type", "object_id", "property", "old_value", "new_value", "occurred_at"]
+CONNECTION_FIELDS = [
+    "id",
+    "name",
+    "kind",
+    "base_url",
+    "tier",
+    "token_last4",
+    "status",
+    "last_error",
+    "portal_id",
+    "created_at",
+]

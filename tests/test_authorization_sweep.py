@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from connectors.crypto import token_encrypt
+from connectors.models import Connection
 from jobs.models import JobStatus
 from personas.models import CachedPersona
 from simulations.services import simulation_create
@@ -35,6 +37,13 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("get", "/api/simulations/{id}/events/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/funnel/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/export/"): (401, 404, 200),
+    ("get", "/api/connections/"): (401, 200, 200),
+    ("post", "/api/connections/"): (401, 400, 400),  # an empty body names the missing fields
+    # Connections are their owner's alone, staff included (the admin shows them without the token).
+    ("get", "/api/connections/{id}/"): (401, 404, 404),
+    ("patch", "/api/connections/{id}/"): (401, 404, 404),
+    ("delete", "/api/connections/{id}/"): (401, 404, 404),
+    ("post", "/api/connections/{id}/retry-failed/"): (401, 404, 404),
     ("get", "/api/jobs/{id}/"): (401, 404, 200),
     ("post", "/api/jobs/{id}/retry/"): (401, 404, 200),
     ("get", "/api/personas/"): (401, 403, 200),
@@ -64,7 +73,15 @@ def world(db: Any) -> dict[str, Any]:
     for role, user in ((OTHER, UserFactory.create()), (STAFF, UserFactory.create(is_staff=True))):
         clients[role] = APIClient()
         clients[role].force_authenticate(user)
-    ids = {"/api/simulations/": simulation.pk, "/api/jobs/": job.pk, "/api/personas/": persona.pk}
+    connection = Connection.objects.create(
+        owner=owner, name="Sweep portal", token_encrypted=token_encrypt("pat-sweep-0000"), token_last4="0000"
+    )
+    ids = {
+        "/api/simulations/": simulation.pk,
+        "/api/jobs/": job.pk,
+        "/api/personas/": persona.pk,
+        "/api/connections/": connection.pk,
+    }
     return {"clients": clients, "ids": ids}
 
 

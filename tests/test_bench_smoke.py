@@ -26,6 +26,7 @@ ROWS = [
     "database queries per job",
     "create a 1,000,000-record simulation via the API",
     "backfill, 3,000 past records, 4 workers, warm pool",
+    "delivery to HubSpot, 500 contacts with companies and deals, starter limit",
 ]
 
 

@@ -1,6 +1,6 @@
 """The import graph between SimCRM's top-level folders points one way: down.
 
-core < personas < jobs < simulations < standins, bench < simcrm_project. An app may import the
+core < personas < jobs < simulations < connectors < standins, bench < simcrm_project. An app may import the
 ones below it, never the ones above; `jobs` knows no job type by name.
 """
 
@@ -11,9 +11,18 @@ import pytest
 
 from tests.processes import ROOT
 
-LAYERS = ["core", "personas", "jobs", "simulations", "standins", "bench", "simcrm_project"]
+LAYERS = ["core", "personas", "jobs", "simulations", "connectors", "standins", "bench", "simcrm_project"]
 # standins and bench are side by side: standins must not import bench.
-RANK = {"core": 0, "personas": 1, "jobs": 2, "simulations": 3, "standins": 4, "bench": 5, "simcrm_project": 6}
+RANK = {
+    "core": 0,
+    "personas": 1,
+    "jobs": 2,
+    "simulations": 3,
+    "connectors": 4,
+    "standins": 5,
+    "bench": 6,
+    "simcrm_project": 7,
+}
 
 
 def _python_files(folder: str) -> list[Path]:

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useLogout, useMe } from './api/hooks';
 import { ErrorState, Loading } from './components/States';
+import { ConnectionsPage } from './pages/ConnectionsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NewSimulationPage } from './pages/NewSimulationPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -34,6 +35,14 @@ export function AppRoutes() {
         element={
           <RequireAuth>
             <SimulationDetailPage />
+          </RequireAuth>
+        }
+      />
+      <Route
+        path="/connections"
+        element={
+          <RequireAuth>
+            <ConnectionsPage />
           </RequireAuth>
         }
       />
@@ -113,6 +122,9 @@ function Layout({ username, isStaff, children }: { username: string; isStaff: bo
           </NavLink>
           <NavLink to="/simulations/new" className={navClass}>
             New simulation
+          </NavLink>
+          <NavLink to="/connections" className={navClass} data-testid="nav-connections">
+            Connections
           </NavLink>
           {isStaff && (
             <NavLink to="/personas" className={navClass}>

@@ -33,6 +33,8 @@ export interface SimulationDraft {
   deal_rate: string;
   win_rate: string;
   sales_cycle_days: string;
+  /** The id of the connection to deliver to, as the select holds it; empty: nowhere. Both kinds of run. */
+  connection: string;
 }
 
 export function emptyDraft(): SimulationDraft {
@@ -54,6 +56,7 @@ export function emptyDraft(): SimulationDraft {
     deal_rate: String(CRM_DEFAULTS.deal_rate * 100),
     win_rate: String(CRM_DEFAULTS.win_rate * 100),
     sales_cycle_days: String(CRM_DEFAULTS.sales_cycle_days),
+    connection: '',
   };
 }
 

@@ -1,9 +1,10 @@
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.db.models import Count, Model
 from django.utils import timezone as django_timezone
 from rest_framework import serializers
 
@@ -22,10 +23,12 @@ from simulations.models import (
     RecordFrequency,
     Scenario,
     Simulation,
+    SyncStatus,
 )
 from simulations.planner import PlanSettings
 
 PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
+DELIVERY_FIELDS = ("crm_id", "sync_status", "sync_error")
 CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days")
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_WINDOW = timedelta(days=7)
@@ -69,6 +72,18 @@ class SimulationCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Typical days from a contact's creation to its deal's close (30).",
     )
+    connection = StrictIntegerField(
+        min_value=1, required=False, help_text="One of your connections: every record it makes is delivered there."
+    )
+
+    def validate_connection(self, value: int) -> int:
+        # The connectors app sits above this one: its model is reached through the relation, not imported.
+        connections = cast(type[Model], Simulation._meta.get_field("connection").related_model)._default_manager
+        request = self.context.get("request")
+        owner_id = getattr(getattr(request, "user", None), "pk", None)
+        if not connections.filter(pk=value, owner_id=owner_id).exists():
+            raise serializers.ValidationError(f"You have no connection {value}; see GET /api/connections/.")
+        return value
 
     def validate_timezone(self, value: str) -> str:
         try:
@@ -87,6 +102,7 @@ class SimulationCreateSerializer(serializers.Serializer):
                     {field: ["Needs total_records: it belongs to a planned simulation."] for field in sent}
                 )
             attrs.setdefault("record_frequency", RecordFrequency.HOURLY)
+            attrs["connection_id"] = attrs.pop("connection", None)
             return attrs
         errors: dict[str, list[str]] = {}
         if "record_frequency" in attrs:
@@ -137,6 +153,7 @@ class SimulationCreateSerializer(serializers.Serializer):
             "name": attrs.get("name", ""),
             "plan": settings_,
             "crm": crm,
+            "connection_id": attrs.get("connection"),
         }
 
 
@@ -177,6 +194,12 @@ class SimulationSerializer(serializers.ModelSerializer):
     deal_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
     win_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
     sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    connection = serializers.IntegerField(
+        source="connection_id", allow_null=True, read_only=True, help_text="Where its records are delivered."
+    )
+    delivery = serializers.SerializerMethodField(
+        help_text="Its records by delivery status (pending, synced, failed); null without a connection."
+    )
 
     class Meta:
         model = Simulation
@@ -199,8 +222,20 @@ class SimulationSerializer(serializers.ModelSerializer):
             "timezone",
             "seed",
             *CRM_FIELDS,
+            "connection",
+            "delivery",
         ]
         read_only_fields = fields
+
+    def get_delivery(self, simulation: Simulation) -> dict[str, int] | None:
+        if simulation.connection_id is None:
+            return None
+        counts = dict.fromkeys(SyncStatus.values, 0)
+        for records in (simulation.contacts, simulation.companies, simulation.deals):
+            for row in records.order_by().values("sync_status").annotate(n=Count("id")):
+                if row["sync_status"] in counts:
+                    counts[row["sync_status"]] += row["n"]
+        return counts
 
     def get_scenario(self, simulation: Simulation) -> str | None:
         return simulation.scenario if simulation.is_planned else None
@@ -267,6 +302,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "source",
             "lifecyclestage",
             "company_id",
+            *DELIVERY_FIELDS,
             "occurred_at",
             "created_at",
         ]
@@ -286,6 +322,7 @@ class CompanySerializer(serializers.ModelSerializer):
             "country",
             "employees",
             "source",
+            *DELIVERY_FIELDS,
             "occurred_at",
             "created_at",
         ]
@@ -306,6 +343,7 @@ class DealSerializer(serializers.ModelSerializer):
             "closedate",
             "contact",
             "company",
+            *DELIVERY_FIELDS,
             "occurred_at",
             "created_at",
         ]
@@ -352,7 +390,8 @@ class PreviewForecastSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
     cost_usd = serializers.FloatField(allow_null=True, help_text="null when the model's price is unknown")
-    hubspot_requests = serializers.IntegerField()
+    hubspot_requests = serializers.IntegerField(help_text="Requests to the connection's CRM, in batches of 100.")
+    hubspot_seconds = serializers.FloatField(help_text="The time the connection's rate limit implies for them.")
 
 
 class PreviewSerializer(serializers.Serializer):

@@ -58,7 +58,7 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=SimulationCreateSerializer, responses={201: SimulationSerializer})
     def create(self, request: Request) -> Response:
-        data = SimulationCreateSerializer(data=request.data)
+        data = SimulationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         # IsAuthenticated has already turned anonymous callers away.
         owner = cast(User, request.user)
@@ -69,7 +69,7 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=False, methods=["post"])
     def preview(self, request: Request) -> Response:
         """What creating with this body would schedule, and its persona bill; creates nothing."""
-        data = SimulationCreateSerializer(data=request.data)
+        data = SimulationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         return Response(PreviewSerializer(simulation_preview(**data.validated_data)).data)
 

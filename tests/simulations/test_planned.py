@@ -188,6 +188,7 @@ def test_preview_shows_what_create_then_schedules(api_client: APIClient) -> None
         "completion_tokens": 0,
         "cost_usd": 0.0,
         "hubspot_requests": 0,
+        "hubspot_seconds": 0.0,
     }
 
 

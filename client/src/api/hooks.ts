@@ -14,6 +14,9 @@ import { meKey } from './queryClient';
 import type {
   CachedPersona,
   Company,
+  Connection,
+  ConnectionInput,
+  ConnectionUpdate,
   Contact,
   Deal,
   Funnel,
@@ -22,6 +25,7 @@ import type {
   Page,
   Preview,
   RecordEvent,
+  RetriedDeliveries,
   Simulation,
   SimulationRequest,
   SimulationUpdate,
@@ -47,6 +51,9 @@ export const keys = {
   /** Not under 'simulations': a preview is a pure function of its body, never invalidated by changes. */
   preview: (body: SimulationRequest | null) => ['simulation-preview', body] as const,
   personas: (url: string) => ['personas', url] as const,
+  connections: ['connections'] as const,
+  connectionList: ['connections', 'list'] as const,
+  connection: (id: string | number) => ['connections', 'detail', String(id)] as const,
 };
 
 // ---- auth -------------------------------------------------------------------------------------
@@ -152,12 +159,25 @@ export function looksLive(sim: Simulation | undefined | null): boolean {
   return active > 0 || (counts.failed ?? 0) === 0;
 }
 
+/**
+ * Records still waiting to be delivered to the simulation's connection. Deliveries go on after a
+ * simulation ends (completed, paused or cancelled), and while its connection holds them.
+ */
+export function isDelivering(sim: Simulation | undefined | null): boolean {
+  return (sim?.delivery?.pending ?? 0) > 0;
+}
+
+/** Whether a simulation's page keeps refreshing: while it is live, or while any delivery is pending. */
+export function needsRefresh(sim: Simulation | undefined | null): boolean {
+  return isLive(sim) || isDelivering(sim);
+}
+
 export function useSimulation(id: string) {
   return useQuery<Simulation>({
     queryKey: keys.simulation(id),
     queryFn: () => api.get<Simulation>(`/api/simulations/${encodeURIComponent(id)}/`),
     refetchInterval: (query: Query<Simulation, Error, Simulation, readonly unknown[]>) =>
-      isLive(query.state.data) ? POLL_MS : false,
+      needsRefresh(query.state.data) ? POLL_MS : false,
   });
 }
 
@@ -387,5 +407,80 @@ export function usePurgePersona() {
   return useMutation({
     mutationFn: (id: CachedPersona['id']) => api.delete(`${PERSONAS_URL}${encodeURIComponent(String(id))}/`),
     onSettled: () => qc.invalidateQueries({ queryKey: ['personas'] }),
+  });
+}
+
+// ---- connections ------------------------------------------------------------------------------
+
+export const CONNECTIONS_URL = '/api/connections/';
+
+function connectionUrl(id: string | number): string {
+  return `${CONNECTIONS_URL}${encodeURIComponent(String(id))}/`;
+}
+
+/** The user's connections, newest first (all pages: a user has a few). Polled when `poll`. */
+export function useConnections({ poll = false }: { poll?: boolean } = {}) {
+  return useQuery<Connection[]>({
+    queryKey: keys.connectionList,
+    queryFn: () => getAllPages<Connection>(CONNECTIONS_URL),
+    refetchInterval: poll ? POLL_MS : false,
+  });
+}
+
+/** One connection (a simulation's, for its name, status and where its records are); none for null. */
+export function useConnection(id: number | null, { poll = false }: { poll?: boolean } = {}) {
+  return useQuery<Connection>({
+    queryKey: keys.connection(id ?? 'none'),
+    queryFn: () => api.get<Connection>(connectionUrl(id ?? 0)),
+    enabled: id !== null,
+    refetchInterval: poll ? POLL_MS : false,
+  });
+}
+
+/** POST: the server checks the token with HubSpot first (400 on access_token when it is refused). */
+export function useCreateConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: ConnectionInput) => api.post<Connection>(CONNECTIONS_URL, input),
+    onSuccess: (created) => {
+      qc.setQueryData(keys.connection(created.id), created);
+      void qc.invalidateQueries({ queryKey: keys.connectionList });
+    },
+  });
+}
+
+/** PATCH name, access_token or tier; a good new token clears `invalid` and releases held deliveries. */
+export function useUpdateConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...input }: ConnectionUpdate & { id: number }) => api.patch<Connection>(connectionUrl(id), input),
+    onSuccess: (updated) => {
+      qc.setQueryData(keys.connection(updated.id), updated);
+      void qc.invalidateQueries({ queryKey: keys.connectionList });
+      // Released deliveries change the simulations' counts.
+      void qc.invalidateQueries({ queryKey: keys.simulations });
+    },
+  });
+}
+
+/** DELETE: from SimCRM only; its records not delivered yet are marked failed. */
+export function useDeleteConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.delete(connectionUrl(id)),
+    onSuccess: (_data, id) => {
+      qc.removeQueries({ queryKey: keys.connection(id) });
+      void qc.invalidateQueries({ queryKey: keys.connectionList });
+      void qc.invalidateQueries({ queryKey: keys.simulations });
+    },
+  });
+}
+
+/** Every failed delivery of the connection's simulations back in the queue; answers how many records. */
+export function useRetryDeliveries() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.post<RetriedDeliveries>(`${connectionUrl(id)}retry-failed/`),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.simulations }),
   });
 }

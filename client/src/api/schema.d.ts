@@ -89,6 +89,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/connections/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        get: operations["connections_list"];
+        put?: never;
+        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        post: operations["connections_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/connections/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        get: operations["connections_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        delete: operations["connections_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        patch: operations["connections_partial_update"];
+        trace?: never;
+    };
+    "/api/connections/{id}/retry-failed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queue every failed delivery of this connection's simulations again. */
+        post: operations["connections_retry_failed_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health/": {
         parameters: {
             query?: never;
@@ -485,7 +539,7 @@ export interface components {
             readonly cache_key: string;
             readonly source: components["schemas"]["SourceEnum"];
             /** @default contact */
-            readonly kind: components["schemas"]["KindEnum"];
+            readonly kind: components["schemas"]["PoolKindEnum"];
             readonly persona_data: components["schemas"]["PersonaData"];
             readonly persona_count: number;
             /** @description Jobs served from this pool. */
@@ -510,11 +564,54 @@ export interface components {
             readonly country: string;
             readonly employees: number;
             readonly source: components["schemas"]["SourceEnum"];
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
             /** Format: date-time */
             readonly occurred_at: string;
             /** Format: date-time */
             readonly created_at: string;
         };
+        Connection: {
+            readonly id: number;
+            readonly name: string;
+            readonly kind: components["schemas"]["ConnectionKindEnum"];
+            /** Format: uri */
+            readonly base_url: string;
+            readonly tier: components["schemas"]["TierEnum"];
+            readonly token_last4: string;
+            readonly status: components["schemas"]["ConnectionStatusEnum"];
+            readonly last_error: string;
+            readonly portal_id: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        ConnectionCreateRequest: {
+            name: string;
+            kind: components["schemas"]["ConnectionKindEnum"];
+            /** @description A HubSpot private-app token. */
+            access_token: string;
+            /**
+             * Format: uri
+             * @description Default https://api.hubapi.com.
+             * @default https://api.hubapi.com
+             */
+            base_url?: string;
+            /** @default starter */
+            tier?: components["schemas"]["TierEnum"];
+        };
+        /**
+         * @description * `hubspot` - HubSpot
+         * @enum {string}
+         */
+        ConnectionKindEnum: "hubspot";
+        /**
+         * @description * `ok` - OK
+         *     * `invalid` - Invalid token: deliveries held
+         *     * `rate_limited` - Daily limit reached: deliveries held
+         * @enum {string}
+         */
+        ConnectionStatusEnum: "ok" | "invalid" | "rate_limited";
         Contact: {
             readonly id: number;
             readonly simulation: number;
@@ -533,6 +630,9 @@ export interface components {
             readonly lifecyclestage: components["schemas"]["LifecyclestageEnum"];
             /** @description Its company (null in b2c). */
             readonly company_id: number | null;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
             /** Format: date-time */
             readonly occurred_at: string | null;
             /** Format: date-time */
@@ -556,6 +656,9 @@ export interface components {
             readonly closedate: string;
             readonly contact: number;
             readonly company: number | null;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
             /** Format: date-time */
             readonly occurred_at: string;
             /** Format: date-time */
@@ -629,12 +732,6 @@ export interface components {
          */
         JobStatusEnum: "pending" | "processing" | "completed" | "failed" | "cancelled";
         /**
-         * @description * `contact` - Contacts
-         *     * `company` - Companies
-         * @enum {string}
-         */
-        KindEnum: "contact" | "company";
-        /**
          * @description * `subscriber` - Subscriber
          *     * `lead` - Lead
          *     * `marketingqualifiedlead` - Marketing qualified lead
@@ -655,6 +752,8 @@ export interface components {
             username: string;
             is_staff: boolean;
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         /**
          * @description * `contact` - Contact
          *     * `deal` - Deal
@@ -690,6 +789,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Company"][];
+        };
+        PaginatedConnectionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Connection"][];
         };
         PaginatedContactList: {
             /** @example 123 */
@@ -766,6 +880,11 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Simulation"][];
         };
+        PatchedConnectionUpdateRequest: {
+            name?: string;
+            access_token?: string;
+            tier?: components["schemas"]["TierEnum"];
+        };
         /** @description PATCH: only the name changes; any other field is refused rather than silently ignored. */
         PatchedSimulationUpdateRequest: {
             name?: string;
@@ -786,6 +905,12 @@ export interface components {
             readonly personas: components["schemas"]["Persona"][];
             readonly companies: components["schemas"]["CachedCompany"][];
         };
+        /**
+         * @description * `contact` - Contacts
+         *     * `company` - Companies
+         * @enum {string}
+         */
+        PoolKindEnum: "contact" | "company";
         Preview: {
             schedule: components["schemas"]["PreviewSchedule"];
             forecast: components["schemas"]["PreviewForecast"];
@@ -808,7 +933,13 @@ export interface components {
              * @description null when the model's price is unknown
              */
             cost_usd: number | null;
+            /** @description Requests to the connection's CRM, in batches of 100. */
             hubspot_requests: number;
+            /**
+             * Format: double
+             * @description The time the connection's rate limit implies for them.
+             */
+            hubspot_seconds: number;
         };
         PreviewSchedule: {
             total_records: number;
@@ -845,6 +976,9 @@ export interface components {
          * @enum {string}
          */
         RecordFrequencyEnum: "1h" | "4hrs" | "1day" | "1wk" | "1mo";
+        RetriedDeliveries: {
+            retried: number;
+        };
         /**
          * @description * `b2b` - B2B: contacts work for companies
          *     * `b2c` - B2C: no companies
@@ -893,6 +1027,12 @@ export interface components {
             readonly win_rate: number | null;
             /** @description null for the original 5-contact schedule. */
             readonly sales_cycle_days: number | null;
+            /** @description Where its records are delivered. */
+            readonly connection: number | null;
+            /** @description Its records by delivery status (pending, synced, failed); null without a connection. */
+            readonly delivery: {
+                [key: string]: number;
+            } | null;
         };
         /** @description Create (and preview): the original schedule, or with total_records a planned simulation. */
         SimulationCreateRequest: {
@@ -948,6 +1088,8 @@ export interface components {
             win_rate?: number;
             /** @description Typical days from a contact's creation to its deal's close (30). */
             sales_cycle_days?: number;
+            /** @description One of your connections: every record it makes is delivered there. */
+            connection?: number;
         };
         /**
          * @description * `running` - Running
@@ -963,6 +1105,20 @@ export interface components {
          * @enum {string}
          */
         SourceEnum: "openai" | "offline";
+        /**
+         * @description * `pending` - Pending
+         *     * `synced` - Synced
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        SyncStatusEnum: "pending" | "synced" | "failed";
+        /**
+         * @description * `starter` - Free or Starter (100 requests per 10 s)
+         *     * `professional` - Professional (190 requests per 10 s)
+         *     * `enterprise` - Enterprise (190 requests per 10 s)
+         * @enum {string}
+         */
+        TierEnum: "starter" | "professional" | "enterprise";
         Token: {
             token: string;
         };
@@ -1073,6 +1229,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
+                };
+            };
+        };
+    };
+    connections_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConnectionList"];
+                };
+            };
+        };
+    };
+    connections_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+        };
+    };
+    connections_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+        };
+    };
+    connections_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connections_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedConnectionUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+        };
+    };
+    connections_retry_failed_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetriedDeliveries"];
                 };
             };
         };

@@ -56,6 +56,23 @@ export type CachedPersona = Schemas['CachedPersona'];
 /** One persona of a pool: the contact fields a provider wrote. */
 export type Persona = Schemas['Persona'];
 
+/** A HubSpot connection (GET /api/connections/): the token is never returned, only its last 4 characters. */
+export type Connection = Schemas['Connection'];
+/** The body of POST /api/connections/: the server checks the token with HubSpot before saving. */
+export type ConnectionInput = Schemas['ConnectionCreateRequest'];
+/** The body of PATCH /api/connections/{id}/: name, access_token, tier. */
+export type ConnectionUpdate = Schemas['PatchedConnectionUpdateRequest'];
+/** ok; invalid (HubSpot refused the token: deliveries held); rate_limited (daily limit: deliveries held). */
+export type ConnectionStatus = Schemas['ConnectionStatusEnum'];
+/** A HubSpot subscription tier: it sets the connection's request budget. */
+export type Tier = Schemas['TierEnum'];
+/** Where a record stands with its connection's CRM (null when its simulation has no connection). */
+export type SyncStatus = Schemas['SyncStatusEnum'];
+/** POST /api/connections/{id}/retry-failed/: how many records were queued again. */
+export type RetriedDeliveries = Schemas['RetriedDeliveries'];
+/** A simulation's records per delivery status (pending, synced, failed); null without a connection. */
+export type DeliveryCounts = Simulation['delivery'];
+
 /** The seed's exact decimal digits (see Simulation). */
 export function seedDigits(sim: Pick<Simulation, 'seed' | 'seed_digits'>): string {
   return sim.seed_digits ?? String(sim.seed);

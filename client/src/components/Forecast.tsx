@@ -1,4 +1,5 @@
 import type { PreviewForecast } from '../api/types';
+import { formatDuration } from '../lib/hubspot';
 import { formatCount } from '../lib/planned';
 
 const usd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -9,8 +10,11 @@ export function formatUsd(value: number): string {
   return value > 0 && value < 1 ? smallUsd.format(value) : usd.format(value);
 }
 
-/** The persona bill of a preview: provider, calls, tokens, dollars, HubSpot requests. */
-export function Forecast({ forecast }: { forecast: PreviewForecast }) {
+/**
+ * The bill of a preview: provider, persona calls, tokens, dollars; with `delivery` (the connection
+ * picked) also the HubSpot requests and the time the connection's rate limit implies for them.
+ */
+export function Forecast({ forecast, delivery = null }: { forecast: PreviewForecast; delivery?: { connectionName: string } | null }) {
   const provider = forecast.model ? `${forecast.provider} (${forecast.model})` : forecast.provider;
   const offline = forecast.provider === 'offline';
   return (
@@ -35,10 +39,21 @@ export function Forecast({ forecast }: { forecast: PreviewForecast }) {
           {forecast.cost_usd === null ? 'unknown price' : `${formatUsd(forecast.cost_usd)} (USD)`}
         </dd>
       </div>
-      <div>
-        <dt>HubSpot requests</dt>
-        <dd data-testid="forecast-hubspot">{formatCount(forecast.hubspot_requests)}</dd>
-      </div>
+      {delivery && (
+        <>
+          <div>
+            <dt>HubSpot requests</dt>
+            <dd data-testid="forecast-hubspot">{formatCount(forecast.hubspot_requests)}</dd>
+          </div>
+          <div>
+            <dt>HubSpot time</dt>
+            <dd data-testid="forecast-hubspot-time">
+              {formatDuration(forecast.hubspot_seconds)}
+              <span className="muted small block">at {delivery.connectionName}’s rate limit</span>
+            </dd>
+          </div>
+        </>
+      )}
     </dl>
   );
 }

@@ -30,6 +30,17 @@ describe('the request a draft makes', () => {
     expect(uniform.body).not.toHaveProperty('curve_weights');
   });
 
+  it('sends the connection picked with either kind of run, and none when nowhere is picked', () => {
+    expect(draftRequest(draft({ kind: 'quick', connection: '3' })).body).toEqual({
+      theme: 'Theme',
+      industry: 'Retail',
+      record_frequency: '1h',
+      connection: 3,
+    });
+    expect(draftRequest(draft({ kind: 'planned', connection: '12' })).body).toMatchObject({ total_records: 100, connection: 12 });
+    expect(draftRequest(draft({ kind: 'planned', connection: '' })).body).not.toHaveProperty('connection');
+  });
+
   it('names each value that cannot be sent as it is', () => {
     const { errors } = draftRequest(
       draft({ kind: 'planned', total_records: '2.5', distribution: 'custom', curve_weights: '1, x', seed: '9223372036854775808', starts_at: 'soon' }),
@@ -47,7 +58,7 @@ describe('the request a draft makes', () => {
   });
 
   it('lists the fields on screen for each kind', () => {
-    expect(visibleFields({ kind: 'quick', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name']);
+    expect(visibleFields({ kind: 'quick', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name', 'connection']);
     expect(visibleFields({ kind: 'planned', distribution: 'uniform' })).toEqual([
       'theme',
       'industry',
@@ -63,6 +74,7 @@ describe('the request a draft makes', () => {
       'win_rate',
       'sales_cycle_days',
       'name',
+      'connection',
     ]);
     // b2c has no companies: no contacts per company either.
     expect(visibleFields({ kind: 'planned', distribution: 'uniform', scenario: 'b2c' })).not.toContain('contacts_per_company');

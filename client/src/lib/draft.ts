@@ -30,7 +30,7 @@ export function visibleFields(draft: Pick<SimulationDraft, 'kind' | 'distributio
   const plan = PLAN_FIELDS.filter(
     (f) => (f !== 'curve_weights' || draft.distribution === 'custom') && (f !== 'contacts_per_company' || draft.scenario !== 'b2c'),
   );
-  return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name'];
+  return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name', 'connection'];
 }
 
 /** Theme and industry: checked when the form is sent (not while the user has yet to reach them). */
@@ -49,6 +49,7 @@ export function requiredErrors(draft: SimulationDraft): FieldErrors {
  * The request body for a draft, and the errors of any value that cannot be sent as it is (checked
  * as the user types: only the form of each value; the server checks the rest, e.g. the window).
  * A planned run never carries record_frequency; a quick burst carries none of the planned fields.
+ * `connection` goes with either, when one is picked.
  */
 export function draftRequest(draft: SimulationDraft): { body: SimulationRequest; errors: FieldErrors } {
   const errors: FieldErrors = {};
@@ -91,6 +92,8 @@ export function draftRequest(draft: SimulationDraft): { body: SimulationRequest;
   }
   const name = draft.name.trim();
   if (name) body.name = name;
+  // Either kind of run may deliver to a connection; only one picked is sent.
+  if (/^\d+$/.test(draft.connection)) body.connection = Number(draft.connection);
   return { body, errors };
 }
 

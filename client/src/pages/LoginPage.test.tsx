@@ -40,6 +40,7 @@ function sessionBackend(signInHint: string | null = null) {
       if (!state.signedIn) return HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 403 });
       return HttpResponse.json(page([]));
     }),
+    http.get('/api/connections/', () => HttpResponse.json(page([]))),
   );
   return state;
 }

@@ -3,9 +3,9 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { server } from '../test/server';
-import { job, page, plannedSimulation, preview, simulation, user } from '../test/fixtures';
+import { connection, job, page, plannedSimulation, preview, simulation, user } from '../test/fixtures';
 import { drawnFills } from '../test/canvas';
-import { previewHandler, simulationText, type PreviewCalls } from '../test/handlers';
+import { previewHandler, scheduleHandler, simulationText, type PreviewCalls } from '../test/handlers';
 import { renderApp } from '../test/utils';
 import { formatInZone, localInputToIso } from '../lib/planned';
 import { useUiStore } from '../store';
@@ -20,6 +20,7 @@ beforeEach(() => {
   server.use(
     http.get('/api/auth/me/', () => HttpResponse.json(user)),
     http.get('/api/simulations/', () => HttpResponse.json(page([]))),
+    http.get('/api/connections/', () => HttpResponse.json(page([]))),
   );
   previews = previewHandler();
 });
@@ -318,7 +319,8 @@ describe('planned run', () => {
     expect(within(forecast).getByTestId('forecast-calls')).toHaveTextContent('15');
     expect(within(forecast).getByTestId('forecast-tokens')).toHaveTextContent('12,000 prompt + 45,000 completion');
     expect(within(forecast).getByTestId('forecast-cost')).toHaveTextContent('$0.0288 (USD)');
-    expect(within(forecast).getByTestId('forecast-hubspot')).toHaveTextContent('0');
+    // No connection picked: nothing goes to HubSpot, so no HubSpot requests.
+    expect(within(forecast).queryByTestId('forecast-hubspot')).not.toBeInTheDocument();
   });
 
   it('says "unknown price" when the model has no price, and that an empty seed is random', async () => {
@@ -407,6 +409,7 @@ describe('planned run', () => {
       http.get('/api/simulations/42/jobs/', () => HttpResponse.json(page([job({ simulation: 42 })]))),
       http.get('/api/simulations/42/contacts/', () => HttpResponse.json(page([]))),
     );
+    scheduleHandler();
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await startPlanned(ue);
@@ -593,5 +596,105 @@ describe('CRM settings of a planned run', () => {
     // The first field in the form's order gets the focus.
     expect(winRate).toHaveFocus();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+});
+
+describe('deliver to', () => {
+  const standin = connection();
+  const production = connection({ id: 5, name: 'Production', base_url: 'https://api.hubapi.com', portal_id: 998877, status: 'invalid' });
+
+  beforeEach(() => {
+    server.use(http.get('/api/connections/', () => HttpResponse.json(page([standin, production]))));
+  });
+
+  it('lists the connections, delivering nowhere by default, and sends none then', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await fillForm(ue);
+    const select = screen.getByLabelText('Deliver to');
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(3));
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Nowhere (keep records in SimCRM only)',
+      'Stand-in (portal 12345)',
+      'Production (portal 998877) · Token refused',
+    ]);
+    expect(select).toHaveValue('');
+    expect(select).toHaveAccessibleDescription(/^Records stay in SimCRM/);
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await screen.findByRole('alert');
+    expect(posted).toEqual([{ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test' }]);
+  });
+
+  it('sends the connection picked with a quick burst, and previews its HubSpot requests and time', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    previews = previewHandler((body) =>
+      preview({ forecast: body.connection ? { hubspot_requests: 7, hubspot_seconds: 95 } : { hubspot_requests: 0, hubspot_seconds: 0 } }),
+    );
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await fillForm(ue);
+    const select = screen.getByLabelText('Deliver to');
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(3));
+
+    // Nowhere: the bill has no HubSpot line.
+    const quick = await screen.findByTestId('quick-forecast', {}, PREVIEW_WAIT);
+    expect(within(quick).queryByTestId('forecast-hubspot')).not.toBeInTheDocument();
+
+    await ue.selectOptions(select, 'Stand-in (portal 12345)');
+    expect(select).toHaveValue('3');
+    expect(select).toHaveAccessibleDescription(/sent to this HubSpot portal as it is made/);
+    await waitFor(() => expect(lastPreview()).toMatchObject({ connection: 3 }), PREVIEW_WAIT);
+    const forecast = await screen.findByTestId('forecast-hubspot', {}, PREVIEW_WAIT);
+    expect(forecast).toHaveTextContent('7');
+    expect(screen.getByTestId('forecast-hubspot-time')).toHaveTextContent('about 1 minute 35 seconds');
+    expect(screen.getByTestId('forecast-hubspot-time')).toHaveTextContent('at Stand-in’s rate limit');
+
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await screen.findByRole('alert');
+    expect(posted).toEqual([{ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test', connection: 3 }]);
+  });
+
+  it('sends the connection picked with a planned run, warns when its deliveries are held, and shows the server’s refusal on it', async () => {
+    createAnswers(400, { connection: ['You have no connection 5; see GET /api/connections/.'] });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    const select = screen.getByLabelText('Deliver to');
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(3));
+    await ue.selectOptions(select, '5');
+    expect(select).toHaveAccessibleDescription(/HubSpot refused the token: deliveries are held until you fix it\./);
+
+    await waitFor(() => expect(lastPreview()).toMatchObject({ total_records: 100, connection: 5 }), PREVIEW_WAIT);
+    const box = screen.getByTestId('planned-preview');
+    expect(await within(box).findByTestId('forecast-hubspot-time', {}, PREVIEW_WAIT)).toHaveTextContent('none');
+
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await waitFor(() => expect(select).toHaveAccessibleDescription('You have no connection 5; see GET /api/connections/.'));
+    expect(select).toHaveAttribute('aria-invalid', 'true');
+    expect(select).toHaveFocus();
+    expect(posted).toEqual([
+      {
+        theme: 'Black Friday leads',
+        industry: 'Retail',
+        total_records: 100,
+        distribution: 'uniform',
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        connection: 5,
+      },
+    ]);
+  });
+
+  it('forgets a kept connection that no longer exists', async () => {
+    useUiStore.getState().setDraft({ connection: '99' });
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await fillForm(ue);
+    await waitFor(() => expect(useUiStore.getState().draft.connection).toBe(''));
+    expect(screen.getByLabelText('Deliver to')).toHaveValue('');
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await screen.findByRole('alert');
+    expect(posted[0]).not.toHaveProperty('connection');
   });
 });

@@ -1,8 +1,8 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, NetworkError, errorMessage, simulationJson, type FieldErrors } from '../api/client';
-import { useCreateSimulation, usePreview } from '../api/hooks';
-import type { Frequency, Preview, SimulationRequest } from '../api/types';
+import { useConnections, useCreateSimulation, usePreview } from '../api/hooks';
+import type { Connection, Frequency, Preview, SimulationRequest } from '../api/types';
 import { Forecast } from '../components/Forecast';
 import { FormField } from '../components/FormField';
 import { ScheduleChart } from '../components/ScheduleChart';
@@ -10,6 +10,7 @@ import { Alert } from '../components/States';
 import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS, SCENARIO_OPTIONS, isScenario, scenarioExplanation } from '../lib/crm';
 import { MAX_LENGTH, draftRequest, requiredErrors, visibleFields } from '../lib/draft';
 import { formatTime } from '../lib/format';
+import { connectionStatusExplanation, connectionStatusLabel, isHeld } from '../lib/hubspot';
 import {
   DISTRIBUTIONS,
   MAX_TOTAL_RECORDS,
@@ -55,6 +56,7 @@ const CONTROL_FIELDS = [
   'win_rate',
   'sales_cycle_days',
   'name',
+  'connection',
 ] as const satisfies readonly Field[];
 
 function throttleMessage(err: ApiError): string {
@@ -171,10 +173,21 @@ export function NewSimulationPage() {
     win_rate: useId(),
     sales_cycle_days: useId(),
     name: useId(),
+    connection: useId(),
     preview: useId(),
     zones: useId(),
   };
   const zones = useMemo(knownTimeZones, []);
+  const connections = useConnections();
+  const deliverTo = connections.data?.find((c) => String(c.id) === draft.connection) ?? null;
+  const delivery = deliverTo ? { connectionName: deliverTo.name } : null;
+
+  // A draft kept from before may name a connection deleted since: deliver nowhere rather than send it.
+  useEffect(() => {
+    if (connections.isSuccess && draft.connection && !connections.data.some((c) => String(c.id) === draft.connection)) {
+      setDraft({ connection: '' });
+    }
+  }, [connections.isSuccess, connections.data, draft.connection, setDraft]);
 
   // Keep the clock times in the quick burst's preview current.
   useEffect(() => {
@@ -383,6 +396,30 @@ export function NewSimulationPage() {
           )}
         </FormField>
 
+        <FormField
+          id={ids.connection}
+          name="connection"
+          label="Deliver to"
+          hint={<DeliverToHint connections={connections.data} loading={connections.isPending} failed={connections.isError} picked={deliverTo} />}
+          error={errorFor('connection')}
+        >
+          {(control) => (
+            <select
+              {...control}
+              value={deliverTo ? draft.connection : ''}
+              onChange={(e) => update('connection', e.target.value)}
+              data-testid="sim-connection"
+            >
+              <option value="">Nowhere (keep records in SimCRM only)</option>
+              {(connections.data ?? []).map((c) => (
+                <option key={c.id} value={String(c.id)}>
+                  {connectionOptionLabel(c)}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
+
         {!planned ? (
           <div className="preview" id={ids.preview} aria-live="polite" data-testid="schedule-preview">
             <p className="preview-summary">
@@ -402,13 +439,13 @@ export function NewSimulationPage() {
             </p>
           </div>
         ) : (
-          <PlannedPreview draft={draft} preview={preview} waiting={previewBody === null} />
+          <PlannedPreview draft={draft} preview={preview} waiting={previewBody === null} delivery={delivery} />
         )}
         {/* Apart from the schedule preview, which describes the frequency select. */}
         {!planned && preview.preview && preview.upToDate && !preview.failed && (
           <div className="preview preview-forecast" data-testid="quick-forecast">
             <h3>What it costs</h3>
-            <Forecast forecast={preview.preview.forecast} />
+            <Forecast forecast={preview.preview.forecast} delivery={delivery} />
           </div>
         )}
 
@@ -419,6 +456,49 @@ export function NewSimulationPage() {
         </div>
       </form>
     </section>
+  );
+}
+
+/** "Sandbox (portal 12345)", and the status when deliveries are held: "… · Token refused". */
+function connectionOptionLabel(c: Connection): string {
+  const portal = c.portal_id !== null ? ` (portal ${c.portal_id})` : '';
+  return `${c.name}${portal}${isHeld(c.status) ? ` · ${connectionStatusLabel(c.status)}` : ''}`;
+}
+
+/** What "Deliver to" does with the choice made, or how to get a connection. */
+function DeliverToHint({
+  connections,
+  loading,
+  failed,
+  picked,
+}: {
+  connections: Connection[] | undefined;
+  loading: boolean;
+  failed: boolean;
+  picked: Connection | null;
+}) {
+  if (picked) {
+    return (
+      <>
+        Every contact, company and deal it makes is sent to this HubSpot portal as it is made.
+        {isHeld(picked.status) && <strong className="block">{connectionStatusExplanation(picked.status)}</strong>}
+      </>
+    );
+  }
+  if (loading) return <>Loading your connections…</>;
+  if (failed) return <>Your connections could not be loaded: records stay in SimCRM.</>;
+  if (!connections?.length) {
+    return (
+      <>
+        Records stay in SimCRM. To send them to HubSpot as they are made, <Link to="/connections">add a connection</Link>.
+      </>
+    );
+  }
+  return (
+    <>
+      Records stay in SimCRM, or pick a connection to send them to its HubSpot portal as they are made (
+      <Link to="/connections">manage connections</Link>).
+    </>
   );
 }
 
@@ -712,10 +792,12 @@ function PlannedPreview({
   draft,
   preview,
   waiting,
+  delivery,
 }: {
   draft: SimulationDraft;
   preview: DraftPreview;
   waiting: boolean;
+  delivery: { connectionName: string } | null;
 }) {
   const zone = draft.timezone.trim() || 'UTC';
   const data = preview.preview;
@@ -778,7 +860,7 @@ function PlannedPreview({
               </p>
             )}
             <h3>What it costs</h3>
-            <Forecast forecast={data.forecast} />
+            <Forecast forecast={data.forecast} delivery={delivery} />
           </div>
         </>
       )}

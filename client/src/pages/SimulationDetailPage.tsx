@@ -6,6 +6,8 @@ import {
   isLive,
   keys,
   looksLive,
+  needsRefresh,
+  useConnection,
   useDeleteSimulation,
   useSimulationSchedule,
   useRenameSimulation,
@@ -20,6 +22,7 @@ import {
 } from '../api/hooks';
 import { seedDigits, type Job, type Simulation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DeliverySummary } from '../components/DeliverySummary';
 import { FormField } from '../components/FormField';
 import { JobProgress, RecordProgress, jobTotals } from '../components/JobProgress';
 import { ScheduleChart } from '../components/ScheduleChart';
@@ -48,23 +51,32 @@ export function SimulationDetailPage() {
   const { id = '' } = useParams();
   const sim = useSimulation(id);
   const live = isLive(sim.data);
+  // The records (and their delivery) keep refreshing after the simulation ends while any delivery is pending.
+  const refresh = needsRefresh(sim.data);
   const jobs = useSimulationJobs(id, live);
-  const contacts = useSimulationContacts(id, live);
+  const contacts = useSimulationContacts(id, refresh);
+  const connection = useConnection(sim.data?.connection ?? null, { poll: refresh });
   const qc = useQueryClient();
   const wasLive = useRef(live);
+  const wasRefreshing = useRef(refresh);
 
   // When the simulation stops being live, fetch its jobs and records once more so the final
-  // state is shown (polling stops with it). Only the queries on screen refetch.
+  // state is shown (polling stops with it); the records again once the last delivery is done.
+  // Only the queries on screen refetch.
   useEffect(() => {
     if (wasLive.current && !live) {
       void qc.invalidateQueries({ queryKey: keys.jobs(id) });
-      void qc.invalidateQueries({ queryKey: keys.contacts(id) });
-      for (const kind of ['companies', 'deals', 'events'] as const) void qc.invalidateQueries({ queryKey: keys.records(id, kind) });
+      void qc.invalidateQueries({ queryKey: keys.records(id, 'events') });
       void qc.invalidateQueries({ queryKey: keys.dealIndex(id) });
       void qc.invalidateQueries({ queryKey: keys.funnel(id) });
     }
+    if (wasRefreshing.current && !refresh) {
+      void qc.invalidateQueries({ queryKey: keys.contacts(id) });
+      for (const kind of ['companies', 'deals'] as const) void qc.invalidateQueries({ queryKey: keys.records(id, kind) });
+    }
     wasLive.current = live;
-  }, [live, id, qc]);
+    wasRefreshing.current = refresh;
+  }, [live, refresh, id, qc]);
 
   if (sim.isPending) return <Loading label="Loading simulation…" />;
   if (sim.isError && !sim.data) {
@@ -88,8 +100,9 @@ export function SimulationDetailPage() {
       </p>
       <SimulationHeader sim={s} live={looksLive(s)} />
       <FailedJobsAlert sim={s} />
+      <DeliverySummary sim={s} connection={connection} />
       {isPlanned(s) && <PlannedSchedule sim={s} />}
-      <SimulationRecords key={s.id} sim={s} contacts={contacts} jobs={jobs.data} />
+      <SimulationRecords key={s.id} sim={s} contacts={contacts} jobs={jobs.data} connection={s.connection === null ? null : connection.data} />
       <section aria-labelledby="timeline-title" className="card">
         <h2 id="timeline-title">Jobs</h2>
         {jobs.isPending ? (

@@ -4,14 +4,16 @@ import { useSearchParams } from 'react-router';
 import { toPath } from '../api/client';
 import {
   isLive,
+  needsRefresh,
   recordListUrl,
   useDealIndex,
   useSimulationFunnel,
   useSimulationRecords,
   type RecordListKind,
 } from '../api/hooks';
-import type { Company, Contact, Deal, Job, Page, Simulation } from '../api/types';
+import type { Company, Connection, Contact, Deal, Job, Page, Simulation } from '../api/types';
 import { ActivityList, type RecordNamer } from '../components/ActivityList';
+import { SyncStatusChip } from '../components/DeliveryChips';
 import { FunnelChart } from '../components/FunnelChart';
 import { jobTotals } from '../components/JobProgress';
 import { Pager } from '../components/Pager';
@@ -20,6 +22,7 @@ import { EmptyState, ErrorState, Loading } from '../components/States';
 import { Tabs, type TabItem } from '../components/Tabs';
 import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
 import { formatDateTime, formatRelative } from '../lib/format';
+import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatDateInZone, formatInZone, formatWithZone, isPlanned } from '../lib/planned';
 
 export type RecordTab = 'contacts' | 'companies' | 'deals' | 'activity' | 'funnel';
@@ -64,19 +67,25 @@ function useSelectedTab(tabs: readonly TabItem<RecordTab>[]): [RecordTab, (tab: 
 /**
  * A simulation's CRM records in tabs: contacts, companies, deals, the activity (every stage move) and
  * the funnel, with CSV downloads. Each tab fetches when it is shown, and polls while the simulation
- * is live. `contacts` is the page's contacts query (the jobs' page needs it too).
+ * is live (contacts, companies and deals also while deliveries are pending, for their HubSpot
+ * column). `contacts` is the page's contacts query (the jobs' page needs it too). `connection`: the
+ * simulation's (undefined while it loads), null when it has none (and then no HubSpot column).
  */
 export function SimulationRecords({
   sim,
   contacts,
   jobs,
+  connection,
 }: {
   sim: Simulation;
   contacts: UseQueryResult<Contact[]>;
   jobs: Job[] | undefined;
+  connection: Connection | null | undefined;
 }) {
   const id = String(sim.id);
   const live = isLive(sim);
+  const poll = needsRefresh(sim);
+  const crm = useMemo<CrmTarget | null>(() => (connection === null ? null : { connection }), [connection]);
   const tabs = recordTabs(sim);
   const [tab, setTab] = useSelectedTab(tabs);
   // The page of each list being viewed (a DRF page link; null: the first), kept across tab switches.
@@ -96,14 +105,26 @@ export function SimulationRecords({
         {(current) => {
           switch (current) {
             case 'contacts':
-              return <ContactsPanel sim={sim} contacts={contacts} jobs={jobs} />;
+              return <ContactsPanel sim={sim} contacts={contacts} jobs={jobs} crm={crm} />;
             case 'companies':
-              return <CompaniesPanel id={id} live={live} zone={zone ?? 'UTC'} url={pages.companies} onPage={onPage('companies')} />;
+              return (
+                <CompaniesPanel
+                  id={id}
+                  live={live}
+                  poll={poll}
+                  zone={zone ?? 'UTC'}
+                  url={pages.companies}
+                  onPage={onPage('companies')}
+                  crm={crm}
+                />
+              );
             case 'deals':
               return (
                 <DealsPanel
                   sim={sim}
                   live={live}
+                  poll={poll}
+                  crm={crm}
                   zone={zone ?? 'UTC'}
                   url={pages.deals}
                   onPage={onPage('deals')}
@@ -195,6 +216,35 @@ function timelineColumn<T extends { occurred_at: string | null; created_at: stri
   };
 }
 
+/** Where a simulation's records are delivered; `connection` undefined while it loads (no links yet). */
+interface CrmTarget {
+  connection: Pick<Connection, 'base_url' | 'portal_id'> | undefined;
+}
+
+type Delivered = Pick<Contact, 'crm_id' | 'sync_status' | 'sync_error'>;
+
+/** The HubSpot column: the record's delivery status (a failure's reason as its title) and, once delivered, a link to it. */
+function hubspotColumn<T extends Delivered>(object: CrmObject, crm: CrmTarget): Column<T> {
+  return {
+    key: 'hubspot',
+    label: 'HubSpot',
+    value: (r) => {
+      const url = r.crm_id && crm.connection ? crmRecordUrl(crm.connection, object, r.crm_id) : null;
+      if (!r.sync_status && !url) return '—';
+      return (
+        <div className="sync-cell">
+          {r.sync_status && <SyncStatusChip status={r.sync_status} error={r.sync_error} />}
+          {url && crm.connection && (
+            <a className="small block" href={url} target="_blank" rel="noreferrer" data-testid="crm-link">
+              {crmLinkLabel(crm.connection.base_url)}
+            </a>
+          )}
+        </div>
+      );
+    },
+  };
+}
+
 function contactName(c: Pick<Contact, 'firstname' | 'lastname' | 'email'>): string | null {
   return [c.firstname, c.lastname].filter((p) => p?.trim()).join(' ').trim() || c.email?.trim() || null;
 }
@@ -264,7 +314,17 @@ function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
   return 'Contacts appear here as jobs complete. This page updates by itself.';
 }
 
-function ContactsPanel({ sim, contacts, jobs }: { sim: Simulation; contacts: UseQueryResult<Contact[]>; jobs: Job[] | undefined }) {
+function ContactsPanel({
+  sim,
+  contacts,
+  jobs,
+  crm,
+}: {
+  sim: Simulation;
+  contacts: UseQueryResult<Contact[]>;
+  jobs: Job[] | undefined;
+  crm: CrmTarget | null;
+}) {
   if (contacts.isPending) return <Loading label="Loading contacts…" />;
   if (contacts.isError && !contacts.data) {
     return <ErrorState title="Could not load contacts" error={contacts.error} onRetry={() => void contacts.refetch()} />;
@@ -290,7 +350,7 @@ function ContactsPanel({ sim, contacts, jobs }: { sim: Simulation; contacts: Use
           In timeline: each contact’s instant in the simulated timeline, in {timeline}, and under it when SimCRM made it.
         </p>
       )}
-      <ContactsTable contacts={list} timeline={timeline} industry={sim.industry} />
+      <ContactsTable contacts={list} timeline={timeline} industry={sim.industry} crm={crm} />
     </>
   );
 }
@@ -326,11 +386,21 @@ const CONTACT_COLUMNS: ContactColumn[] = [
  * The contacts; with `timeline` (a planned simulation's zone) their instant in the timeline comes
  * first, and the industry column goes when it only repeats the simulation's (to keep the width).
  */
-function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; timeline: string | null; industry: string }) {
+function ContactsTable({
+  contacts,
+  timeline,
+  industry,
+  crm,
+}: {
+  contacts: Contact[];
+  timeline: string | null;
+  industry: string;
+  crm: CrmTarget | null;
+}) {
   const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
   // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
   // (one column for both, so the table keeps its width).
-  const columns: ContactColumn[] =
+  const base: ContactColumn[] =
     timeline === null
       ? CONTACT_COLUMNS
       : [
@@ -354,6 +424,7 @@ function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; 
           },
           ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
         ];
+  const columns = crm ? [...base, hubspotColumn<Contact>('contacts', crm)] : base;
   return (
     <RecordTable
       columns={columns}
@@ -368,8 +439,8 @@ function ContactsTable({ contacts, timeline, industry }: { contacts: Contact[]; 
 
 // ---- companies --------------------------------------------------------------------------------
 
-function companyColumns(zone: string): Column<Company>[] {
-  return [
+function companyColumns(zone: string, crm: CrmTarget | null): Column<Company>[] {
+  const columns: Column<Company>[] = [
     timelineColumn<Company>(zone),
     { key: 'name', label: 'Name', value: (c) => text(c.name) },
     { key: 'domain', label: 'Domain', value: (c) => text(c.domain) },
@@ -382,23 +453,29 @@ function companyColumns(zone: string): Column<Company>[] {
       value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
     },
   ];
+  return crm ? [...columns, hubspotColumn<Company>('companies', crm)] : columns;
 }
 
 function CompaniesPanel({
   id,
   live,
+  poll,
   zone,
   url,
   onPage,
+  crm,
 }: {
   id: string;
   live: boolean;
+  /** Refresh the page shown: while live, or while deliveries are pending. */
+  poll: boolean;
   zone: string;
   url: string | null;
   onPage: (url: string | null) => void;
+  crm: CrmTarget | null;
 }) {
-  const query = useSimulationRecords(id, 'companies', url, { live });
-  const columns = useMemo(() => companyColumns(zone), [zone]);
+  const query = useSimulationRecords(id, 'companies', url, { live: poll });
+  const columns = useMemo(() => companyColumns(zone, crm), [zone, crm]);
   return (
     <PagedList
       query={query}
@@ -435,8 +512,8 @@ function CompaniesPanel({
 
 // ---- deals ------------------------------------------------------------------------------------
 
-function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>): Column<Deal>[] {
-  return [
+function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>, crm: CrmTarget | null): Column<Deal>[] {
+  const columns: Column<Deal>[] = [
     timelineColumn<Deal>(zone),
     { key: 'name', label: 'Name', value: (d) => text(d.name) },
     { key: 'amount', label: 'Amount', value: (d) => formatMoney(d.amount, d.currency) },
@@ -477,11 +554,14 @@ function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>): 
       },
     },
   ];
+  return crm ? [...columns, hubspotColumn<Deal>('deals', crm)] : columns;
 }
 
 function DealsPanel({
   sim,
   live,
+  poll,
+  crm,
   zone,
   url,
   onPage,
@@ -489,13 +569,16 @@ function DealsPanel({
 }: {
   sim: Simulation;
   live: boolean;
+  /** Refresh the page shown: while live, or while deliveries are pending. */
+  poll: boolean;
+  crm: CrmTarget | null;
   zone: string;
   url: string | null;
   onPage: (url: string | null) => void;
   contactsById: ReadonlyMap<number, Contact>;
 }) {
-  const query = useSimulationRecords(String(sim.id), 'deals', url, { live });
-  const columns = useMemo(() => dealColumns(zone, contactsById), [zone, contactsById]);
+  const query = useSimulationRecords(String(sim.id), 'deals', url, { live: poll });
+  const columns = useMemo(() => dealColumns(zone, contactsById, crm), [zone, contactsById, crm]);
   const rate = typeof sim.deal_rate === 'number' ? `About ${formatPercent(sim.deal_rate)} of contacts` : 'Some contacts';
   return (
     <PagedList

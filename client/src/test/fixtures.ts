@@ -1,4 +1,4 @@
-import type { Company, Contact, Deal, Funnel, Job, Me, Page, Preview, PreviewBucket, RecordEvent, Simulation } from '../api/types';
+import type { Company, Connection, Contact, Deal, Funnel, Job, Me, Page, Preview, PreviewBucket, RecordEvent, Simulation } from '../api/types';
 
 export const user: Me = { id: 1, username: 'alice', is_staff: false };
 export const staff: Me = { id: 2, username: 'root', is_staff: true };
@@ -31,6 +31,8 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     deal_rate: null,
     win_rate: null,
     sales_cycle_days: null,
+    connection: null,
+    delivery: null,
     ...overrides,
   };
 }
@@ -89,6 +91,7 @@ export function preview(overrides: { schedule?: Partial<Preview['schedule']>; fo
       completion_tokens: 45000,
       cost_usd: 0.0288,
       hubspot_requests: 0,
+      hubspot_seconds: 0,
       ...overrides.forecast,
     },
   };
@@ -129,6 +132,9 @@ export function contact(overrides: Partial<Contact> = {}): Contact {
     source: 'offline',
     lifecyclestage: 'lead',
     company_id: null,
+    crm_id: null,
+    sync_status: null,
+    sync_error: '',
     occurred_at: null,
     created_at: '2026-11-01T10:00:05Z',
     ...overrides,
@@ -146,6 +152,9 @@ export function company(overrides: Partial<Company> = {}): Company {
     country: 'United Kingdom',
     employees: 1200,
     source: 'offline',
+    crm_id: null,
+    sync_status: null,
+    sync_error: '',
     occurred_at: '2026-11-02T08:00:00Z',
     created_at: '2026-11-02T08:00:01Z',
     ...overrides,
@@ -164,6 +173,9 @@ export function deal(overrides: Partial<Deal> = {}): Deal {
     closedate: '2026-12-01T12:00:00Z',
     contact: 500,
     company: 300,
+    crm_id: null,
+    sync_status: null,
+    sync_error: '',
     occurred_at: '2026-11-03T09:00:00Z',
     created_at: '2026-11-03T09:00:01Z',
     ...overrides,
@@ -195,5 +207,22 @@ export function funnel(
     lifecyclestage: { ...(zeros(lifecycle, 0) as Record<string, number>), ...counts.lifecyclestage },
     dealstage: { ...(zeros(deals, 0) as Record<string, number>), ...counts.dealstage },
     pipeline_amount: { ...(zeros(deals, '0.00') as Record<string, string>), ...counts.pipeline_amount },
+  };
+}
+
+/** A HubSpot connection: the local stand-in by default (portal 12345, token ending in cdef). */
+export function connection(overrides: Partial<Connection> = {}): Connection {
+  return {
+    id: 3,
+    name: 'Stand-in',
+    kind: 'hubspot',
+    base_url: 'http://127.0.0.1:8765',
+    tier: 'starter',
+    token_last4: 'cdef',
+    status: 'ok',
+    last_error: '',
+    portal_id: 12345,
+    created_at: '2026-11-01T09:00:00Z',
+    ...overrides,
   };
 }

@@ -1,0 +1,509 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { ApiError, errorMessage, type FieldErrors } from '../api/client';
+import { useConnections, useCreateConnection, useDeleteConnection, useRetryDeliveries, useUpdateConnection } from '../api/hooks';
+import type { Connection, ConnectionInput, Tier } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConnectionStatusChip } from '../components/DeliveryChips';
+import { FormField } from '../components/FormField';
+import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
+import { formatDateTime } from '../lib/format';
+import {
+  DEFAULT_BASE_URL,
+  DEFAULT_TIER,
+  STANDIN_BASE_URL,
+  STANDIN_COMMAND,
+  TIER_OPTIONS,
+  connectionStatusExplanation,
+  isHeld,
+  isHubSpotApi,
+  isTier,
+  maskedToken,
+  tierLabel,
+} from '../lib/hubspot';
+
+const NAME_MAX_LENGTH = 255;
+
+/**
+ * A 400's field errors split into those of the fields a form shows and the rest, as sentences
+ * (non_field_errors and detail as they are, any other field named).
+ */
+function splitErrors(err: ApiError, shown: readonly string[]): { fields: FieldErrors; other: string | null } {
+  const fields: FieldErrors = {};
+  const other: string[] = [];
+  for (const [key, messages] of Object.entries(err.fieldErrors)) {
+    if (shown.includes(key)) fields[key] = messages;
+    else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
+    else other.push(...messages.map((m) => `${key}: ${m}`));
+  }
+  return { fields, other: other.length ? other.join(' ') : Object.keys(fields).length ? null : err.message };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function ConnectionsPage() {
+  const connections = useConnections({ poll: true });
+  const remove = useDeleteConnection();
+  const [target, setTarget] = useState<Connection | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const confirmDelete = () => {
+    if (!target) return;
+    const name = target.name;
+    remove.mutate(target.id, {
+      onSuccess: () => {
+        setTarget(null);
+        setNotice(`Deleted “${name}” from SimCRM. Nothing was removed from HubSpot.`);
+      },
+    });
+  };
+
+  return (
+    <section aria-labelledby="connections-title" className="connections">
+      <div className="page-header">
+        <h1 id="connections-title">Connections</h1>
+      </div>
+      <p className="muted">
+        A connection delivers the contacts, companies and deals of a simulation to a HubSpot portal as they are made. Pick
+        one under “Deliver to” when you start a simulation.
+      </p>
+      {notice && <Alert kind="info">{notice}</Alert>}
+
+      {connections.isPending ? (
+        <Loading label="Loading your connections…" />
+      ) : connections.isError && !connections.data ? (
+        <ErrorState title="Could not load your connections" error={connections.error} onRetry={() => void connections.refetch()} />
+      ) : connections.data.length === 0 ? (
+        <EmptyState title="No connections yet">
+          <p>
+            Without a connection, simulations keep their records in SimCRM only. Add one below with a HubSpot private-app
+            token, and the simulations you point at it send every record they make to that portal, within seconds, at a
+            pace HubSpot’s limits allow. No portal at hand? Try it with the local stand-in.
+          </p>
+        </EmptyState>
+      ) : (
+        <ul className="connection-list" aria-label="Your connections">
+          {connections.data.map((c) => (
+            <ConnectionItem
+              key={c.id}
+              connection={c}
+              onDelete={() => {
+                setNotice(null);
+                remove.reset();
+                setTarget(c);
+              }}
+            />
+          ))}
+        </ul>
+      )}
+
+      <AddConnectionForm
+        onAdded={(c) =>
+          setNotice(
+            c.portal_id !== null
+              ? `Added “${c.name}”: HubSpot portal ${c.portal_id} accepted the token.`
+              : `Added “${c.name}”: HubSpot accepted the token.`,
+          )
+        }
+      />
+
+      <ConfirmDialog
+        open={target !== null}
+        title="Delete this connection?"
+        confirmLabel="Delete connection"
+        cancelLabel="Keep it"
+        danger
+        busy={remove.isPending}
+        onConfirm={confirmDelete}
+        onCancel={() => setTarget(null)}
+      >
+        <p>
+          This removes <strong>{target?.name}</strong> from SimCRM only: nothing is deleted from HubSpot, and the records
+          already delivered stay in the portal.
+        </p>
+        <p>Records not delivered yet are marked failed, and its simulations keep their records in SimCRM from now on.</p>
+        {remove.isError && <Alert>Could not delete: {errorMessage(remove.error)}</Alert>}
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+/** One connection: its status and what it means, its facts, and what can be done with it. */
+function ConnectionItem({ connection: c, onDelete }: { connection: Connection; onDelete: () => void }) {
+  const titleId = useId();
+  const retry = useRetryDeliveries();
+  const [fixing, setFixing] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const fixButton = useRef<HTMLButtonElement>(null);
+  const lastError = c.last_error.trim();
+
+  const closeFix = () => {
+    setFixing(false);
+    window.requestAnimationFrame(() => fixButton.current?.focus());
+  };
+
+  return (
+    <li className="card connection" aria-labelledby={titleId} data-testid="connection-row" data-status={c.status} data-connection-id={c.id}>
+      <div className="connection-head">
+        <h2 id={titleId}>{c.name}</h2>
+        <ConnectionStatusChip status={c.status} />
+      </div>
+      {isHeld(c.status) && (
+        <p className="alert alert-warning connection-held" data-testid="connection-held">
+          {connectionStatusExplanation(c.status)}
+        </p>
+      )}
+      <dl className="facts">
+        <div>
+          <dt>Portal</dt>
+          <dd data-testid="connection-portal">{c.portal_id ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Tier</dt>
+          <dd data-testid="connection-tier">{tierLabel(c.tier)}</dd>
+        </div>
+        <div>
+          <dt>Token</dt>
+          <dd className="seed" data-testid="connection-token">
+            {maskedToken(c.token_last4)}
+          </dd>
+        </div>
+        <div>
+          <dt>Address</dt>
+          <dd className="connection-url" data-testid="connection-base-url">
+            {c.base_url}
+            {!isHubSpotApi(c.base_url) && <span className="muted small block">not HubSpot itself: a stand-in or another address</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Added</dt>
+          <dd>{formatDateTime(c.created_at)}</dd>
+        </div>
+      </dl>
+      {lastError && (
+        <div className="connection-error">
+          <p className="muted small">Last error</p>
+          <p className="job-error" data-testid="connection-last-error">
+            {lastError}
+          </p>
+        </div>
+      )}
+      <div className="actions connection-actions" role="group" aria-label={`Actions for ${c.name}`}>
+        {!fixing && (
+          <button
+            ref={fixButton}
+            type="button"
+            className={c.status === 'invalid' ? 'btn btn-primary btn-small' : 'btn btn-small'}
+            onClick={() => {
+              setNotice(null);
+              setFixing(true);
+            }}
+            data-testid="fix-token"
+          >
+            Fix token
+          </button>
+        )}
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={retry.isPending}
+          onClick={() => {
+            setNotice(null);
+            retry.mutate(c.id, {
+              onSuccess: ({ retried }) =>
+                setNotice(
+                  retried === 0
+                    ? 'No failed deliveries to retry.'
+                    : `Queued ${plural(retried, 'failed delivery', 'failed deliveries')} again.`,
+                ),
+            });
+          }}
+          data-testid="retry-deliveries"
+        >
+          {retry.isPending ? 'Retrying…' : 'Retry failed deliveries'}
+        </button>
+        <button type="button" className="btn btn-small btn-danger" onClick={onDelete} data-testid="delete-connection">
+          Delete
+        </button>
+      </div>
+      {fixing && (
+        <FixTokenForm
+          connection={c}
+          onDone={(saved) => {
+            if (saved) setNotice(isHeld(c.status) ? 'Token saved: HubSpot accepted it, so held deliveries resume.' : 'Token saved: HubSpot accepted it.');
+            closeFix();
+          }}
+        />
+      )}
+      {notice && (
+        <p className="alert alert-info connection-notice" role="status" data-testid="connection-notice">
+          {notice}
+        </p>
+      )}
+      {retry.isError && <Alert>Could not retry: {errorMessage(retry.error)}</Alert>}
+    </li>
+  );
+}
+
+/** A new token for a connection: HubSpot checks it first; its refusal shows on the field. */
+function FixTokenForm({ connection, onDone }: { connection: Connection; onDone: (saved: boolean) => void }) {
+  const update = useUpdateConnection();
+  const [token, setToken] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setFormError(null);
+    const value = token.trim();
+    if (!value) {
+      setErrors({ access_token: ['Enter the new access token.'] });
+      input.current?.focus();
+      return;
+    }
+    setErrors({});
+    update.mutate(
+      { id: connection.id, access_token: value },
+      {
+        onSuccess: () => onDone(true),
+        onError: (err) => {
+          if (err instanceof ApiError && err.status === 400) {
+            const { fields, other } = splitErrors(err, ['access_token']);
+            setErrors(fields);
+            setFormError(other);
+            if (fields.access_token) input.current?.focus();
+          } else {
+            setFormError(errorMessage(err));
+          }
+        },
+      },
+    );
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key === 'Escape' && !update.isPending) {
+      event.stopPropagation();
+      onDone(false);
+    }
+  };
+
+  return (
+    <form
+      className="rename-form fix-token-form"
+      onSubmit={onSubmit}
+      onKeyDown={onKeyDown}
+      noValidate
+      aria-label={`New token for ${connection.name}`}
+      data-testid="fix-token-form"
+    >
+      {formError && <Alert>{formError}</Alert>}
+      <FormField
+        name="access_token"
+        label="New access token"
+        hint="HubSpot checks it before it is saved; once it is accepted, deliveries held for a refused token resume."
+        error={errors.access_token}
+      >
+        {(control) => (
+          <input
+            {...control}
+            ref={input}
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={token}
+            onChange={(e) => {
+              setToken(e.target.value);
+              if (errors.access_token) setErrors({});
+            }}
+            data-testid="fix-token-input"
+          />
+        )}
+      </FormField>
+      <div className="rename-actions">
+        <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
+          {update.isPending ? 'Checking the token…' : 'Save token'}
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => onDone(false)} disabled={update.isPending}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type AddField = 'name' | 'access_token' | 'base_url' | 'tier';
+const ADD_FIELDS: readonly AddField[] = ['name', 'access_token', 'base_url', 'tier'];
+
+/** POST /api/connections/: the server checks the token with HubSpot; a refusal shows on its field. */
+function AddConnectionForm({ onAdded }: { onAdded: (c: Connection) => void }) {
+  const create = useCreateConnection();
+  const [name, setName] = useState('');
+  const [token, setToken] = useState('');
+  const [baseUrl, setBaseUrl] = useState('');
+  const [tier, setTier] = useState<Tier>(DEFAULT_TIER);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const ids: Record<AddField, string> = { name: useId(), access_token: useId(), base_url: useId(), tier: useId() };
+
+  const focusFirst = (errs: FieldErrors) => {
+    const first = ADD_FIELDS.find((f) => errs[f]);
+    if (first) document.getElementById(ids[first])?.focus();
+  };
+
+  const clearError = (field: AddField) => {
+    if (!errors[field]) return;
+    const rest = { ...errors };
+    delete rest[field];
+    setErrors(rest);
+  };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setFormError(null);
+    const local: FieldErrors = {};
+    if (!name.trim()) local.name = ['Enter a name.'];
+    else if (name.trim().length > NAME_MAX_LENGTH) local.name = [`Keep the name to ${NAME_MAX_LENGTH} characters or fewer.`];
+    if (!token.trim()) local.access_token = ['Enter the access token.'];
+    setErrors(local);
+    if (Object.keys(local).length) {
+      focusFirst(local);
+      return;
+    }
+    const body: ConnectionInput = { name: name.trim(), kind: 'hubspot', access_token: token.trim(), tier };
+    if (baseUrl.trim()) body.base_url = baseUrl.trim();
+    create.mutate(body, {
+      onSuccess: (created) => {
+        setName('');
+        setToken('');
+        setBaseUrl('');
+        setTier(DEFAULT_TIER);
+        setErrors({});
+        onAdded(created);
+      },
+      onError: (err) => {
+        if (err instanceof ApiError && err.status === 400) {
+          const { fields, other } = splitErrors(err, ADD_FIELDS);
+          setErrors(fields);
+          setFormError(other);
+          focusFirst(fields);
+        } else {
+          setFormError(errorMessage(err));
+        }
+      },
+    });
+  };
+
+  return (
+    <section className="card add-connection" aria-labelledby="add-connection-title">
+      <h2 id="add-connection-title">Add connection</h2>
+      <form className="form" onSubmit={onSubmit} noValidate aria-labelledby="add-connection-title" data-testid="add-connection-form">
+        {formError && <Alert>{formError}</Alert>}
+        <FormField id={ids.name} name="name" label="Name" hint="How you will recognise it, e.g. “Sandbox portal”." error={errors.name}>
+          {(control) => (
+            <input
+              {...control}
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value);
+                clearError('name');
+              }}
+              maxLength={NAME_MAX_LENGTH + 50}
+              data-testid="connection-name"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.access_token}
+          name="access_token"
+          label="Access token"
+          hint="A HubSpot private-app token that may write contacts, companies and deals. SimCRM checks it with HubSpot, keeps it encrypted and never shows it again (only its last 4 characters)."
+          error={errors.access_token}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={token}
+              onChange={(e) => {
+                setToken(e.target.value);
+                clearError('access_token');
+              }}
+              data-testid="connection-token-input"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.base_url}
+          name="base_url"
+          label={
+            <>
+              Base URL <span className="muted">(optional)</span>
+            </>
+          }
+          hint={
+            <>
+              Empty: HubSpot itself ({DEFAULT_BASE_URL}). No portal at hand? <code>{STANDIN_COMMAND}</code> runs a local
+              stand-in of HubSpot at <code>{STANDIN_BASE_URL}</code> and prints the token it accepts.
+            </>
+          }
+          error={errors.base_url}
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="url"
+              inputMode="url"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder={DEFAULT_BASE_URL}
+              value={baseUrl}
+              onChange={(e) => {
+                setBaseUrl(e.target.value);
+                clearError('base_url');
+              }}
+              data-testid="connection-base-url-input"
+            />
+          )}
+        </FormField>
+        <FormField
+          id={ids.tier}
+          name="tier"
+          label="HubSpot tier"
+          hint="Your HubSpot subscription: it sets how many requests SimCRM may send every 10 seconds (it keeps to 90% of them)."
+          error={errors.tier}
+        >
+          {(control) => (
+            <select
+              {...control}
+              value={tier}
+              onChange={(e) => {
+                if (isTier(e.target.value)) setTier(e.target.value);
+                clearError('tier');
+              }}
+              data-testid="connection-tier-select"
+            >
+              {TIER_OPTIONS.map((t) => (
+                <option key={t.value} value={t.value}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="add-connection">
+            {create.isPending ? 'Checking the token…' : 'Add connection'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

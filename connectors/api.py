@@ -1,0 +1,112 @@
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from connectors import services
+from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, Tier
+from core.fields import StrictCharField, StrictChoiceField
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Connection
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "base_url",
+            "tier",
+            "token_last4",
+            "status",
+            "last_error",
+            "portal_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def _token_checked(value: str) -> str:
+    # It travels in an HTTP header, which takes printable ASCII only.
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise serializers.ValidationError("A HubSpot access token is printable ASCII without spaces, like pat-na1-….")
+    return value
+
+
+class ConnectionCreateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=255)
+    kind = StrictChoiceField(choices=ConnectionKind.choices)
+    access_token = StrictCharField(max_length=1000, write_only=True, help_text="A HubSpot private-app token.")
+    base_url = serializers.URLField(
+        max_length=500, required=False, default=DEFAULT_BASE_URL, help_text="Default https://api.hubapi.com."
+    )
+    tier = StrictChoiceField(choices=Tier.choices, required=False, default=Tier.STARTER)
+
+    def validate_base_url(self, value: str) -> str:
+        return value.rstrip("/")
+
+    def validate_access_token(self, value: str) -> str:
+        return _token_checked(value)
+
+
+class ConnectionUpdateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=255, required=False)
+    access_token = StrictCharField(max_length=1000, required=False, write_only=True)
+    tier = StrictChoiceField(choices=Tier.choices, required=False)
+
+    def validate_access_token(self, value: str) -> str:
+        return _token_checked(value)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            others = sorted(str(key) for key in data if key not in self.fields)
+            if others:
+                raise serializers.ValidationError(
+                    {key: ["Only name, access_token and tier can be changed."] for key in others if key.isprintable()}
+                    or {"non_field_errors": ["Only name, access_token and tier can be changed."]}
+                )
+        return super().to_internal_value(data)
+
+
+class ConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your HubSpot connections; the token is written, never read back (`token_last4` shows which one)."""
+
+    serializer_class = ConnectionSerializer
+
+    def get_queryset(self) -> QuerySet[Connection]:
+        # Everyone's own only, staff included: a connection carries a token (staff see them in the admin).
+        return Connection.objects.filter(owner_id=self.request.user.pk).order_by("-created_at", "-id")
+
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionSerializer})
+    def create(self, request: Request) -> Response:
+        data = ConnectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = services.connection_create(owner=cast(User, request.user), **data.validated_data)
+        return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        connection = self.get_object()
+        data = ConnectionUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.connection_update(connection=connection, **data.validated_data)
+        return Response(ConnectionSerializer(updated).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.connection_delete(connection=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("RetriedDeliveries", fields={"retried": serializers.IntegerField()}),
+    )
+    @action(detail=True, methods=["post"], url_path="retry-failed")
+    def retry_failed(self, request: Request, pk: str) -> Response:
+        """Queue every failed delivery of this connection's simulations again."""
+        return Response({"retried": services.deliveries_retry_failed(connection=self.get_object())})

@@ -1,0 +1,205 @@
+"""A thin typed client of the HubSpot endpoints SimCRM uses, over httpx.
+
+Not HubSpot's `hubspot-api-client`: its generated code hides the rate-limit headers behind
+per-endpoint `*_with_http_info` calls and retries on its own, while SimCRM must count every request
+against a budget shared by all its workers, read `Retry-After` and the `X-HubSpot-RateLimit-*`
+headers of every answer, and tell a lost answer from a refusal. Five endpoints over httpx do that
+in plain sight.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from core.redaction import redact_secrets
+
+# Batch endpoints take at most this many inputs.
+BATCH_LIMIT = 100
+# HubSpot's default (unlabelled) association types.
+ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
+    ("contacts", "companies"): 279,
+    ("deals", "contacts"): 3,
+    ("deals", "companies"): 341,
+}
+
+
+class Refusal(StrEnum):
+    AUTH = "auth"  # 401: the token is wrong or revoked
+    RATE = "rate"  # 429 on the rolling 10 s (or secondly) window
+    DAILY = "daily"  # 429 on the daily limit
+    INVALID = "invalid"  # 400 and other 4xx: this input will never be accepted
+    UNAVAILABLE = "unavailable"  # 5xx, a timeout, a lost connection: try again later
+
+
+@dataclass
+class HubSpotError(Exception):
+    refusal: Refusal
+    message: str
+    status: int | None = None
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# Called before every request; raises to stop it (SimCRM's shared budget says "not now").
+BeforeRequest = Callable[[], None]
+
+
+class HubSpotClient:
+    def __init__(self, *, base_url: str, token: str, timeout: float, before_request: BeforeRequest) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=timeout,
+        )
+        self._before_request = before_request
+        self.requests = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "HubSpotClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def account_details(self) -> dict[str, Any]:
+        """The cheapest authenticated call: the token check and the probe after a daily limit."""
+        return self._send("GET", "/account-info/v3/details").body
+
+    def property_exists(self, object_type: str, name: str) -> bool:
+        try:
+            self._send("GET", f"/crm/v3/properties/{object_type}/{name}")
+        except HubSpotError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def unique_property_create(self, object_type: str, name: str, label: str) -> None:
+        body = {
+            "name": name,
+            "label": label,
+            "type": "string",
+            "fieldType": "text",
+            "groupName": f"{object_type[:-1] if object_type != 'companies' else 'company'}information",
+            "hasUniqueValue": True,
+            "description": ("Set by SimCRM: the record's id there, so a repeated delivery updates, never duplicates."),
+        }
+        try:
+            self._send("POST", f"/crm/v3/properties/{object_type}", body)
+        except HubSpotError as error:
+            if error.status != 409:  # another worker created it first
+                raise
+
+    def batch_upsert(
+        self, object_type: str, *, id_property: str, inputs: list[tuple[str, dict[str, str]]]
+    ) -> dict[str, str]:
+        """Create or update up to 100 objects by a unique property; return {that property's value: HubSpot id}.
+
+        HubSpot answers in no particular order, so results are matched by value, never by position.
+        """
+        if len(inputs) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} inputs per batch")
+        body = {"inputs": [{"idProperty": id_property, "id": key, "properties": props} for key, props in inputs]}
+        answer = self._send("POST", f"/crm/v3/objects/{object_type}/batch/upsert", body)
+        found: dict[str, str] = {}
+        for result in answer.body.get("results", []):
+            value = str(result.get("properties", {}).get(id_property, ""))
+            if value:
+                found[value.lower() if id_property == "email" else value] = str(result["id"])
+        return found
+
+    def associate_default(self, from_type: str, to_type: str, pairs: list[tuple[str, str]]) -> int:
+        """Associate up to 100 pairs with the default type; associating a pair again changes nothing."""
+        if len(pairs) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} pairs per batch")
+        body = {"inputs": [{"from": {"id": a}, "to": {"id": b}} for a, b in pairs]}
+        answer = self._send("POST", f"/crm/v4/associations/{from_type}/{to_type}/batch/associate/default", body)
+        if answer.status == 207 and answer.body.get("errors"):
+            first = answer.body["errors"][0]
+            raise HubSpotError(
+                Refusal.INVALID,
+                f"HubSpot refused {answer.body.get('numErrors', 1)} association(s): {first.get('message', first)}",
+                207,
+            )
+        return len(answer.body.get("results", []))
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
+        self._before_request()
+        self.requests += 1
+        try:
+            response = self._http.request(method, path, content=json.dumps(body) if body is not None else None)
+        except httpx.HTTPError as error:
+            raise HubSpotError(
+                Refusal.UNAVAILABLE,
+                f"No answer from HubSpot ({type(error).__name__}: {redact_secrets(str(error))}); will retry.",
+            ) from None
+        answer = Answer(status=response.status_code, body=_json(response), headers=dict(response.headers))
+        if response.status_code < 400:
+            return answer
+        raise _refusal(answer)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"message": response.text[:300]}
+    return body if isinstance(body, dict) else {"results": body}
+
+
+def _refusal(answer: Answer) -> HubSpotError:
+    message = str(answer.body.get("message") or answer.body.get("status") or "no message")
+    message = redact_secrets(message)
+    status = answer.status
+    if status == 401:
+        return HubSpotError(
+            Refusal.AUTH,
+            f"HubSpot refused the access token (401: {message}). Give the connection a valid private-app token.",
+            status,
+        )
+    if status == 429:
+        retry_after = _retry_after(answer.headers)
+        if str(answer.body.get("policyName", "")).upper() == "DAILY":
+            return HubSpotError(
+                Refusal.DAILY, f"HubSpot's daily request limit is reached (429: {message}).", status, retry_after
+            )
+        return HubSpotError(Refusal.RATE, f"HubSpot asked to slow down (429: {message}).", status, retry_after)
+    if status >= 500:
+        return HubSpotError(Refusal.UNAVAILABLE, f"HubSpot failed ({status}: {message}); will retry.", status)
+    category = answer.body.get("category")
+    return HubSpotError(
+        Refusal.INVALID,
+        f"HubSpot refused the request ({status} {category or ''}: {message})".replace(" :", ":"),
+        status,
+    )
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    lowered = {key.lower(): value for key, value in headers.items()}
+    for name in ("retry-after",):
+        value = lowered.get(name)
+        if value:
+            try:
+                return max(float(value), 0.0)
+            except ValueError:
+                return None
+    if lowered.get("x-hubspot-ratelimit-remaining") == "0":
+        interval = lowered.get("x-hubspot-ratelimit-interval-milliseconds")
+        if interval and interval.isdigit():
+            return int(interval) / 1000
+    return None

@@ -1,0 +1,93 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ConnectionKind(models.TextChoices):
+    HUBSPOT = "hubspot", "HubSpot"
+
+
+class Tier(models.TextChoices):
+    STARTER = "starter", "Free or Starter (100 requests per 10 s)"
+    PROFESSIONAL = "professional", "Professional (190 requests per 10 s)"
+    ENTERPRISE = "enterprise", "Enterprise (190 requests per 10 s)"
+
+
+# HubSpot's private-app limits per rolling 10 seconds, per app and portal.
+TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
+
+
+class ConnectionStatus(models.TextChoices):
+    OK = "ok", "OK"
+    INVALID = "invalid", "Invalid token: deliveries held"
+    RATE_LIMITED = "rate_limited", "Daily limit reached: deliveries held"
+
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+
+class Connection(models.Model):
+    """A HubSpot portal that simulations deliver to. The token is stored encrypted (connectors.crypto)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.HUBSPOT)
+    base_url = models.URLField(max_length=500, default=DEFAULT_BASE_URL)
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STARTER)
+    token_encrypted = models.TextField(editable=False)
+    token_last4 = models.CharField(max_length=4, editable=False)
+    status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.OK)
+    last_error = models.TextField(blank=True, default="")
+    portal_id = models.BigIntegerField(null=True, blank=True)
+    # No request before this instant: a 429's Retry-After, or the next probe of a daily limit.
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    # The unique `simcrm_id` property exists in the portal for these object types.
+    unique_property_on = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "connections"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ConnectionKind.values), name="connection_kind_valid"),
+            models.CheckConstraint(condition=models.Q(tier__in=Tier.values), name="connection_tier_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ConnectionStatus.values), name="connection_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def requests_per_window(self) -> int:
+        """The budget: 90% of the tier's limit per rolling 10 s, leaving room for other apps' bursts."""
+        return TIER_REQUESTS_PER_10S[self.tier] * 9 // 10
+
+
+class ConnectionRequest(models.Model):
+    """One request sent (or about to be sent) on a connection: the rolling window every worker counts."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="requests")
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "connection_requests"
+        indexes = [models.Index(fields=["connection", "at"], name="connection_requests_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} at {self.at.isoformat()}"
+
+
+class Installation(models.Model):
+    """This SimCRM installation's id: the first part of every `simcrm_id` it writes into a portal."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        db_table = "installation"
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -1,0 +1,110 @@
+"""Connections: create (the token checked with one call), change, delete, and retry failed deliveries.
+
+A connection's status changes here and in connectors.delivery (what HubSpot's answers say).
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from rest_framework.exceptions import ValidationError
+
+from connectors.budget import BudgetExhausted
+from connectors.crypto import token_encrypt
+from connectors.delivery import MODELS, hubspot_client
+from connectors.hubspot import HubSpotError, Refusal
+from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, ConnectionStatus, Tier
+from connectors.outbox import deliveries_requeue
+from simulations.models import SyncStatus
+
+
+def connection_create(
+    *,
+    owner: User,
+    name: str,
+    access_token: str,
+    kind: str = ConnectionKind.HUBSPOT,
+    base_url: str = DEFAULT_BASE_URL,
+    tier: str = Tier.STARTER,
+) -> Connection:
+    """Save a connection once HubSpot accepts its token (one call); otherwise raise a 400 naming the field."""
+    with transaction.atomic():
+        connection = Connection.objects.create(
+            owner=owner,
+            name=name,
+            kind=kind,
+            base_url=base_url,
+            tier=tier,
+            token_encrypted=token_encrypt(access_token),
+            token_last4=access_token[-4:],
+        )
+        connection.portal_id = _portal_of(connection)
+        connection.save(update_fields=["portal_id", "updated_at"])
+    return connection
+
+
+def connection_update(*, connection: Connection, **changes: Any) -> Connection:
+    """Rename, change the tier, or give a new token: checked first; a good one clears `invalid` and
+    releases the held deliveries."""
+    token = changes.pop("access_token", None)
+    fields = ["updated_at", *changes]
+    for name, value in changes.items():
+        setattr(connection, name, value)
+    if token is not None:
+        checked = Connection(
+            pk=connection.pk, base_url=connection.base_url, tier=connection.tier, token_encrypted=token_encrypt(token)
+        )
+        connection.portal_id = _portal_of(checked)
+        connection.token_encrypted, connection.token_last4 = checked.token_encrypted, token[-4:]
+        connection.status, connection.last_error = ConnectionStatus.OK, ""
+        fields += ["token_encrypted", "token_last4", "portal_id", "status", "last_error"]
+    with transaction.atomic():
+        connection.save(update_fields=fields)
+        if token is not None:
+            deliveries_requeue(connection_id=connection.pk)
+    return connection
+
+
+def connection_delete(*, connection: Connection) -> None:
+    """Delete the connection; records of its simulations not delivered yet are marked failed, saying why."""
+    with transaction.atomic():
+        for model in MODELS.values():
+            model.objects.filter(simulation__connection=connection, sync_status=SyncStatus.PENDING).update(
+                sync_status=SyncStatus.FAILED, sync_error="Its connection was deleted before it was delivered."
+            )
+        connection.delete()
+
+
+def deliveries_retry_failed(*, connection: Connection) -> int:
+    """Queue every failed delivery of the connection's simulations again; return how many records."""
+    with transaction.atomic():
+        retried = sum(
+            model.objects.filter(simulation__connection=connection, sync_status=SyncStatus.FAILED).update(
+                sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1
+            )
+            for model in MODELS.values()
+        )
+        deliveries_requeue(connection_id=connection.pk)
+    return retried
+
+
+def _portal_of(connection: Connection) -> int | None:
+    """Check the token with HubSpot's cheapest call; the portal id it answers, or a 400 that says what is wrong."""
+    try:
+        with hubspot_client(connection) as client:
+            details = client.account_details()
+    except BudgetExhausted as exhausted:
+        raise ValidationError(
+            {"non_field_errors": [f"This connection's request budget is used up; try again in {exhausted.wait:.0f} s."]}
+        ) from None
+    except HubSpotError as error:
+        if error.refusal == Refusal.AUTH:
+            raise ValidationError({"access_token": [error.message]}) from None
+        if error.refusal == Refusal.UNAVAILABLE:
+            raise ValidationError(
+                {"base_url": [f"Could not reach HubSpot at {connection.base_url}: {error.message} Check base_url."]}
+            ) from None
+        raise ValidationError({"non_field_errors": [f"HubSpot did not accept the check: {error.message}"]}) from None
+    portal = details.get("portalId")
+    return int(portal) if isinstance(portal, int) else None

@@ -1,0 +1,742 @@
+"""A local stand-in for the HubSpot API subset SimCRM delivers to, spoken over real HTTP.
+
+Shipped with SimCRM so anyone can try delivery without a portal::
+
+    python manage.py hubspot_standin --port 8765
+    # then POST /api/connections/ {"kind": "hubspot", "access_token": "<printed token>",
+    #                              "base_url": "http://127.0.0.1:8765", ...}
+
+In-process (tests)::
+
+    with HubSpotStandIn(ten_second_limit=5) as hubspot:
+        httpx.get(f"{hubspot.base_url}/account-info/v3/details", headers={"Authorization": f"Bearer {STANDIN_TOKEN}"})
+        hubspot.fail_next(1)            # the next request answers 429 TEN_SECONDLY_ROLLING
+        hubspot.lose_next_answers(1)    # the next write is applied, then the connection drops
+        hubspot.objects("contacts"), hubspot.associations(), hubspot.max_in_window()
+
+It keeps HubSpot's paths, body shapes, error bodies and limits (per token: ``ten_second_limit``
+requests per rolling 10 s and ``daily_limit`` since ``reset_daily()``; every authenticated request
+counts, 429s included). ``GET /_standin/state`` (no token) shows what it holds.
+This module must not import Django: it runs standalone (``python -m standins.hubspot``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs
+
+from standins.server import BackgroundServer
+
+STANDIN_TOKEN = "pat-standin-0123456789abcdef"  # noqa: S105 - a fake token, printed for the user
+TIER_LIMITS = {"starter": 100, "professional": 190, "enterprise": 190}
+BATCH_LIMIT = 100
+WINDOW_SECONDS = 10.0
+OBJECT_TYPES = ("contacts", "companies", "deals")
+OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+DEAL_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+# HubSpot's default (HUBSPOT_DEFINED) association type ids.
+ASSOCIATION_TYPE_IDS = {
+    ("contacts", "companies"): 279,
+    ("companies", "contacts"): 280,
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
+    ("deals", "companies"): 341,
+    ("companies", "deals"): 342,
+}
+# Properties every portal has; POSTing one of these names answers 409 like HubSpot.
+_BUILT_IN_PROPERTIES = {
+    "contacts": ("email", "firstname", "lastname", "jobtitle", "phone", "company", "lifecyclestage"),
+    "companies": ("name", "domain", "industry", "city", "country", "numberofemployees"),
+    "deals": ("dealname", "dealstage", "pipeline", "amount", "closedate"),
+}
+_AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
+    "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+_SERVER_ERRORS = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass
+class RequestRecord:
+    """One request as the stand-in saw it (the token is kept as its last four characters only)."""
+
+    time: float  # the stand-in's clock (time.monotonic() unless injected)
+    method: str
+    path: str  # without the query string
+    status: int = 0
+    token_last4: str = ""
+    counted: bool = False  # counted against the limits (authenticated and not a forced failure)
+    answered: bool = True  # False for a lost answer (lose_next_answers)
+
+
+@dataclass
+class _Object:
+    id: str
+    properties: dict[str, str]
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+class _HubSpotError(Exception):
+    def __init__(self, status: int, message: str, category: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.category = category
+        self.extra = extra
+
+
+def _invalid(message: str) -> _HubSpotError:
+    return _HubSpotError(400, message, "VALIDATION_ERROR")
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _seconds_to_midnight_utc() -> int:
+    now = datetime.now(UTC)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, math.ceil((midnight - now).total_seconds()))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+Handler = Callable[[dict[str, str], dict[str, list[str]], Any], tuple[int, Any]]
+
+
+class HubSpotStandIn:
+    """A threaded HTTP server on 127.0.0.1 that answers like HubSpot's CRM API (the subset SimCRM uses)."""
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        tokens: set[str] | None = None,
+        ten_second_limit: int = 100,
+        daily_limit: int = 250_000,
+        portal_id: int = 12345678,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.host = "127.0.0.1"
+        self.port = port
+        self.tokens: set[str] = set(tokens) if tokens is not None else {STANDIN_TOKEN}
+        self.ten_second_limit = ten_second_limit
+        self.daily_limit = daily_limit
+        self.portal_id = portal_id
+        self.latency = 0.0
+        self.requests: list[RequestRecord] = []
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = BackgroundServer(name="hubspot-standin")
+        self._random = random.Random()
+        self._forced: deque[tuple[int, str]] = deque()
+        self._lose = 0
+        self._windows: dict[str, deque[float]] = {}
+        self._daily: dict[str, int] = {}
+        self._next_id = 1000
+        self._objects: dict[str, dict[str, _Object]] = {name: {} for name in OBJECT_TYPES}
+        self._properties: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in OBJECT_TYPES}
+        self._associations: set[tuple[str, str, str, str]] = set()
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
+            ("GET", re.compile(r"/account-info/v3/details"), self._account),
+            ("GET", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/(?P<name>[^/]+)"), self._get_property),
+            ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)"), self._create_property),
+            ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/batch/upsert"), self._batch_upsert),
+            ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._create_object),
+            ("GET", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._list_objects),
+            ("GET", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/(?P<id>[^/]+)"), self._get_object),
+            (
+                "POST",
+                re.compile(r"/crm/v4/associations/(?P<from>[^/]+)/(?P<to>[^/]+)/batch/associate/default"),
+                self._associate,
+            ),
+        ]
+
+    # -- control -------------------------------------------------------------------------------
+    def start(self) -> HubSpotStandIn:
+        standin = self
+
+        class BoundHandler(_Handler):
+            owner = standin
+
+        self._stopping.clear()
+        self.port = self._server.start(BoundHandler, host=self.host, port=self.port)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.stop()
+
+    def __enter__(self) -> HubSpotStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- knobs -----------------------------------------------------------------------------------
+    def fail_next(self, n: int, status: int = 429, policy: str = "TEN_SECONDLY_ROLLING") -> None:
+        """Answer the next n requests with `status` before anything else (no auth, no counting, no write)."""
+        with self._lock:
+            self._forced.extend([(status, policy)] * n)
+
+    def lose_next_answers(self, n: int) -> None:
+        """Apply the next n write requests fully, then close the connection without answering."""
+        with self._lock:
+            self._lose += n
+
+    def reset_daily(self) -> None:
+        with self._lock:
+            self._daily.clear()
+
+    @property
+    def daily_used(self) -> int:
+        """Requests counted against the daily limit since the last reset, all tokens together."""
+        with self._lock:
+            return sum(self._daily.values())
+
+    def max_in_window(self, seconds: float = WINDOW_SECONDS, token: str | None = None) -> int:
+        """The most counted requests (of `token`, or of all) within any `seconds`-long rolling window."""
+        with self._lock:
+            times = sorted(
+                record.time
+                for record in self.requests
+                if record.counted and (token is None or record.token_last4 == token[-4:])
+            )
+        best = first = 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= seconds:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
+    # -- read-back -------------------------------------------------------------------------------
+    def objects(self, object_type: str) -> dict[str, dict[str, str]]:
+        with self._lock:
+            return {id_: dict(obj.properties) for id_, obj in self._objects[object_type].items()}
+
+    def associations(self) -> set[tuple[str, str, str, str]]:
+        with self._lock:
+            return set(self._associations)
+
+    def properties_created(self, object_type: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {name: dict(prop) for name, prop in self._properties[object_type].items()}
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "portalId": self.portal_id,
+                "objects": {name: len(objects) for name, objects in self._objects.items()},
+                "propertiesCreated": {name: sorted(props) for name, props in self._properties.items()},
+                "associations": len(self._associations),
+                "requests": len(self.requests),
+                "dailyUsed": sum(self._daily.values()),
+                "tenSecondLimit": self.ten_second_limit,
+                "dailyLimit": self.daily_limit,
+            }
+
+    # -- serving ---------------------------------------------------------------------------------
+    def _handle(self, method: str, target: str, authorization: str, raw: bytes) -> _Answer:
+        path, _, query_string = target.partition("?")
+        if method == "GET" and path == "/_standin/state":
+            return _Answer(200, self.state())
+        scheme, _, credentials = authorization.partition(" ")
+        token = credentials.strip() if scheme.lower() == "bearer" else ""
+        with self._lock:
+            record = RequestRecord(time=self._clock(), method=method, path=path, token_last4=token[-4:])
+            self.requests.append(record)
+            answer = self._answer(record, token, query_string, raw)
+            record.status = answer.status
+            record.answered = not answer.drop
+            return answer
+
+    def _answer(self, record: RequestRecord, token: str, query_string: str, raw: bytes) -> _Answer:
+        if self._forced:
+            status, policy = self._forced.popleft()
+            return self._forced_answer(status, policy, token)
+        if token not in self.tokens:
+            return _Answer(401, self._error_body(_HubSpotError(401, _AUTH_MESSAGE, "INVALID_AUTHENTICATION")))
+        record.counted = True
+        window = self._windows.setdefault(token, deque())
+        while window and window[0] <= record.time - WINDOW_SECONDS:
+            window.popleft()
+        window.append(record.time)
+        self._daily[token] = self._daily.get(token, 0) + 1
+        headers = self._limit_headers(token)
+        if self._daily[token] > self.daily_limit:
+            retry = _seconds_to_midnight_utc()
+            return _Answer(429, self._rate_limit_body("DAILY"), {**headers, "Retry-After": str(retry)})
+        if len(window) > self.ten_second_limit:
+            # The first moment at which one more request would fit in the window again.
+            frees_at = window[len(window) - self.ten_second_limit] + WINDOW_SECONDS
+            retry = max(1, math.ceil(frees_at - record.time))
+            return _Answer(429, self._rate_limit_body("TEN_SECONDLY_ROLLING"), {**headers, "Retry-After": str(retry)})
+        try:
+            status, body = self._route(record.method, record.path, query_string, raw)
+        except _HubSpotError as error:
+            status, body = error.status, self._error_body(error)
+        drop = record.method == "POST" and self._lose > 0
+        if drop:
+            self._lose -= 1
+        return _Answer(status, body, headers, drop)
+
+    def _route(self, method: str, path: str, query_string: str, raw: bytes) -> tuple[int, Any]:
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError as error:
+            raise _invalid(f"Invalid input JSON: {error}") from None
+        query = parse_qs(query_string)
+        for route_method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match and route_method == method:
+                try:
+                    return handler(match.groupdict(), query, body)
+                except (KeyError, TypeError, ValueError, AttributeError) as error:
+                    # A body of the wrong shape, as HubSpot answers it.
+                    raise _invalid(f"Invalid input: {error!r}") from None
+        raise _HubSpotError(404, f"Unable to find a route for {method} {path}", "OBJECT_NOT_FOUND")
+
+    def _forced_answer(self, status: int, policy: str, token: str) -> _Answer:
+        headers = self._limit_headers(token) if token in self.tokens else {}
+        if status == 429:
+            retry = _seconds_to_midnight_utc() if policy == "DAILY" else 1
+            return _Answer(429, self._rate_limit_body(policy), {**headers, "Retry-After": str(retry)})
+        message = _SERVER_ERRORS.get(status, "Stand-in forced error")
+        category = "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR"
+        return _Answer(status, self._error_body(_HubSpotError(status, message, category)), headers)
+
+    def _limit_headers(self, token: str) -> dict[str, str]:
+        used = len(self._windows.get(token, ()))
+        daily = self._daily.get(token, 0)
+        return {
+            "X-HubSpot-RateLimit-Max": str(self.ten_second_limit),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, self.ten_second_limit - used)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(WINDOW_SECONDS * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(self.daily_limit),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.daily_limit - daily)),
+        }
+
+    def _rate_limit_body(self, policy: str) -> dict[str, Any]:
+        name = "daily" if policy == "DAILY" else policy.lower()
+        return {
+            "status": "error",
+            "message": f"You have reached your {name} limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": str(uuid.uuid4()),
+            "policyName": policy,
+            "groupName": f"publicapi:private-app:{self.portal_id}",
+        }
+
+    def _error_body(self, error: _HubSpotError) -> dict[str, Any]:
+        return {
+            "status": "error",
+            "message": error.message,
+            "correlationId": str(uuid.uuid4()),
+            "category": error.category,
+            **error.extra,
+        }
+
+    # -- endpoints (called with the lock held) ------------------------------------------------------
+    def _account(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        return 200, {
+            "portalId": self.portal_id,
+            "accountType": "DEVELOPER_TEST",
+            "timeZone": "UTC",
+            "companyCurrency": "USD",
+            "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        }
+
+    def _object_type(self, name: str) -> str:
+        if name not in OBJECT_TYPES:
+            raise _invalid(f"Unable to infer object type from: {name}")
+        return name
+
+    def _get_property(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type, name = self._object_type(params["type"]), params["name"]
+        if name in self._properties[object_type]:
+            return 200, self._properties[object_type][name]
+        if name in _BUILT_IN_PROPERTIES[object_type]:
+            return 200, self._property(name, name, "string", "text", f"{object_type[:-1]}information", False)
+        raise _HubSpotError(404, f"Unable to find property {name} for object type {object_type}", "OBJECT_NOT_FOUND")
+
+    def _create_property(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        missing = [key for key in ("name", "label", "type", "fieldType", "groupName") if not body.get(key)]
+        if missing:
+            raise _invalid(f"Property values were not valid: missing {', '.join(missing)}")
+        name = body["name"]
+        if not _PROPERTY_NAME.fullmatch(name):
+            raise _invalid(f"Property name '{name}' must be lowercase letters, digits and underscores")
+        if name in self._properties[object_type] or name in _BUILT_IN_PROPERTIES[object_type]:
+            raise _HubSpotError(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+        prop = self._property(
+            name, body["label"], body["type"], body["fieldType"], body["groupName"], bool(body.get("hasUniqueValue"))
+        )
+        self._properties[object_type][name] = prop
+        return 201, prop
+
+    def _property(self, name: str, label: str, type_: str, field_type: str, group: str, unique: bool) -> dict[str, Any]:
+        now = _now_iso()
+        return {
+            "name": name,
+            "label": label,
+            "type": type_,
+            "fieldType": field_type,
+            "groupName": group,
+            "description": "",
+            "options": [],
+            "displayOrder": -1,
+            "calculated": False,
+            "externalOptions": False,
+            "hasUniqueValue": unique,
+            "hidden": False,
+            "formField": False,
+            "createdAt": now,
+            "updatedAt": now,
+            "archived": False,
+        }
+
+    def _unique_names(self, object_type: str) -> set[str]:
+        names = {name for name, prop in self._properties[object_type].items() if prop["hasUniqueValue"]}
+        return names | {"email"} if object_type == "contacts" else names
+
+    def _normal(self, object_type: str, name: str, value: str) -> str:
+        # HubSpot stores and matches contact emails in lower case.
+        return value.strip().lower() if object_type == "contacts" and name == "email" else value
+
+    def _find(self, object_type: str, name: str, value: str) -> str | None:
+        for obj in self._objects[object_type].values():
+            if value and obj.properties.get(name) == value:
+                return obj.id
+        return None
+
+    def _clean(self, object_type: str, properties: dict[str, Any]) -> dict[str, str]:
+        return {name: self._normal(object_type, name, _text(value)) for name, value in properties.items()}
+
+    def _check_values(self, object_type: str, existing: str | None, properties: dict[str, str]) -> None:
+        """HubSpot's rules on lifecycle stages and deal stages; may add the default pipeline to a new deal."""
+        if object_type == "contacts" and properties.get("lifecyclestage"):
+            stage = properties["lifecyclestage"]
+            if stage not in LIFECYCLE_STAGES:
+                raise _invalid(f"Property values were not valid: {stage} is not a valid option for lifecyclestage")
+            current = self._objects["contacts"][existing].properties.get("lifecyclestage") if existing else None
+            if current in LIFECYCLE_STAGES and LIFECYCLE_STAGES.index(stage) < LIFECYCLE_STAGES.index(current):
+                raise _invalid(
+                    f"Property values were not valid: lifecyclestage cannot move backward from {current} to {stage}"
+                )
+        if object_type == "deals":
+            if properties.get("pipeline", "default") != "default":
+                raise _invalid(f"Property values were not valid: {properties['pipeline']} is not a valid pipeline")
+            deal_stage = properties.get("dealstage")
+            if deal_stage is None and existing is None:
+                raise _invalid("Property values were not valid: dealstage is required to create a deal")
+            if deal_stage is not None and deal_stage not in DEAL_STAGES:
+                raise _invalid(
+                    f"Property values were not valid: {deal_stage} is not a valid dealstage for pipeline default"
+                )
+            if existing is None:
+                properties.setdefault("pipeline", "default")
+
+    def _check_unique(
+        self, object_type: str, plans: list[tuple[str | None, dict[str, str]]], status: int, category: str
+    ) -> None:
+        claimed: dict[tuple[str, str], str] = {}
+        for index, (existing, properties) in enumerate(plans):
+            target = existing or f"new:{index}"
+            for name in self._unique_names(object_type):
+                value = properties.get(name)
+                if not value:
+                    continue
+                holder = claimed.setdefault((name, value), target)
+                owner = self._find(object_type, name, value)
+                if holder != target or (owner is not None and owner != target):
+                    raise _HubSpotError(
+                        status,
+                        f"Property {name} has unique values; {value} is already used by another {object_type[:-1]}",
+                        category,
+                    )
+
+    def _write(self, object_type: str, existing: str | None, properties: dict[str, str]) -> dict[str, Any]:
+        now = _now_iso()
+        if existing is None:
+            self._next_id += 1
+            obj = _Object(str(self._next_id), {}, now, now)
+            self._objects[object_type][obj.id] = obj
+        else:
+            obj = self._objects[object_type][existing]
+        obj.properties.update(properties)
+        obj.updated_at = now
+        return {**self._object_json(obj), "new": existing is None}
+
+    def _object_json(self, obj: _Object, only: list[str] | None = None) -> dict[str, Any]:
+        properties = {
+            **obj.properties,
+            "hs_object_id": obj.id,
+            "createdate": obj.created_at,
+            "lastmodifieddate": obj.updated_at,
+        }
+        if only is not None:
+            properties = {name: value for name, value in properties.items() if name in only or name == "hs_object_id"}
+        return {
+            "id": obj.id,
+            "properties": properties,
+            "createdAt": obj.created_at,
+            "updatedAt": obj.updated_at,
+            "archived": False,
+        }
+
+    def _inputs(self, body: Any) -> list[Any]:
+        inputs = body["inputs"]
+        if not isinstance(inputs, list):
+            raise _invalid("Invalid input: inputs must be a list")
+        if len(inputs) > BATCH_LIMIT:
+            raise _invalid(f"Invalid input: Batch size of {len(inputs)} exceeds limit of {BATCH_LIMIT}")
+        return inputs
+
+    def _batch_upsert(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        started = _now_iso()
+        unique = self._unique_names(object_type)
+        seen: set[tuple[str, str]] = set()
+        plans: list[tuple[str | None, dict[str, str]]] = []
+        for item in self._inputs(body):
+            id_property, raw_id = item["idProperty"], item["id"]
+            if not isinstance(id_property, str) or not isinstance(raw_id, str) or not raw_id:
+                raise _invalid("Invalid input: idProperty and id must be non-empty strings")
+            if id_property not in unique:
+                raise _invalid(
+                    f"Property values were not valid: {id_property} is not a unique property of {object_type} "
+                    "and cannot be used as idProperty"
+                )
+            value = self._normal(object_type, id_property, raw_id)
+            if (id_property, value) in seen:
+                raise _invalid(f"Duplicate IDs found in batch input: [{raw_id}]")
+            seen.add((id_property, value))
+            properties = {**self._clean(object_type, item.get("properties") or {}), id_property: value}
+            existing = self._find(object_type, id_property, value)
+            self._check_values(object_type, existing, properties)
+            plans.append((existing, properties))
+        self._check_unique(object_type, plans, 400, "VALIDATION_ERROR")
+        results = [self._write(object_type, existing, properties) for existing, properties in plans]
+        self._random.shuffle(results)  # HubSpot does not keep the input order
+        return 200, {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now_iso()}
+
+    def _create_object(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        properties = self._clean(object_type, body.get("properties") or {})
+        if object_type == "contacts" and properties.get("email"):
+            existing = self._find("contacts", "email", properties["email"])
+            if existing is not None:
+                raise _HubSpotError(409, f"Contact already exists. Existing ID: {existing}", "CONFLICT")
+        self._check_values(object_type, None, properties)
+        self._check_unique(object_type, [(None, properties)], 409, "CONFLICT")
+        result = self._write(object_type, None, properties)
+        del result["new"]
+        return 201, result
+
+    def _list_objects(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        limit = int(query.get("limit", ["10"])[0])
+        if not 1 <= limit <= 100:
+            raise _invalid(f"limit must be between 1 and 100, got {limit}")
+        after = int(query.get("after", ["0"])[0])
+        only = query["properties"][0].split(",") if "properties" in query else None
+        ids = sorted(int(id_) for id_ in self._objects[object_type] if int(id_) >= after)
+        page = ids[: limit + 1]
+        results = [self._object_json(self._objects[object_type][str(id_)], only) for id_ in page[:limit]]
+        payload: dict[str, Any] = {"results": results}
+        if len(page) > limit:
+            payload["paging"] = {"next": {"after": str(page[limit])}}
+        return 200, payload
+
+    def _get_object(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        id_ = params["id"]
+        if "idProperty" in query:
+            name = query["idProperty"][0]
+            id_ = self._find(object_type, name, self._normal(object_type, name, id_)) or ""
+        only = query["properties"][0].split(",") if "properties" in query else None
+        if id_ not in self._objects[object_type]:
+            raise _HubSpotError(404, "Object not found.", "OBJECT_NOT_FOUND", context={"id": [params["id"]]})
+        return 200, self._object_json(self._objects[object_type][id_], only)
+
+    def _associate(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        from_type, to_type = self._object_type(params["from"]), self._object_type(params["to"])
+        type_id = ASSOCIATION_TYPE_IDS.get((from_type, to_type))
+        if type_id is None:
+            raise _invalid(f"No default association type from {from_type} to {to_type}")
+        started = _now_iso()
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for item in self._inputs(body):
+            from_id, to_id = _text(item["from"]["id"]), _text(item["to"]["id"])
+            context = {
+                key: [id_]
+                for key, id_, object_type in (("fromObjectId", from_id, from_type), ("toObjectId", to_id, to_type))
+                if id_ not in self._objects[object_type]
+            }
+            if context:
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "message": f"No object found for {', '.join(f'{k} {v[0]}' for k, v in context.items())}",
+                        "context": context,
+                    }
+                )
+                continue
+            # HubSpot's associations have no direction: the reverse pair is the same association.
+            if (to_type, to_id, from_type, from_id) not in self._associations:
+                self._associations.add((from_type, from_id, to_type, to_id))
+            results.append(
+                {
+                    "fromObjectTypeId": OBJECT_TYPE_IDS[from_type],
+                    "fromObjectId": int(from_id),
+                    "toObjectTypeId": OBJECT_TYPE_IDS[to_type],
+                    "toObjectId": int(to_id),
+                    "associationTypes": [
+                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id, "label": None}
+                    ],
+                }
+            )
+        payload: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started}
+        if errors:
+            payload.update(numErrors=len(errors), errors=errors)
+        payload["completedAt"] = _now_iso()
+        return (207 if errors else 200), payload
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: HubSpotStandIn
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, each answer would stall ~40 ms on the client's delayed ACK.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        answer = self.owner._handle(self.command, self.path, self.headers.get("authorization", ""), raw)
+        if self.owner.latency > 0:
+            self.owner._stopping.wait(self.owner.latency)
+        if answer.drop:
+            self.close_connection = True  # the write is applied; the client never hears of it
+            return
+        body = json.dumps(answer.body).encode()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def serve(*, port: int = 8765, token: str = STANDIN_TOKEN, tier: str = "starter", daily_limit: int = 250_000) -> None:
+    """Serve until SIGTERM or SIGINT; print the base URL on the first line once listening."""
+    standin = HubSpotStandIn(port=port, tokens={token}, ten_second_limit=TIER_LIMITS[tier], daily_limit=daily_limit)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    standin.start()
+    connection = {"name": "Local stand-in", "kind": "hubspot", "access_token": token, "base_url": standin.base_url}
+    if tier != "starter":
+        connection["tier"] = tier
+    sys.stdout.write(
+        f"{standin.base_url}\n"
+        f"HubSpot stand-in (portal {standin.portal_id}) listening on {standin.base_url}\n"
+        f"Access token: {token}\n"
+        f"Limits: {standin.ten_second_limit} requests per 10 s ({tier}), {daily_limit} per day\n"
+        f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
+        f"What it holds: GET {standin.base_url}/_standin/state\n"
+        "Ctrl+C stops it.\n"
+    )
+    sys.stdout.flush()
+    try:
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        standin.stop()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port (printed)")
+    parser.add_argument("--token", default=STANDIN_TOKEN, help="the bearer token it accepts")
+    parser.add_argument("--tier", choices=sorted(TIER_LIMITS), default="starter", help="sets the 10 s limit")
+    parser.add_argument("--daily-limit", type=int, default=250_000)
+
+
+def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
+    values = vars(args) if isinstance(args, argparse.Namespace) else args
+    serve(port=values["port"], token=values["token"], tier=values["tier"], daily_limit=values["daily_limit"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Local stand-in for the HubSpot API subset SimCRM uses.")
+    add_arguments(parser)
+    serve_from_arguments(parser.parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
