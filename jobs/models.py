@@ -65,3 +65,16 @@ class ScheduledJob(models.Model):
         if new_status not in JOB_TRANSITIONS[self.status]:
             raise ConflictError(f"A {self.status} job cannot become {new_status}.")
         self.status = new_status
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process's last sign of life: the status endpoint says whether any worker runs."""
+
+    worker = models.CharField(max_length=255, unique=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "worker_heartbeats"
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.last_seen_at.isoformat()}"

@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
+from jobs.heartbeat import worker_heartbeat
 from jobs.runner import scheduled_jobs_run_due
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def dispatch() -> str:
         idle_until = time.monotonic() + IDLE_PUMP_SECONDS
         while time.monotonic() < min(deadline, idle_until):
             try:
+                worker_heartbeat()
                 summary = scheduled_jobs_run_due(deadline=deadline, on_claimed=fan_out_when_full)
             except DatabaseError:
                 # The connection died (server restart, pg_terminate_backend): reconnect next round.

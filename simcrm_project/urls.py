@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from connectors.api import ConnectionViewSet
 from core.views import SchemaView, client_app
 from jobs.api import JobViewSet
+from jobs.status import StatusView
 from personas.api import CachedPersonaViewSet
 from simulations.api.views import SimulationViewSet
 
@@ -18,6 +19,7 @@ router.register("connections", ConnectionViewSet, basename="connection")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("core.urls")),
+    path("status/", StatusView.as_view(), name="status"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="docs"),
     path("", include(router.urls)),

@@ -582,6 +582,44 @@ class OpenAIStandIn:
             content = json.dumps({"personas": self._personas(request, reply)}, ensure_ascii=False)
         return 200, headers, json.dumps(self._completion(request, content), ensure_ascii=False).encode()
 
+    def _model(self, model: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """GET /v1/models/{model}: what SimCRM's status check asks, with the key and model checks of a chat call."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+        token = lowered.get("authorization", "").removeprefix("Bearer ").strip()
+        with self._lock:
+            self._seq += 1
+            request = StandInRequest(
+                seq=self._seq,
+                path=f"/v1/models/{model}",
+                body=None,
+                headers=headers,
+                start=time.monotonic(),
+                start_wall=time.time(),
+            )
+            request.end = request.start
+            self.requests.append(request)
+            refused = self.api_key is not None and token != self.api_key
+            unknown = model in self._failing_models
+        if refused:
+            return 401, {
+                "error": {
+                    "message": "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            }
+        if unknown:
+            return 404, {
+                "error": {
+                    "message": f"The model `{model}` does not exist or you do not have access to it.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "model_not_found",
+                }
+            }
+        return 200, {"id": model, "object": "model", "created": 1700000000, "owned_by": "system"}
+
     def _control(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         if method == "GET" and path == "/_standin/requests":
             with self._lock:
@@ -637,7 +675,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self) -> None:
-        status, payload = self.owner._control("GET", self.path, None)
+        path = self.path.split("?", 1)[0]
+        if "/models/" in path and not path.startswith("/_standin/"):
+            status, payload = self.owner._model(path.rsplit("/models/", 1)[1], dict(self.headers.items()))
+        else:
+            status, payload = self.owner._control("GET", self.path, None)
         self._send(status, json.dumps(payload).encode())
 
     def do_POST(self) -> None:

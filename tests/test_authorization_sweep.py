@@ -54,6 +54,7 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("post", "/api/auth/login/"): (400, 400, 400),
     ("get", "/api/auth/csrf/"): (200, 200, 200),
     ("get", "/api/health/"): (200, 200, 200),
+    ("get", "/api/status/"): (401, 200, 200),
     ("get", "/api/schema/"): (200, 200, 200),
 }
 

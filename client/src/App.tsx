@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useLogout, useMe } from './api/hooks';
 import { ErrorState, Loading } from './components/States';
+import { StatusBanner } from './components/StatusBanner';
 import { ConnectionsPage } from './pages/ConnectionsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NewSimulationPage } from './pages/NewSimulationPage';
@@ -147,6 +148,7 @@ function Layout({ username, isStaff, children }: { username: string; isStaff: bo
         </div>
       </header>
       <main id="main" className="page" tabIndex={-1}>
+        <StatusBanner />
         {children}
       </main>
     </>

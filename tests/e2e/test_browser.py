@@ -224,6 +224,8 @@ def test_failed_jobs_show_on_the_list_and_the_detail_page_and_retry_failed_puts_
             expect(row).to_contain_text("5 contacts over 12 minutes, then it stops")
             shot("list")
 
+            # No worker runs in this test: every page says so, and what to run.
+            expect(page.get_by_test_id("status-banner-worker")).to_contain_text("python manage.py qcluster")
             row.get_by_role("link", name="Wrong key").click()
             alert = page.get_by_test_id("failed-alert")
             expect(alert.get_by_role("heading", name="4 jobs failed")).to_be_visible()
@@ -465,6 +467,8 @@ def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
         try:
             sign_in(page, web_server, user.username)
             page.goto(f"{web_server}/simulations/{simulation.pk}")
+            # A worker runs: no banner says otherwise.
+            expect(page.get_by_test_id("status-banner-worker")).to_have_count(0)
             page.get_by_role("tab", name="Funnel").click()
             chart = page.get_by_test_id("funnel-chart")
             expect(chart).to_be_visible()

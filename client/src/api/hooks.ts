@@ -29,6 +29,7 @@ import type {
   Simulation,
   SimulationRequest,
   SimulationUpdate,
+  SystemStatus,
 } from './types';
 
 export const POLL_MS = 3000;
@@ -54,6 +55,7 @@ export const keys = {
   connections: ['connections'] as const,
   connectionList: ['connections', 'list'] as const,
   connection: (id: string | number) => ['connections', 'detail', String(id)] as const,
+  status: ['status'] as const,
 };
 
 // ---- auth -------------------------------------------------------------------------------------
@@ -126,6 +128,22 @@ export function useLogout() {
 
 function isMe(data: unknown): data is Me {
   return !!data && typeof data === 'object' && typeof (data as Me).username === 'string' && 'id' in data;
+}
+
+// ---- system status ----------------------------------------------------------------------------
+
+export const STATUS_URL = '/api/status/';
+/** How often the status banner asks again (and on window focus). */
+export const STATUS_POLL_MS = 15_000;
+
+/** Is a worker running, does the persona provider work? Polled for the banner of every signed-in page. */
+export function useSystemStatus() {
+  return useQuery<SystemStatus>({
+    queryKey: keys.status,
+    queryFn: () => api.get<SystemStatus>(STATUS_URL),
+    refetchInterval: STATUS_POLL_MS,
+    refetchOnWindowFocus: true,
+  });
 }
 
 // ---- simulations ------------------------------------------------------------------------------

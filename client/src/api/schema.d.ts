@@ -518,6 +518,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["status_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -905,6 +921,18 @@ export interface components {
             readonly personas: components["schemas"]["Persona"][];
             readonly companies: components["schemas"]["CachedCompany"][];
         };
+        PersonaProviderStatus: {
+            provider: string;
+            model: string | null;
+            status: components["schemas"]["PersonaProviderStatusStatusEnum"];
+            detail: string;
+        };
+        /**
+         * @description * `ok` - ok
+         *     * `unavailable` - unavailable
+         * @enum {string}
+         */
+        PersonaProviderStatusStatusEnum: "ok" | "unavailable";
         /**
          * @description * `contact` - Contacts
          *     * `company` - Companies
@@ -1105,6 +1133,10 @@ export interface components {
          * @enum {string}
          */
         SourceEnum: "openai" | "offline";
+        Status: {
+            worker: components["schemas"]["WorkerStatus"];
+            persona_provider: components["schemas"]["PersonaProviderStatus"];
+        };
         /**
          * @description * `pending` - Pending
          *     * `synced` - Synced
@@ -1121,6 +1153,12 @@ export interface components {
         TierEnum: "starter" | "professional" | "enterprise";
         Token: {
             token: string;
+        };
+        WorkerStatus: {
+            alive: boolean;
+            /** Format: date-time */
+            last_seen_at: string | null;
+            detail: string;
         };
     };
     responses: never;
@@ -1962,6 +2000,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preview"];
+                };
+            };
+        };
+    };
+    status_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
                 };
             };
         };

@@ -70,6 +70,15 @@ export type Tier = Schemas['TierEnum'];
 export type SyncStatus = Schemas['SyncStatusEnum'];
 /** POST /api/connections/{id}/retry-failed/: how many records were queued again. */
 export type RetriedDeliveries = Schemas['RetriedDeliveries'];
+/**
+ * GET /api/status/: whether a worker runs (jobs wait without one) and whether the persona provider
+ * works (new contacts fail without it), each with a `detail` written for users.
+ */
+export type SystemStatus = Schemas['Status'];
+/** A worker is alive when one was seen in the last 10 s; last_seen_at is null when none ever ran. */
+export type WorkerStatus = Schemas['WorkerStatus'];
+/** The configured persona provider ("openai" or "offline"), its model (OpenAI only) and whether it works. */
+export type PersonaProviderStatus = Schemas['PersonaProviderStatus'];
 /** A simulation's records per delivery status (pending, synced, failed); null without a connection. */
 export type DeliveryCounts = Simulation['delivery'];
 

@@ -32,6 +32,18 @@ export function formatRelative(value: unknown, now: Date = new Date()): string {
   return relative.format(Math.round(seconds / 86400), 'day');
 }
 
+/**
+ * How long ago: "12 seconds ago", "5 minutes ago", "2 hours ago" (formatRelative past a minute).
+ * A time after `now` (another clock) counts as now.
+ */
+export function formatAgo(value: unknown, now: Date = new Date()): string {
+  const d = parseDate(value);
+  if (!d) return '';
+  const seconds = Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000));
+  if (seconds < 60) return relative.format(-seconds, 'second');
+  return formatRelative(value, now);
+}
+
 /** A value to show in a table cell; unknown shapes become a short string. */
 export function display(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';

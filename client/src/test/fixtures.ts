@@ -1,4 +1,20 @@
-import type { Company, Connection, Contact, Deal, Funnel, Job, Me, Page, Preview, PreviewBucket, RecordEvent, Simulation } from '../api/types';
+import type {
+  Company,
+  Connection,
+  Contact,
+  Deal,
+  Funnel,
+  Job,
+  Me,
+  Page,
+  PersonaProviderStatus,
+  Preview,
+  PreviewBucket,
+  RecordEvent,
+  Simulation,
+  SystemStatus,
+  WorkerStatus,
+} from '../api/types';
 
 export const user: Me = { id: 1, username: 'alice', is_staff: false };
 export const staff: Me = { id: 2, username: 'root', is_staff: true };
@@ -224,5 +240,21 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     portal_id: 12345,
     created_at: '2026-11-01T09:00:00Z',
     ...overrides,
+  };
+}
+
+/** GET /api/status/: all well by default (a worker seen just now, OpenAI accepting the key). */
+export function systemStatus(
+  overrides: { worker?: Partial<WorkerStatus>; persona_provider?: Partial<PersonaProviderStatus> } = {},
+): SystemStatus {
+  return {
+    worker: { alive: true, last_seen_at: new Date().toISOString(), detail: 'A worker is running.', ...overrides.worker },
+    persona_provider: {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status: 'ok',
+      detail: 'OpenAI accepts the key and serves gpt-4o-mini.',
+      ...overrides.persona_provider,
+    },
   };
 }

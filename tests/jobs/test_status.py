@@ -1,0 +1,95 @@
+"""GET /api/status/: whether a worker runs and whether the persona provider works, and what to do if not."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from jobs import heartbeat
+from jobs.models import WorkerHeartbeat
+from personas.health import provider_status_forget
+from standins.openai import OpenAIStandIn
+from tests.conftest import STANDIN_API_KEY
+from tests.processes import process_env, running, wait_for
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/status/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_checks() -> None:
+    provider_status_forget()
+    heartbeat._last_beat = 0.0
+
+
+def test_without_a_worker_the_status_says_what_to_run(api_client: APIClient) -> None:
+    status = api_client.get(URL).json()
+
+    assert status["worker"]["alive"] is False and status["worker"]["last_seen_at"] is None
+    assert "python manage.py qcluster" in status["worker"]["detail"]
+    assert status["persona_provider"] == {
+        "provider": "offline",
+        "model": None,
+        "status": "ok",
+        "detail": "Offline personas: no network needed.",
+    }
+
+
+def test_a_heartbeat_makes_the_worker_alive_and_an_old_one_does_not(api_client: APIClient) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    heartbeat.worker_heartbeat()
+    assert api_client.get(URL).json()["worker"]["alive"] is True
+    WorkerHeartbeat.objects.update(last_seen_at=timezone.now() - timedelta(seconds=11))
+    assert api_client.get(URL).json()["worker"]["alive"] is False
+
+
+def test_anonymous_callers_are_refused(anon_client: APIClient) -> None:
+    assert anon_client.get(URL).status_code == 401
+
+
+def test_openai_accepting_the_key_and_serving_the_model_is_ok_and_checked_once_a_minute(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    first = api_client.get(URL).json()["persona_provider"]
+    api_client.get(URL)
+
+    assert (first["provider"], first["model"], first["status"]) == ("openai", settings.OPENAI_MODEL, "ok")
+    assert [r.path for r in openai_standin.requests] == [f"/v1/models/{settings.OPENAI_MODEL}"]
+
+
+def test_a_refused_key_is_unavailable_and_never_shown(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.OPENAI_API_KEY = "sk-wrong-key-0000111122223333"
+    answer = api_client.get(URL)
+    provider = answer.json()["persona_provider"]
+
+    assert provider["status"] == "unavailable" and "OPENAI_API_KEY" in provider["detail"]
+    assert "sk-wrong" not in answer.content.decode() and STANDIN_API_KEY not in answer.content.decode()
+
+
+def test_a_model_openai_does_not_serve_is_unavailable_and_says_what_to_set(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.OPENAI_MODEL = "gpt-retired-1999"
+    openai_standin.fail_model("gpt-retired-1999")
+    provider = api_client.get(URL).json()["persona_provider"]
+
+    assert provider["status"] == "unavailable" and provider["model"] == "gpt-retired-1999"
+    assert "OPENAI_MODEL" in provider["detail"] and "gpt-retired-1999" in provider["detail"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_running_qcluster_is_alive(tmp_path: Path, client_for: Any) -> None:
+    from tests.factories import UserFactory
+
+    client = client_for(UserFactory.create())
+    assert client.get(URL).json()["worker"]["alive"] is False
+    with running(["qcluster"], env=process_env(), log=tmp_path / "qcluster.log"):
+        wait_for(lambda: client.get(URL).json()["worker"]["alive"], timeout=30, what="the worker to be alive")
