@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionRequest
@@ -50,6 +51,7 @@ def budget_take(*, connection_id: int, ignore_block: bool = False) -> None:
                 wait, f"The connection's budget of {connection.requests_per_window} requests per 10 s is used up."
             )
         ConnectionRequest.objects.create(connection_id=connection_id, at=now)
+        Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + 1)
         if used % 50 == 0:
             ConnectionRequest.objects.filter(connection_id=connection_id, at__lt=now - KEEP).delete()
 

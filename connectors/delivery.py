@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from connectors.budget import BudgetExhausted, budget_wait_and_take, connection_block
@@ -287,6 +287,8 @@ def _refused(
         Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.INVALID, last_error=error.message)
         logger.warning("Connection %s: %s Deliveries are held.", connection.pk, error.message)
         return {"delivered": delivered, "held": error.message}
+    if error.refusal in (Refusal.RATE, Refusal.DAILY):
+        Connection.objects.filter(pk=connection.pk).update(rate_limited_answers=F("rate_limited_answers") + 1)
     if error.refusal == Refusal.RATE:
         wait = error.retry_after if error.retry_after is not None else 10.0
         connection_block(connection_id=connection.pk, seconds=wait)

@@ -44,6 +44,9 @@ class Connection(models.Model):
     blocked_until = models.DateTimeField(null=True, blank=True)
     # The unique `simcrm_id` property exists in the portal for these object types.
     unique_property_on = models.JSONField(default=list, blank=True)
+    # Counters for /metrics: every request sent, and HubSpot's 429 answers.
+    requests_sent = models.PositiveBigIntegerField(default=0)
+    rate_limited_answers = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

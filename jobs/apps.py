@@ -26,16 +26,8 @@ def dispatch_schedule_ensure(**kwargs: Any) -> None:
 def dispatch_on_worker_start(**kwargs: Any) -> None:
     """A cluster that just started picks up due jobs at once, not at the scheduler's first tick."""
     from jobs.tasks import worker_wake
-    from personas.health import persona_provider_status
 
     logger.info("Worker process %s ready; due jobs start within about a second.", kwargs.get("proc_name", ""))
-    provider = persona_provider_status()
-    if provider.status != "ok":
-        logger.warning(
-            "The persona provider (%s) is unavailable, so jobs that need personas fail: %s",
-            provider.provider,
-            provider.detail,
-        )
     worker_wake()
 
 

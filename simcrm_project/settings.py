@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jobs",
     "simulations",
     "connectors",
+    "operations",
     "standins",
     "bench",
 ]
@@ -179,6 +180,9 @@ SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 SIMCRM_ENCRYPTION_KEY: str = env.str("SIMCRM_ENCRYPTION_KEY", default="")
 SIMCRM_HUBSPOT_PROBE_SECONDS: float = env.float("SIMCRM_HUBSPOT_PROBE_SECONDS", default=300.0)
 SIMCRM_HUBSPOT_TIMEOUT_SECONDS: float = env.float("SIMCRM_HUBSPOT_TIMEOUT_SECONDS", default=30.0)
+
+# A scraper sends `Authorization: Bearer <this>` to read /metrics; staff signed in need none.
+SIMCRM_METRICS_TOKEN: str = env.str("SIMCRM_METRICS_TOKEN", default="")
 
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)
 SIMCRM_MAX_ATTEMPTS: int = env.int("SIMCRM_MAX_ATTEMPTS", default=3)

@@ -6,7 +6,8 @@ from rest_framework.routers import DefaultRouter
 from connectors.api import ConnectionViewSet
 from core.views import SchemaView, client_app
 from jobs.api import JobViewSet
-from jobs.status import StatusView
+from operations.status import StatusView
+from operations.views import metrics
 from personas.api import CachedPersonaViewSet
 from simulations.api.views import SimulationViewSet
 
@@ -28,6 +29,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("metrics", metrics, name="metrics"),
     # Everything else is the React client, which routes in the browser.
-    re_path(r"^(?!api/|admin/|static/).*$", client_app, name="client"),
+    re_path(r"^(?!api/|admin/|static/|metrics$).*$", client_app, name="client"),
 ]

@@ -20,6 +20,7 @@ ROWS = [
     "throughput, warm cache, 4 workers vs pgbench",
     "throughput, cold keys, 4 workers",
     "scheduling latency, p95",
+    "idle cluster, 2 workers, transactions per second",
     "persona economy, calls per 1,000 contacts",
     "persona economy, distinct within each simulation",
     "CRM economy, calls per 1,000 contacts with companies",

@@ -1,6 +1,6 @@
 """The import graph between SimCRM's top-level folders points one way: down.
 
-core < personas < jobs < simulations < connectors < standins, bench < simcrm_project. An app may import the
+core < personas < jobs < simulations < connectors < operations < standins, bench < simcrm_project. An app may import the
 ones below it, never the ones above; `jobs` knows no job type by name.
 """
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.processes import ROOT
 
-LAYERS = ["core", "personas", "jobs", "simulations", "connectors", "standins", "bench", "simcrm_project"]
+LAYERS = ["core", "personas", "jobs", "simulations", "connectors", "operations", "standins", "bench", "simcrm_project"]
 # standins and bench are side by side: standins must not import bench.
 RANK = {
     "core": 0,
@@ -19,9 +19,10 @@ RANK = {
     "jobs": 2,
     "simulations": 3,
     "connectors": 4,
-    "standins": 5,
-    "bench": 6,
-    "simcrm_project": 7,
+    "operations": 5,
+    "standins": 6,
+    "bench": 7,
+    "simcrm_project": 8,
 }
 
 

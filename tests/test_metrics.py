@@ -1,0 +1,62 @@
+"""/metrics: Prometheus' text format, for staff or a scraper with the configured token, refused to anyone else."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db.models import Sum
+from django.test import Client
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+from rest_framework.test import APIClient
+
+from jobs.runner import scheduled_jobs_run_due
+from personas.models import CachedPersona
+from simulations.services import simulation_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def families(text: str) -> dict[str, Any]:
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def test_metrics_parse_and_count_jobs_queue_latency_and_personas(admin_client: Client) -> None:
+    simulation = simulation_create(owner=UserFactory.create(), theme="Metrics", industry="Music")
+    scheduled_jobs_run_due()  # the first job is due at once; the other four wait
+
+    response = admin_client.get("/metrics")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    found = families(response.content.decode())
+    jobs = {(s.labels["job_type"], s.labels["status"]): s.value for s in found["simcrm_jobs"].samples}
+    assert jobs == {("CREATE_CONTACT", "completed"): 1.0, ("CREATE_CONTACT", "pending"): 4.0}
+    assert found["simcrm_queue_depth"].samples[0].value == 0.0
+    latency = {
+        s.labels.get("le"): s.value
+        for s in found["simcrm_scheduling_latency_seconds"].samples
+        if s.name.endswith("_bucket")
+    }
+    assert latency["+Inf"] == 1.0 and latency["300.0"] == 1.0
+    calls = CachedPersona.objects.aggregate(calls=Sum("generation_calls"))["calls"]
+    assert found["simcrm_persona_calls"].samples[0].value == calls == 1  # the theme's pool, made once
+    assert "simcrm_hubspot_requests" in found and "simcrm_hubspot_rate_limited" in found
+    # A job waiting for a worker shows in the queue's depth and age.
+    simulation.jobs.filter(status="pending").update(scheduled_for=timezone.now() - timedelta(seconds=30))
+    again = families(admin_client.get("/metrics").content.decode())
+    assert again["simcrm_queue_depth"].samples[0].value == 4.0
+    assert again["simcrm_oldest_due_job_age_seconds"].samples[0].value >= 30
+
+
+def test_metrics_are_refused_to_anonymous_and_ordinary_users(api_client: APIClient) -> None:
+    assert Client().get("/metrics").status_code == 403
+    assert api_client.get("/metrics").status_code == 403
+
+
+def test_a_scraper_with_the_token_reads_them(settings: Any) -> None:
+    settings.SIMCRM_METRICS_TOKEN = "scrape-token-123"
+    scraper = Client()
+    assert scraper.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    answer = scraper.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token-123")
+    assert answer.status_code == 200 and "simcrm_jobs" in families(answer.content.decode())
