@@ -7,6 +7,7 @@ provider (seconds) outside any transaction.
 
 import dataclasses
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError
 
@@ -72,7 +73,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
                     job=completion.job,
                     source=taken.source,
                     occurred_at=payload_instant(job),
-                    record_index=job.payload.get("index"),
+                    record_index=payload_index(job) if simulation.is_planned else None,
                     company_record=company,
                     **taken.data,
                 )
@@ -117,8 +118,15 @@ CREATE_CONTACT_HANDLER = JobHandler(
     job_type=JobType.CREATE_CONTACT, run=contact_create_for_job, run_batch=contacts_create_for_jobs
 )
 
-# (job, persona, the pool it came from when a hit is to be counted, the contact's company)
-Pick = tuple[ScheduledJob, TakenPersona, int | None, int | None]
+
+class Pick(NamedTuple):
+    job: ScheduledJob
+    taken: TakenPersona
+    pool_id: int | None  # the pool it came from, when a hit is to be counted
+    company_id: int | None
+    # A planned record's place in its schedule; the original schedule's contacts have none (its jobs'
+    # indexes need not be distinct).
+    record_index: int | None
 
 
 def _company_index(job: ScheduledJob) -> int | None:
@@ -182,15 +190,14 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             if taken is None:
                 continue
             if company_index is None:
-                picks.append((job, taken, None, None))
+                picks.append(Pick(job, taken, None, None, payload_index(job)))
                 continue
             company = companies.get((simulation_id, company_index))
             if company is None:
                 continue  # not created yet: the one-by-one path waits for it
-            picks.append(
-                (job, _at_company(taken, company, seed=simulation.seed, index=payload_index(job)), None, company.pk)
-            )
-    wanted = {(job.simulation_id, taken.data["email"]) for job, taken, _, _ in picks}
+            employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+            picks.append(Pick(job, employed, None, company.pk, payload_index(job)))
+    wanted = {(pick.job.simulation_id, pick.taken.data["email"]) for pick in picks}
     taken_emails = set(
         Contact.objects.filter(
             simulation_id__in={simulation_id for simulation_id, _ in wanted}, email__in={email for _, email in wanted}
@@ -198,7 +205,7 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
     )
     kept: list[Pick] = []
     for pick in picks:
-        key = (pick[0].simulation_id, pick[1].data["email"])
+        key = (pick.job.simulation_id, pick.taken.data["email"])
         if key not in taken_emails:
             taken_emails.add(key)
             kept.append(pick)
@@ -232,7 +239,7 @@ def _fast_path_picks(
             continue
         emails.add(taken.data["email"].lower())
         names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
-        picks.append((job, taken, pool.pk, None))
+        picks.append(Pick(job, taken, pool.pk, None, None))
     return picks
 
 
@@ -251,31 +258,31 @@ def _used_personas(*, simulation_ids: set[int]) -> dict[int, tuple[set[str], set
 
 
 def _contacts_create_in_bulk(claim: str, picks: list[Pick]) -> BatchOutcome:
-    with scheduled_jobs_completing([pick[0].pk for pick in picks], claim) as completion:
+    with scheduled_jobs_completing([pick.job.pk for pick in picks], claim) as completion:
         # Insert in (simulation, email) order: two batches of one simulation then meet on the unique
         # index in the same order, so one waits for the other (and gets IntegrityError), never a deadlock.
         picks = sorted(
-            (pick for pick in picks if pick[0].pk in completion.still_ours),
-            key=lambda pick: (pick[0].simulation_id, pick[1].data["email"]),
+            (pick for pick in picks if pick.job.pk in completion.still_ours),
+            key=lambda pick: (pick.job.simulation_id, pick.taken.data["email"]),
         )
         contacts = Contact.objects.bulk_create(
             Contact(
-                simulation_id=job.simulation_id,
-                job_id=job.pk,
-                source=taken.source,
-                occurred_at=payload_instant(job),
-                record_index=payload_index(job),
-                company_record_id=company_id,
-                **taken.data,
+                simulation_id=pick.job.simulation_id,
+                job_id=pick.job.pk,
+                source=pick.taken.source,
+                occurred_at=payload_instant(pick.job),
+                record_index=pick.record_index,
+                company_record_id=pick.company_id,
+                **pick.taken.data,
             )
-            for job, taken, _, company_id in picks
+            for pick in picks
         )
         RecordEvent.objects.bulk_create(first_stage_events(contacts))
         records_changed(Contact, [contact.pk for contact in contacts])
-        for (job, taken, _, _), contact in zip(picks, contacts, strict=True):
-            completion.results[job.pk] = _job_result(contact, taken)
+        for pick, contact in zip(picks, contacts, strict=True):
+            completion.results[pick.job.pk] = _job_result(contact, pick.taken)
         # In the same commit, and in id order: every worker locks pool rows in one order, so no deadlock.
-        hits = Counter(pool_id for _, _, pool_id, _ in picks if pool_id is not None)
+        hits = Counter(pick.pool_id for pick in picks if pick.pool_id is not None)
         for pool_id in sorted(hits):
             persona_pool_record_hits(pool_id=pool_id, hits=hits[pool_id])
     return completion.outcome()

@@ -501,3 +501,17 @@ def test_qcluster_plays_a_funnel_to_its_end(tmp_path: Path) -> None:
             .values_list("new_value", flat=True)
         )
         assert [DEAL_ORDER[stage] for stage in stages] == sorted({DEAL_ORDER[stage] for stage in stages})
+
+
+def test_the_original_schedules_jobs_may_repeat_an_index(api_client: APIClient) -> None:
+    """Only a planned record has a place in a schedule; the original 5 jobs scheduled twice make 10 contacts."""
+    from simulations.services import contact_jobs_schedule
+
+    created = api_client.post(URL, {"theme": "Classic", "industry": "Music"}, format="json").json()
+    contact_jobs_schedule(simulation=Simulation.objects.get(pk=created["id"]))
+    ScheduledJob.objects.filter(simulation_id=created["id"]).update(scheduled_for=timezone.now())
+
+    run_until_idle()
+
+    contacts = Contact.objects.filter(simulation_id=created["id"])
+    assert contacts.count() == 10 and not contacts.filter(record_index__isnull=False).exists()
