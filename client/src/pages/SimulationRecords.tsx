@@ -195,7 +195,10 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** A record's instant in the simulated timeline, and under it when SimCRM made it. */
-function timelineColumn<T extends { occurred_at: string | null; created_at: string }>(zone: string): Column<T> {
+function timelineColumn<T extends { occurred_at: string | null; created_at: string }>(
+  zone: string,
+  createdTestId = 'record-created',
+): Column<T> {
   return {
     key: 'occurred_at',
     label: 'In timeline',
@@ -208,7 +211,7 @@ function timelineColumn<T extends { occurred_at: string | null; created_at: stri
         ) : (
           '—'
         )}
-        <span className="muted small block" data-testid="record-created">
+        <span className="muted small block" data-testid={createdTestId}>
           made {formatDateTime(r.created_at)}
         </span>
       </div>
@@ -404,24 +407,7 @@ function ContactsTable({
     timeline === null
       ? CONTACT_COLUMNS
       : [
-          {
-            key: 'occurred_at',
-            label: 'In timeline',
-            value: (c) => (
-              <div>
-                {c.occurred_at ? (
-                  <time dateTime={c.occurred_at} title={formatWithZone(c.occurred_at, timeline)}>
-                    {formatInZone(c.occurred_at, timeline)}
-                  </time>
-                ) : (
-                  '—'
-                )}
-                <span className="muted small block" data-testid="contact-created">
-                  made {formatDateTime(c.created_at)}
-                </span>
-              </div>
-            ),
-          },
+          timelineColumn<Contact>(timeline, 'contact-created'),
           ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
         ];
   const columns = crm ? [...base, hubspotColumn<Contact>('contacts', crm)] : base;
