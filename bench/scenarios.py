@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from bench.processes import Cluster, MemoryPeak, pgbench_tps
 from connectors.models import TIER_REQUESTS_PER_10S, Connection, ConnectionStatus, Tier
 from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
-from jobs.models import JobStatus, ScheduledJob
+from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat
 from personas.models import CachedPersona, PoolKind
 from personas.services import persona_cache_key, persona_take
 from simulations.funnel import CONTACTS_ONLY, CrmSettings
@@ -147,16 +147,18 @@ class Context:
         self._cluster: Cluster | None = None
 
     def app_cluster(self, workers: int) -> Cluster:
-        """A running SimCRM qcluster with `workers` workers, idle (only the slot-0 pump polling)."""
+        """A running SimCRM qcluster with `workers` workers, idle (its pusher waiting, no pump running)."""
         if self._cluster is not None and self._cluster.workers != workers:
             self.stop_cluster()
         if self._cluster is None:
             OrmQ.objects.all().delete()
             say(f"starting qcluster with {workers} worker(s)")
+            started = timezone.now()
             cluster = Cluster(env=self.env, workers=workers, log=self.workdir / f"qcluster-{workers}.log")
             cluster.__enter__()
             self._cluster = cluster
             cluster.wait_started()
+            _wait_beat_since(started)
         _wait_pumps_idle()
         return self._cluster
 
@@ -280,6 +282,7 @@ class Timing:
 def jobs_make_due_and_time(total: int, *, timeout: float) -> Timing:
     """Make every pending job due now (one UPDATE) and time them, by the database's own timestamps."""
     ScheduledJob.objects.filter(status=JobStatus.PENDING).update(scheduled_for=Now())
+    tasks.worker_wake()
     counts, in_time = jobs_wait_finished(total, timeout=timeout)
     span = ScheduledJob.objects.aggregate(due=Min("scheduled_for"), start=Min("started_at"), end=Max("finished_at"))
     due, start, end = span["due"], span["start"], span["end"]
@@ -303,21 +306,25 @@ def _pump_slots_held() -> list[int]:
         return sorted(int(row[0]) for row in cursor.fetchall())
 
 
+def _wait_beat_since(started: datetime, timeout: float = 60.0) -> None:
+    """Until the new cluster's pusher has recorded a heartbeat: it waits for work from then on."""
+    deadline = time.monotonic() + timeout
+    while not WorkerHeartbeat.objects.filter(last_seen_at__gte=started).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"qcluster recorded no heartbeat within {timeout:.0f} s; see the qcluster log")
+        time.sleep(0.1)
+
+
 def _wait_pumps_idle(timeout: float = 60.0) -> None:
-    """Until the cluster is idle: the slot-0 pump polls, the start-up pumps of other slots have ended."""
+    """Until no pump holds a worker slot (the pumps of the last work have ended)."""
     deadline = time.monotonic() + timeout
     steady = 0
-    seen = False
     while time.monotonic() < deadline:
-        held = _pump_slots_held()
-        seen = seen or 0 in held
-        steady = steady + 1 if held == [0] else 0
+        steady = steady + 1 if not _pump_slots_held() else 0
         if steady >= 3:
             return
         time.sleep(0.2)
-    if not seen:
-        raise RuntimeError(f"no dispatch pump started within {timeout:.0f} s; see the qcluster log")
-    say(f"warning: pumps not idle after {timeout:.0f} s (slots held: {_pump_slots_held()})")
+    say(f"warning: pumps still running after {timeout:.0f} s (slots held: {_pump_slots_held()})")
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -464,6 +471,7 @@ def latency(ctx: Context) -> None:
             "WHERE s.id = scheduled_jobs.id",
             [lead, window / total],
         )
+    tasks.worker_wake()
     jobs_wait_finished(total, timeout=lead + window + 120)
     rows = ScheduledJob.objects.filter(started_at__isnull=False).values_list("started_at", "scheduled_for")
     waits = sorted((started - scheduled).total_seconds() for started, scheduled in rows if started is not None)
@@ -493,17 +501,17 @@ def _idle(ctx: Context) -> None:
     seconds = ctx.sizes.idle_seconds
     ctx.app_cluster(IDLE_WORKERS)
     data_reset()
-    time.sleep(2)  # past the start-up pumps, as a cluster that has been idle for a while
-    before = _transactions()
+    _wait_pumps_idle()
+    before = database_transactions()
     time.sleep(seconds)
-    after = _transactions()
-    # Our own reads of the counter are transactions too.
-    rate = max(after - before - 2, 0) / seconds
-    say(f"idle: {rate:.1f} transactions/s over {seconds:.0f} s, {IDLE_WORKERS} workers")
+    after = database_transactions()
+    # The first read of the counter is a transaction too.
+    rate = max(after - before - 1, 0) / seconds
+    say(f"idle: {rate:.2f} transactions/s over {seconds:.0f} s, {IDLE_WORKERS} workers")
     ctx.results.rows.append(
         Row(
             scenario=f"idle cluster, {IDLE_WORKERS} workers, transactions per second over {seconds:.0f} s",
-            measured=f"{rate:.1f} tx/s",
+            measured=f"{rate:.2f} tx/s",
             reference="-",
             ratio="-",
             target="<= 1 tx/s",
@@ -512,9 +520,10 @@ def _idle(ctx: Context) -> None:
     )
 
 
-def _transactions() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
+def database_transactions() -> int:
+    """Transactions committed or rolled back in this database so far, by every session (one itself)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # or a transaction's reads repeat its first
         cursor.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
         row = cursor.fetchone()
     return int(row[0]) if row else 0

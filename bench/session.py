@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import scenarios
     from bench.processes import bench_env
+    from jobs import broker
     from standins.openai import OpenAIStandIn
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="simcrm-bench-"))
@@ -52,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         scenarios.memory_notes(ctx)
     ctx.results.notes.append(
         f"settings: claims of {scenarios.runner.FIRST_CLAIM} growing to {scenarios.runner.CLAIM_BATCH}, "
-        f"pump {scenarios.tasks.PUMP_SECONDS:g} s polling every "
-        f"{scenarios.tasks.POLL_SECONDS:g} s, persona pool size {settings.SIMCRM_PERSONA_POOL_SIZE}, "
-        f"django-q2 poll {settings.Q_CLUSTER.get('poll')} s, DEBUG off; {os.cpu_count()} CPUs; "
+        f"pumps of up to {scenarios.tasks.PUMP_SECONDS:g} s, sleeping at most {scenarios.tasks.POLL_SECONDS:g} s "
+        f"between jobs, broker woken by NOTIFY with a {broker.SAFETY_POLL_SECONDS:g} s safety poll, "
+        f"persona pool size {settings.SIMCRM_PERSONA_POOL_SIZE}, "
+        f"no-op reference's django-q2 poll {settings.Q_CLUSTER.get('poll')} s, DEBUG off; {os.cpu_count()} CPUs; "
         f"run took {time.monotonic() - started:.0f} s{' (--quick sizes)' if args.quick else ''}"
     )
     Path(args.out).write_text(json.dumps(ctx.results.to_dict(), indent=2))

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jobs.models import JobStatus, ScheduledJob
+from jobs.tasks import worker_wake
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, Deal, DeliveredRecord, Simulation, SyncStatus
 
@@ -39,6 +40,7 @@ def delivery_queue(*, simulation_id: int, object_type: str, delay: timedelta = G
             payload={"object": object_type},
             scheduled_for=timezone.now() + delay,
         )
+        worker_wake()  # at the commit
 
 
 def deliveries_requeue(*, connection_id: int) -> int:

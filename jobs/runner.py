@@ -106,6 +106,25 @@ def scheduled_jobs_claim_due(*, limit: int = CLAIM_BATCH) -> tuple[str, list[int
     return claim, ids
 
 
+def scheduled_jobs_next_pass_at() -> datetime | None:
+    """When a pass next has work: the earliest pending job a claim would take, or the moment the
+    oldest claim goes stale (its worker died); None when the queue has nothing coming."""
+    due = (
+        ScheduledJob.objects.filter(owner_lifecycle().runnable(), status=JobStatus.PENDING)
+        .order_by("scheduled_for")
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )
+    oldest_claim = (
+        ScheduledJob.objects.filter(status=JobStatus.PROCESSING)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    stale_at = oldest_claim + timedelta(seconds=settings.SIMCRM_JOB_TIMEOUT_SECONDS) if oldest_claim else None
+    return min((moment for moment in (due, stale_at) if moment is not None), default=None)
+
+
 def scheduled_jobs_recover_stale() -> int:
     """Take up jobs whose worker died: back to pending while attempts remain, else failed."""
     cutoff = timezone.now() - timedelta(seconds=settings.SIMCRM_JOB_TIMEOUT_SECONDS)

@@ -193,6 +193,8 @@ SIMCRM_WORKERS: int = env.int("SIMCRM_WORKERS", default=1 if DATABASES["default"
 Q_CLUSTER = {
     "name": "simcrm",
     "orm": "default",
+    # The ORM broker, woken by NOTIFY and by the next job's due time instead of polling (jobs.broker).
+    "broker_class": "jobs.broker.DispatchBroker",
     "workers": SIMCRM_WORKERS,
     # timeout well below retry, so the broker never re-delivers a task that is still running.
     "timeout": 180,
@@ -200,6 +202,7 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
+    # Only where nothing can notify (SQLite), and in the bench's plain no-op reference cluster.
     "poll": 0.25,
     "save_limit": 200,
     "label": "Worker tasks",

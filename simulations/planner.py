@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from jobs.models import ScheduledJob
+from jobs.tasks import worker_wake
 from simulations.curves import Plan
 from simulations.funnel import (
     OFFERINGS,
@@ -113,6 +114,7 @@ def records_plan_next(*, simulation: Simulation, limit: int = MAX_LIVE_JOBS) -> 
         for job_type, payload, instant in timeline_jobs(entries, plan=plan, industry=simulation.industry)
     ]
     ScheduledJob.objects.bulk_create(jobs, batch_size=2_000)
+    worker_wake()  # at the commit
     contacts = int(np.count_nonzero(entries.step == Step.CONTACT))
     # A head computed from the first records alone leaves records unplanned, so it never finishes the plan.
     finished = entries.total is not None and start + len(entries) >= entries.total

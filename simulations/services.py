@@ -70,7 +70,6 @@ def simulation_create(
             **dataclasses.asdict(crm or CrmSettings()),
         )
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
-    transaction.on_commit(worker_wake, robust=True)
     return simulation
 
 
@@ -98,7 +97,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
 def contact_jobs_schedule(*, simulation: Simulation) -> list[ScheduledJob]:
     """Schedule the simulation's CREATE_CONTACT jobs by the design's rule; job 0 is due at once."""
     due_times = job_due_times(start=timezone.now(), frequency_minutes=FREQUENCY_MINUTES[simulation.record_frequency])
-    return ScheduledJob.objects.bulk_create(
+    jobs = ScheduledJob.objects.bulk_create(
         ScheduledJob(
             simulation=simulation,
             job_type=JobType.CREATE_CONTACT,
@@ -107,6 +106,8 @@ def contact_jobs_schedule(*, simulation: Simulation) -> list[ScheduledJob]:
         )
         for index, due in enumerate(due_times)
     )
+    worker_wake()  # at the commit
+    return jobs
 
 
 def simulation_rename(*, simulation: Simulation, name: str) -> Simulation:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django_q.models import OrmQ
 
-from jobs import tasks
+from jobs import broker, tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,14 +19,14 @@ def _slots_held_by_this_session() -> list[int]:
         return sorted(int(row[0]) for row in cursor.fetchall())
 
 
-def test_waking_another_worker_does_not_drop_the_pumps_slot() -> None:
+def test_queueing_another_pump_does_not_drop_the_pumps_slot() -> None:
     # django-q2's ORM broker closes "old" connections outside a transaction; with CONN_MAX_AGE=0
     # that was this session, and the slot lock went with it, so a second pump could take the slot.
     slot = tasks._slot_acquire()
     assert slot == 0
     try:
-        tasks.worker_wake()
-        tasks.worker_wake(force=True)
+        broker.dispatch_enqueue()
+        broker.dispatch_enqueue(force=True)
         assert _slots_held_by_this_session() == [0]
         assert OrmQ.objects.count() == 2
     finally:
