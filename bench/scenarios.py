@@ -395,8 +395,8 @@ def _warm_throughput(ctx: Context, workers: int) -> float:
     )
     ctx.results.notes.append(
         f"warm cache, {workers} worker{'s' if workers > 1 else ''}: {timing.completed} jobs in {timing.elapsed:.2f} s "
-        f"from due to last finish; the first was claimed after {timing.first_claim:.2f} s (pump polling), the "
-        f"rest took {timing.elapsed - timing.first_claim:.2f} s ({busy:.0f} jobs/s once running)"
+        f"from due to last finish; the first was claimed after {timing.first_claim:.2f} s (the wake-up and a pump "
+        f"starting), the rest took {timing.elapsed - timing.first_claim:.2f} s ({busy:.0f} jobs/s once running)"
     )
     if not timing.in_time or timing.completed != total:
         ctx.results.notes.append(f"warm cache, {workers} worker(s): only {timing.completed} of {total} jobs completed")

@@ -5,12 +5,14 @@ jobs keep coming it stays, sleeping until the next one is due (at most POLL_SECO
 IDLE_PUMP_SECONDS, it ends and notifies the broker (jobs.broker), whose pusher then waits for the
 next due job or a NOTIFY; still busy at PUMP_SECONDS, it queues its successor (short, so a stopping
 cluster, which waits for running and queued tasks, stops within seconds). A claim that comes back
-full queues a pump for the next slot. Postgres advisory locks cap the pumps at one per worker slot,
-so extra pumps return at once.
+full queues a pump for the next slot. Postgres advisory locks cap the pumps at one per worker slot
+of each machine, so extra pumps return at once, and a second worker machine adds its own slots.
 """
 
 import logging
+import socket
 import time
+import zlib
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -25,8 +27,10 @@ PUMP_SECONDS = 4.0
 IDLE_PUMP_SECONDS = 1.0
 POLL_SECONDS = 0.25
 MIN_PAUSE_SECONDS = 0.02
-# pg advisory lock namespace: "SIMC" as an int, then the slot number.
+# pg advisory lock namespace: "SIMC" as an int; then the machine and the slot number (slot_key).
 ADVISORY_NAMESPACE = 0x53494D43
+HOST_KEY = zlib.crc32(socket.gethostname().encode()) % (1 << 20)
+MAX_SLOTS = 1024
 
 
 def dispatch() -> str:
@@ -90,12 +94,17 @@ def _pause_until_due(idle_until: float) -> float:
     return max(pause, MIN_PAUSE_SECONDS)
 
 
+def slot_key(slot: int) -> int:
+    """The advisory lock key of this machine's worker slot: slots are per machine, not per database."""
+    return HOST_KEY * MAX_SLOTS + slot
+
+
 def _slot_acquire() -> int | None:
     if connection.vendor != "postgresql":
         return 0  # SQLite runs one worker; the claim itself stays atomic.
     with connection.cursor() as cursor:
-        for slot in range(settings.SIMCRM_WORKERS):
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_NAMESPACE, slot])
+        for slot in range(min(settings.SIMCRM_WORKERS, MAX_SLOTS)):
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_NAMESPACE, slot_key(slot)])
             if cursor.fetchone()[0]:
                 return slot
     return None
@@ -106,6 +115,6 @@ def _slot_release(slot: int) -> None:
         return
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, slot])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, slot_key(slot)])
     except DatabaseError:
         connection.close()  # a dead connection has released its locks already
