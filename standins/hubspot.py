@@ -185,6 +185,9 @@ class HubSpotStandIn:
         self._daily: dict[str, int] = {}
         self._next_id = 1000
         self._objects: dict[str, dict[str, _Object]] = {name: {} for name in OBJECT_TYPES}
+        # (property, value) -> ids holding it, oldest first: a lookup by email or a unique property is
+        # then one dict read, not a scan of the portal (which made big deliveries crawl).
+        self._holders: dict[str, dict[tuple[str, str], list[str]]] = {name: {} for name in OBJECT_TYPES}
         self._properties: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in OBJECT_TYPES}
         self._associations: set[tuple[str, str, str, str]] = set()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
@@ -460,10 +463,8 @@ class HubSpotStandIn:
         return value.strip().lower() if object_type == "contacts" and name == "email" else value
 
     def _find(self, object_type: str, name: str, value: str) -> str | None:
-        for obj in self._objects[object_type].values():
-            if value and obj.properties.get(name) == value:
-                return obj.id
-        return None
+        holders = self._holders[object_type].get((name, value)) if value else None
+        return holders[0] if holders else None
 
     def _clean(self, object_type: str, properties: dict[str, Any]) -> dict[str, str]:
         return {name: self._normal(object_type, name, _text(value)) for name, value in properties.items()}
@@ -519,6 +520,14 @@ class HubSpotStandIn:
             self._objects[object_type][obj.id] = obj
         else:
             obj = self._objects[object_type][existing]
+        holders = self._holders[object_type]
+        for name, value in properties.items():
+            old = obj.properties.get(name)
+            if old == value:
+                continue
+            if old is not None:
+                holders[(name, old)].remove(obj.id)
+            holders.setdefault((name, value), []).append(obj.id)
         obj.properties.update(properties)
         obj.updated_at = now
         return {**self._object_json(obj), "new": existing is None}

@@ -202,6 +202,21 @@ def test_properties_and_unique_rules(hubspot: HubSpotStandIn, api: httpx.Client)
     assert answer.status_code == 201 and answer.json()["properties"]["email"] == "new@example.com"
 
 
+def test_a_unique_value_given_up_by_one_record_can_be_taken_by_another(api: httpx.Client) -> None:
+    assert _unique_property(api, "contacts").status_code == 201
+    (first,) = _upsert(api, "contacts", [_contact("a@example.com", simcrm_id="i:contact:1")]).json()["results"]
+    (moved,) = _upsert(api, "contacts", [_contact("a@example.com", simcrm_id="i:contact:9")]).json()["results"]
+    (second,) = _upsert(api, "contacts", [_contact("b@example.com", simcrm_id="i:contact:1")]).json()["results"]
+    taken = _upsert(api, "contacts", [_contact("c@example.com", simcrm_id="i:contact:9")])
+
+    assert moved["id"] == first["id"] and moved["new"] is False
+    assert second["new"] is True and second["id"] != first["id"]
+    assert taken.status_code == 400 and "simcrm_id" in taken.json()["message"]
+    by_new_value = {"idProperty": "simcrm_id", "id": "i:contact:9", "properties": {"firstname": "Ada"}}
+    (found,) = _upsert(api, "contacts", [by_new_value]).json()["results"]
+    assert found["id"] == first["id"]
+
+
 def test_lifecycle_stage_only_moves_forward(hubspot: HubSpotStandIn, api: httpx.Client) -> None:
     assert _upsert(api, "contacts", [_contact("a@example.com", lifecyclestage="lead")]).status_code == 200
     assert _upsert(api, "contacts", [_contact("a@example.com", lifecyclestage="opportunity")]).status_code == 200
