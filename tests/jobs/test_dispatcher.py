@@ -26,7 +26,7 @@ from tests.processes import process_env, running, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-IDLE_WINDOW_SECONDS = 9.0
+IDLE_WINDOW_SECONDS = 12.0
 
 
 @pytest.fixture
@@ -144,9 +144,10 @@ def test_an_idle_qcluster_polls_no_faster_than_the_safety_poll_and_starts_api_wo
         )
 
     polls = IDLE_WINDOW_SECONDS / broker.SAFETY_POLL_SECONDS
-    # One transaction per safety poll (heartbeat, queue and next due job in one), and a little room
-    # for django-q2's scheduler (every 30 s); polling at 1 s would already make 9.
-    assert idle <= polls + 2, f"{idle} transactions in {IDLE_WINDOW_SECONDS} s of idling"
+    # One transaction per safety poll (heartbeat, queue and next due job in one), one more where the
+    # window cuts a poll, and room for django-q2's scheduler (every 30 s: a reconnection and a
+    # query) and an autovacuum; polling every second would make 12 on its own.
+    assert idle <= polls + 4, f"{idle} transactions in {IDLE_WINDOW_SECONDS} s of idling"
     assert started.started_at is not None
     assert (started.started_at - started.scheduled_for).total_seconds() < 1.0
 
