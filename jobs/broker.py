@@ -17,6 +17,7 @@ Set it with Q_CLUSTER['broker_class'].
 import logging
 import math
 import time
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -96,7 +97,7 @@ class DispatchBroker(ORM):
             return None
         return tasks or None
 
-    def _seconds_until(self, next_pass_at: Any) -> float:
+    def _seconds_until(self, next_pass_at: datetime | None) -> float:
         """Queue a pump if work is due (unless one was queued just now); return how long to wait."""
         if next_pass_at is None:
             return SAFETY_POLL_SECONDS
