@@ -40,7 +40,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from standins.server import BackgroundServer
+from standins.server import StandInServer
 
 STANDIN_TOKEN = "pat-standin-0123456789abcdef"  # noqa: S105 - a fake token, printed for the user
 TIER_LIMITS = {"starter": 100, "professional": 190, "enterprise": 190}
@@ -153,7 +153,7 @@ def _text(value: Any) -> str:
 Handler = Callable[[dict[str, str], dict[str, list[str]], Any], tuple[int, Any]]
 
 
-class HubSpotStandIn:
+class HubSpotStandIn(StandInServer):
     """A threaded HTTP server on 127.0.0.1 that answers like HubSpot's CRM API (the subset SimCRM uses)."""
 
     def __init__(
@@ -166,8 +166,7 @@ class HubSpotStandIn:
         portal_id: int = 12345678,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.host = "127.0.0.1"
-        self.port = port
+        super().__init__(name="hubspot-standin", host="127.0.0.1", port=port)
         self.tokens: set[str] = set(tokens) if tokens is not None else {STANDIN_TOKEN}
         self.ten_second_limit = ten_second_limit
         self.daily_limit = daily_limit
@@ -176,8 +175,6 @@ class HubSpotStandIn:
         self.requests: list[RequestRecord] = []
         self._clock = clock
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = BackgroundServer(name="hubspot-standin")
         self._random = random.Random()
         self._forced: deque[tuple[int, str]] = deque()
         self._lose = 0
@@ -206,26 +203,6 @@ class HubSpotStandIn:
         ]
 
     # -- control -------------------------------------------------------------------------------
-    def start(self) -> HubSpotStandIn:
-        standin = self
-
-        class BoundHandler(_Handler):
-            owner = standin
-
-        self._stopping.clear()
-        self.port = self._server.start(BoundHandler, host=self.host, port=self.port)
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.stop()
-
-    def __enter__(self) -> HubSpotStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -749,3 +726,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+HubSpotStandIn.handler = _Handler  # defined after the stand-in whose requests it answers

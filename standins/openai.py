@@ -47,9 +47,9 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from standins.server import BackgroundServer
+from standins.server import StandInServer
 
 _FIRST_NAMES = (
     "Ada",
@@ -322,7 +322,7 @@ def _partial_key(key: str) -> str:
     return f"{key[:6]}***{key[-4:]}" if len(key) > 10 else "***"
 
 
-class OpenAIStandIn:
+class OpenAIStandIn(StandInServer):
     """A threaded HTTP server on 127.0.0.1 that answers POST {base}/chat/completions like OpenAI."""
 
     def __init__(
@@ -334,8 +334,7 @@ class OpenAIStandIn:
         api_key: str | None = None,
         log_path: str | Path | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(name="openai-standin", host=host, port=port)
         self.latency = latency
         self.api_key = api_key  # when set, any other bearer token gets a real-looking 401
         self.log_path = Path(log_path) if log_path else None
@@ -344,34 +343,19 @@ class OpenAIStandIn:
         self._failing_models: set[str] = set()
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._stopping = threading.Event()
-        self._server = BackgroundServer(name="openai-standin")
         self._seq = 0
         self._names_written = 0
         self._companies_written = 0
 
     # -- control -------------------------------------------------------------------------------
-    def start(self) -> OpenAIStandIn:
-        standin = self
-
-        class Handler(_Handler):
-            owner = standin
-
-        self._stopping.clear()
+    def start(self) -> Self:
         self._release.clear()
-        self.port = self._server.start(Handler, host=self.host, port=self.port)
-        return self
+        return super().start()
 
     def stop(self) -> None:
         self._stopping.set()
         self._release.set()
-        self._server.stop()
-
-    def __enter__(self) -> OpenAIStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
@@ -772,3 +756,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+OpenAIStandIn.handler = _Handler  # defined after the stand-in whose requests it answers

@@ -1,7 +1,9 @@
-"""What every stand-in shares: its HTTP server on 127.0.0.1, served from a daemon thread."""
+"""What every stand-in shares: its HTTP server on 127.0.0.1, served from a daemon thread, and how it
+starts and stops."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 class BackgroundServer:
@@ -28,3 +30,32 @@ class BackgroundServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+class StandInServer:
+    """A stand-in's lifecycle: `with StandIn() as standin:` serves its `handler`, whose requests reach
+    the stand-in as `self.owner`; `_stopping` is set when it stops (so slow answers give up)."""
+
+    handler: type[BaseHTTPRequestHandler]
+
+    def __init__(self, *, name: str, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._stopping = threading.Event()
+        self._server = BackgroundServer(name=name)
+
+    def start(self) -> Self:
+        bound = type("BoundHandler", (self.handler,), {"owner": self})
+        self._stopping.clear()
+        self.port = self._server.start(bound, host=self.host, port=self.port)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
