@@ -717,6 +717,9 @@ def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
     serve(port=values["port"], token=values["token"], tier=values["tier"], daily_limit=values["daily_limit"])
 
 
+HubSpotStandIn.handler = _Handler  # defined after the stand-in whose requests it answers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local stand-in for the HubSpot API subset SimCRM uses.")
     add_arguments(parser)
@@ -726,6 +729,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-HubSpotStandIn.handler = _Handler  # defined after the stand-in whose requests it answers

@@ -747,6 +747,9 @@ def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
     )
 
 
+OpenAIStandIn.handler = _Handler  # defined after the stand-in whose requests it answers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local stand-in for OpenAI chat completions.")
     add_arguments(parser)
@@ -756,6 +759,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-OpenAIStandIn.handler = _Handler  # defined after the stand-in whose requests it answers
