@@ -14,6 +14,8 @@ In-process (tests)::
         hubspot.lose_next_answers(1)    # the next write is applied, then the connection drops
         hubspot.objects("contacts"), hubspot.associations(), hubspot.max_in_window()
 
+    HubSpotStandIn(latency_ms=800)      # answers after about 800 ms (±25%), as HubSpot's batch endpoints do
+
 It keeps HubSpot's paths, body shapes, error bodies and limits (per token: ``ten_second_limit``
 requests per rolling 10 s and ``daily_limit`` since ``reset_daily()``; every authenticated request
 counts, 429s included). ``GET /_standin/state`` (no token) shows what it holds.
@@ -164,6 +166,7 @@ class HubSpotStandIn(StandInServer):
         ten_second_limit: int = 100,
         daily_limit: int = 250_000,
         portal_id: int = 12345678,
+        latency_ms: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(name="hubspot-standin", host="127.0.0.1", port=port)
@@ -171,7 +174,10 @@ class HubSpotStandIn(StandInServer):
         self.ten_second_limit = ten_second_limit
         self.daily_limit = daily_limit
         self.portal_id = portal_id
-        self.latency = 0.0
+        # Seconds before each answer, jittered ±25% (latency_jitter): HubSpot's batch endpoints take about 1 s.
+        self.latency = latency_ms / 1000
+        self.latency_jitter = 0.25
+        self._latency_random = random.Random(latency_ms)
         self.requests: list[RequestRecord] = []
         self._clock = clock
         self._lock = threading.Lock()
@@ -242,6 +248,14 @@ class HubSpotStandIn(StandInServer):
                 first += 1
             best = max(best, last - first + 1)
         return best
+
+    def answer_delay(self) -> float:
+        """How long the next answer waits: `latency`, give or take `latency_jitter` of it."""
+        if self.latency <= 0:
+            return 0.0
+        with self._lock:
+            spread = self._latency_random.uniform(-self.latency_jitter, self.latency_jitter)
+        return self.latency * (1 + spread)
 
     # -- read-back -------------------------------------------------------------------------------
     def objects(self, object_type: str) -> dict[str, dict[str, str]]:
@@ -660,8 +674,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         answer = self.owner._handle(self.command, self.path, self.headers.get("authorization", ""), raw)
-        if self.owner.latency > 0:
-            self.owner._stopping.wait(self.owner.latency)
+        delay = self.owner.answer_delay()
+        if delay > 0:
+            self.owner._stopping.wait(delay)
         if answer.drop:
             self.close_connection = True  # the write is applied; the client never hears of it
             return
@@ -678,9 +693,18 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
 
-def serve(*, port: int = 8765, token: str = STANDIN_TOKEN, tier: str = "starter", daily_limit: int = 250_000) -> None:
+def serve(
+    *,
+    port: int = 8765,
+    token: str = STANDIN_TOKEN,
+    tier: str = "starter",
+    daily_limit: int = 250_000,
+    latency_ms: float = 0.0,
+) -> None:
     """Serve until SIGTERM or SIGINT; print the base URL on the first line once listening."""
-    standin = HubSpotStandIn(port=port, tokens={token}, ten_second_limit=TIER_LIMITS[tier], daily_limit=daily_limit)
+    standin = HubSpotStandIn(
+        port=port, tokens={token}, ten_second_limit=TIER_LIMITS[tier], daily_limit=daily_limit, latency_ms=latency_ms
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
@@ -693,6 +717,7 @@ def serve(*, port: int = 8765, token: str = STANDIN_TOKEN, tier: str = "starter"
         f"HubSpot stand-in (portal {standin.portal_id}) listening on {standin.base_url}\n"
         f"Access token: {token}\n"
         f"Limits: {standin.ten_second_limit} requests per 10 s ({tier}), {daily_limit} per day\n"
+        f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
         f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
         f"What it holds: GET {standin.base_url}/_standin/state\n"
         "Ctrl+C stops it.\n"
@@ -710,11 +735,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=STANDIN_TOKEN, help="the bearer token it accepts")
     parser.add_argument("--tier", choices=sorted(TIER_LIMITS), default="starter", help="sets the 10 s limit")
     parser.add_argument("--daily-limit", type=int, default=250_000)
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="answer every request after about this many ms (±25%%); HubSpot's batch endpoints take about 800",
+    )
 
 
 def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
     values = vars(args) if isinstance(args, argparse.Namespace) else args
-    serve(port=values["port"], token=values["token"], tier=values["tier"], daily_limit=values["daily_limit"])
+    serve(
+        port=values["port"],
+        token=values["token"],
+        tier=values["tier"],
+        daily_limit=values["daily_limit"],
+        latency_ms=values.get("latency_ms") or 0.0,
+    )
 
 
 HubSpotStandIn.handler = _Handler  # defined after the stand-in whose requests it answers

@@ -426,9 +426,13 @@ def test_state_unknown_paths_bad_json_and_latency(hubspot: HubSpotStandIn, api: 
     assert _upsert(api, "widgets", []).status_code == 400
 
     hubspot.latency = 0.2
-    started = time.monotonic()
-    assert api.get("/account-info/v3/details").status_code == 200
-    assert time.monotonic() - started >= 0.2
+    took = []
+    for _ in range(8):
+        started = time.monotonic()
+        assert api.get("/account-info/v3/details").status_code == 200
+        took.append(time.monotonic() - started)
+    assert all(0.2 * 0.75 <= seconds < 0.2 * 1.25 + 0.1 for seconds in took)
+    assert max(took) - min(took) > 0.01  # jittered, not a fixed delay
 
 
 def _free_port() -> int:
@@ -442,7 +446,10 @@ def test_management_command_serves_until_stopped() -> None:
     port = _free_port()
     token = "pat-command-token-4242"
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "hubspot_standin", "--port", str(port), "--token", token, "--tier", "enterprise"],
+        [
+            *(sys.executable, "manage.py", "hubspot_standin", "--port", str(port), "--token", token),
+            *("--tier", "enterprise", "--latency-ms", "300"),
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
@@ -461,8 +468,9 @@ def test_management_command_serves_until_stopped() -> None:
             assert process.poll() is None, "the stand-in exited"
             assert time.monotonic() < deadline, "the stand-in never answered"
             time.sleep(0.1)
+        started = time.monotonic()
         answer = httpx.get(f"{base_url}/account-info/v3/details", headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 200
+        assert answer.status_code == 200 and time.monotonic() - started >= 0.3 * 0.75
         assert answer.headers["X-HubSpot-RateLimit-Max"] == "190"
         assert httpx.get(f"{base_url}/account-info/v3/details", headers=AUTH).status_code == 401
     finally:
