@@ -1,15 +1,27 @@
 """One request budget per connection, shared by every worker process: PostgreSQL holds it.
 
 A request takes a slot in `connection_requests` under the connection's row lock, so two workers
-never count the same free slot; the window rolls over the last 10 seconds. A 429's Retry-After
-(or a daily limit) blocks the connection until `blocked_until`, which every worker reads too.
+never count the same free slot. Two limits apply to every take:
+
+- the rate: at most `requests_per_window` slots in the last WINDOW (HubSpot's rolling 10 s);
+- the flight: a delivery's request stays "in flight" until it is released, and a connection keeps at
+  most `in_flight_cap` in flight, about its budget per second times HubSpot's measured latency, so
+  delivery runs at the budget however slowly HubSpot answers, and never far ahead of it.
+
+Simulations that asked for a slot in the last FAIR_SECONDS share both limits: one past its even share
+may not take the last free slots, which are kept for the others, so a huge backfill cannot starve a
+small live simulation on the same portal, and uses whatever the others leave.
+A 429's Retry-After (or a daily limit) blocks the connection until `blocked_until`, which every
+worker reads too.
 """
 
+import math
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionRequest
@@ -21,6 +33,18 @@ WINDOW = timedelta(seconds=10.5)
 SHORT_WAIT_SECONDS = 2.0
 # Slots older than this are of no use to any window; a take deletes them as it goes.
 KEEP = timedelta(seconds=60)
+# An in-flight slot not released after this many latencies (and at least STALE_SECONDS) counts as
+# answered: its worker died, or HubSpot is slow to answer it. The rate window still holds either way.
+STALE_LATENCIES = 4
+STALE_SECONDS = 5.0
+# A simulation that asked for a slot this recently shares the budget.
+FAIR_SECONDS = 2.0
+# Until a connection has answered, assume HubSpot's usual second per batch.
+ASSUMED_LATENCY_MS = 1000.0
+# Requests in flight beyond budget x latency, to cover the latency's jitter.
+IN_FLIGHT_SPARE = 2
+# Weight of the newest answer in the latency's moving average.
+LATENCY_WEIGHT = 0.2
 
 
 class BudgetExhausted(Exception):
@@ -31,33 +55,65 @@ class BudgetExhausted(Exception):
         self.wait = wait
 
 
-def budget_take(*, connection_id: int, ignore_block: bool = False) -> None:
-    """Take one request slot now, or raise BudgetExhausted with how long until one frees up.
+def in_flight_cap(connection: Connection) -> int:
+    """How many requests the connection keeps in flight: its budget per second times the latency, and a spare."""
+    per_second = connection.requests_per_window / WINDOW.total_seconds()
+    cap = math.ceil(per_second * _latency_seconds(connection)) + IN_FLIGHT_SPARE
+    return max(1, min(connection.requests_per_window, cap))
 
+
+def _latency_seconds(connection: Connection) -> float:
+    return (connection.latency_ms if connection.latency_ms is not None else ASSUMED_LATENCY_MS) / 1000
+
+
+def budget_take(*, connection_id: int, simulation_id: int | None = None, ignore_block: bool = False) -> int:
+    """Take a request slot now and return its id, or raise BudgetExhausted with how long to wait.
+
+    With a `simulation_id` the slot is a delivery's and stays in flight until `budget_release`;
+    without, they count against the rate only (a token check, a probe, a property set-up).
     `ignore_block`: the one probe of a connection that a daily limit blocks.
     """
+    refusal: BudgetExhausted | None = None
     with transaction.atomic():
-        connection = Connection.objects.select_for_update().only("id", "tier", "blocked_until").get(pk=connection_id)
+        connection = (
+            Connection.objects.select_for_update()
+            .only("id", "tier", "blocked_until", "latency_ms", "wanting")
+            .get(pk=connection_id)
+        )
         now = timezone.now()
         if not ignore_block and connection.blocked_until is not None and connection.blocked_until > now:
             wait = (connection.blocked_until - now).total_seconds()
             raise BudgetExhausted(wait, f"HubSpot asked SimCRM to wait {wait:.0f} s more.")
-        window = ConnectionRequest.objects.filter(connection_id=connection_id, at__gt=now - WINDOW)
-        used = window.count()
-        if used >= connection.requests_per_window:
-            oldest = window.order_by("at").values_list("at", flat=True).first() or now
-            wait = max((oldest + WINDOW - now).total_seconds(), 0.05)
-            raise BudgetExhausted(
-                wait, f"The connection's budget of {connection.requests_per_window} requests per 10 s is used up."
+        sharing = _sharing(connection, simulation_id, now.timestamp())
+        refusal = _refusal(connection, simulation_id, sharing, now)
+        if refusal is None:
+            slot = ConnectionRequest.objects.create(
+                connection_id=connection_id,
+                simulation_id=simulation_id,
+                at=now,
+                done_at=None if simulation_id is not None else now,
             )
-        ConnectionRequest.objects.create(connection_id=connection_id, at=now)
-        Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + 1)
-        if used % 50 == 0:
-            ConnectionRequest.objects.filter(connection_id=connection_id, at__lt=now - KEEP).delete()
+            Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + 1)
+            if slot.pk % 50 == 0:
+                ConnectionRequest.objects.filter(connection_id=connection_id, at__lt=now - KEEP).delete()
+    if refusal is not None:
+        raise refusal
+    return slot.pk
+
+
+def budget_release(*, connection_id: int, slot_id: int, seconds: float | None) -> None:
+    """The request of this slot has its answer (or none will come): it no longer flies.
+    `seconds`: how long HubSpot took to answer, for the latency's moving average."""
+    ConnectionRequest.objects.filter(pk=slot_id, done_at__isnull=True).update(done_at=timezone.now())
+    if seconds is not None:
+        sample = seconds * 1000
+        Connection.objects.filter(pk=connection_id).update(
+            latency_ms=Coalesce(F("latency_ms") * (1 - LATENCY_WEIGHT) + sample * LATENCY_WEIGHT, Value(sample))
+        )
 
 
 def budget_wait_and_take(*, connection_id: int, ignore_block: bool = False) -> None:
-    """budget_take, sleeping through short waits so a steady stream of batches keeps its pace."""
+    """budget_take of one slot for a single request, sleeping through short waits."""
     while True:
         try:
             budget_take(connection_id=connection_id, ignore_block=ignore_block)
@@ -72,3 +128,51 @@ def connection_block(*, connection_id: int, seconds: float) -> None:
     """Send nothing on this connection for `seconds` (HubSpot's Retry-After, or until the next probe)."""
     until = timezone.now() + timedelta(seconds=seconds)
     Connection.objects.filter(pk=connection_id).update(blocked_until=until)
+
+
+def _sharing(connection: Connection, simulation_id: int | None, now: float) -> int:
+    """How many simulations share the connection now, this one included; notes that this one asked."""
+    if simulation_id is None:
+        return 1
+    key = str(simulation_id)
+    wanting = {sim: at for sim, at in connection.wanting.items() if at > now - FAIR_SECONDS}
+    if now - wanting.get(key, 0.0) > FAIR_SECONDS / 4 or len(wanting) != len(connection.wanting):
+        wanting[key] = now  # written at most a few times a second per simulation
+        Connection.objects.filter(pk=connection.pk).update(wanting=wanting)
+    wanting.setdefault(key, now)
+    return len(wanting)
+
+
+def _refusal(connection: Connection, simulation_id: int | None, sharing: int, now: datetime) -> BudgetExhausted | None:
+    """Why one more slot may not be taken now (with how long to wait), or None when it may."""
+    window_start = now - WINDOW
+    stale = now - timedelta(seconds=max(STALE_SECONDS, STALE_LATENCIES * _latency_seconds(connection)))
+    mine = Q(simulation_id=simulation_id)
+    flying = Q(done_at__isnull=True, at__gt=stale)
+    counts = ConnectionRequest.objects.filter(connection_id=connection.pk, at__gt=min(stale, window_start)).aggregate(
+        used=Count("id", filter=Q(at__gt=window_start)),
+        used_mine=Count("id", filter=Q(at__gt=window_start) & mine),
+        flying=Count("id", filter=flying),
+        flying_mine=Count("id", filter=flying & mine),
+    )
+    limit = connection.requests_per_window
+    # A simulation past its share may not take the last slots: one is kept for each other simulation asking.
+    reserve = sharing - 1 if counts["used_mine"] >= limit // sharing else 0
+    if counts["used"] >= limit - reserve:
+        oldest = (
+            ConnectionRequest.objects.filter(connection_id=connection.pk, at__gt=window_start)
+            .order_by("at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        wait = max(((oldest or now) + WINDOW - now).total_seconds(), 0.05)
+        if counts["used"] < limit:
+            wait = min(wait, 0.25)  # the slots kept for others may go unused: look again soon
+        return BudgetExhausted(wait, f"The connection's budget of {limit} requests per 10 s is used up.")
+    if simulation_id is None:
+        return None
+    cap = in_flight_cap(connection)
+    reserve = sharing - 1 if counts["flying_mine"] >= cap // sharing else 0
+    if counts["flying"] >= max(1, cap - reserve):
+        return BudgetExhausted(0.05, f"{cap} requests are in flight on this connection; waiting for an answer.")
+    return None

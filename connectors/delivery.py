@@ -14,10 +14,13 @@ two workers never send the same batch twice at once.
 
 import hashlib
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection as db_connection
@@ -25,7 +28,14 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from connectors.budget import BudgetExhausted, budget_wait_and_take, connection_block
+from connectors.budget import (
+    SHORT_WAIT_SECONDS,
+    BudgetExhausted,
+    budget_release,
+    budget_take,
+    budget_wait_and_take,
+    connection_block,
+)
 from connectors.crypto import token_decrypt
 from connectors.hubspot import BATCH_LIMIT, HubSpotClient, HubSpotError, Refusal
 from connectors.models import Connection, ConnectionStatus, Installation
@@ -40,8 +50,6 @@ logger = logging.getLogger(__name__)
 
 UNIQUE_PROPERTY = "simcrm_id"
 MODELS: dict[str, type[DeliveredRecord]] = {"contacts": Contact, "companies": Company, "deals": Deal}
-# Full batches one job sends before it hands over to the next (a few seconds at the starter limit).
-BATCHES_PER_JOB = 4
 _LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.delivery", digest_size=4).digest(), "big", signed=True)
 
 
@@ -89,20 +97,341 @@ def _deliver(
     object_type: str,
     next_jobs: list[tuple[str, timedelta]],
 ) -> dict[str, Any]:
-    delivered = 0
     with hubspot_client(connection) as client:
         try:
             if connection.status == ConnectionStatus.RATE_LIMITED:
                 _probe(connection)
-            if object_type == ASSOCIATIONS:
-                delivered = _associate_all(client, simulation_id, next_jobs)
-            else:
-                delivered = _upsert_all(client, connection, simulation_id, object_type, next_jobs)
+            if object_type != ASSOCIATIONS and object_type != "contacts":
+                _unique_property_ensure(client, connection, object_type)
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except HubSpotError as error:
-            return _refused(job, connection, simulation_id, object_type, error, delivered, next_jobs)
-    return {"delivered": delivered, "requests": client.requests}
+            stop = _refused(connection, error)
+            if stop.defer is not None:
+                raise JobDeferred(stop.message, delay=stop.defer) from None
+            if stop.held:
+                return {"delivered": 0, "held": stop.message}
+            if error.refusal == Refusal.UNAVAILABLE and job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
+                raise JobFailed(error.message, retryable=True) from None
+            # The custom property cannot be made (a missing scope, say): no record of this type can go.
+            failed = _fail_pending(simulation_id, object_type, error.message)
+            return {"delivered": 0, "failed": failed, "error": error.message}
+    lane: Lane = (
+        AssociationLane(simulation_id) if object_type == ASSOCIATIONS else UpsertLane(simulation_id, object_type)
+    )
+    run = _drive(connection, simulation_id, lane)
+    result: dict[str, Any] = {"delivered": run.delivered, "requests": run.requests}
+    if run.stop is not None and run.stop.held:
+        return {**result, "held": run.stop.message}
+    if run.unavailable:
+        if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
+            raise JobFailed(run.error, retryable=True)
+        # HubSpot stayed unavailable through every attempt: say so on the records it was sent.
+        run.failed += sum(lane.fail(unit, run.error) for unit in run.unavailable)
+    wait = run.stop.defer if run.stop is not None else None
+    if wait is not None and not run.delivered:
+        raise JobDeferred(run.stop.message if run.stop else "", delay=wait)
+    if run.failed:
+        result["failed"] = run.failed
+    if run.error:
+        result["error"] = run.error
+    if not lane.finished or (object_type != ASSOCIATIONS and _pending(MODELS[object_type], simulation_id).exists()):
+        next_jobs.append((object_type, timedelta(seconds=wait or 0.0)))
+    if run.delivered and object_type != ASSOCIATIONS:
+        next_jobs.append((ASSOCIATIONS, GATHER))
+    return result
+
+
+# How long one delivery job keeps sending before it hands over (what it has in flight is answered first).
+JOB_SECONDS = 2.0
+# Threads one job may wait on HubSpot with; the budget decides how many requests really fly.
+MAX_PARALLEL = 32
+# The longest a job sleeps between looks at its requests and the budget.
+POLL_SECONDS = 0.1
+
+
+@dataclass
+class Unit:
+    """One request's worth of a delivery: `send` runs in a thread and
+    only speaks HTTP; the lane settles its answer in the job's own thread, which alone uses the database."""
+
+    records: list[Any]
+    send: Callable[[HubSpotClient], Any]
+    retry_without_stage: bool = False
+
+
+@dataclass
+class Stop:
+    """Why a delivery sends nothing more for now."""
+
+    message: str
+    defer: float | None = None  # wait this long (a 429, a daily limit, the budget)
+    held: bool = False  # the token is refused: records stay pending until a PATCH
+
+
+@dataclass
+class Run:
+    delivered: int = 0
+    requests: int = 0
+    failed: int = 0
+    stop: Stop | None = None
+    error: str = ""  # the last refusal or failure HubSpot answered
+    unavailable: list[Unit] = field(default_factory=list)  # units HubSpot failed (5xx, no answer)
+
+
+class Lane(Protocol):
+    finished: bool  # nothing more to send now (records still coming queue a job of their own)
+
+    def next_unit(self) -> Unit | None: ...
+    def settle(self, unit: Unit, answer: Any) -> int: ...
+    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]: ...
+    def fail(self, unit: Unit, message: str) -> int: ...
+
+
+def _drive(connection: Connection, simulation_id: int, lane: Lane) -> Run:
+    """Keep as many of the lane's requests in flight as the connection's budget allows (budget_take),
+    for up to JOB_SECONDS, then wait for their answers and settle each."""
+    run = Run()
+    flying: dict[Future[tuple[Any, float]], tuple[Unit, int]] = {}
+    ready: list[Unit] = []  # taken from the lane (or to be sent again), waiting for a slot
+    deadline = time.monotonic() + JOB_SECONDS
+    with _concurrent_client(connection) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
+        while True:
+            pause = POLL_SECONDS
+            while run.stop is None and time.monotonic() < deadline and len(flying) < MAX_PARALLEL:
+                unit = ready.pop(0) if ready else lane.next_unit()
+                if unit is None:
+                    break
+                try:
+                    slot = budget_take(connection_id=connection.pk, simulation_id=simulation_id)
+                except BudgetExhausted as exhausted:
+                    ready.insert(0, unit)
+                    if exhausted.wait > SHORT_WAIT_SECONDS and not flying:
+                        run.stop = Stop(f"Waiting for the request budget: {exhausted}", defer=exhausted.wait)
+                    pause = min(exhausted.wait, POLL_SECONDS)
+                    break
+                flying[pool.submit(_timed, unit.send, client)] = (unit, slot)
+                run.requests += 1
+            if not flying:
+                if not ready or run.stop is not None or time.monotonic() >= deadline:
+                    break
+                time.sleep(pause)
+                continue
+            done, _ = wait(flying, timeout=pause, return_when=FIRST_COMPLETED)
+            for future in done:
+                unit, slot = flying.pop(future)
+                answer, seconds = future.result()
+                answered = not isinstance(answer, HubSpotError) or answer.refusal != Refusal.UNAVAILABLE
+                budget_release(connection_id=connection.pk, slot_id=slot, seconds=seconds if answered else None)
+                if isinstance(answer, HubSpotError):
+                    _answer_refused(connection, lane, unit, answer, run, ready)
+                else:
+                    run.delivered += lane.settle(unit, answer)
+    lane.finished = lane.finished and not ready  # units still waiting for a slot go with the next job
+    return run
+
+
+def _answer_refused(
+    connection: Connection, lane: Lane, unit: Unit, error: HubSpotError, run: Run, ready: list[Unit]
+) -> None:
+    run.error = error.message
+    if error.refusal == Refusal.INVALID:
+        retry, failed = lane.refuse(unit, error)
+        run.failed += failed
+        if retry is not None:
+            ready.append(retry)
+        return
+    if error.refusal == Refusal.UNAVAILABLE:
+        run.unavailable.append(unit)
+    stop = _refused(connection, error)
+    if run.stop is None or stop.held or stop.defer is not None:
+        run.stop = stop
+
+
+def _timed(send: Callable[[HubSpotClient], Any], client: HubSpotClient) -> tuple[Any, float]:
+    """Run one request in a pool thread: its answer (or HubSpot's refusal) and how long it took."""
+    started = time.monotonic()
+    try:
+        answer = send(client)
+    except HubSpotError as error:
+        answer = error
+    return answer, time.monotonic() - started
+
+
+def _concurrent_client(connection: Connection) -> HubSpotClient:
+    """One client for a delivery's threads; their requests take budget slots in the job's thread first."""
+    return HubSpotClient(
+        base_url=connection.base_url,
+        token=token_decrypt(connection.token_encrypted),
+        timeout=settings.SIMCRM_HUBSPOT_TIMEOUT_SECONDS,
+        before_request=None,
+    )
+
+
+class UpsertLane:
+    """A simulation's pending records of one type, 100 to a batch upsert, each record in one batch at a time."""
+
+    def __init__(self, simulation_id: int, object_type: str) -> None:
+        self.simulation_id, self.object_type = simulation_id, object_type
+        self.model = MODELS[object_type]
+        self.finished = False
+        self._busy: set[int] = set()
+        self._installation = _installation_key()
+
+    def next_unit(self) -> Unit | None:
+        if self.finished:
+            return None
+        batch = list(_pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[:BATCH_LIMIT])
+        if len(batch) < BATCH_LIMIT:
+            self.finished = True  # records still coming queue a job of their own
+        if not batch:
+            return None
+        self._busy.update(record.pk for record in batch)
+        return self._unit(batch, without_stage=False)
+
+    def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
+        object_type = self.object_type
+        id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
+        inputs = []
+        for record in batch:
+            key = _key(object_type, record, self._installation)
+            properties = _properties(object_type, record, key)
+            inputs.append((key, _without_stage(properties) if without_stage else properties))
+
+        def send(client: HubSpotClient) -> dict[str, str]:
+            return client.batch_upsert(object_type, id_property=id_property, inputs=inputs)
+
+        return Unit(records=batch, send=send, retry_without_stage=without_stage)
+
+    def settle(self, unit: Unit, answer: Any) -> int:
+        """The records HubSpot answered for are `synced` unless they changed again meanwhile."""
+        self._busy.difference_update(record.pk for record in unit.records)
+        keyed = {_key(self.object_type, record, self._installation): record for record in unit.records}
+        answered = {key: crm_id for key, crm_id in answer.items() if key in keyed}
+        with transaction.atomic():
+            _mark_delivered(
+                self.model, [(keyed[key].pk, crm_id, keyed[key].sync_version) for key, crm_id in answered.items()]
+            )
+            missing = [record.pk for key, record in keyed.items() if key not in answered]
+            if missing:
+                self.model.objects.filter(pk__in=missing).update(
+                    sync_status=SyncStatus.FAILED,
+                    sync_error="HubSpot's answer to the batch did not include this record.",
+                )
+        return len(answered)
+
+    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]:
+        if self.object_type == "contacts" and not unit.retry_without_stage and "lifecyclestage" in error.message:
+            # The portal holds a later stage for one of these emails (a replay into the same portal, or a
+            # stage set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
+            return self._unit(unit.records, without_stage=True), 0
+        return None, self.fail(unit, error.message)
+
+    def fail(self, unit: Unit, message: str) -> int:
+        self._busy.difference_update(record.pk for record in unit.records)
+        ids = [record.pk for record in unit.records]
+        return self.model.objects.filter(pk__in=ids, sync_status=SyncStatus.PENDING).update(
+            sync_status=SyncStatus.FAILED, sync_error=message
+        )
+
+
+class AssociationLane:
+    """A simulation's associations whose two ends are in the portal, 100 to a request, by turns: contacts
+    to companies, then deals to contacts and deals to companies. Each request goes only
+    when full, or when no record it waits for is still to be delivered, so none goes a quarter full
+    while the rest is on its way."""
+
+    def __init__(self, simulation_id: int) -> None:
+        self.simulation_id = simulation_id
+        self.finished = False
+        self._busy_contacts: set[int] = set()
+        self._busy_deals: set[int] = set()
+        self._halves: dict[int, int] = {}  # deal id -> its association requests still to answer
+        self._queued: list[Unit] = []
+        self._deals_turn = False
+
+    def next_unit(self) -> Unit | None:
+        if self._queued:
+            return self._queued.pop(0)
+        for _ in range(2):
+            self._deals_turn = not self._deals_turn
+            unit = self._deals_unit() if self._deals_turn else self._contacts_unit()
+            if unit is not None:
+                return unit
+        self.finished = True
+        return None
+
+    def _contacts_unit(self) -> Unit | None:
+        sim = self.simulation_id
+        contacts = list(
+            Contact.objects.filter(
+                simulation_id=sim, crm_associated=False, crm_id__isnull=False, company_record__crm_id__isnull=False
+            )
+            .exclude(pk__in=self._busy_contacts)
+            .select_related("company_record")
+            .order_by("id")[:BATCH_LIMIT]
+        )
+        waiting = _pending(Contact, sim).exists() or _pending(Company, sim).exists()
+        if not contacts or (len(contacts) < BATCH_LIMIT and waiting):
+            return None
+        self._busy_contacts.update(contact.pk for contact in contacts)
+        pairs = [(c.crm_id or "", c.company_record.crm_id or "") for c in contacts if c.company_record]
+
+        def send(client: HubSpotClient) -> int:
+            return client.associate_default("contacts", "companies", pairs)
+
+        return Unit(records=contacts, send=send)
+
+    def _deals_unit(self) -> Unit | None:
+        """Two units: the deals to their contacts, and to their companies (a deal counts once both are made)."""
+        sim = self.simulation_id
+        deals = list(
+            Deal.objects.filter(simulation_id=sim, crm_associated=False, crm_id__isnull=False)
+            .filter(contact__crm_id__isnull=False)
+            .filter(Q(company__isnull=True) | Q(company__crm_id__isnull=False))
+            .exclude(pk__in=self._busy_deals)
+            .select_related("contact", "company")
+            .order_by("id")[:BATCH_LIMIT]
+        )
+        waiting = any(_pending(model, sim).exists() for model in (Contact, Company, Deal))
+        if not deals or (len(deals) < BATCH_LIMIT and waiting):
+            return None
+        self._busy_deals.update(deal.pk for deal in deals)
+        with_company = [deal for deal in deals if deal.company is not None]
+        for deal in deals:
+            self._halves[deal.pk] = 2 if deal.company is not None else 1
+        if with_company:
+            to_companies = [(d.crm_id or "", d.company.crm_id if d.company else "") for d in with_company]
+            self._queued.append(self._unit("deals", "companies", with_company, to_companies))
+        return self._unit("deals", "contacts", deals, [(d.crm_id or "", d.contact.crm_id or "") for d in deals])
+
+    @staticmethod
+    def _unit(from_type: str, to_type: str, records: list[Any], pairs: list[tuple[str, str | None]]) -> Unit:
+        def send(client: HubSpotClient) -> int:
+            return client.associate_default(from_type, to_type, [(a, b or "") for a, b in pairs])
+
+        return Unit(records=records, send=send)
+
+    def settle(self, unit: Unit, answer: Any) -> int:
+        done = [record.pk for record in unit.records]
+        if isinstance(unit.records[0], Deal):
+            for pk in done:
+                self._halves[pk] -= 1
+            done = [pk for pk in done if self._halves[pk] == 0]
+        type(unit.records[0]).objects.filter(pk__in=done).update(crm_associated=True)
+        self._release(unit, done)
+        return int(answer)
+
+    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]:
+        return None, 0  # left unassociated, and not sent again by this job; its result says why
+
+    def fail(self, unit: Unit, message: str) -> int:
+        self._release(unit, [record.pk for record in unit.records])
+        return 0
+
+    def _release(self, unit: Unit, ids: list[int]) -> None:
+        busy = self._busy_deals if isinstance(unit.records[0], Deal) else self._busy_contacts
+        busy.difference_update(ids)
 
 
 def _probe(connection: Connection) -> None:
@@ -121,32 +450,6 @@ def _probe(connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.OK, last_error="", blocked_until=None)
 
 
-def _upsert_all(
-    client: HubSpotClient,
-    connection: Connection,
-    simulation_id: int,
-    object_type: str,
-    next_jobs: list[tuple[str, timedelta]],
-) -> int:
-    """Up to BATCHES_PER_JOB full batches of 100, then the next job is queued at once. Short jobs keep
-    the queue's other work (and the other kinds of record) from waiting behind a long delivery."""
-    model = MODELS[object_type]
-    if object_type != "contacts":
-        _unique_property_ensure(client, connection, object_type)
-    delivered = 0
-    for _ in range(BATCHES_PER_JOB):
-        batch = list(_pending(model, simulation_id)[:BATCH_LIMIT])
-        if batch:
-            delivered += _upsert(client, object_type, batch)
-        if len(batch) < BATCH_LIMIT:
-            break  # records still coming queue a job of their own
-    if _pending(model, simulation_id).exists():
-        next_jobs.append((object_type, timedelta(0)))
-    if delivered:
-        next_jobs.append((ASSOCIATIONS, GATHER))
-    return delivered
-
-
 def _pending(model: type[DeliveredRecord], simulation_id: int) -> QuerySet[Any]:
     return model.objects.filter(simulation_id=simulation_id, sync_status=SyncStatus.PENDING).order_by("id")
 
@@ -161,34 +464,6 @@ def _unique_property_ensure(client: HubSpotClient, connection: Connection, objec
         locked.unique_property_on = sorted({*locked.unique_property_on, object_type})
         locked.save(update_fields=["unique_property_on", "updated_at"])
     connection.unique_property_on = locked.unique_property_on
-
-
-def _upsert(client: HubSpotClient, object_type: str, batch: list[Any]) -> int:
-    """One batch request; the records it answered for are `synced` unless they changed again meanwhile."""
-    installation = _installation_key()
-    keyed = {_key(object_type, record, installation): record for record in batch}
-    id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
-    inputs = [(key, _properties(object_type, record, key)) for key, record in keyed.items()]
-    try:
-        found = client.batch_upsert(object_type, id_property=id_property, inputs=inputs)
-    except HubSpotError as error:
-        if not (object_type == "contacts" and error.refusal == Refusal.INVALID and "lifecyclestage" in error.message):
-            raise
-        # The portal holds a later stage for one of these emails (a replay into the same portal, or a
-        # stage set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
-        found = client.batch_upsert(
-            object_type, id_property=id_property, inputs=[(key, _without_stage(props)) for key, props in inputs]
-        )
-    answered = {key: crm_id for key, crm_id in found.items() if key in keyed}
-    model = type(batch[0])
-    with transaction.atomic():
-        _mark_delivered(model, [(keyed[key].pk, crm_id, keyed[key].sync_version) for key, crm_id in answered.items()])
-        missing = [record.pk for key, record in keyed.items() if key not in answered]
-        if missing:
-            model.objects.filter(pk__in=missing).update(
-                sync_status=SyncStatus.FAILED, sync_error="HubSpot's answer to the batch did not include this record."
-            )
-    return len(answered)
 
 
 def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str, int]]) -> None:
@@ -221,78 +496,18 @@ def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str
         )
 
 
-def _associate_all(client: HubSpotClient, simulation_id: int, next_jobs: list[tuple[str, timedelta]]) -> int:
-    """Up to BATCHES_PER_JOB rounds of the next 100 associations of each kind whose two ends are in
-    the portal and that are not there yet; while rounds come full, the next job is queued at once."""
-    made = 0
-    for _ in range(BATCHES_PER_JOB):
-        made_now, full = _associate_round(client, simulation_id)
-        made += made_now
-        if not full:
-            return made
-    next_jobs.append((ASSOCIATIONS, timedelta(0)))
-    return made
-
-
-def _associate_round(client: HubSpotClient, simulation_id: int) -> tuple[int, bool]:
-    """One request per kind of association, each sent only when full, or when no record it waits for
-    is still to be delivered (so no request goes out a quarter full while the rest is on its way)."""
-    contacts_waiting = _pending(Contact, simulation_id).exists() or _pending(Company, simulation_id).exists()
-    deals_waiting = contacts_waiting or _pending(Deal, simulation_id).exists()
-    contacts = list(
-        Contact.objects.filter(
-            simulation_id=simulation_id,
-            crm_associated=False,
-            crm_id__isnull=False,
-            company_record__crm_id__isnull=False,
-        )
-        .select_related("company_record")
-        .order_by("id")[:BATCH_LIMIT]
-    )
-    deals = list(
-        Deal.objects.filter(
-            simulation_id=simulation_id, crm_associated=False, crm_id__isnull=False, contact__crm_id__isnull=False
-        )
-        .filter(Q(company__isnull=True) | Q(company__crm_id__isnull=False))
-        .select_related("contact", "company")
-        .order_by("id")[:BATCH_LIMIT]
-    )
-    made = 0
-    if contacts and (len(contacts) == BATCH_LIMIT or not contacts_waiting):
-        pairs = [(c.crm_id or "", c.company_record.crm_id or "") for c in contacts if c.company_record]
-        client.associate_default("contacts", "companies", pairs)
-        Contact.objects.filter(pk__in=[c.pk for c in contacts]).update(crm_associated=True)
-        made += len(pairs)
-    if deals and (len(deals) == BATCH_LIMIT or not deals_waiting):
-        client.associate_default("deals", "contacts", [(d.crm_id or "", d.contact.crm_id or "") for d in deals])
-        with_company = [(d.crm_id or "", d.company.crm_id or "") for d in deals if d.company is not None]
-        if with_company:
-            client.associate_default("deals", "companies", with_company)
-        Deal.objects.filter(pk__in=[d.pk for d in deals]).update(crm_associated=True)
-        made += len(deals) + len(with_company)
-    return made, len(contacts) == BATCH_LIMIT or len(deals) == BATCH_LIMIT
-
-
-def _refused(
-    job: ScheduledJob,
-    connection: Connection,
-    simulation_id: int,
-    object_type: str,
-    error: HubSpotError,
-    delivered: int,
-    next_jobs: list[tuple[str, timedelta]],
-) -> dict[str, Any]:
-    """What a refusal does to the connection and the records; raises to defer or retry the job."""
+def _refused(connection: Connection, error: HubSpotError) -> Stop:
+    """What a refusal does to the connection, and how long the delivery stops for it."""
     if error.refusal == Refusal.AUTH:
         Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.INVALID, last_error=error.message)
         logger.warning("Connection %s: %s Deliveries are held.", connection.pk, error.message)
-        return {"delivered": delivered, "held": error.message}
+        return Stop(error.message, held=True)
     if error.refusal in (Refusal.RATE, Refusal.DAILY):
         Connection.objects.filter(pk=connection.pk).update(rate_limited_answers=F("rate_limited_answers") + 1)
     if error.refusal == Refusal.RATE:
         wait = error.retry_after if error.retry_after is not None else 10.0
         connection_block(connection_id=connection.pk, seconds=wait)
-        raise JobDeferred(f"{error.message} Waiting {wait:.0f} s.", delay=wait)
+        return Stop(f"{error.message} Waiting {wait:.0f} s.", defer=wait)
     if error.refusal == Refusal.DAILY:
         probe = float(settings.SIMCRM_HUBSPOT_PROBE_SECONDS)
         Connection.objects.filter(pk=connection.pk).update(
@@ -300,22 +515,15 @@ def _refused(
             last_error=f"{error.message} Deliveries are held; SimCRM asks again every {probe:.0f} s.",
             blocked_until=timezone.now() + timedelta(seconds=probe),
         )
-        raise JobDeferred(f"{error.message} Probing again in {probe:.0f} s.", delay=probe)
-    if error.refusal == Refusal.UNAVAILABLE and job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
-        raise JobFailed(error.message, retryable=True)
-    # HubSpot refused this batch for good (or stayed unavailable through every attempt): say so on its records.
-    failed = _fail_pending(simulation_id, object_type, error.message, limit=BATCH_LIMIT)
-    if object_type != ASSOCIATIONS:
-        next_jobs.append((object_type, timedelta(0)))
-    return {"delivered": delivered, "failed": failed, "error": error.message}
+        return Stop(f"{error.message} Probing again in {probe:.0f} s.", defer=probe)
+    return Stop(error.message)
 
 
-def _fail_pending(simulation_id: int, object_type: str, message: str, *, limit: int | None = None) -> int:
+def _fail_pending(simulation_id: int, object_type: str, message: str) -> int:
     model = MODELS.get(object_type)
     if model is None:
         return 0
-    ids = list(_pending(model, simulation_id).values_list("id", flat=True)[:limit])
-    return model.objects.filter(pk__in=ids).update(sync_status=SyncStatus.FAILED, sync_error=message)
+    return _pending(model, simulation_id).update(sync_status=SyncStatus.FAILED, sync_error=message)
 
 
 def _complete(

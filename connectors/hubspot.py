@@ -53,11 +53,14 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-# Called before every request; raises to stop it (SimCRM's shared budget says "not now").
-BeforeRequest = Callable[[], None]
+# Called before every request; raises to stop it (SimCRM's shared budget says "not now"). None where
+# the caller has taken the budget's slots itself (delivery's concurrent requests).
+BeforeRequest = Callable[[], None] | None
 
 
 class HubSpotClient:
+    """Safe to share between threads (httpx.Client is) when `before_request` is None."""
+
     def __init__(self, *, base_url: str, token: str, timeout: float, before_request: BeforeRequest) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -139,8 +142,9 @@ class HubSpotClient:
         return len(answer.body.get("results", []))
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
-        self._before_request()
-        self.requests += 1
+        if self._before_request is not None:
+            self._before_request()
+            self.requests += 1
         try:
             response = self._http.request(method, path, content=json.dumps(body) if body is not None else None)
         except httpx.HTTPError as error:

@@ -47,6 +47,10 @@ class Connection(models.Model):
     # Counters for /metrics: every request sent, and HubSpot's 429 answers.
     requests_sent = models.PositiveBigIntegerField(default=0)
     rate_limited_answers = models.PositiveBigIntegerField(default=0)
+    # How long HubSpot takes to answer, a moving average: it sets how many requests fly at once.
+    latency_ms = models.FloatField(null=True, blank=True)
+    # Simulation id -> when it last asked for a request (epoch seconds): the ones that share the budget now.
+    wanting = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,10 +75,14 @@ class Connection(models.Model):
 
 
 class ConnectionRequest(models.Model):
-    """One request sent (or about to be sent) on a connection: the rolling window every worker counts."""
+    """One request sent (or about to be sent) on a connection: the rolling window every worker counts,
+    and, until `done_at`, a request in flight."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="requests")
     at = models.DateTimeField()
+    # The simulation whose delivery sent it (none for token checks, probes and property set-up).
+    simulation_id = models.BigIntegerField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "connection_requests"

@@ -60,11 +60,11 @@ def deliver_until_idle(*, timeout: float = 120.0) -> None:
     raise AssertionError("deliveries did not finish in time")
 
 
-def assert_delivered_once(hubspot: HubSpotStandIn, simulation_id: int) -> None:
+def assert_delivered_once(hubspot: HubSpotStandIn, *simulation_ids: int) -> None:
     """Every record is in the portal exactly once, under its crm_id, with its associations."""
-    contacts = list(Contact.objects.filter(simulation_id=simulation_id).select_related("company_record"))
-    companies = list(Company.objects.filter(simulation_id=simulation_id))
-    deals = list(Deal.objects.filter(simulation_id=simulation_id).select_related("contact", "company"))
+    contacts = list(Contact.objects.filter(simulation_id__in=simulation_ids).select_related("company_record"))
+    companies = list(Company.objects.filter(simulation_id__in=simulation_ids))
+    deals = list(Deal.objects.filter(simulation_id__in=simulation_ids).select_related("contact", "company"))
     for records in (contacts, companies, deals):
         assert records and all(record.sync_status == "synced" and record.crm_id for record in records)
     portal_contacts = hubspot.objects("contacts")
@@ -323,7 +323,7 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
         for index, theme in enumerate(["Space pirates", "Deep sea"])
     ]
     env = process_env(SIMCRM_WORKERS="2", SIMCRM_JOB_TIMEOUT_SECONDS="5")
-    hubspot.latency = 0.3  # a batch takes long enough to be killed in the middle of
+    hubspot.latency = 0.8  # HubSpot's time per batch: the worker is killed with requests in flight
     with running(["qcluster"], env=env, log=tmp_path / "qcluster-1.log") as cluster:
         wait_for(
             lambda: ScheduledJob.objects.filter(job_type="SYNC_CRM", status="processing").exists(),
@@ -331,6 +331,12 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
             what="a delivery to start",
         )
         wait_for(lambda: len(hubspot.objects("contacts")) > 0, timeout=30, what="contacts in the portal")
+        wait_for(
+            lambda: ConnectionRequest.objects.filter(done_at__isnull=True).count() >= 3,
+            timeout=60,
+            interval=0.02,
+            what="several requests in flight at once",
+        )
         os.killpg(cluster.pid, signal.SIGKILL)
     hubspot.latency = 0.0
     with running(["qcluster"], env=env, log=tmp_path / "qcluster-2.log"):
@@ -355,3 +361,94 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
     assert len(hubspot.objects("deals")) == Deal.objects.count()
     assert sum(record.counted for record in hubspot.requests) > 90  # more than one window's worth
     assert hubspot.max_in_window(10.0) <= 90
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_backlog_against_hubspots_latency_is_delivered_at_the_budget_never_over_it(tmp_path: Path) -> None:
+    """HubSpot answers a batch in about 800 ms: delivery keeps enough requests in flight to use the
+    budget (90 per rolling 10 s at the starter tier) rather than one request per latency."""
+    from connectors.services import connection_update
+
+    owner = UserFactory.create()
+    with HubSpotStandIn(ten_second_limit=100, latency_ms=800) as hubspot:
+        connection = _held_connection(owner, hubspot)
+        simulation = _backfill(owner, connection.pk, contacts=5000)
+        env = process_env(SIMCRM_WORKERS="2")
+        with running(["qcluster"], env=env, log=tmp_path / "qcluster.log"):
+            wait_for(
+                lambda: Simulation.objects.filter(pk=simulation.pk, status="completed").exists(),
+                timeout=240,
+                interval=0.5,
+                what="the backfill to be made",
+            )
+            released_at = len(hubspot.requests)
+            connection_update(connection=Connection.objects.get(pk=connection.pk), access_token=STANDIN_TOKEN)
+            # A small simulation on the same portal, while the backlog flows: it is not starved.
+            wait_for(lambda: len(hubspot.requests) > released_at + 30, timeout=60, what="the backlog to flow")
+            small_started = time.monotonic()
+            small = _backfill(owner, connection.pk, contacts=30, seed=2, scenario="b2c", deal_rate=0.0)
+            small_records = Contact.objects.filter(simulation=small)
+            wait_for(
+                lambda: small_records.count() == 30 and not small_records.exclude(sync_status="synced").exists(),
+                timeout=120,
+                interval=0.2,
+                what="the small simulation's contacts delivered",
+            )
+            small_took = time.monotonic() - small_started
+            backlog_left = Contact.objects.filter(simulation=simulation).exclude(sync_status="synced").count()
+            wait_for(lambda: _all_delivered([simulation.pk, small.pk]), timeout=240, interval=0.5, what="every record")
+        sent = [record.time for record in hubspot.requests[released_at + 1 :] if record.counted]
+        busiest = hubspot.max_in_window(10.0)
+        assert_delivered_once(hubspot, simulation.pk, small.pk)
+    records = sum(model.objects.filter(simulation=simulation).count() for model in (Contact, Company, Deal))
+    assert records > 3000 and len(sent) > 60
+    budget_per_second = 90 / 10
+    rate = (len(sent) - 1) / (sent[-1] - sent[0])
+    assert rate >= 0.8 * budget_per_second, f"{len(sent)} requests at {rate:.2f}/s against a budget of 9/s"
+    assert busiest <= 90
+    # Made and delivered within seconds, while the big backlog still had records to send.
+    assert backlog_left > 500 and small_took < 20, (backlog_left, small_took)
+
+
+def _held_connection(owner: Any, hubspot: HubSpotStandIn) -> Connection:
+    """A connection whose deliveries are held (as after a revoked token) until a PATCH releases them."""
+    from connectors.services import connection_create
+
+    connection = connection_create(owner=owner, name="Portal", access_token=STANDIN_TOKEN, base_url=hubspot.base_url)
+    Connection.objects.filter(pk=connection.pk).update(status="invalid", last_error="Held by the test.")
+    return connection
+
+
+def _backfill(owner: Any, connection_id: int, *, contacts: int, seed: int = 1, **crm: Any) -> Simulation:
+    from simulations.funnel import CrmSettings
+    from simulations.planner import PlanSettings
+    from simulations.services import simulation_create
+
+    now = timezone.now()
+    plan = PlanSettings(
+        total_records=contacts,
+        starts_at=now - timedelta(days=90),
+        ends_at=now - timedelta(minutes=1),
+        distribution="uniform",
+        curve_weights=None,
+        timezone="UTC",
+        seed=seed,
+    )
+    return simulation_create(
+        owner=owner,
+        theme="Space pirates",
+        industry="Logistics",
+        plan=plan,
+        crm=CrmSettings(),
+        connection_id=connection_id,
+    )
+
+
+def _all_delivered(simulation_ids: list[int]) -> bool:
+    undelivered = any(
+        model.objects.filter(simulation_id__in=simulation_ids).exclude(sync_status="synced").exists()
+        for model in (Contact, Company, Deal)
+    )
+    deliveries = ScheduledJob.objects.filter(job_type="SYNC_CRM", status__in=["pending", "processing"])
+    return not undelivered and not deliveries.exists()

@@ -1,0 +1,87 @@
+"""The shared request budget: its rolling window, the requests it keeps in flight, and how simulations share it."""
+
+import pytest
+
+from connectors.budget import BudgetExhausted, budget_release, budget_take, in_flight_cap
+from connectors.crypto import token_encrypt
+from connectors.models import Connection, ConnectionRequest
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection() -> Connection:
+    return Connection.objects.create(
+        owner=UserFactory.create(), name="Portal", token_encrypted=token_encrypt("pat-x-1234"), token_last4="1234"
+    )
+
+
+def test_the_flight_is_the_budget_per_second_times_the_latency(connection: Connection) -> None:
+    assert connection.requests_per_window == 90
+    assert in_flight_cap(connection) == 11  # no answer yet: HubSpot's usual second, and a spare of 2
+    connection.latency_ms = 800
+    assert in_flight_cap(connection) == 9  # 90 per 10.5 s is 8.6/s; x 0.8 s = 6.9 -> 7, and 2
+    connection.latency_ms = 5
+    assert in_flight_cap(connection) == 3
+    connection.tier = "enterprise"
+    connection.latency_ms = 2000
+    assert in_flight_cap(connection) == 35
+
+
+def test_requests_fly_until_released_and_the_latency_is_averaged(connection: Connection) -> None:
+    Connection.objects.filter(pk=connection.pk).update(latency_ms=800)
+    slots = [budget_take(connection_id=connection.pk, simulation_id=1) for _ in range(9)]
+    with pytest.raises(BudgetExhausted, match="in flight"):
+        budget_take(connection_id=connection.pk, simulation_id=1)
+    # A token check or a probe counts against the rate, never against the flight.
+    budget_take(connection_id=connection.pk)
+
+    budget_release(connection_id=connection.pk, slot_id=slots[0], seconds=1.8)
+    assert Connection.objects.get(pk=connection.pk).latency_ms == pytest.approx(800 * 0.8 + 1800 * 0.2)
+    budget_take(connection_id=connection.pk, simulation_id=1)
+    assert ConnectionRequest.objects.filter(done_at__isnull=True).count() == 9
+
+
+def test_the_rolling_window_holds_90_requests(connection: Connection) -> None:
+    for _ in range(90):
+        budget_take(connection_id=connection.pk)
+    with pytest.raises(BudgetExhausted, match="90 requests per 10 s") as refused:
+        budget_take(connection_id=connection.pk)
+    assert 9 < refused.value.wait <= 10.5  # until the first of them leaves the rolling 10.5 s
+
+
+def test_a_simulation_past_its_share_leaves_the_last_slots_to_the_others(connection: Connection) -> None:
+    Connection.objects.filter(pk=connection.pk).update(latency_ms=800)  # a flight of 9
+    backfill, live = 1, 2
+    slots = [budget_take(connection_id=connection.pk, simulation_id=backfill) for _ in range(9)]
+    with pytest.raises(BudgetExhausted, match="in flight"):
+        budget_take(connection_id=connection.pk, simulation_id=live)  # it asked: the two share from now on
+    budget_release(connection_id=connection.pk, slot_id=slots[0], seconds=None)
+    with pytest.raises(BudgetExhausted, match="in flight"):
+        budget_take(connection_id=connection.pk, simulation_id=backfill)  # past its share: the slot is kept
+    budget_take(connection_id=connection.pk, simulation_id=live)
+    assert ConnectionRequest.objects.filter(simulation_id=live, done_at__isnull=True).count() == 1
+
+
+def test_a_simulation_past_its_share_of_the_window_uses_all_but_the_slots_kept_for_the_others(
+    connection: Connection,
+) -> None:
+    backfill, live = 1, 2
+
+    def take(simulation_id: int) -> None:
+        slot = budget_take(connection_id=connection.pk, simulation_id=simulation_id)
+        budget_release(connection_id=connection.pk, slot_id=slot, seconds=0.01)  # answered at once
+
+    for _ in range(60):
+        take(backfill)  # alone: far past half of the window
+    take(live)
+    taken = 0
+    with pytest.raises(BudgetExhausted, match="used up"):
+        while True:
+            take(backfill)
+            taken += 1
+    assert taken == 28  # 60 + 1 + 28 = 89: the 90th is kept for the live simulation
+    take(live)
+    with pytest.raises(BudgetExhausted, match="used up"):
+        take(live)
