@@ -66,14 +66,16 @@ def _latency_seconds(connection: Connection) -> float:
     return (connection.latency_ms if connection.latency_ms is not None else ASSUMED_LATENCY_MS) / 1000
 
 
-def budget_take(*, connection_id: int, simulation_id: int | None = None, ignore_block: bool = False) -> int:
-    """Take a request slot now and return its id, or raise BudgetExhausted with how long to wait.
+def budget_take(
+    *, connection_id: int, simulation_id: int | None = None, up_to: int = 1, ignore_block: bool = False
+) -> list[int]:
+    """Take between one and `up_to` request slots now and return their ids, or raise BudgetExhausted
+    with how long to wait.
 
-    With a `simulation_id` the slot is a delivery's and stays in flight until `budget_release`;
+    With a `simulation_id` the slots are a delivery's and stay in flight until `budget_release`;
     without, they count against the rate only (a token check, a probe, a property set-up).
     `ignore_block`: the one probe of a connection that a daily limit blocks.
     """
-    refusal: BudgetExhausted | None = None
     with transaction.atomic():
         connection = (
             Connection.objects.select_for_update()
@@ -85,31 +87,41 @@ def budget_take(*, connection_id: int, simulation_id: int | None = None, ignore_
             wait = (connection.blocked_until - now).total_seconds()
             raise BudgetExhausted(wait, f"HubSpot asked SimCRM to wait {wait:.0f} s more.")
         sharing = _sharing(connection, simulation_id, now.timestamp())
-        refusal = _refusal(connection, simulation_id, sharing, now)
-        if refusal is None:
-            slot = ConnectionRequest.objects.create(
-                connection_id=connection_id,
-                simulation_id=simulation_id,
-                at=now,
-                done_at=None if simulation_id is not None else now,
+        granted = _room(connection, simulation_id, sharing, now, up_to)
+        if isinstance(granted, int):
+            slots = ConnectionRequest.objects.bulk_create(
+                ConnectionRequest(
+                    connection_id=connection_id,
+                    simulation_id=simulation_id,
+                    at=now,
+                    done_at=None if simulation_id is not None else now,
+                )
+                for _ in range(granted)
             )
-            Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + 1)
-            if slot.pk % 50 == 0:
+            Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + granted)
+            ids = [slot.pk for slot in slots if slot.pk is not None]
+            if any(slot_id % 50 == 0 for slot_id in ids):
                 ConnectionRequest.objects.filter(connection_id=connection_id, at__lt=now - KEEP).delete()
-    if refusal is not None:
-        raise refusal
-    return slot.pk
+    if not isinstance(granted, int):
+        raise granted
+    return ids
 
 
-def budget_release(*, connection_id: int, slot_id: int, seconds: float | None) -> None:
-    """The request of this slot has its answer (or none will come): it no longer flies.
-    `seconds`: how long HubSpot took to answer, for the latency's moving average."""
-    ConnectionRequest.objects.filter(pk=slot_id, done_at__isnull=True).update(done_at=timezone.now())
-    if seconds is not None:
-        sample = seconds * 1000
+def budget_release(*, connection_id: int, slot_ids: list[int], latencies: list[float]) -> None:
+    """These slots' requests have their answers (or none will come): they no longer fly.
+    `latencies`: how long HubSpot took to answer them, for the latency's moving average."""
+    ConnectionRequest.objects.filter(pk__in=slot_ids, done_at__isnull=True).update(done_at=timezone.now())
+    if latencies:
+        sample = sum(latencies) / len(latencies) * 1000
         Connection.objects.filter(pk=connection_id).update(
             latency_ms=Coalesce(F("latency_ms") * (1 - LATENCY_WEIGHT) + sample * LATENCY_WEIGHT, Value(sample))
         )
+
+
+def budget_unuse(*, slot_ids: list[int]) -> None:
+    """Give back slots taken for requests that were not sent after all."""
+    if slot_ids:
+        ConnectionRequest.objects.filter(pk__in=slot_ids).delete()
 
 
 def budget_wait_and_take(*, connection_id: int, ignore_block: bool = False) -> None:
@@ -143,8 +155,10 @@ def _sharing(connection: Connection, simulation_id: int | None, now: float) -> i
     return len(wanting)
 
 
-def _refusal(connection: Connection, simulation_id: int | None, sharing: int, now: datetime) -> BudgetExhausted | None:
-    """Why one more slot may not be taken now (with how long to wait), or None when it may."""
+def _room(
+    connection: Connection, simulation_id: int | None, sharing: int, now: datetime, up_to: int
+) -> int | BudgetExhausted:
+    """How many slots (1 to `up_to`) may be taken now, or why none may (with how long to wait)."""
     window_start = now - WINDOW
     stale = now - timedelta(seconds=max(STALE_SECONDS, STALE_LATENCIES * _latency_seconds(connection)))
     mine = Q(simulation_id=simulation_id)
@@ -156,9 +170,8 @@ def _refusal(connection: Connection, simulation_id: int | None, sharing: int, no
         flying_mine=Count("id", filter=flying & mine),
     )
     limit = connection.requests_per_window
-    # A simulation past its share may not take the last slots: one is kept for each other simulation asking.
-    reserve = sharing - 1 if counts["used_mine"] >= limit // sharing else 0
-    if counts["used"] >= limit - reserve:
+    window = _shared_room(limit, counts["used"], counts["used_mine"], sharing)
+    if window == 0:
         oldest = (
             ConnectionRequest.objects.filter(connection_id=connection.pk, at__gt=window_start)
             .order_by("at")
@@ -170,9 +183,18 @@ def _refusal(connection: Connection, simulation_id: int | None, sharing: int, no
             wait = min(wait, 0.25)  # the slots kept for others may go unused: look again soon
         return BudgetExhausted(wait, f"The connection's budget of {limit} requests per 10 s is used up.")
     if simulation_id is None:
-        return None
+        return min(up_to, window)
     cap = in_flight_cap(connection)
-    reserve = sharing - 1 if counts["flying_mine"] >= cap // sharing else 0
-    if counts["flying"] >= max(1, cap - reserve):
+    flight = _shared_room(cap, counts["flying"], counts["flying_mine"], sharing)
+    if flight == 0:
         return BudgetExhausted(0.05, f"{cap} requests are in flight on this connection; waiting for an answer.")
-    return None
+    return min(up_to, window, flight)
+
+
+def _shared_room(limit: int, used: int, used_mine: int, sharing: int) -> int:
+    """Free slots one simulation may take: up to its even share freely, and past it all but one slot
+    for each other simulation sharing, which stays for them."""
+    share = limit // sharing
+    within = max(0, min(share - used_mine, limit - used))
+    beyond = max(0, limit - (sharing - 1) - used - within)
+    return within + beyond

@@ -35,6 +35,7 @@ from connectors.budget import (
     budget_take,
     budget_wait_and_take,
     connection_block,
+    in_flight_cap,
 )
 from connectors.crypto import token_decrypt
 from connectors.hubspot import BATCH_LIMIT, HubSpotClient, HubSpotError, Refusal
@@ -148,6 +149,8 @@ JOB_SECONDS = 2.0
 MAX_PARALLEL = 32
 # The longest a job sleeps between looks at its requests and the budget.
 POLL_SECONDS = 0.1
+# Batches of pending records read at once.
+BATCHES_A_QUERY = 5
 
 
 @dataclass
@@ -193,42 +196,50 @@ def _drive(connection: Connection, simulation_id: int, lane: Lane) -> Run:
     for up to JOB_SECONDS, then wait for their answers and settle each."""
     run = Run()
     flying: dict[Future[tuple[Any, float]], tuple[Unit, int]] = {}
-    ready: list[Unit] = []  # taken from the lane (or to be sent again), waiting for a slot
+    ready: list[Unit] = []  # taken from the lane (or to be sent again), waiting for slots
     deadline = time.monotonic() + JOB_SECONDS
+    flight = min(in_flight_cap(connection), MAX_PARALLEL)
     with _concurrent_client(connection) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
         while True:
             pause = POLL_SECONDS
-            while run.stop is None and time.monotonic() < deadline and len(flying) < MAX_PARALLEL:
-                unit = ready.pop(0) if ready else lane.next_unit()
-                if unit is None:
-                    break
+            while len(ready) < flight - len(flying) and (unit := lane.next_unit()) is not None:
+                ready.append(unit)
+            if ready and len(flying) < MAX_PARALLEL and run.stop is None and time.monotonic() < deadline:
                 try:
-                    slot = budget_take(connection_id=connection.pk, simulation_id=simulation_id)
+                    slots = budget_take(connection_id=connection.pk, simulation_id=simulation_id, up_to=len(ready))
                 except BudgetExhausted as exhausted:
-                    ready.insert(0, unit)
                     if exhausted.wait > SHORT_WAIT_SECONDS and not flying:
                         run.stop = Stop(f"Waiting for the request budget: {exhausted}", defer=exhausted.wait)
                     pause = min(exhausted.wait, POLL_SECONDS)
-                    break
-                flying[pool.submit(_timed, unit.send, client)] = (unit, slot)
-                run.requests += 1
+                else:
+                    for slot in slots:
+                        unit = ready.pop(0)
+                        flying[pool.submit(_timed, unit.send, client)] = (unit, slot)
+                    run.requests += len(slots)
             if not flying:
                 if not ready or run.stop is not None or time.monotonic() >= deadline:
                     break
                 time.sleep(pause)
                 continue
             done, _ = wait(flying, timeout=pause, return_when=FIRST_COMPLETED)
-            for future in done:
-                unit, slot = flying.pop(future)
-                answer, seconds = future.result()
-                answered = not isinstance(answer, HubSpotError) or answer.refusal != Refusal.UNAVAILABLE
-                budget_release(connection_id=connection.pk, slot_id=slot, seconds=seconds if answered else None)
+            answers = [(*flying.pop(future), *future.result()) for future in done]
+            budget_release(
+                connection_id=connection.pk,
+                slot_ids=[slot for _, slot, _, _ in answers],
+                latencies=[seconds for _, _, answer, seconds in answers if _answered(answer)],
+            )
+            for unit, _, answer, _ in answers:
                 if isinstance(answer, HubSpotError):
                     _answer_refused(connection, lane, unit, answer, run, ready)
                 else:
                     run.delivered += lane.settle(unit, answer)
     lane.finished = lane.finished and not ready  # units still waiting for a slot go with the next job
     return run
+
+
+def _answered(answer: Any) -> bool:
+    """An answer whose time says how fast HubSpot is (not a time-out or a dropped connection)."""
+    return not isinstance(answer, HubSpotError) or answer.refusal != Refusal.UNAVAILABLE
 
 
 def _answer_refused(
@@ -276,18 +287,21 @@ class UpsertLane:
         self.model = MODELS[object_type]
         self.finished = False
         self._busy: set[int] = set()
+        self._buffer: list[list[Any]] = []
         self._installation = _installation_key()
 
     def next_unit(self) -> Unit | None:
-        if self.finished:
+        if not self._buffer and not self.finished:
+            # Several batches a query; a record that changes meanwhile stays pending (its version moved on).
+            records = list(
+                _pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[: BATCH_LIMIT * BATCHES_A_QUERY]
+            )
+            self.finished = len(records) < BATCH_LIMIT * BATCHES_A_QUERY  # records still coming: the next job
+            self._busy.update(record.pk for record in records)
+            self._buffer = [records[start : start + BATCH_LIMIT] for start in range(0, len(records), BATCH_LIMIT)]
+        if not self._buffer:
             return None
-        batch = list(_pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[:BATCH_LIMIT])
-        if len(batch) < BATCH_LIMIT:
-            self.finished = True  # records still coming queue a job of their own
-        if not batch:
-            return None
-        self._busy.update(record.pk for record in batch)
-        return self._unit(batch, without_stage=False)
+        return self._unit(self._buffer.pop(0), without_stage=False)
 
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
         object_type = self.object_type

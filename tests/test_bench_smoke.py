@@ -27,7 +27,9 @@ ROWS = [
     "database queries per job",
     "create a 1,000,000-record simulation via the API",
     "backfill, 3,000 past records, 4 workers, warm pool",
-    "delivery to HubSpot, 500 contacts with companies and deals, starter limit",
+    "delivery to HubSpot, 500 contacts with companies and deals, 0 ms per answer",
+    "delivery to HubSpot, 500 contacts with companies and deals, 800 ms per answer",
+    "delivery to HubSpot while made, 500 contacts b2b, 800 ms per answer",
 ]
 
 

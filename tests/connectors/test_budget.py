@@ -31,13 +31,14 @@ def test_the_flight_is_the_budget_per_second_times_the_latency(connection: Conne
 
 def test_requests_fly_until_released_and_the_latency_is_averaged(connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk).update(latency_ms=800)
-    slots = [budget_take(connection_id=connection.pk, simulation_id=1) for _ in range(9)]
+    slots = budget_take(connection_id=connection.pk, simulation_id=1, up_to=20)
+    assert len(slots) == 9  # as many as may fly
     with pytest.raises(BudgetExhausted, match="in flight"):
         budget_take(connection_id=connection.pk, simulation_id=1)
     # A token check or a probe counts against the rate, never against the flight.
     budget_take(connection_id=connection.pk)
 
-    budget_release(connection_id=connection.pk, slot_id=slots[0], seconds=1.8)
+    budget_release(connection_id=connection.pk, slot_ids=slots[:1], latencies=[1.8])
     assert Connection.objects.get(pk=connection.pk).latency_ms == pytest.approx(800 * 0.8 + 1800 * 0.2)
     budget_take(connection_id=connection.pk, simulation_id=1)
     assert ConnectionRequest.objects.filter(done_at__isnull=True).count() == 9
@@ -54,10 +55,10 @@ def test_the_rolling_window_holds_90_requests(connection: Connection) -> None:
 def test_a_simulation_past_its_share_leaves_the_last_slots_to_the_others(connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk).update(latency_ms=800)  # a flight of 9
     backfill, live = 1, 2
-    slots = [budget_take(connection_id=connection.pk, simulation_id=backfill) for _ in range(9)]
+    slots = [slot for _ in range(9) for slot in budget_take(connection_id=connection.pk, simulation_id=backfill)]
     with pytest.raises(BudgetExhausted, match="in flight"):
         budget_take(connection_id=connection.pk, simulation_id=live)  # it asked: the two share from now on
-    budget_release(connection_id=connection.pk, slot_id=slots[0], seconds=None)
+    budget_release(connection_id=connection.pk, slot_ids=slots[:1], latencies=[])
     with pytest.raises(BudgetExhausted, match="in flight"):
         budget_take(connection_id=connection.pk, simulation_id=backfill)  # past its share: the slot is kept
     budget_take(connection_id=connection.pk, simulation_id=live)
@@ -70,8 +71,8 @@ def test_a_simulation_past_its_share_of_the_window_uses_all_but_the_slots_kept_f
     backfill, live = 1, 2
 
     def take(simulation_id: int) -> None:
-        slot = budget_take(connection_id=connection.pk, simulation_id=simulation_id)
-        budget_release(connection_id=connection.pk, slot_id=slot, seconds=0.01)  # answered at once
+        slots = budget_take(connection_id=connection.pk, simulation_id=simulation_id)
+        budget_release(connection_id=connection.pk, slot_ids=slots, latencies=[0.01])  # answered at once
 
     for _ in range(60):
         take(backfill)  # alone: far past half of the window
