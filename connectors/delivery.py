@@ -39,6 +39,12 @@ from connectors.budget import (
 )
 from connectors.crypto import token_decrypt
 from connectors.hubspot import BATCH_LIMIT, HubSpotClient, HubSpotError, Refusal
+from connectors.hubspot_properties import (
+    UNIQUE_PROPERTY,
+    custom_properties_ensure,
+    properties_without_stage,
+    record_properties,
+)
 from connectors.models import Connection, ConnectionStatus, Installation
 from connectors.outbox import ASSOCIATIONS, GATHER, delivery_queue
 from jobs.models import ScheduledJob
@@ -49,7 +55,6 @@ from simulations.models import Company, Contact, Deal, DeliveredRecord, Simulati
 
 logger = logging.getLogger(__name__)
 
-UNIQUE_PROPERTY = "simcrm_id"
 MODELS: dict[str, type[DeliveredRecord]] = {"contacts": Contact, "companies": Company, "deals": Deal}
 _LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.delivery", digest_size=4).digest(), "big", signed=True)
 
@@ -102,8 +107,8 @@ def _deliver(
         try:
             if connection.status == ConnectionStatus.RATE_LIMITED:
                 _probe(connection)
-            if object_type != ASSOCIATIONS and object_type != "contacts":
-                _unique_property_ensure(client, connection, object_type)
+            if object_type != ASSOCIATIONS:
+                custom_properties_ensure(client=client, connection=connection, object_type=object_type)
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except HubSpotError as error:
@@ -306,11 +311,11 @@ class UpsertLane:
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
         object_type = self.object_type
         id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
-        inputs = []
-        for record in batch:
-            key = _key(object_type, record, self._installation)
-            properties = _properties(object_type, record, key)
-            inputs.append((key, _without_stage(properties) if without_stage else properties))
+        keyed = {_key(object_type, record, self._installation): record for record in batch}
+        inputs = [
+            (key, properties_without_stage(properties) if without_stage else properties)
+            for key, properties in record_properties(object_type, keyed).items()
+        ]
 
         def send(client: HubSpotClient) -> dict[str, str]:
             return client.batch_upsert(object_type, id_property=id_property, inputs=inputs)
@@ -468,18 +473,6 @@ def _pending(model: type[DeliveredRecord], simulation_id: int) -> QuerySet[Any]:
     return model.objects.filter(simulation_id=simulation_id, sync_status=SyncStatus.PENDING).order_by("id")
 
 
-def _unique_property_ensure(client: HubSpotClient, connection: Connection, object_type: str) -> None:
-    if object_type in connection.unique_property_on:
-        return
-    if not client.property_exists(object_type, UNIQUE_PROPERTY):
-        client.unique_property_create(object_type, UNIQUE_PROPERTY, "SimCRM id")
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        locked.unique_property_on = sorted({*locked.unique_property_on, object_type})
-        locked.save(update_fields=["unique_property_on", "updated_at"])
-    connection.unique_property_on = locked.unique_property_on
-
-
 def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str, int]]) -> None:
     """Store each (id, crm_id, version)'s crm_id, and mark it synced unless it changed again since it was read.
 
@@ -558,45 +551,6 @@ def _key(object_type: str, record: Any, installation: str) -> str:
     if object_type == "contacts":
         return str(record.email).lower()
     return f"{installation}:{object_type[:-1] if object_type != 'companies' else 'company'}:{record.pk}"
-
-
-def _properties(object_type: str, record: Any, key: str) -> dict[str, str]:
-    if object_type == "contacts":
-        return {
-            "email": record.email,
-            "firstname": record.firstname,
-            "lastname": record.lastname,
-            "jobtitle": record.jobtitle,
-            "company": record.company,
-            "industry": record.industry,
-            "phone": record.phone,
-            "city": record.city,
-            "country": record.country,
-            "lifecyclestage": record.lifecyclestage,
-        }
-    if object_type == "companies":
-        # HubSpot's company `industry` is an enumeration of its own: the text goes in the description.
-        return {
-            UNIQUE_PROPERTY: key,
-            "name": record.name,
-            "domain": record.domain,
-            "city": record.city,
-            "country": record.country,
-            "numberofemployees": str(record.employees),
-            "description": f"{record.industry} (SimCRM)",
-        }
-    return {
-        UNIQUE_PROPERTY: key,
-        "dealname": record.name,
-        "amount": str(record.amount),
-        "pipeline": record.pipeline,
-        "dealstage": record.dealstage,
-        "closedate": record.closedate.isoformat(),
-    }
-
-
-def _without_stage(properties: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in properties.items() if name != "lifecyclestage"}
 
 
 @contextmanager

@@ -86,30 +86,29 @@ class HubSpotClient:
         """The cheapest authenticated call: the token check and the probe after a daily limit."""
         return self._send("GET", "/account-info/v3/details").body
 
-    def property_exists(self, object_type: str, name: str) -> bool:
-        try:
-            self._send("GET", f"/crm/v3/properties/{object_type}/{name}")
-        except HubSpotError as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
+    def properties_read(self, object_type: str, names: list[str]) -> set[str]:
+        """Which of these properties the portal has (one request; HubSpot answers 207 naming the missing ones)."""
+        body = {"archived": False, "inputs": [{"name": name} for name in names]}
+        answer = self._send("POST", f"/crm/v3/properties/{object_type}/batch/read", body)
+        return {str(prop.get("name")) for prop in answer.body.get("results", [])}
 
-    def unique_property_create(self, object_type: str, name: str, label: str) -> None:
-        body = {
-            "name": name,
-            "label": label,
-            "type": "string",
-            "fieldType": "text",
-            "groupName": f"{object_type[:-1] if object_type != 'companies' else 'company'}information",
-            "hasUniqueValue": True,
-            "description": ("Set by SimCRM: the record's id there, so a repeated delivery updates, never duplicates."),
-        }
+    def properties_create(self, object_type: str, definitions: list[dict[str, Any]]) -> set[str]:
+        """Create these properties in one request; return the names the portal now confirms it has.
+
+        One another worker created meanwhile comes back as an OBJECT_ALREADY_EXISTS error naming it (207),
+        which confirms it; a 409 for the whole batch confirms nothing, and the next delivery reads again.
+        """
         try:
-            self._send("POST", f"/crm/v3/properties/{object_type}", body)
+            answer = self._send("POST", f"/crm/v3/properties/{object_type}/batch/create", {"inputs": definitions})
         except HubSpotError as error:
-            if error.status != 409:  # another worker created it first
-                raise
+            if error.status == 409:
+                return set()
+            raise
+        created = {str(prop.get("name")) for prop in answer.body.get("results", [])}
+        for error_body in answer.body.get("errors", []):
+            if error_body.get("category") == "OBJECT_ALREADY_EXISTS":
+                created.update(str(name) for name in error_body.get("context", {}).get("name", []))
+        return created
 
     def batch_upsert(
         self, object_type: str, *, id_property: str, inputs: list[tuple[str, dict[str, str]]]

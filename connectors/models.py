@@ -42,8 +42,9 @@ class Connection(models.Model):
     portal_id = models.BigIntegerField(null=True, blank=True)
     # No request before this instant: a 429's Retry-After, or the next probe of a daily limit.
     blocked_until = models.DateTimeField(null=True, blank=True)
-    # The unique `simcrm_id` property exists in the portal for these object types.
-    unique_property_on = models.JSONField(default=list, blank=True)
+    # SimCRM's own properties known to exist in the portal, by object type (connectors.hubspot_properties):
+    # {"deals": ["simcrm_appointmentscheduled_at", ..., "simcrm_id"], ...}.
+    custom_properties = models.JSONField(default=dict, blank=True)
     # Counters for /metrics: every request sent, and HubSpot's 429 answers.
     requests_sent = models.PositiveBigIntegerField(default=0)
     rate_limited_answers = models.PositiveBigIntegerField(default=0)

@@ -78,12 +78,66 @@ ASSOCIATION_TYPE_IDS = {
     ("deals", "companies"): 341,
     ("companies", "deals"): 342,
 }
-# Properties every portal has; POSTing one of these names answers 409 like HubSpot.
-_BUILT_IN_PROPERTIES = {
-    "contacts": ("email", "firstname", "lastname", "jobtitle", "phone", "company", "lifecyclestage"),
-    "companies": ("name", "domain", "industry", "city", "country", "numberofemployees"),
-    "deals": ("dealname", "dealstage", "pipeline", "amount", "closedate"),
+
+
+@dataclass(frozen=True)
+class _BuiltIn:
+    """A property every portal has: its type, and whether HubSpot refuses a client's value for it."""
+
+    type: str
+    read_only: bool = False
+
+
+def _built_ins(type_: str, names: str, *, read_only: bool = False) -> dict[str, _BuiltIn]:
+    return {name: _BuiltIn(type_, read_only) for name in names.split()}
+
+
+def _stage_dates(patterns: tuple[str, ...], stages: tuple[str, ...]) -> dict[str, _BuiltIn]:
+    return {pattern.format(stage): _BuiltIn("datetime", True) for pattern in patterns for stage in stages}
+
+
+# HubSpot's stage dates are calculated from the stage's history and refuse a client's value (each
+# property's modificationMetadata.readOnlyValue is true): the lifecycle stage dates ("Became a Lead
+# Date" hs_lifecyclestage_lead_date ..., "automatically set by HubSpot for each contact"), and the stage
+# calculated properties "Date entered/exited <stage>" (hs_v2_date_entered_<stage>, and for deals the
+# older hs_date_entered_<stage>), https://knowledge.hubspot.com/properties/stage-calculated-properties.
+# createdate and a deal's closedate take a client's value (readOnlyValue false in HubSpot's deal object
+# definition). Only what SimCRM sends, and what a client must not send, is listed; the rest is unknown
+# here and refused as HubSpot refuses a property a portal does not have.
+_LIFECYCLE_DATES = ("hs_lifecyclestage_{}_date", "hs_v2_date_entered_{}", "hs_v2_date_exited_{}")
+_DEAL_STAGE_DATES = ("hs_date_entered_{}", "hs_date_exited_{}", "hs_v2_date_entered_{}", "hs_v2_date_exited_{}")
+_BUILT_IN_PROPERTIES: dict[str, dict[str, _BuiltIn]] = {
+    "contacts": {
+        **_built_ins("string", "email firstname lastname jobtitle company industry phone mobilephone city state zip"),
+        **_built_ins("string", "country address website"),
+        **_built_ins("enumeration", "lifecyclestage hs_lead_status"),
+        **_built_ins("datetime", "createdate"),
+        **_built_ins("number", "hs_object_id num_associated_deals", read_only=True),
+        **_built_ins("datetime", "lastmodifieddate first_deal_created_date recent_deal_close_date", read_only=True),
+        **_stage_dates(_LIFECYCLE_DATES, LIFECYCLE_STAGES),
+    },
+    "companies": {
+        **_built_ins("string", "name domain website phone city state zip country address description"),
+        **_built_ins("enumeration", "industry lifecyclestage"),
+        **_built_ins("number", "numberofemployees annualrevenue"),
+        **_built_ins("datetime", "createdate"),
+        **_built_ins("number", "hs_object_id num_associated_contacts num_associated_deals", read_only=True),
+        **_built_ins("datetime", "hs_lastmodifieddate first_contact_createdate", read_only=True),
+        **_stage_dates(_LIFECYCLE_DATES, LIFECYCLE_STAGES),
+    },
+    "deals": {
+        **_built_ins("string", "dealname description closed_lost_reason closed_won_reason"),
+        **_built_ins("enumeration", "dealstage pipeline dealtype"),
+        **_built_ins("number", "amount"),
+        **_built_ins("datetime", "closedate createdate"),
+        **_built_ins("number", "hs_object_id days_to_close amount_in_home_currency", read_only=True),
+        **_built_ins("datetime", "hs_lastmodifieddate", read_only=True),
+        **_stage_dates(_DEAL_STAGE_DATES, DEAL_STAGES),
+    },
 }
+# Each object type's own name for its last-modified property.
+_LAST_MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+_PROPERTY_TYPES = ("bool", "date", "datetime", "enumeration", "number", "phone_number", "string")
 _AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
     "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -132,6 +186,31 @@ class _HubSpotError(Exception):
 
 def _invalid(message: str) -> _HubSpotError:
     return _HubSpotError(400, message, "VALIDATION_ERROR")
+
+
+def _values_invalid(errors: list[dict[str, Any]]) -> _HubSpotError:
+    """HubSpot's refusal of an input's property values: one 400 whose message ends with a JSON list
+    naming each property, e.g. [{"isValid":false,"message":"...","error":"READ_ONLY_VALUE","name":"..."}]."""
+    return _invalid(f"Property values were not valid: {json.dumps(errors)}")
+
+
+_EPOCH_MILLIS = re.compile(r"-?\d{1,15}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _datetime_value(value: str) -> str | None:
+    """A datetime property's value as HubSpot takes it (epoch milliseconds, or ISO 8601, read as UTC
+    without an offset) and stores it (ISO 8601 in UTC, to the millisecond); None when it is neither."""
+    try:
+        if _EPOCH_MILLIS.fullmatch(value):
+            moment = _EPOCH + timedelta(milliseconds=int(value))
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _now_iso() -> str:
@@ -195,8 +274,11 @@ class HubSpotStandIn(StandInServer):
         self._associations: set[tuple[str, str, str, str]] = set()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(r"/account-info/v3/details"), self._account),
+            ("GET", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)"), self._list_properties),
             ("GET", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/(?P<name>[^/]+)"), self._get_property),
             ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)"), self._create_property),
+            ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/batch/read"), self._read_properties),
+            ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/batch/create"), self._create_properties),
             ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/batch/upsert"), self._batch_upsert),
             ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._create_object),
             ("GET", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._list_objects),
@@ -400,29 +482,118 @@ class HubSpotStandIn(StandInServer):
             raise _invalid(f"Unable to infer object type from: {name}")
         return name
 
+    def _list_properties(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        names = [*_BUILT_IN_PROPERTIES[object_type], *self._properties[object_type]]
+        return 200, {"results": [self._property_json(object_type, name) for name in names]}
+
     def _get_property(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         object_type, name = self._object_type(params["type"]), params["name"]
-        if name in self._properties[object_type]:
-            return 200, self._properties[object_type][name]
-        if name in _BUILT_IN_PROPERTIES[object_type]:
-            return 200, self._property(name, name, "string", "text", f"{object_type[:-1]}information", False)
-        raise _HubSpotError(404, f"Unable to find property {name} for object type {object_type}", "OBJECT_NOT_FOUND")
+        found = self._property_json(object_type, name)
+        if found is None:
+            raise _HubSpotError(
+                404, f"Unable to find property {name} for object type {object_type}", "OBJECT_NOT_FOUND"
+            )
+        return 200, found
+
+    def _read_properties(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        """Found ones in results; each missing one an OBJECT_NOT_FOUND error, and then 207."""
+        object_type = self._object_type(params["type"])
+        started = _now_iso()
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for item in self._inputs(body):
+            name = str(item["name"])
+            found = self._property_json(object_type, name)
+            if found is not None:
+                results.append(found)
+                continue
+            message = f"Unable to find property {name} for object type {object_type}"
+            errors.append(
+                {"status": "error", "category": "OBJECT_NOT_FOUND", "message": message, "context": {"name": [name]}}
+            )
+        return self._batch_answer(results, errors, started, ok=200)
 
     def _create_property(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         object_type = self._object_type(params["type"])
+        name = self._property_input(body)
+        if self._definition(object_type, name) is not None:
+            raise _HubSpotError(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+        return 201, self._property_add(object_type, body)
+
+    def _create_properties(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        """Every input is checked first (a bad one refuses the batch); one that exists already is an
+        OBJECT_ALREADY_EXISTS error beside the others' results, and then 207."""
+        object_type = self._object_type(params["type"])
+        started = _now_iso()
+        inputs = self._inputs(body)
+        names = [self._property_input(item) for item in inputs]
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for name, item in zip(names, inputs, strict=True):
+            if self._definition(object_type, name) is None:
+                results.append(self._property_add(object_type, item))
+                continue
+            errors.append(
+                {
+                    "status": "error",
+                    "category": "OBJECT_ALREADY_EXISTS",
+                    "message": f"Property named '{name}' already exists.",
+                    "context": {"name": [name]},
+                }
+            )
+        return self._batch_answer(results, errors, started, ok=201)
+
+    def _batch_answer(
+        self, results: list[dict[str, Any]], errors: list[dict[str, Any]], started: str, *, ok: int
+    ) -> tuple[int, Any]:
+        payload: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started}
+        if errors:
+            payload.update(numErrors=len(errors), errors=errors)
+        payload["completedAt"] = _now_iso()
+        return (207 if errors else ok), payload
+
+    def _property_input(self, body: Any) -> str:
         missing = [key for key in ("name", "label", "type", "fieldType", "groupName") if not body.get(key)]
         if missing:
             raise _invalid(f"Property values were not valid: missing {', '.join(missing)}")
-        name = body["name"]
+        name = str(body["name"])
         if not _PROPERTY_NAME.fullmatch(name):
             raise _invalid(f"Property name '{name}' must be lowercase letters, digits and underscores")
-        if name in self._properties[object_type] or name in _BUILT_IN_PROPERTIES[object_type]:
-            raise _HubSpotError(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+        if body["type"] not in _PROPERTY_TYPES:
+            raise _invalid(f"Property type '{body['type']}' is not one of {', '.join(_PROPERTY_TYPES)}")
+        return name
+
+    def _property_add(self, object_type: str, body: Any) -> dict[str, Any]:
         prop = self._property(
-            name, body["label"], body["type"], body["fieldType"], body["groupName"], bool(body.get("hasUniqueValue"))
+            body["name"],
+            body["label"],
+            body["type"],
+            body["fieldType"],
+            body["groupName"],
+            bool(body.get("hasUniqueValue")),
         )
-        self._properties[object_type][name] = prop
-        return 201, prop
+        self._properties[object_type][prop["name"]] = prop
+        return prop
+
+    def _definition(self, object_type: str, name: str) -> _BuiltIn | None:
+        """The portal's property of that name: a built-in one, or one created through the properties API."""
+        if name in _BUILT_IN_PROPERTIES[object_type]:
+            return _BUILT_IN_PROPERTIES[object_type][name]
+        created = self._properties[object_type].get(name)
+        return _BuiltIn(created["type"]) if created is not None else None
+
+    def _property_json(self, object_type: str, name: str) -> dict[str, Any] | None:
+        if name in self._properties[object_type]:
+            return self._properties[object_type][name]
+        built_in = _BUILT_IN_PROPERTIES[object_type].get(name)
+        if built_in is None:
+            return None
+        field_type = {"datetime": "date", "number": "number", "enumeration": "select"}.get(built_in.type, "text")
+        prop = self._property(name, name, built_in.type, field_type, f"{object_type[:-1]}information", False)
+        prop.update(hubspotDefined=True, calculated=built_in.read_only)
+        prop["modificationMetadata"].update(readOnlyDefinition=True, readOnlyValue=built_in.read_only)
+        return prop
 
     def _property(self, name: str, label: str, type_: str, field_type: str, group: str, unique: bool) -> dict[str, Any]:
         now = _now_iso()
@@ -440,6 +611,7 @@ class HubSpotStandIn(StandInServer):
             "hasUniqueValue": unique,
             "hidden": False,
             "formField": False,
+            "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False},
             "createdAt": now,
             "updatedAt": now,
             "archived": False,
@@ -458,7 +630,40 @@ class HubSpotStandIn(StandInServer):
         return holders[0] if holders else None
 
     def _clean(self, object_type: str, properties: dict[str, Any]) -> dict[str, str]:
-        return {name: self._normal(object_type, name, _text(value)) for name, value in properties.items()}
+        """One input's properties as HubSpot stores them; refused, naming each property, when one is
+        unknown to the portal, read-only, or a datetime that is neither epoch milliseconds nor ISO 8601."""
+        cleaned: dict[str, str] = {}
+        errors: list[dict[str, Any]] = []
+
+        def refuse(name: str, error: str, message: str) -> None:
+            errors.append(
+                {
+                    "isValid": False,
+                    "message": message,
+                    "error": error,
+                    "name": name,
+                    "localizedErrorMessage": message,
+                    "portalId": self.portal_id,
+                }
+            )
+
+        for name, raw in properties.items():
+            value = self._normal(object_type, name, _text(raw))
+            definition = self._definition(object_type, name)
+            if definition is None:
+                refuse(name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist')
+            elif definition.read_only:
+                refuse(name, "READ_ONLY_VALUE", f"{name} is a read only property; its value cannot be set.")
+            elif definition.type == "datetime" and value:
+                moment = _datetime_value(value)
+                if moment is None:
+                    refuse(name, "INVALID_LONG", f"{value} was not a valid long.")
+                cleaned[name] = moment or value
+            else:
+                cleaned[name] = value
+        if errors:
+            raise _values_invalid(errors)
+        return cleaned
 
     def _check_values(self, object_type: str, existing: str | None, properties: dict[str, str]) -> None:
         """HubSpot's rules on lifecycle stages and deal stages; may add the default pipeline to a new deal."""
@@ -521,21 +726,23 @@ class HubSpotStandIn(StandInServer):
             holders.setdefault((name, value), []).append(obj.id)
         obj.properties.update(properties)
         obj.updated_at = now
-        return {**self._object_json(obj), "new": existing is None}
+        return {**self._object_json(object_type, obj), "new": existing is None}
 
-    def _object_json(self, obj: _Object, only: list[str] | None = None) -> dict[str, Any]:
+    def _object_json(self, object_type: str, obj: _Object, only: list[str] | None = None) -> dict[str, Any]:
+        # A createdate the client wrote is the record's creation date, in its properties and its createdAt.
+        created = obj.properties.get("createdate") or obj.created_at
         properties = {
             **obj.properties,
             "hs_object_id": obj.id,
-            "createdate": obj.created_at,
-            "lastmodifieddate": obj.updated_at,
+            "createdate": created,
+            _LAST_MODIFIED[object_type]: obj.updated_at,
         }
         if only is not None:
             properties = {name: value for name, value in properties.items() if name in only or name == "hs_object_id"}
         return {
             "id": obj.id,
             "properties": properties,
-            "createdAt": obj.created_at,
+            "createdAt": created,
             "updatedAt": obj.updated_at,
             "archived": False,
         }
@@ -598,7 +805,7 @@ class HubSpotStandIn(StandInServer):
         only = query["properties"][0].split(",") if "properties" in query else None
         ids = sorted(int(id_) for id_ in self._objects[object_type] if int(id_) >= after)
         page = ids[: limit + 1]
-        results = [self._object_json(self._objects[object_type][str(id_)], only) for id_ in page[:limit]]
+        results = [self._object_json(object_type, self._objects[object_type][str(id_)], only) for id_ in page[:limit]]
         payload: dict[str, Any] = {"results": results}
         if len(page) > limit:
             payload["paging"] = {"next": {"after": str(page[limit])}}
@@ -613,7 +820,7 @@ class HubSpotStandIn(StandInServer):
         only = query["properties"][0].split(",") if "properties" in query else None
         if id_ not in self._objects[object_type]:
             raise _HubSpotError(404, "Object not found.", "OBJECT_NOT_FOUND", context={"id": [params["id"]]})
-        return 200, self._object_json(self._objects[object_type][id_], only)
+        return 200, self._object_json(object_type, self._objects[object_type][id_], only)
 
     def _associate(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         from_type, to_type = self._object_type(params["from"]), self._object_type(params["to"])

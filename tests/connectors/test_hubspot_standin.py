@@ -249,6 +249,125 @@ def test_deal_pipeline_and_stage_are_validated(hubspot: HubSpotStandIn, api: htt
     assert props["pipeline"] == "default" and props["dealstage"] == "closedwon"
 
 
+def _refused(answer: httpx.Response) -> list[dict[str, Any]]:
+    """The property errors of a 400 VALIDATION_ERROR, from the JSON list that ends its message."""
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["status"] == "error" and body["category"] == "VALIDATION_ERROR" and body["correlationId"]
+    prefix = "Property values were not valid: "
+    assert body["message"].startswith(prefix)
+    errors: list[dict[str, Any]] = json.loads(body["message"][len(prefix) :])
+    return errors
+
+
+def test_read_only_unknown_and_malformed_properties_are_refused_naming_them(
+    hubspot: HubSpotStandIn, api: httpx.Client
+) -> None:
+    errors = _refused(
+        _upsert(api, "contacts", [_contact("a@example.com", hs_lifecyclestage_lead_date="1700000000000")])
+    )
+    assert errors == [
+        {
+            "isValid": False,
+            "message": "hs_lifecyclestage_lead_date is a read only property; its value cannot be set.",
+            "error": "READ_ONLY_VALUE",
+            "name": "hs_lifecyclestage_lead_date",
+            "localizedErrorMessage": "hs_lifecyclestage_lead_date is a read only property; its value cannot be set.",
+            "portalId": hubspot.portal_id,
+        }
+    ]
+    errors = _refused(_upsert(api, "contacts", [_contact("a@example.com", favourite_colour="teal", firstname="Ada")]))
+    assert [(e["name"], e["error"], e["message"]) for e in errors] == [
+        ("favourite_colour", "PROPERTY_DOESNT_EXIST", 'Property "favourite_colour" does not exist')
+    ]
+    errors = _refused(_upsert(api, "contacts", [_contact("a@example.com", createdate="last tuesday")]))
+    assert [(e["name"], e["error"], e["message"]) for e in errors] == [
+        ("createdate", "INVALID_LONG", "last tuesday was not a valid long.")
+    ]
+    # Every property of the input is named, and nothing of the batch is written.
+    assert _unique_property(api, "deals").status_code == 201
+    deal = {
+        "idProperty": "simcrm_id",
+        "id": "i:deal:1",
+        "properties": {"dealstage": "closedwon", "hs_date_entered_closedwon": "2024-01-01", "hs_object_id": "7"},
+    }
+    names = {(e["name"], e["error"]) for e in _refused(_upsert(api, "deals", [deal]))}
+    assert names == {("hs_date_entered_closedwon", "READ_ONLY_VALUE"), ("hs_object_id", "READ_ONLY_VALUE")}
+    for name in ("hs_v2_date_entered_customer", "lastmodifieddate", "hs_object_id"):
+        (error,) = _refused(api.post("/crm/v3/objects/contacts", json={"properties": {name: "1700000000000"}}))
+        assert (error["name"], error["error"]) == (name, "READ_ONLY_VALUE")
+    assert hubspot.objects("contacts") == {} and hubspot.objects("deals") == {}
+
+    # What HubSpot says of its own properties.
+    lead_date = api.get("/crm/v3/properties/contacts/hs_lifecyclestage_lead_date").json()
+    assert lead_date["type"] == "datetime" and lead_date["modificationMetadata"]["readOnlyValue"] is True
+    createdate = api.get("/crm/v3/properties/deals/createdate").json()
+    assert createdate["modificationMetadata"]["readOnlyValue"] is False
+
+
+def test_a_written_createdate_is_the_records_creation_date_in_either_format(api: httpx.Client) -> None:
+    written = [
+        _contact("iso@example.com", createdate="2025-03-04T05:06:07.891+01:00"),
+        _contact("millis@example.com", createdate="1741061167891"),
+        _contact("plain@example.com"),
+    ]
+    results = {result["properties"]["email"]: result for result in _upsert(api, "contacts", written).json()["results"]}
+    for email in ("iso@example.com", "millis@example.com"):
+        assert results[email]["properties"]["createdate"] == "2025-03-04T04:06:07.891Z"
+        assert results[email]["createdAt"] == "2025-03-04T04:06:07.891Z"
+    plain = results["plain@example.com"]
+    assert plain["properties"]["createdate"] == plain["createdAt"] > "2025"
+    fetched = api.get(f"/crm/v3/objects/contacts/{results['iso@example.com']['id']}").json()
+    assert fetched["properties"]["createdate"] == "2025-03-04T04:06:07.891Z"
+    assert fetched["properties"]["lastmodifieddate"] == fetched["updatedAt"]
+    company = api.post("/crm/v3/objects/companies", json={"properties": {"name": "Acme", "createdate": "2024-12-31"}})
+    assert company.status_code == 201
+    assert company.json()["properties"]["createdate"] == "2024-12-31T00:00:00.000Z"
+    assert "hs_lastmodifieddate" in company.json()["properties"]
+
+
+def test_custom_datetime_properties_are_created_in_batches_and_their_values_checked(
+    hubspot: HubSpotStandIn, api: httpx.Client
+) -> None:
+    def definition(name: str) -> dict[str, str]:
+        return {"name": name, "label": name, "type": "datetime", "fieldType": "date", "groupName": "dealinformation"}
+
+    read = api.post("/crm/v3/properties/deals/batch/read", json={"inputs": [{"name": "simcrm_closedwon_at"}]})
+    assert read.status_code == 207 and read.json()["results"] == []
+    assert read.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
+    assert read.json()["errors"][0]["context"] == {"name": ["simcrm_closedwon_at"]}
+    created = api.post("/crm/v3/properties/deals/batch/create", json={"inputs": [definition("simcrm_closedwon_at")]})
+    assert created.status_code == 201
+    assert [prop["name"] for prop in created.json()["results"]] == ["simcrm_closedwon_at"]
+    again = api.post(
+        "/crm/v3/properties/deals/batch/create",
+        json={"inputs": [definition("simcrm_closedwon_at"), definition("simcrm_closedlost_at")]},
+    )
+    assert again.status_code == 207
+    assert [prop["name"] for prop in again.json()["results"]] == ["simcrm_closedlost_at"]
+    assert [error["category"] for error in again.json()["errors"]] == ["OBJECT_ALREADY_EXISTS"]
+    bad = api.post("/crm/v3/properties/deals/batch/create", json={"inputs": [{**definition("x_at"), "type": "time"}]})
+    assert bad.status_code == 400
+    read = api.post(
+        "/crm/v3/properties/deals/batch/read", json={"inputs": [{"name": "simcrm_closedwon_at"}, {"name": "dealname"}]}
+    )
+    assert read.status_code == 200 and {prop["name"] for prop in read.json()["results"]} == {
+        "simcrm_closedwon_at",
+        "dealname",
+    }
+    listed = {prop["name"] for prop in api.get("/crm/v3/properties/deals").json()["results"]}
+    assert {"simcrm_closedwon_at", "simcrm_closedlost_at", "createdate", "hs_v2_date_entered_closedwon"} <= listed
+    assert hubspot.properties_created("deals")["simcrm_closedwon_at"]["type"] == "datetime"
+
+    def create(value: str) -> httpx.Response:
+        properties = {"dealname": "Big", "dealstage": "closedwon", "simcrm_closedwon_at": value}
+        return api.post("/crm/v3/objects/deals", json={"properties": properties})
+
+    assert create("2025-01-02T03:04:05Z").json()["properties"]["simcrm_closedwon_at"] == "2025-01-02T03:04:05.000Z"
+    (error,) = _refused(create("soon"))
+    assert (error["name"], error["error"]) == ("simcrm_closedwon_at", "INVALID_LONG")
+
+
 def test_associations_are_idempotent_and_report_unknown_ids(hubspot: HubSpotStandIn, api: httpx.Client) -> None:
     (contact,) = _upsert(api, "contacts", [_contact("a@example.com")]).json()["results"]
     company = api.post("/crm/v3/objects/companies", json={"properties": {"name": "Acme"}}).json()

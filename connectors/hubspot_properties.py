@@ -1,0 +1,207 @@
+"""What a SimCRM contact, company or deal becomes in HubSpot: its properties, and SimCRM's own
+properties the portal needs for them (created there the first time, recorded on the Connection).
+
+Delivered records carry their past (CONTRACT, "Today's services"): a 90-day backfill must not arrive
+as records all created today. What HubSpot lets a client write, as found in HubSpot's documentation:
+
+- `createdate` takes a client's value on deals: HubSpot's deal object definition gives it (and
+  `closedate`) `modificationMetadata.readOnlyValue: false` (developers.hubspot.com/docs/api-reference/
+  latest/crm/objects/deals/object-definition, "default deal properties as of November 20, 2025").
+  For contacts and companies no such definition was found: copies of a portal's contact property
+  metadata in public test fixtures say `readOnlyValue: true`, while a HubSpot answer of 2019 checked a
+  contact's createdate as a datetime (INVALID_LONG) instead of refusing it. SimCRM sends it for all
+  three, as the contract asks; a portal that refuses it says so (400, READ_ONLY_VALUE naming it).
+- The lifecycle stage dates, "Became a Lead Date" `hs_lifecyclestage_lead_date` and the like, are set
+  by HubSpot itself ("This is automatically set by HubSpot for each contact", their description) and
+  the same property metadata says `readOnlyValue: true`; the stage calculated properties "Date
+  entered/exited <stage>" (`hs_v2_date_entered_<stage>`, for deals also `hs_date_entered_<stage>`)
+  "automatically update based on a record's current and historical stage values" (knowledge.hubspot.com/
+  properties/stage-calculated-properties): HubSpot computes them from when it saw each stage, so a
+  backfill would get today, and takes no client's value (400 VALIDATION_ERROR, READ_ONLY_VALUE).
+- Datetime values go as ISO 8601 strings in UTC, to the millisecond (HubSpot takes ISO 8601 or epoch
+  milliseconds: developers.hubspot.com/docs/api/faq and the properties guide's `datetime` type).
+
+So every stage date goes into a datetime property of SimCRM's, `simcrm_<stage>_at`, taken from the
+record's RecordEvents (the first stage's date is the record's occurred_at), read in one query a batch.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from connectors.hubspot import HubSpotClient
+from connectors.models import Connection
+from simulations.models import (
+    DEAL_ORDER,
+    LIFECYCLE_ORDER,
+    DealStage,
+    EventObject,
+    EventProperty,
+    LifecycleStage,
+    RecordEvent,
+)
+
+# Companies and deals are upserted by it; contacts by email.
+UNIQUE_PROPERTY = "simcrm_id"
+_GROUPS = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
+# The record types with stages: their stage field (a HubSpot property of the same name), events and order.
+_STAGES: dict[str, tuple[str, type[LifecycleStage] | type[DealStage], EventObject, dict[str, int]]] = {
+    "contacts": (EventProperty.LIFECYCLE_STAGE, LifecycleStage, EventObject.CONTACT, LIFECYCLE_ORDER),
+    "deals": (EventProperty.DEAL_STAGE, DealStage, EventObject.DEAL, DEAL_ORDER),
+}
+# HubSpot's own date of entering a stage, and whether a client may write it (see above: it may not).
+_HUBSPOT_STAGE_DATE = {"contacts": ("hs_lifecyclestage_{}_date", False), "deals": ("hs_v2_date_entered_{}", False)}
+
+
+def stage_date_property(object_type: str, stage: str) -> str:
+    """The property a stage's date goes to: HubSpot's own where it takes a client's value, else SimCRM's."""
+    pattern, writable = _HUBSPOT_STAGE_DATE[object_type]
+    return pattern.format(stage) if writable else f"simcrm_{stage}_at"
+
+
+def hubspot_datetime(moment: datetime) -> str:
+    """A datetime property value as HubSpot writes them itself: ISO 8601, UTC, milliseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def record_properties(object_type: str, keyed: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The HubSpot properties of each record of a batch (up to 100), by its key (its email, or its
+    simcrm_id): its fields, its createdate, and the dates of the stages it has reached."""
+    reached = _stages_reached(object_type, keyed.values())
+    return {
+        key: {**_fields(object_type, record, key), **_dates(object_type, record, reached.get(record.pk, {}))}
+        for key, record in keyed.items()
+    }
+
+
+def properties_without_stage(properties: dict[str, str]) -> dict[str, str]:
+    """A contact's input for a portal whose record holds a later lifecycle stage (a replay into the same
+    portal, a stage set by hand): HubSpot moves stages forward only, so the portal keeps its stage.
+
+    The dates stay, as none of them turns wrong: createdate and the dates of the stages the record has
+    reached are SimCRM's timeline, true whatever later stage the portal keeps (and no date is sent for a
+    stage beyond the record's own). The fallback sends every contact of the batch without its stage,
+    those HubSpot did not refuse too, and they keep their past this way.
+    """
+    return {name: value for name, value in properties.items() if name != "lifecyclestage"}
+
+
+def custom_property_definitions(object_type: str) -> dict[str, dict[str, Any]]:
+    """SimCRM's own properties of this object type, by name, as the properties API creates them."""
+    group = _GROUPS[object_type]
+    definitions: dict[str, dict[str, Any]] = {}
+    if object_type != "contacts":
+        definitions[UNIQUE_PROPERTY] = {
+            "name": UNIQUE_PROPERTY,
+            "label": "SimCRM id",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": group,
+            "hasUniqueValue": True,
+            "description": "Set by SimCRM: the record's id there, so a repeated delivery updates, never duplicates.",
+        }
+    if object_type in _STAGES:
+        _, stages, _, _ = _STAGES[object_type]
+        for stage in stages:
+            name = stage_date_property(object_type, stage.value)
+            if name.startswith("simcrm_"):
+                definitions[name] = {
+                    "name": name,
+                    "label": f"Entered {stage.label} (SimCRM)",
+                    "type": "datetime",
+                    "fieldType": "date",
+                    "groupName": group,
+                    "description": (
+                        f"Set by SimCRM: when the simulated record entered {stage.label} (HubSpot's own stage dates "
+                        "are calculated from when it saw the stage, and refuse a client's value)."
+                    ),
+                }
+    return definitions
+
+
+def custom_properties_ensure(*, client: HubSpotClient, connection: Connection, object_type: str) -> None:
+    """Make sure SimCRM's properties of this object type exist in the portal, creating the missing ones,
+    and record on the connection which do: two requests the first time, none once they are all recorded."""
+    wanted = custom_property_definitions(object_type)
+    known = set(connection.custom_properties.get(object_type, []))
+    missing = [name for name in wanted if name not in known]
+    if not missing:
+        return
+    present = client.properties_read(object_type, missing)
+    absent = [wanted[name] for name in missing if name not in present]
+    if absent:
+        present |= client.properties_create(object_type, absent)
+    confirmed = present & set(wanted)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        recorded = dict(locked.custom_properties)
+        recorded[object_type] = sorted({*recorded.get(object_type, []), *confirmed})
+        locked.custom_properties = recorded
+        locked.save(update_fields=["custom_properties", "updated_at"])
+    connection.custom_properties = locked.custom_properties
+
+
+def _stages_reached(object_type: str, records: Iterable[Any]) -> dict[int, dict[str, datetime | None]]:
+    """Record id -> {stage: when it was entered}, from the batch's RecordEvents in one query; a first
+    stage (old_value null) maps to None: its date is the record's own occurred_at."""
+    if object_type not in _STAGES:
+        return {}
+    stage_property, _, event_object, _ = _STAGES[object_type]
+    events = RecordEvent.objects.filter(
+        object_type=event_object, property=stage_property, object_id__in=[record.pk for record in records]
+    ).values_list("object_id", "new_value", "old_value", "occurred_at")
+    reached: dict[int, dict[str, datetime | None]] = {}
+    for object_id, stage, old_value, occurred_at in events:
+        reached.setdefault(object_id, {})[stage] = None if old_value is None else occurred_at
+    return reached
+
+
+def _dates(object_type: str, record: Any, reached: dict[str, datetime | None]) -> dict[str, str]:
+    created: datetime = record.occurred_at or record.created_at
+    dates = {"createdate": hubspot_datetime(created)}
+    if object_type not in _STAGES:
+        return dates
+    stage_property, _, _, order = _STAGES[object_type]
+    current = getattr(record, stage_property)
+    # A stage entered after this record was read (its event committed since) waits for its own delivery.
+    for stage, entered in (reached or {current: None}).items():
+        if order[stage] <= order[current]:
+            dates[stage_date_property(object_type, stage)] = hubspot_datetime(entered or created)
+    return dates
+
+
+def _fields(object_type: str, record: Any, key: str) -> dict[str, str]:
+    if object_type == "contacts":
+        return {
+            "email": record.email,
+            "firstname": record.firstname,
+            "lastname": record.lastname,
+            "jobtitle": record.jobtitle,
+            "company": record.company,
+            "industry": record.industry,
+            "phone": record.phone,
+            "city": record.city,
+            "country": record.country,
+            "lifecyclestage": record.lifecyclestage,
+        }
+    if object_type == "companies":
+        # HubSpot's company `industry` is an enumeration of its own: the text goes in the description.
+        return {
+            UNIQUE_PROPERTY: key,
+            "name": record.name,
+            "domain": record.domain,
+            "city": record.city,
+            "country": record.country,
+            "numberofemployees": str(record.employees),
+            "description": f"{record.industry} (SimCRM)",
+        }
+    return {
+        UNIQUE_PROPERTY: key,
+        "dealname": record.name,
+        "amount": str(record.amount),
+        "pipeline": record.pipeline,
+        "dealstage": record.dealstage,
+        "closedate": hubspot_datetime(record.closedate),
+    }
