@@ -57,7 +57,10 @@ def test_non_text_values_are_checked_as_their_text() -> None:
 
 
 def test_lines_quote_every_data_cell_so_a_separator_cannot_start_a_cell() -> None:
-    rows = [["Acme;=1+2", '"quoted",=1+2', "+1 555 0100", 7], ["=1+2", "plain", "=cmd|' /C calc'!A0", None]]
+    rows: list[list[object]] = [
+        ["Acme;=1+2", '"quoted",=1+2', "+1 555 0100", 7],
+        ["=1+2", "plain", "=cmd|' /C calc'!A0", None],
+    ]
     text = "".join(csv_lines(header=["name", "note", "phone", "n"], rows=rows, phone_columns={"phone"}))
 
     lines = text.splitlines()
