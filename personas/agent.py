@@ -28,6 +28,7 @@ from personas.validation import (
     GeneratedCompanies,
     clean_companies,
     clean_personas,
+    clean_text,
 )
 
 __all__ = [
@@ -303,7 +304,10 @@ def _reply_json(completion: Any, *, what: str) -> tuple[Any, int, int]:
         raise _invalid_reply("it held no message", what=what) from None
     refusal = getattr(message, "refusal", None)
     if refusal:
-        raise _invalid_reply(f"the model refused: {str(refusal)[:MAX_API_MESSAGE_CHARS]}", what=what)
+        # The model's words, on one line: they reach the job's last_error and the log, where a line
+        # break would start a forged log line.
+        said = clean_text(str(refusal), limit=MAX_API_MESSAGE_CHARS)
+        raise _invalid_reply(f"the model refused: {said}", what=what)
     if not isinstance(content, str) or not content.strip():
         raise _invalid_reply("it was empty", what=what)
     try:

@@ -1,6 +1,5 @@
 """Reading a simulation's CRM: the funnel's counts and the CSV export with HubSpot's property names."""
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from core.csv_export import csv_lines
 from simulations.models import Company, Contact, Deal, DealStage, LifecycleStage, Simulation
 
 
@@ -28,6 +28,7 @@ def simulation_funnel(*, simulation: Simulation) -> dict[str, dict[str, Any]]:
 class ExportColumn:
     header: str  # a HubSpot property name, so the file imports as it is
     value: Callable[[Any], object]
+    phone: bool = False  # a phone number here stays as it is; see core.csv_export
 
 
 def _iso(value: Any) -> str:
@@ -44,7 +45,7 @@ EXPORTS: dict[str, tuple[Callable[[Simulation], QuerySet[Any]], tuple[ExportColu
             ExportColumn("jobtitle", lambda c: c.jobtitle),
             ExportColumn("company", lambda c: c.company),
             ExportColumn("industry", lambda c: c.industry),
-            ExportColumn("phone", lambda c: c.phone),
+            ExportColumn("phone", lambda c: c.phone, phone=True),
             ExportColumn("city", lambda c: c.city),
             ExportColumn("country", lambda c: c.country),
             ExportColumn("lifecyclestage", lambda c: c.lifecyclestage),
@@ -81,17 +82,17 @@ EXPORTS: dict[str, tuple[Callable[[Simulation], QuerySet[Any]], tuple[ExportColu
 }
 
 
-class _Echo:
-    """A file-like object whose write() hands back the line, for csv.writer to stream through."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_rows(*, simulation: Simulation, object_name: str) -> Iterator[str]:
-    """The CSV lines of one kind of record, header first, read from the database in chunks."""
+    """The CSV lines of one kind of record, header first, read from the database in chunks.
+
+    Record text is a model's or a user's: core.csv_export keeps it from reaching a spreadsheet as a formula.
+    """
     records, columns = EXPORTS[object_name]
-    writer = csv.writer(_Echo())
-    yield writer.writerow([column.header for column in columns])
-    for record in records(simulation).order_by("occurred_at", "id").iterator(chunk_size=2_000):
-        yield writer.writerow([column.value(record) for column in columns])
+    return csv_lines(
+        header=[column.header for column in columns],
+        rows=(
+            [column.value(record) for column in columns]
+            for record in records(simulation).order_by("occurred_at", "id").iterator(chunk_size=2_000)
+        ),
+        phone_columns={column.header for column in columns if column.phone},
+    )

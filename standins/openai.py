@@ -160,14 +160,14 @@ def _slug(text: str) -> str:
 class StandInReply:
     """One scripted behaviour for the next request (see the constructors below)."""
 
-    kind: str = "ok"  # ok | error | malformed | json | hang
+    kind: str = "ok"  # ok | error | malformed | json | refusal | hang
     status: int = 200
     code: str | None = None
     message: str | None = None
     error_type: str | None = None
     param: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    content: str | None = None  # malformed: the raw message content
+    content: str | None = None  # malformed: the raw message content; refusal: the model's refusal text
     payload: Any = None  # json: an object sent as the message content
     personas: list[dict[str, str]] | None = None  # ok: exact personas instead of generated ones
     companies: list[dict[str, Any]] | None = None  # ok: exact companies instead of generated ones
@@ -228,6 +228,11 @@ class StandInReply:
     @classmethod
     def wrong_shape(cls, payload: Any) -> StandInReply:
         return cls(kind="json", payload=payload)
+
+    @classmethod
+    def refusal(cls, text: str) -> StandInReply:
+        """A 200 whose message is a refusal (content null), as a model under a strict schema may answer."""
+        return cls(kind="refusal", content=text)
 
     @classmethod
     def hang(cls) -> StandInReply:
@@ -508,9 +513,9 @@ class OpenAIStandIn(StandInServer):
             self._companies_written = index
         return companies
 
-    def _completion(self, request: StandInRequest, content: str) -> dict[str, Any]:
+    def _completion(self, request: StandInRequest, content: str, refusal: str | None = None) -> dict[str, Any]:
         prompt_tokens = max(1, len(json.dumps(request.body)) // 4)
-        completion_tokens = max(1, len(content) // 4)
+        completion_tokens = max(1, len(refusal or content) // 4)
         return {
             "id": f"chatcmpl-standin-{request.seq}",
             "object": "chat.completion",
@@ -519,7 +524,7 @@ class OpenAIStandIn(StandInServer):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "message": {"role": "assistant", "content": None if refusal else content, "refusal": refusal},
                     "logprobs": None,
                     "finish_reason": "stop",
                 }
@@ -556,6 +561,9 @@ class OpenAIStandIn(StandInServer):
         headers = {"x-request-id": f"req_standin_{request.seq}", **reply.headers}
         if reply.kind == "error":
             return reply.status, headers, json.dumps(self._error_body(request, reply)).encode()
+        if reply.kind == "refusal":
+            completion = self._completion(request, "", refusal=reply.content or "I can't help with that.")
+            return 200, headers, json.dumps(completion, ensure_ascii=False).encode()
         if reply.kind == "malformed":
             content = reply.content if reply.content is not None else "not json"
         elif reply.kind == "json":
