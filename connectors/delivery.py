@@ -1,4 +1,4 @@
-"""The SYNC_CRM job: deliver one simulation's pending records of one type to its HubSpot portal.
+"""The SYNC_CRM job: deliver one simulation's pending records to its HubSpot portal.
 
 Contacts are upserted by `email`, companies and deals by the unique `simcrm_id` property (created
 in the portal the first time it is needed), at most 100 a request; then the associations (contact
@@ -8,8 +8,8 @@ record and association there once.
 
 A job never skips a record: it sends it, waits (deferred, without using an attempt) while the
 budget or HubSpot says so, retries it with backoff, or marks it `failed` with a `sync_error`.
-One job at a time works on one simulation's records of one type (a PostgreSQL advisory lock), so
-two workers never send the same batch twice at once.
+One job at a time works on one simulation's records (a PostgreSQL advisory lock), so two workers
+never send the same batch twice at once, and a stage update follows its record's creation.
 """
 
 import hashlib
@@ -46,7 +46,7 @@ from connectors.hubspot_properties import (
     record_properties,
 )
 from connectors.models import Connection, ConnectionStatus, Installation
-from connectors.outbox import ASSOCIATIONS, GATHER, delivery_queue
+from connectors.outbox import GATHER, delivery_queue
 from jobs.models import ScheduledJob
 from jobs.registry import JobDeferred, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing
@@ -60,12 +60,10 @@ _LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.delivery", digest_size
 
 
 def delivery_run(job: ScheduledJob, claim: str) -> None:
-    object_type = str(job.payload.get("object", ""))
     simulation = Simulation.objects.only("id", "connection_id").get(pk=job.simulation_id)
     if simulation.connection_id is None:
-        failed = _fail_pending(
-            simulation.pk, object_type, "The simulation's connection was deleted; it is not delivered."
-        )
+        message = "The simulation's connection was deleted; it is not delivered."
+        failed = sum(_fail_pending(simulation.pk, object_type, message) for object_type in MODELS)
         _complete(job, claim, {"delivered": 0, "failed": failed})
         return
     connection = Connection.objects.get(pk=simulation.connection_id)
@@ -73,16 +71,16 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
         # Held: the records stay pending, and a PATCH with a good token queues them again.
         _complete(job, claim, {"delivered": 0, "held": connection.last_error})
         return
-    next_jobs: list[tuple[str, timedelta]] = []
-    with _one_at_a_time(simulation.pk, object_type) as alone:
+    with _one_at_a_time(simulation.pk) as alone:
         if not alone:
             raise JobDeferred("Another worker is delivering these records; this job waits for it.", delay=1.0)
-        result = _deliver(job, connection, simulation.pk, object_type, next_jobs)
+        result, next_delay = _deliver(job, connection, simulation.pk)
     # Queued once the lock is released, so the next job does not find it still held.
-    _complete(job, claim, result, next_jobs)
+    _complete(job, claim, result, next_delay)
 
 
-SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True)
+# Claimed before other due jobs, so deliveries keep pace with a backfill instead of waiting for its end.
+SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True, priority=1)
 
 
 def hubspot_client(connection: Connection, *, probing: bool = False) -> HubSpotClient:
@@ -96,19 +94,30 @@ def hubspot_client(connection: Connection, *, probing: bool = False) -> HubSpotC
     )
 
 
-def _deliver(
-    job: ScheduledJob,
-    connection: Connection,
-    simulation_id: int,
-    object_type: str,
-    next_jobs: list[tuple[str, timedelta]],
-) -> dict[str, Any]:
+def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> tuple[dict[str, Any], timedelta | None]:
+    """Deliver what is pending; return the job's result and when the next job should come, if one should."""
+    failed = 0
+    lanes: list[Lane] = []
+    unready: dict[str, str] = {}  # object type -> why HubSpot could not set up its properties now
     with hubspot_client(connection) as client:
         try:
             if connection.status == ConnectionStatus.RATE_LIMITED:
                 _probe(connection)
-            if object_type != ASSOCIATIONS:
-                custom_properties_ensure(client=client, connection=connection, object_type=object_type)
+            for object_type, model in MODELS.items():
+                if not _pending(model, simulation_id).exists():
+                    continue
+                try:
+                    custom_properties_ensure(client=client, connection=connection, object_type=object_type)
+                except HubSpotError as error:
+                    if error.refusal == Refusal.UNAVAILABLE:
+                        unready[object_type] = error.message  # the other types go on; this one next time
+                    elif error.refusal == Refusal.INVALID:
+                        # The custom properties cannot be made (a missing scope, say): no record of this type can go.
+                        failed += _fail_pending(simulation_id, object_type, error.message)
+                    else:
+                        raise
+                    continue
+                lanes.append(UpsertLane(simulation_id, object_type))
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except HubSpotError as error:
@@ -116,46 +125,53 @@ def _deliver(
             if stop.defer is not None:
                 raise JobDeferred(stop.message, delay=stop.defer) from None
             if stop.held:
-                return {"delivered": 0, "held": stop.message}
-            if error.refusal == Refusal.UNAVAILABLE and job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
+                return {"delivered": 0, "held": stop.message}, None
+            if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
                 raise JobFailed(error.message, retryable=True) from None
-            # The custom property cannot be made (a missing scope, say): no record of this type can go.
-            failed = _fail_pending(simulation_id, object_type, error.message)
-            return {"delivered": 0, "failed": failed, "error": error.message}
-    lane: Lane = (
-        AssociationLane(simulation_id) if object_type == ASSOCIATIONS else UpsertLane(simulation_id, object_type)
-    )
-    run = _drive(connection, simulation_id, lane)
+            failed += sum(_fail_pending(simulation_id, object_type, error.message) for object_type in MODELS)
+            return {"delivered": 0, "failed": failed, "error": error.message}, None
+    lanes.append(AssociationLane(simulation_id))
+    run = _drive(connection, simulation_id, lanes)
+    run.failed += failed
     result: dict[str, Any] = {"delivered": run.delivered, "requests": run.requests}
     if run.stop is not None and run.stop.held:
-        return {**result, "held": run.stop.message}
-    if run.unavailable:
-        if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
-            raise JobFailed(run.error, retryable=True)
-        # HubSpot stayed unavailable through every attempt: say so on the records it was sent.
-        run.failed += sum(lane.fail(unit, run.error) for unit in run.unavailable)
+        return {**result, "held": run.stop.message}, None
     wait = run.stop.defer if run.stop is not None else None
-    if wait is not None and not run.delivered:
-        raise JobDeferred(run.stop.message if run.stop else "", delay=wait)
+    problem = run.error or next(iter(unready.values()), "")
+    if (run.unavailable or unready) and run.delivered:
+        # HubSpot failed some requests but answered others: a fresh job tries again after a pause.
+        wait = max(wait or 0.0, float(settings.SIMCRM_RETRY_BASE_SECONDS))
+    elif run.unavailable or unready:
+        if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
+            raise JobFailed(problem, retryable=True)
+        # HubSpot stayed unavailable through every attempt: say so on the records it could not take.
+        run.failed += sum(unit.lane.fail(unit, problem) for unit in run.unavailable)
+        run.failed += sum(_fail_pending(simulation_id, object_type, why) for object_type, why in unready.items())
+    if run.stop is not None and run.stop.defer is not None and not run.delivered:
+        raise JobDeferred(run.stop.message, delay=run.stop.defer)
     if run.failed:
         result["failed"] = run.failed
-    if run.error:
-        result["error"] = run.error
-    if not lane.finished or (object_type != ASSOCIATIONS and _pending(MODELS[object_type], simulation_id).exists()):
-        next_jobs.append((object_type, timedelta(seconds=wait or 0.0)))
-    if run.delivered and object_type != ASSOCIATIONS:
-        next_jobs.append((ASSOCIATIONS, GATHER))
-    return result
+    if problem:
+        result["error"] = problem
+    if not all(lane.finished for lane in lanes):
+        return result, timedelta(seconds=wait or 0.0)  # stopped with work left
+    if wait is not None or any(_pending(model, simulation_id).exists() for model in MODELS.values()):
+        # Records that came while it ran: gathered a moment, so they go in full batches.
+        return result, max(GATHER, timedelta(seconds=wait or 0.0))
+    # What was just delivered may have associations to make: look again soon.
+    return result, GATHER if run.delivered else None
 
 
 # How long one delivery job keeps sending before it hands over (what it has in flight is answered first).
-JOB_SECONDS = 2.0
+JOB_SECONDS = 8.0
 # Threads one job may wait on HubSpot with; the budget decides how many requests really fly.
 MAX_PARALLEL = 32
 # The longest a job sleeps between looks at its requests and the budget.
 POLL_SECONDS = 0.1
 # Batches of pending records read at once.
 BATCHES_A_QUERY = 5
+# How long the associations wait to look again after finding nothing to send.
+ASSOCIATIONS_QUIET_SECONDS = 0.5
 
 
 @dataclass
@@ -163,6 +179,7 @@ class Unit:
     """One request's worth of a delivery: `send` runs in a thread and
     only speaks HTTP; the lane settles its answer in the job's own thread, which alone uses the database."""
 
+    lane: "Lane"
     records: list[Any]
     send: Callable[[HubSpotClient], Any]
     retry_without_stage: bool = False
@@ -191,24 +208,24 @@ class Lane(Protocol):
     finished: bool  # nothing more to send now (records still coming queue a job of their own)
 
     def next_unit(self) -> Unit | None: ...
+    def wake(self) -> None: ...
     def settle(self, unit: Unit, answer: Any) -> int: ...
     def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]: ...
     def fail(self, unit: Unit, message: str) -> int: ...
 
 
-def _drive(connection: Connection, simulation_id: int, lane: Lane) -> Run:
-    """Keep as many of the lane's requests in flight as the connection's budget allows (budget_take),
+def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> Run:
+    """Keep as many of the lanes' requests in flight as the connection's budget allows (budget_take),
     for up to JOB_SECONDS, then wait for their answers and settle each."""
     run = Run()
     flying: dict[Future[tuple[Any, float]], tuple[Unit, int]] = {}
-    ready: list[Unit] = []  # taken from the lane (or to be sent again), waiting for slots
+    ready: list[Unit] = []  # taken from the lanes (or to be sent again), waiting for slots
     deadline = time.monotonic() + JOB_SECONDS
     flight = min(in_flight_cap(connection), MAX_PARALLEL)
     with _concurrent_client(connection) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
         while True:
             pause = POLL_SECONDS
-            while len(ready) < flight - len(flying) and (unit := lane.next_unit()) is not None:
-                ready.append(unit)
+            ready += _units(lanes, flight - len(flying) - len(ready))
             if ready and len(flying) < MAX_PARALLEL and run.stop is None and time.monotonic() < deadline:
                 try:
                     slots = budget_take(connection_id=connection.pk, simulation_id=simulation_id, up_to=len(ready))
@@ -221,6 +238,10 @@ def _drive(connection: Connection, simulation_id: int, lane: Lane) -> Run:
                         unit = ready.pop(0)
                         flying[pool.submit(_timed, unit.send, client)] = (unit, slot)
                     run.requests += len(slots)
+            if not flying and not ready and run.stop is None and time.monotonic() < deadline:
+                for lane in lanes:
+                    lane.wake()  # all answered: what waited for those records (associations) may go now
+                ready += _units(lanes, flight)
             if not flying:
                 if not ready or run.stop is not None or time.monotonic() >= deadline:
                     break
@@ -235,11 +256,26 @@ def _drive(connection: Connection, simulation_id: int, lane: Lane) -> Run:
             )
             for unit, _, answer, _ in answers:
                 if isinstance(answer, HubSpotError):
-                    _answer_refused(connection, lane, unit, answer, run, ready)
+                    _answer_refused(connection, unit, answer, run, ready)
                 else:
-                    run.delivered += lane.settle(unit, answer)
-    lane.finished = lane.finished and not ready  # units still waiting for a slot go with the next job
+                    run.delivered += unit.lane.settle(unit, answer)
+    for unit in ready:  # still waiting for a slot: the next job sends them
+        unit.lane.finished = False
     return run
+
+
+def _units(lanes: list["Lane"], wanted: int) -> list[Unit]:
+    """Up to `wanted` units, taken from the lanes in turn."""
+    units: list[Unit] = []
+    asking = list(lanes)
+    while asking and len(units) < wanted:
+        for lane in list(asking):
+            unit = lane.next_unit() if len(units) < wanted else None
+            if unit is None:
+                asking.remove(lane)
+            else:
+                units.append(unit)
+    return units
 
 
 def _answered(answer: Any) -> bool:
@@ -247,12 +283,10 @@ def _answered(answer: Any) -> bool:
     return not isinstance(answer, HubSpotError) or answer.refusal != Refusal.UNAVAILABLE
 
 
-def _answer_refused(
-    connection: Connection, lane: Lane, unit: Unit, error: HubSpotError, run: Run, ready: list[Unit]
-) -> None:
+def _answer_refused(connection: Connection, unit: Unit, error: HubSpotError, run: Run, ready: list[Unit]) -> None:
     run.error = error.message
     if error.refusal == Refusal.INVALID:
-        retry, failed = lane.refuse(unit, error)
+        retry, failed = unit.lane.refuse(unit, error)
         run.failed += failed
         if retry is not None:
             ready.append(retry)
@@ -308,6 +342,9 @@ class UpsertLane:
             return None
         return self._unit(self._buffer.pop(0), without_stage=False)
 
+    def wake(self) -> None:
+        pass  # records that came after it finished go with the next job, gathered
+
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
         object_type = self.object_type
         id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
@@ -320,7 +357,7 @@ class UpsertLane:
         def send(client: HubSpotClient) -> dict[str, str]:
             return client.batch_upsert(object_type, id_property=id_property, inputs=inputs)
 
-        return Unit(records=batch, send=send, retry_without_stage=without_stage)
+        return Unit(self, batch, send, retry_without_stage=without_stage)
 
     def settle(self, unit: Unit, answer: Any) -> int:
         """The records HubSpot answered for are `synced` unless they changed again meanwhile."""
@@ -368,17 +405,26 @@ class AssociationLane:
         self._halves: dict[int, int] = {}  # deal id -> its association requests still to answer
         self._queued: list[Unit] = []
         self._deals_turn = False
+        self._quiet_until = 0.0
 
     def next_unit(self) -> Unit | None:
         if self._queued:
             return self._queued.pop(0)
+        if time.monotonic() < self._quiet_until:
+            return None
         for _ in range(2):
             self._deals_turn = not self._deals_turn
             unit = self._deals_unit() if self._deals_turn else self._contacts_unit()
             if unit is not None:
+                self.finished = False
                 return unit
+        # Nothing to send until more records are delivered: look again in a moment, not at every turn.
         self.finished = True
+        self._quiet_until = time.monotonic() + ASSOCIATIONS_QUIET_SECONDS
         return None
+
+    def wake(self) -> None:
+        self._quiet_until = 0.0
 
     def _contacts_unit(self) -> Unit | None:
         sim = self.simulation_id
@@ -399,7 +445,7 @@ class AssociationLane:
         def send(client: HubSpotClient) -> int:
             return client.associate_default("contacts", "companies", pairs)
 
-        return Unit(records=contacts, send=send)
+        return Unit(self, contacts, send)
 
     def _deals_unit(self) -> Unit | None:
         """Two units: the deals to their contacts, and to their companies (a deal counts once both are made)."""
@@ -424,12 +470,11 @@ class AssociationLane:
             self._queued.append(self._unit("deals", "companies", with_company, to_companies))
         return self._unit("deals", "contacts", deals, [(d.crm_id or "", d.contact.crm_id or "") for d in deals])
 
-    @staticmethod
-    def _unit(from_type: str, to_type: str, records: list[Any], pairs: list[tuple[str, str | None]]) -> Unit:
+    def _unit(self, from_type: str, to_type: str, records: list[Any], pairs: list[tuple[str, str | None]]) -> Unit:
         def send(client: HubSpotClient) -> int:
             return client.associate_default(from_type, to_type, [(a, b or "") for a, b in pairs])
 
-        return Unit(records=records, send=send)
+        return Unit(self, records, send)
 
     def settle(self, unit: Unit, answer: Any) -> int:
         done = [record.pk for record in unit.records]
@@ -533,13 +578,11 @@ def _fail_pending(simulation_id: int, object_type: str, message: str) -> int:
     return _pending(model, simulation_id).update(sync_status=SyncStatus.FAILED, sync_error=message)
 
 
-def _complete(
-    job: ScheduledJob, claim: str, result: dict[str, Any], next_jobs: list[tuple[str, timedelta]] | None = None
-) -> None:
+def _complete(job: ScheduledJob, claim: str, result: dict[str, Any], next_delay: timedelta | None = None) -> None:
     with scheduled_job_completing(job, claim) as completion:
         completion.result = result
-        for object_type, delay in next_jobs or []:
-            delivery_queue(simulation_id=job.simulation_id, object_type=object_type, delay=delay)
+        if next_delay is not None:
+            delivery_queue(simulation_id=job.simulation_id, delay=next_delay)
 
 
 def _installation_key() -> str:
@@ -554,12 +597,12 @@ def _key(object_type: str, record: Any, installation: str) -> str:
 
 
 @contextmanager
-def _one_at_a_time(simulation_id: int, object_type: str) -> Iterator[bool]:
-    """A session advisory lock on (simulation, type) for the job's length; SQLite runs one worker."""
+def _one_at_a_time(simulation_id: int) -> Iterator[bool]:
+    """A session advisory lock on the simulation's deliveries for the job's length; SQLite runs one worker."""
     if db_connection.vendor != "postgresql":
         yield True
         return
-    digest = hashlib.blake2b(f"{simulation_id}:{object_type}".encode(), digest_size=4).digest()
+    digest = hashlib.blake2b(str(simulation_id).encode(), digest_size=4).digest()
     ids = (_LOCK_NAMESPACE, int.from_bytes(digest, "big", signed=True))
     with db_connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", ids)

@@ -1,5 +1,6 @@
 """The outbox: a record of a connected simulation that is created or changed is marked `pending`
-in the same transaction, and a SYNC_CRM job is queued for its kind unless one is waiting already."""
+in the same transaction, and a SYNC_CRM job is queued for its simulation unless one is waiting already.
+One job delivers everything its simulation has pending: records of every type, then their associations."""
 
 from datetime import timedelta
 
@@ -9,10 +10,8 @@ from django.utils import timezone
 from jobs.models import JobStatus, ScheduledJob
 from jobs.tasks import worker_wake
 from simulations.job_types import JobType
-from simulations.models import Company, Contact, Deal, DeliveredRecord, Simulation, SyncStatus
+from simulations.models import DeliveredRecord, Simulation, SyncStatus
 
-OBJECT_TYPES: dict[type[DeliveredRecord], str] = {Contact: "contacts", Company: "companies", Deal: "deals"}
-ASSOCIATIONS = "associations"
 # A first delivery waits this long, so the records of the next moments ride in the same batch.
 GATHER = timedelta(seconds=1)
 
@@ -25,37 +24,27 @@ def records_enqueue(model: type[DeliveredRecord], ids: list[int]) -> None:
         return
     marked.update(sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1)
     for simulation_id in sorted(simulation_ids):
-        delivery_queue(simulation_id=simulation_id, object_type=OBJECT_TYPES[model])
+        delivery_queue(simulation_id=simulation_id)
 
 
-def delivery_queue(*, simulation_id: int, object_type: str, delay: timedelta = GATHER) -> None:
-    """A SYNC_CRM job for this simulation's records of this type, unless one is already waiting to run."""
+def delivery_queue(*, simulation_id: int, delay: timedelta = GATHER) -> None:
+    """A SYNC_CRM job for this simulation's pending records, unless one is already waiting to run."""
     waiting = ScheduledJob.objects.filter(
-        simulation_id=simulation_id, job_type=JobType.SYNC_CRM, status=JobStatus.PENDING, payload__object=object_type
+        simulation_id=simulation_id, job_type=JobType.SYNC_CRM, status=JobStatus.PENDING
     )
     if not waiting.exists():
         ScheduledJob.objects.create(
             simulation_id=simulation_id,
             job_type=JobType.SYNC_CRM,
-            payload={"object": object_type},
+            payload={},
             scheduled_for=timezone.now() + delay,
         )
         worker_wake()  # at the commit
 
 
 def deliveries_requeue(*, connection_id: int) -> int:
-    """Queue a delivery for every record type of every simulation of this connection that has pending records."""
-    queued = 0
-    for model, object_type in OBJECT_TYPES.items():
-        simulations = (
-            model.objects.filter(simulation__connection_id=connection_id, sync_status=SyncStatus.PENDING)
-            .order_by()
-            .values_list("simulation_id", flat=True)
-            .distinct()
-        )
-        for simulation_id in sorted(simulations):
-            delivery_queue(simulation_id=simulation_id, object_type=object_type, delay=timedelta(0))
-            queued += 1
-    for simulation_id in Simulation.objects.filter(connection_id=connection_id).values_list("id", flat=True):
-        delivery_queue(simulation_id=simulation_id, object_type=ASSOCIATIONS, delay=timedelta(0))
-    return queued
+    """Queue a delivery for every simulation of this connection (what is pending, and associations not made)."""
+    simulation_ids = list(Simulation.objects.filter(connection_id=connection_id).values_list("id", flat=True))
+    for simulation_id in sorted(simulation_ids):
+        delivery_queue(simulation_id=simulation_id, delay=timedelta(0))
+    return len(simulation_ids)

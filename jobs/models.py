@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.db import models
 
 from core.errors import ConflictError
+from jobs.registry import job_handler_for
 
 
 class JobStatus(models.TextChoices):
@@ -37,6 +40,8 @@ class ScheduledJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who holds the current claim; finishing checks it so a job taken up again cannot complete twice.
     claimed_by = models.CharField(max_length=64, blank=True)
+    # Its handler's priority (jobs.registry.JobHandler), set when the job is saved first.
+    priority = models.SmallIntegerField(default=0)
 
     class Meta:
         db_table = "scheduled_jobs"
@@ -52,6 +57,11 @@ class ScheduledJob(models.Model):
                 name="scheduled_jobs_processing_idx",
                 condition=models.Q(status="processing"),
             ),
+            models.Index(
+                fields=["scheduled_for", "id"],
+                name="scheduled_jobs_first_idx",
+                condition=models.Q(status="pending", priority__gt=0),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="scheduled_job_status_valid"),
@@ -59,6 +69,12 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_type} #{self.pk} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            handler = job_handler_for(self.job_type)
+            self.priority = handler.priority if handler is not None else 0
+        super().save(*args, **kwargs)
 
     def transition_to(self, new_status: str) -> None:
         """Move to new_status, or raise ConflictError when the move is not allowed."""

@@ -87,15 +87,17 @@ def scheduled_jobs_claim_due(*, limit: int = CLAIM_BATCH) -> tuple[str, list[int
     claim = uuid.uuid4().hex
     now = timezone.now()
     with transaction.atomic():
-        due = (
-            ScheduledJob.objects.filter(owner_lifecycle().runnable(), status=JobStatus.PENDING, scheduled_for__lte=now)
-            .order_by("scheduled_for", "id")
-            # of=self: without it Postgres also locks the joined simulation rows and skips jobs silently.
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("id", flat=True)[:limit]
+        due = ScheduledJob.objects.filter(
+            owner_lifecycle().runnable(), status=JobStatus.PENDING, scheduled_for__lte=now
+        ).select_for_update(skip_locked=True, of=("self",))
+        # of=self: without it Postgres also locks the joined simulation rows and skips jobs silently.
+        # Jobs with a priority first (a small partial index), then the rest, oldest first.
+        first = list(
+            due.filter(priority__gt=0).order_by("-priority", "scheduled_for", "id").values_list("id", flat=True)[:limit]
         )
+        rest = due.filter(priority=0).order_by("scheduled_for", "id").values_list("id", flat=True)[: limit - len(first)]
         # The status filter makes the claim safe even where select_for_update is a no-op (SQLite).
-        ScheduledJob.objects.filter(id__in=list(due), status=JobStatus.PENDING).update(
+        ScheduledJob.objects.filter(id__in=first + list(rest), status=JobStatus.PENDING).update(
             status=JobStatus.PROCESSING, started_at=now, finished_at=None, attempts=F("attempts") + 1, claimed_by=claim
         )
     ids = list(
