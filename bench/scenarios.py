@@ -858,7 +858,11 @@ def delivery(ctx: Context) -> None:
             undelivered = _wait_delivered(simulation, timeout=120 + total / 20)
             elapsed = time.monotonic() - started
             requests = sum(record.counted for record in hubspot.requests) - before
-            _delivery_row(ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, live=False)
+            # The stand-in's clock is time.monotonic() too: when the first record went, after the set-up.
+            first = min(r.time for r in hubspot.requests if r.time > started and "/objects/" in r.path)
+            _delivery_row(
+                ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, setup=first - started
+            )
 
 
 def delivery_live(ctx: Context) -> None:
@@ -892,7 +896,7 @@ def delivery_live(ctx: Context) -> None:
         elapsed = time.monotonic() - started
         requests = sum(record.counted for record in hubspot.requests) - before
         ctx.results.notes.append(f"delivery, live: the records were all made {made:.1f} s after the create call")
-        _delivery_row(ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, live=True)
+        _delivery_row(ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, setup=None)
 
 
 def _wait_completed(simulation: Simulation, *, timeout: float) -> float:
@@ -941,8 +945,11 @@ def _delivery_row(
     undelivered: int,
     *,
     latency_ms: int,
-    live: bool,
+    setup: float | None,
 ) -> None:
+    """A delivery row; `setup`: the seconds before the first record went (the portal's properties, the
+    release), left out of the ratio, or None for the live row, timed from the create call."""
+    live = setup is None
     total = ctx.sizes.delivery_contacts
     records = sum(model.objects.filter(simulation=simulation).count() for model in (Contact, Company, Deal))
     portal = sum(len(hubspot.objects(kind)) for kind in ("contacts", "companies", "deals"))
@@ -955,7 +962,8 @@ def _delivery_row(
     # The ideal: every record and every association in full batches of 100, at the whole budget.
     ideal_requests = -(-records // 100) + -(-links // 100)
     ideal_seconds = ideal_requests / budget
-    share = ideal_seconds / elapsed if elapsed else 0.0
+    delivering = elapsed - (setup or 0.0)
+    share = ideal_seconds / delivering if delivering else 0.0
     per_thousand = requests * 1000 / records if records else 0.0
     name = "delivery, live" if live else "delivery"
     say(
@@ -976,7 +984,7 @@ def _delivery_row(
     else:
         row = Row(
             scenario=f"delivery to HubSpot, {total:,} contacts with companies and deals, {latency_ms} ms per answer",
-            measured=f"{elapsed:.1f} s, {per_thousand:.1f} requests per 1,000 records",
+            measured=f"{delivering:.1f} s after {setup or 0:.1f} s set-up, {per_thousand:.1f} requests/1,000 records",
             reference=reference,
             ratio=f"{share:.0%}",
             target=">= 80% of the ideal; nothing lost or doubled",

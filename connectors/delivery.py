@@ -73,7 +73,8 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
         return
     with _one_at_a_time(simulation.pk) as alone:
         if not alone:
-            raise JobDeferred("Another worker is delivering these records; this job waits for it.", delay=1.0)
+            # That job queues no successor while this one waits, so this one takes over after it.
+            raise JobDeferred("Another worker is delivering these records; this job waits for it.", delay=2.0)
         result, next_delay = _deliver(job, connection, simulation.pk)
     # Queued once the lock is released, so the next job does not find it still held.
     _complete(job, claim, result, next_delay)
@@ -170,6 +171,9 @@ MAX_PARALLEL = 32
 POLL_SECONDS = 0.1
 # Batches of pending records read at once.
 BATCHES_A_QUERY = 5
+# A batch of fewer than 100 records just made waits this long for more (a live simulation's records
+# arrive a few a second); the contract wants a record sent within about 5 s of its creation.
+PART_BATCH_WAIT = timedelta(seconds=2)
 # How long the associations wait to look again after finding nothing to send.
 ASSOCIATIONS_QUIET_SECONDS = 0.5
 
@@ -336,14 +340,23 @@ class UpsertLane:
                 _pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[: BATCH_LIMIT * BATCHES_A_QUERY]
             )
             self.finished = len(records) < BATCH_LIMIT * BATCHES_A_QUERY  # records still coming: the next job
-            self._busy.update(record.pk for record in records)
-            self._buffer = [records[start : start + BATCH_LIMIT] for start in range(0, len(records), BATCH_LIMIT)]
+            batches = [records[start : start + BATCH_LIMIT] for start in range(0, len(records), BATCH_LIMIT)]
+            if batches and len(batches[-1]) < BATCH_LIMIT and not self._gathered(batches[-1]):
+                batches.pop()  # a part batch of records just made waits for more (the next job, gathered)
+            self._busy.update(record.pk for batch in batches for record in batch)
+            self._buffer = batches
         if not self._buffer:
             return None
         return self._unit(self._buffer.pop(0), without_stage=False)
 
     def wake(self) -> None:
         pass  # records that came after it finished go with the next job, gathered
+
+    @staticmethod
+    def _gathered(batch: list[Any]) -> bool:
+        """A part batch goes once its oldest record was made PART_BATCH_WAIT ago (a stage update of an
+        older record at once); records made meanwhile fill it up."""
+        return min(record.created_at for record in batch) <= timezone.now() - PART_BATCH_WAIT
 
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
         object_type = self.object_type
