@@ -157,6 +157,7 @@ class Context:
         self.results = Results()
         self.memory: dict[int, MemoryPeak] = {}
         self.warm_rates: dict[int, float] = {}  # jobs/s of the warm-cache rows, by workers
+        self.delivery_made_seconds: float | None = None  # making the delivery rows' records, held
         self._cluster: Cluster | None = None
 
     def app_cluster(self, workers: int) -> Cluster:
@@ -840,6 +841,7 @@ def delivery(ctx: Context) -> None:
             Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.INVALID)
             if simulation is None:
                 say(f"delivery: {total:,} contacts with companies and deals, held until created")
+                making = time.monotonic()
                 simulation = simulation_create(
                     owner=owner,
                     theme=theme,
@@ -848,7 +850,7 @@ def delivery(ctx: Context) -> None:
                     crm=CrmSettings(),
                     connection_id=connection.pk,
                 )
-                _wait_completed(simulation, timeout=120 + total / 50)
+                ctx.delivery_made_seconds = _wait_completed(simulation, timeout=120 + total / 50) - making
             else:
                 _records_undeliver(simulation, connection.pk)
             before = sum(record.counted for record in hubspot.requests)
@@ -973,13 +975,19 @@ def _delivery_row(
     complete = not undelivered and portal == records and busiest <= budget * 10
     reference = f"ideal at the budget, {budget:.0f} requests/s: {ideal_seconds:.1f} s ({ideal_requests} requests)"
     if live:
+        # Records cannot go before they are made: the ideal is the budget's time, or the time making them
+        # takes when nothing is delivered (the delivery row's, in the same run), whichever is longer.
+        made = ctx.delivery_made_seconds
+        ideal = max(ideal_seconds, made or 0.0)
+        if made is not None:
+            reference += f"; making the records alone: {made:.1f} s"
         row = Row(
             scenario=f"delivery to HubSpot while made, {total:,} contacts b2b, {latency_ms} ms per answer",
             measured=f"{elapsed:.1f} s from the create call to the last association",
             reference=reference,
-            ratio=f"{elapsed / ideal_seconds:.2f}x" if ideal_seconds else "n/a",
-            target="<= 1.25x the ideal; nothing lost or doubled",
-            met=complete and elapsed <= 1.25 * ideal_seconds,
+            ratio=f"{elapsed / ideal:.2f}x" if ideal else "n/a",
+            target="<= 1.25x the longer of the two; nothing lost or doubled",
+            met=complete and elapsed <= 1.25 * ideal,
         )
     else:
         row = Row(
