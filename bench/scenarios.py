@@ -821,12 +821,7 @@ def delivery(ctx: Context) -> None:
     released to the HubSpot stand-in at the starter limit by 4 workers: once answering at once, once
     at HubSpot's HUBSPOT_LATENCY_MS per answer, against the ideal the budget allows."""
     total = ctx.sizes.delivery_contacts
-    ctx.app_cluster(MANY_WORKERS)
-    data_reset()
-    theme, industry = THEMES[0]
-    pool_fill_large(theme=theme, industry=industry, size=total)
-    company_pool_fill_large(theme=theme, industry=industry, size=total)
-    owner = bench_owner()
+    owner, theme, industry = _delivery_setup(ctx)
     simulation: Simulation | None = None
     for latency_ms in (0, HUBSPOT_LATENCY_MS):
         with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[Tier.STARTER], latency_ms=latency_ms) as hubspot:
@@ -871,12 +866,7 @@ def delivery_live(ctx: Context) -> None:
     """delivery_contacts past contacts with companies and deals delivered while they are made, HubSpot
     answering in HUBSPOT_LATENCY_MS: from the create call to the last association."""
     total = ctx.sizes.delivery_contacts
-    ctx.app_cluster(MANY_WORKERS)
-    data_reset()
-    theme, industry = THEMES[0]
-    pool_fill_large(theme=theme, industry=industry, size=total)
-    company_pool_fill_large(theme=theme, industry=industry, size=total)
-    owner = bench_owner()
+    owner, theme, industry = _delivery_setup(ctx)
     latency_ms = HUBSPOT_LATENCY_MS
     with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[Tier.STARTER], latency_ms=latency_ms) as hubspot:
         connection = connection_create(
@@ -899,6 +889,16 @@ def delivery_live(ctx: Context) -> None:
         requests = sum(record.counted for record in hubspot.requests) - before
         ctx.results.notes.append(f"delivery, live: the records were all made {made:.1f} s after the create call")
         _delivery_row(ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, setup=None)
+
+
+def _delivery_setup(ctx: Context) -> tuple[User, str, str]:
+    """A clean database, 4 workers, and warm pools as large as the run could need, so the figure measures delivery."""
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    theme, industry = THEMES[0]
+    pool_fill_large(theme=theme, industry=industry, size=ctx.sizes.delivery_contacts)
+    company_pool_fill_large(theme=theme, industry=industry, size=ctx.sizes.delivery_contacts)
+    return bench_owner(), theme, industry
 
 
 def _wait_completed(simulation: Simulation, *, timeout: float) -> float:
