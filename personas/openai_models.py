@@ -24,13 +24,13 @@ MODELS_SHOWN = 12  # in a message saying what the key can use; the rest are coun
 # Reasoning models: GPT-5 and later, and the o-series (o1, o3, o4-mini ...).
 _REASONING_MODEL = re.compile(r"^(gpt-[5-9]|o[0-9])")
 # The lowest reasoning_effort a family takes; the first match wins, and a reasoning model that matches
-# none gets "low", which every other one takes. Sources (read November 2026):
+# none gets "low", which every other one takes. Sources (stored copies read in December 2026):
 # - gpt-5, gpt-5-mini, gpt-5-nano: minimal, low, medium, high (OpenAI's 400 for gpt-5-mini lists them).
 # - gpt-5.1: none, low, medium, high; "models before gpt-5.1 do not support none"; gpt-5-pro only high
 #   (OpenAI's reasoning_effort reference, as Azure's SDK docs quote it). gpt-5.2 takes none (Azure test).
 # - gpt-5.4-nano: none (default) to xhigh; gpt-5.6-luna, gpt-6-luna, gpt-6.1-terra: none to max (their
 #   pages on developers.openai.com). gpt-6.x sol and astra start at low (the models page).
-# - o1, o3, o4-mini: low, medium, high (OpenAI's reasoning guide).
+# - o1, o3, o4-mini: low, medium, high (OpenAI's API, as enricoros/big-AGI#940 quotes it).
 # Pro and chat-latest models fix their effort: they get none sent, and so their default.
 _LOWEST_EFFORT: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"-pro\b|chat-latest"), None),

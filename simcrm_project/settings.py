@@ -155,9 +155,9 @@ OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
 # "auto": the first model of SIMCRM_MODEL_PREFERENCE that the key can use (personas/openai_models.py);
 # any other value is the model itself.
 OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="auto").strip() or "auto"
-# Small, cheap chat models first, the seed's model last. As of November 2026 (OpenAI's model pages and
-# deprecations page, read through stored copies of developers.openai.com/api/docs/models/<model> and
-# /api/docs/deprecations):
+# Small, cheap chat models first, the seed's model last. From OpenAI's model pages and deprecations
+# page (stored copies of developers.openai.com/api/docs/models/<model> and /api/docs/deprecations, the
+# newest from November 2026):
 # - gpt-6-luna: active; the models page recommends it "for cost-sensitive, high-volume workloads".
 # - gpt-5.6-luna: active; "roughly corresponds to the nano model tier used in earlier GPT-5 families".
 # - gpt-5.4-nano: deprecated (its model page says so), still served.
