@@ -80,11 +80,18 @@ def _personas() -> Iterator[Metric]:
     tokens.add_metric(["prompt"], prompt)
     tokens.add_metric(["completion"], completion)
     yield tokens
-    price = settings.SIMCRM_MODEL_PRICES.get(settings.OPENAI_MODEL)
-    if price is not None:
-        cost = (prompt * price[0] + completion * price[1]) / 1_000_000
+    # Each pool at the price of the model that wrote it; pools of an unknown model or price are left out.
+    by_model = CachedPersona.objects.values_list("model").annotate(
+        prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens")
+    )
+    cost, priced = 0.0, False
+    for model, model_prompt, model_completion in by_model:
+        price = settings.SIMCRM_MODEL_PRICES.get(model)
+        if price is not None:
+            cost, priced = cost + (model_prompt * price[0] + model_completion * price[1]) / 1_000_000, True
+    if priced:
         yield CounterMetricFamily(
-            "simcrm_persona_cost_usd", "Those tokens at OPENAI_MODEL's price (SIMCRM_MODEL_PRICES).", value=cost
+            "simcrm_persona_cost_usd", "Those tokens at their model's price (SIMCRM_MODEL_PRICES).", value=cost
         )
 
 

@@ -1,11 +1,13 @@
 """The OpenAI persona agent: the only module that builds an OpenAI client.
 
 One call of `generate_personas` (contacts) or `generate_companies` is one `chat.completions.create`
-request with a strict JSON schema.
+request with a strict JSON schema, to the model `openai_models.openai_model_resolve` names, in the
+shape that model takes.
 Every reply is validated here, and every failure leaves as a `PersonaError` whose message tells the
 user what to do; the SDK does not retry on its own, because the job runner retries with backoff.
 """
 
+import dataclasses
 import email.utils
 import json
 import logging
@@ -20,6 +22,13 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 
 from core.redaction import redact_secrets
 from personas.errors import PersonaError
+from personas.openai_models import (
+    AUTO,
+    chat_request_options,
+    openai_model_resolve,
+    openai_model_setting,
+    openai_models_forget,
+)
 from personas.validation import (
     COMPANY_PROPERTIES,
     COMPANY_STRING_PROPERTIES,
@@ -212,10 +221,11 @@ def generate_personas(*, theme: str, industry: str, count: int, avoid_names: lis
     """
     messages = build_messages(theme=theme, industry=industry, count=count, avoid_names=avoid_names)
     started = time.monotonic()
-    completion = _create(messages, response_format(), started=started)
-    batch = parse_completion(completion, avoid_names=avoid_names)
+    completion, model = _create(messages, response_format(), count=count, started=started)
+    batch = dataclasses.replace(parse_completion(completion, avoid_names=avoid_names), model=model)
     logger.info(
-        "OpenAI wrote %d personas in %.1fs (%d prompt + %d completion tokens)",
+        "%s wrote %d personas in %.1fs (%d prompt + %d completion tokens)",
+        model,
         len(batch.personas),
         time.monotonic() - started,
         batch.prompt_tokens,
@@ -231,10 +241,11 @@ def generate_companies(*, theme: str, industry: str, count: int, avoid_names: li
     """
     messages = build_company_messages(theme=theme, industry=industry, count=count, avoid_names=avoid_names)
     started = time.monotonic()
-    completion = _create(messages, company_response_format(), started=started)
-    batch = parse_company_completion(completion, avoid_names=avoid_names)
+    completion, model = _create(messages, company_response_format(), count=count, started=started)
+    batch = dataclasses.replace(parse_company_completion(completion, avoid_names=avoid_names), model=model)
     logger.info(
-        "OpenAI wrote %d companies in %.1fs (%d prompt + %d completion tokens)",
+        "%s wrote %d companies in %.1fs (%d prompt + %d completion tokens)",
+        model,
         len(batch.companies),
         time.monotonic() - started,
         batch.prompt_tokens,
@@ -243,20 +254,27 @@ def generate_companies(*, theme: str, industry: str, count: int, avoid_names: li
     return batch
 
 
-def _create(messages: list[dict[str, str]], reply_format: dict[str, Any], *, started: float) -> Any:
-    """One chat completion request; every SDK failure leaves as a PersonaError."""
+def _create(
+    messages: list[dict[str, str]], reply_format: dict[str, Any], *, count: int, started: float
+) -> tuple[Any, str]:
+    """One chat completion request and the model it went to; every failure leaves as a PersonaError."""
+    model = openai_model_resolve()
     try:
         with build_client() as client:
-            return client.chat.completions.create(
-                model=settings.OPENAI_MODEL,
+            completion = client.chat.completions.create(
+                model=model,
                 messages=cast("list[ChatCompletionMessageParam]", messages),
                 response_format=cast("ResponseFormatJSONSchema", reply_format),
+                **chat_request_options(model, count=count),
             )
     except openai.OpenAIError as exc:
-        error = map_openai_error(exc)
-        logger.warning("OpenAI persona call failed after %.1fs: %s", time.monotonic() - started, error)
+        error = map_openai_error(exc, model=model)
+        if error.code == "model_not_found" and openai_model_setting() == AUTO:
+            openai_models_forget()  # listed a moment ago, gone now: the next attempt chooses again
+        logger.warning("OpenAI persona call to %s failed after %.1fs: %s", model, time.monotonic() - started, error)
         # `from None`: the SDK's exception text can hold part of the key; keep it out of tracebacks.
         raise error from None
+    return completion, model
 
 
 def parse_completion(completion: Any, *, avoid_names: list[str]) -> GeneratedBatch:
@@ -330,9 +348,10 @@ def _as_int(value: Any) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
-def map_openai_error(exc: openai.OpenAIError) -> PersonaError:
-    """Translate an SDK exception into a PersonaError with a readable, key-free message."""
-    model = settings.OPENAI_MODEL
+def map_openai_error(exc: openai.OpenAIError, *, model: str | None = None) -> PersonaError:
+    """Translate an SDK exception into a PersonaError with a readable, key-free message about `model`
+    (default OPENAI_MODEL)."""
+    model = model or openai_model_setting()
     if isinstance(exc, openai.APITimeoutError):
         return PersonaError(
             f"OpenAI did not answer within OPENAI_TIMEOUT_SECONDS={settings.OPENAI_TIMEOUT_SECONDS:g}s; the job will "
@@ -371,11 +390,12 @@ def map_openai_error(exc: openai.OpenAIError) -> PersonaError:
         if code == "model_not_found" or "model" in api_message.lower():
             return error(
                 f"OpenAI has no model {model!r} available to this key (HTTP {status}, model_not_found). Set "
-                f"OPENAI_MODEL to a chat model the key can use (the default is {settings.OPENAI_DEFAULT_MODEL}).{said}",
+                f"OPENAI_MODEL to a chat model the key can use, or to {AUTO} (the default) to use the first model "
+                f"of SIMCRM_MODEL_PREFERENCE the key can use.{said}",
                 retryable=False,
             )
         return error(
-            f"OpenAI answered 404 Not Found for the chat completions endpoint at {_safe_base_url()}. Check "
+            f"OpenAI answered 404 Not Found at {_safe_base_url()}. Check "
             f"OPENAI_BASE_URL (it should end in /v1) and OPENAI_MODEL ({model!r}).{said}",
             retryable=False,
         )

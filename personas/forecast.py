@@ -6,14 +6,16 @@ from typing import Any
 
 from django.conf import settings
 
+from personas.errors import PersonaError
 from personas.models import CachedPersona, PersonaSource, PoolKind
+from personas.openai_models import openai_model_resolve
 from personas.services import persona_cache_key, persona_provider_name
 
 
 @dataclass(frozen=True)
 class PersonaForecast:
     provider: str
-    model: str | None
+    model: str | None  # the model the calls would go to; None offline, or when OpenAI serves none
     persona_calls: int
     prompt_tokens: int
     completion_tokens: int
@@ -28,7 +30,8 @@ def persona_forecast(*, theme: str, industry: str, records: int, companies: int 
     counting those already cached.
 
     Tokens per call come from each pool's own history when it has one, else from typical figures
-    (SIMCRM_FORECAST_TOKENS_PER_CALL); prices per million tokens from SIMCRM_MODEL_PRICES.
+    (SIMCRM_FORECAST_TOKENS_PER_CALL); prices per million tokens from SIMCRM_MODEL_PRICES. With
+    OPENAI_MODEL=auto it may list the key's models (at most once a minute); it never asks for a completion.
     """
     source = persona_provider_name()
     if source == PersonaSource.OFFLINE:
@@ -38,9 +41,18 @@ def persona_forecast(*, theme: str, industry: str, records: int, companies: int 
     for kind, wanted in ((PoolKind.CONTACT, records), (PoolKind.COMPANY, companies)):
         kind_calls, kind_prompt, kind_completion = _pool_forecast(key, source, kind, wanted)
         calls, prompt, completion = calls + kind_calls, prompt + kind_prompt, completion + kind_completion
-    price = settings.SIMCRM_MODEL_PRICES.get(settings.OPENAI_MODEL)
+    model = _model()
+    price = settings.SIMCRM_MODEL_PRICES.get(model) if model else None
     cost = round((prompt * price[0] + completion * price[1]) / 1_000_000, 6) if price else None
-    return PersonaForecast(source, settings.OPENAI_MODEL, calls, prompt, completion, cost)
+    return PersonaForecast(source, model, calls, prompt, completion, cost)
+
+
+def _model() -> str | None:
+    # A preview still answers when OpenAI cannot be asked; the status banner says why.
+    try:
+        return openai_model_resolve()
+    except PersonaError:
+        return None
 
 
 def _pool_forecast(key: str, source: str, kind: str, wanted: int) -> tuple[int, int, int]:

@@ -1,10 +1,11 @@
-"""Does the persona provider work? For OpenAI: the key is accepted and OPENAI_MODEL is served.
+"""Does the persona provider work? For OpenAI: the key is accepted and a model is served, the one
+OPENAI_MODEL names or, with `auto`, one of SIMCRM_MODEL_PREFERENCE.
 
-One `models.retrieve` at most once a minute per process, so a status page polled by every browser
-costs OpenAI nothing to speak of. The key never appears in what this answers.
+One `models.retrieve` (or, with `auto`, one `models.list`) at most once a minute per process, so a
+status page polled by every browser costs OpenAI nothing to speak of. The key never appears in what
+this answers.
 """
 
-import hashlib
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from django.conf import settings
 from core.redaction import redact_secrets
 from personas.errors import PersonaError
 from personas.models import PersonaSource
+from personas.openai_models import AUTO, openai_key_fingerprint, openai_model_resolve, openai_model_setting
 from personas.services import persona_provider_name
 
 CHECK_EVERY_SECONDS = 60.0
@@ -31,7 +33,7 @@ class ProviderStatus:
         return asdict(self)
 
 
-_checked: dict[tuple[str, str, str], tuple[float, ProviderStatus]] = {}
+_checked: dict[tuple[str, ...], tuple[float, ProviderStatus]] = {}
 
 
 def persona_provider_status() -> ProviderStatus:
@@ -44,7 +46,12 @@ def persona_provider_status() -> ProviderStatus:
         )
     if provider == PersonaSource.OFFLINE:
         return ProviderStatus(provider=provider, model=None, status="ok", detail="Offline personas: no network needed.")
-    key = (str(settings.OPENAI_BASE_URL or ""), str(settings.OPENAI_MODEL), _key_fingerprint())
+    key = (
+        str(settings.OPENAI_BASE_URL or ""),
+        openai_model_setting(),
+        ",".join(settings.SIMCRM_MODEL_PREFERENCE),
+        openai_key_fingerprint(),
+    )
     now = time.monotonic()
     cached = _checked.get(key)
     if cached is not None and now - cached[0] < CHECK_EVERY_SECONDS:
@@ -54,25 +61,24 @@ def persona_provider_status() -> ProviderStatus:
     return status
 
 
-def _key_fingerprint() -> str:
-    # A changed key is checked again at once; the cache never holds the key itself.
-    return hashlib.blake2b(str(settings.OPENAI_API_KEY).encode(), digest_size=8).hexdigest()
-
-
 def _check_openai() -> ProviderStatus:
     from personas import agent
 
-    model = str(settings.OPENAI_MODEL)
+    configured = openai_model_setting()
+    named = None if configured == AUTO else configured  # with auto, no model is used until one is served
     try:
-        agent.build_client().models.retrieve(model)
+        model = openai_model_resolve()  # with auto: lists the models (cached)
+        if configured != AUTO:
+            with agent.build_client() as client:
+                client.models.retrieve(model)
     except PersonaError as error:
-        return ProviderStatus(provider="openai", model=model, status="unavailable", detail=redact_secrets(str(error)))
+        return ProviderStatus(provider="openai", model=named, status="unavailable", detail=redact_secrets(str(error)))
     except openai.OpenAIError as error:
-        return ProviderStatus(
-            provider="openai", model=model, status="unavailable", detail=str(agent.map_openai_error(error))
-        )
+        detail = str(agent.map_openai_error(error, model=named))
+        return ProviderStatus(provider="openai", model=named, status="unavailable", detail=detail)
+    chosen = ", the first model of SIMCRM_MODEL_PREFERENCE it can use (OPENAI_MODEL=auto)" if named is None else ""
     return ProviderStatus(
-        provider="openai", model=model, status="ok", detail=f"OpenAI accepts the key and serves {model}."
+        provider="openai", model=model, status="ok", detail=f"OpenAI accepts the key and serves {model}{chosen}."
     )
 
 

@@ -28,6 +28,9 @@ class CachedPersona(models.Model):
     persona_data = models.JSONField(
         default=dict, help_text='{"personas": [contact fields, ...]} or {"companies": [company fields, ...]}'
     )
+    model = models.CharField(
+        max_length=100, blank=True, default="", help_text="The OpenAI model that last grew the pool (blank offline)."
+    )
     hits = models.PositiveIntegerField(default=0, help_text="Jobs served from this pool.")
     misses = models.PositiveIntegerField(default=0, help_text="Jobs that had to generate personas.")
     generation_calls = models.PositiveIntegerField(default=0)

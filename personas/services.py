@@ -67,6 +67,7 @@ class TakenPersona:
     data: dict[str, str]  # firstname, lastname, email, jobtitle, company, industry
     source: str  # "openai" | "offline"
     cached: bool  # True if served from the pool without a provider call in this call
+    model: str | None = None  # the OpenAI model that wrote its pool (the last one that grew it); None offline
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class TakenCompany:
     data: dict[str, Any]  # name, domain, industry, city, country, employees (int)
     source: str  # "openai" | "offline"
     cached: bool
+    model: str | None = None  # as TakenPersona.model
 
 
 def tidy_text(text: str) -> str:
@@ -179,7 +181,7 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
             retryable=True,
             code="no_new_personas",
         )
-    return TakenPersona(data=persona, source=source, cached=False)
+    return TakenPersona(data=persona, source=source, cached=False, model=batch.model or None)
 
 
 def persona_pools_warm(*, themes_and_industries: set[tuple[str, str]]) -> dict[tuple[str, str], CachedPersona]:
@@ -194,7 +196,9 @@ def persona_pools_warm(*, themes_and_industries: set[tuple[str, str]]) -> dict[t
 def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
     """A persona from the pool that the caller's simulation has not used, or None. Counts no hit."""
     persona = _pick_unused(pool.personas, used_emails, used_names)
-    return TakenPersona(data=persona, source=pool.source, cached=True) if persona is not None else None
+    if persona is None:
+        return None
+    return TakenPersona(data=persona, source=pool.source, cached=True, model=pool.model or None)
 
 
 def persona_pools_purge(*, pool_ids: list[int]) -> int:
@@ -222,7 +226,7 @@ def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
 def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
     row = (
         CachedPersona.objects.filter(cache_key=key, source=source, kind=PoolKind.CONTACT)
-        .only("id", "persona_data")
+        .only("id", "persona_data", "model")
         .first()
     )
     if row is None:
@@ -231,7 +235,7 @@ def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: se
     if persona is None:
         return None
     CachedPersona.objects.filter(pk=row.pk).update(hits=F("hits") + 1)
-    return TakenPersona(data=persona, source=source, cached=True)
+    return TakenPersona(data=persona, source=source, cached=True, model=row.model or None)
 
 
 def _pool_entries(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[dict[str, Any]]:
@@ -289,7 +293,10 @@ def _pool_append(
         pool = row.entries
         written, new = _new_entries(batch, pool)
         pool = pool + new
+        # The model that grew the pool last names it: a pool is almost always written by one model.
+        named = {"model": batch.model} if batch.model else {}
         CachedPersona.objects.filter(pk=row.pk).update(
+            **named,
             persona_data={data_key: pool},
             misses=F("misses") + 1,
             generation_calls=F("generation_calls") + 1,
@@ -422,7 +429,7 @@ def persona_for_record(
     found = _pool_entry_for_record(
         PoolKind.CONTACT, source, theme=theme, industry=industry, seed=seed, index=index, extend=extend
     )
-    return TakenPersona(data=found[0], source=source, cached=found[1]) if found is not None else None
+    return TakenPersona(data=found[0], source=source, cached=found[1], model=found[2]) if found is not None else None
 
 
 def company_for_record(*, theme: str, industry: str, seed: int, index: int, attempt: int = 0) -> TakenCompany:
@@ -451,19 +458,19 @@ def company_for_record(*, theme: str, industry: str, seed: int, index: int, atte
         PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, index=index, extend=True
     )
     assert found is not None  # extend=True reads or grows the pool, or raises
-    return TakenCompany(data=found[0], source=source, cached=found[1])
+    return TakenCompany(data=found[0], source=source, cached=found[1], model=found[2])
 
 
 def _pool_entry_for_record(
     kind: str, source: str, *, theme: str, industry: str, seed: int, index: int, extend: bool
-) -> tuple[dict[str, Any], bool] | None:
-    """(the pool entry of record `index`, whether it was there without a provider call), growing the
-    pool when `extend` allows, else None when the pool is too short."""
+) -> tuple[dict[str, Any], bool, str | None] | None:
+    """(the pool entry of record `index`, whether it was there without a provider call, the pool's model),
+    growing the pool when `extend` allows, else None when the pool is too short."""
     key = persona_cache_key(theme=theme, industry=industry)
     position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
     pool = _pool_snapshot(key, source, kind)
     if len(pool) > position:
-        return dict(pool[position]), True
+        return dict(pool[position]), True, _snapshot_model(key, source, kind)
     if not extend:
         return None
     while len(pool) <= position:
@@ -476,10 +483,11 @@ def _pool_entry_for_record(
                 code="no_new_personas",
             )
         pool = grown
-    return dict(pool[position]), False
+    model = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).values_list("model", flat=True)
+    return dict(pool[position]), False, model.first() or None
 
 
-_snapshots: OrderedDict[tuple[str, str, str], tuple[tuple[int, datetime], list[dict[str, Any]]]] = OrderedDict()
+_snapshots: OrderedDict[tuple[str, str, str], tuple[tuple[int, datetime, str], list[dict[str, Any]]]] = OrderedDict()
 SNAPSHOTS_KEPT = 4
 
 
@@ -490,7 +498,7 @@ def _pool_snapshot(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[
     personas as the run has records, too many to parse for each of them.
     """
     pools = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
-    version = pools.values_list("id", "updated_at").first()
+    version = pools.values_list("id", "updated_at", "model").first()
     if version is None:
         return []
     cached = _snapshots.get((key, source, kind))
@@ -504,6 +512,12 @@ def _pool_snapshot(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[
     return pool
 
 
+def _snapshot_model(key: str, source: str, kind: str) -> str | None:
+    """The model of the pool _pool_snapshot read last (no query)."""
+    snapshot = _snapshots.get((key, source, kind))
+    return (snapshot[0][2] or None) if snapshot is not None else None
+
+
 def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenPersona]:
     """persona_for_record for many records of one simulation, reading the pool once; records whose
     OpenAI pool entry does not exist yet are left out (the caller sends them down the slow path)."""
@@ -515,10 +529,10 @@ def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[
             if taken is not None:
                 found[index] = taken
         return found
-    entries = _pool_entries_for_records(
+    entries, model = _pool_entries_for_records(
         PoolKind.CONTACT, source, theme=theme, industry=industry, seed=seed, indexes=indexes
     )
-    return {index: TakenPersona(data=entry, source=source, cached=True) for index, entry in entries.items()}
+    return {index: TakenPersona(data=data, source=source, cached=True, model=model) for index, data in entries.items()}
 
 
 def companies_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenCompany]:
@@ -527,19 +541,22 @@ def companies_for_records(*, theme: str, industry: str, seed: int, indexes: list
     source = persona_provider_name()
     if source == PersonaSource.OFFLINE:
         return {index: company_for_record(theme=theme, industry=industry, seed=seed, index=index) for index in indexes}
-    entries = _pool_entries_for_records(
+    entries, model = _pool_entries_for_records(
         PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, indexes=indexes
     )
-    return {index: TakenCompany(data=entry, source=source, cached=True) for index, entry in entries.items()}
+    return {index: TakenCompany(data=data, source=source, cached=True, model=model) for index, data in entries.items()}
 
 
 def _pool_entries_for_records(
     kind: str, source: str, *, theme: str, industry: str, seed: int, indexes: list[int]
-) -> dict[int, dict[str, Any]]:
-    pool = _pool_snapshot(persona_cache_key(theme=theme, industry=industry), source, kind)
+) -> tuple[dict[int, dict[str, Any]], str | None]:
+    """(the pool entries of these records that exist, the pool's model)."""
+    key = persona_cache_key(theme=theme, industry=industry)
+    pool = _pool_snapshot(key, source, kind)
     block = settings.SIMCRM_PERSONA_POOL_SIZE
     positions = {index: pool_position(seed=seed, index=index, block=block) for index in indexes}
-    return {index: dict(pool[position]) for index, position in positions.items() if position < len(pool)}
+    entries = {index: dict(pool[position]) for index, position in positions.items() if position < len(pool)}
+    return entries, _snapshot_model(key, source, kind)
 
 
 def _pool_extend(

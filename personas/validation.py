@@ -24,6 +24,7 @@ class GeneratedBatch:
     personas: list[dict[str, str]]
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    model: str = ""  # the model that wrote them
 
 
 def name_key(firstname: str, lastname: str) -> str:
@@ -141,6 +142,7 @@ class GeneratedCompanies:
     companies: list[dict[str, Any]]
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    model: str = ""  # the model that wrote them
 
 
 def company_name_key(company: dict[str, Any]) -> str:

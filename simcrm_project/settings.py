@@ -152,19 +152,50 @@ LOGIN_URL = "/admin/login/"
 # Stripped: a key read from a file often ends in a newline, which is illegal in a header.
 OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="").strip()
 OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
-OPENAI_DEFAULT_MODEL = "gpt-4.1-nano-2025-04-14"
-OPENAI_MODEL: str = env.str("OPENAI_MODEL", default=OPENAI_DEFAULT_MODEL)
+# "auto": the first model of SIMCRM_MODEL_PREFERENCE that the key can use (personas/openai_models.py);
+# any other value is the model itself.
+OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="auto").strip() or "auto"
+# Small, cheap chat models first, the seed's model last. From OpenAI's model pages and deprecations
+# page (stored copies of developers.openai.com/api/docs/models/<model> and /api/docs/deprecations, the
+# newest from November 2026):
+# - gpt-6-luna: active; the models page recommends it "for cost-sensitive, high-volume workloads".
+# - gpt-5.6-luna: active; "roughly corresponds to the nano model tier used in earlier GPT-5 families".
+# - gpt-5.4-nano: deprecated (its model page says so), still served.
+# - gpt-5-nano: deprecated, shuts down 2026-12-11 (announced 2026-06-11).
+# - gpt-4o-mini: deprecated, shuts down 2027-01-14 (announced 2026-10-14); not a reasoning model.
+# - gpt-4.1-nano-2025-04-14: the seed's; shut down 2026-10-23 (announced 2026-04-22), kept last for keys
+#   or proxies that still serve it.
+SIMCRM_MODEL_PREFERENCE: list[str] = [
+    name.strip()
+    for name in env.list(
+        "SIMCRM_MODEL_PREFERENCE",
+        default=["gpt-6-luna", "gpt-5.6-luna", "gpt-5.4-nano", "gpt-5-nano", "gpt-4o-mini", "gpt-4.1-nano-2025-04-14"],
+    )
+    if name.strip()
+]
 OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
 SIMCRM_PERSONA_PROVIDER: str = env.str("SIMCRM_PERSONA_PROVIDER", default="openai" if OPENAI_API_KEY else "offline")
 SIMCRM_PERSONA_POOL_SIZE: int = env.int("SIMCRM_PERSONA_POOL_SIZE", default=25)
 # For the cost forecast of POST /api/simulations/preview/: USD per million (input, output) tokens,
 # and the tokens of a typical call of SIMCRM_PERSONA_POOL_SIZE personas when a pool has no history.
+# Standard (not Batch, Flex or Fast) prices of prompts under 272K tokens.
 SIMCRM_MODEL_PRICES: dict[str, tuple[float, float]] = {
+    # OpenAI's gpt-6-luna model page (launched 2026-09-22; $0.10 also on inference.sh, updated 2026-10-13).
+    "gpt-6-luna": (0.10, 0.50),
+    # OpenAI's gpt-5.6-luna model page, after the 80% cut of 2026-07-30 (LaoZhang's notice, checked 2026-08-01).
+    "gpt-5.6-luna": (0.20, 1.20),
+    # OpenAI's gpt-5.4-nano model page (snapshot gpt-5.4-nano-2026-03-17; OpenRouter lists the same).
+    "gpt-5.4-nano": (0.20, 1.25),
+    # OpenAI's gpt-5-nano model page (snapshot gpt-5-nano-2025-08-07).
+    "gpt-5-nano": (0.05, 0.40),
+    # OpenAI's pricing page no longer lists the 4.x models; these are aipricing.guru's, verified 2026-05-07
+    # (github.com/Sraleik/undetermini PRICING.md), the same as OpenAI's launch prices.
+    "gpt-4o-mini": (0.15, 0.60),
     "gpt-4.1-nano-2025-04-14": (0.10, 0.40),
     "gpt-4.1-nano": (0.10, 0.40),
+    # The seed's table (OpenAI's launch prices); none of these is in the preference.
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1": (2.00, 8.00),
-    "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
     **{
         name: (float(prices[0]), float(prices[1]))

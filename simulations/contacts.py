@@ -293,6 +293,7 @@ def _job_result(contact: Contact, taken: TakenPersona) -> dict[str, object]:
         "simulated": True,
         "contact_id": contact.pk,
         "source": taken.source,
+        "model": taken.model,  # the OpenAI model that wrote the persona; None offline
         "persona_cached": taken.cached,
         "contact": dict(taken.data),
     }

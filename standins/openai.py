@@ -17,6 +17,7 @@ In-process (tests, the benchmark)::
 As a process (for qcluster / run_due_jobs subprocesses)::
 
     python -m standins.openai --port 0 [--latency 1.0] [--log calls.jsonl] [--api-key KEY] [--fail-model M]
+                              [--models gpt-6-luna,gpt-4o-mini]
 
 prints the base URL (``http://127.0.0.1:<port>/v1``) on one line once listening, then serves until SIGTERM/SIGINT.
 With ``--log`` every chat completion request is appended to the file as one JSON line when it
@@ -24,7 +25,14 @@ finishes (``{"seq", "pid", "path", "model", "body", "status", "behaviour", "star
 "start_wall", "end_wall"}``; ``start``/``end`` are CLOCK_MONOTONIC, comparable across processes on
 one host). A running stand-in can also be driven over HTTP: ``POST /_standin/script`` (a JSON list of
 replies, see ``StandInReply.to_dict``), ``POST /_standin/latency`` (``{"seconds": 1}``), ``POST
-/_standin/release``, ``POST /_standin/reset``, ``GET /_standin/requests``.
+/_standin/release``, ``POST /_standin/reset``, ``POST /_standin/models`` (``{"models": [...]}``), ``GET
+/_standin/requests``.
+
+Models, like OpenAI: ``GET /v1/models`` lists the models it serves (``--models``, default ``DEFAULT_MODELS``)
+and ``GET /v1/models/{id}`` describes one; a chat completion for any other model answers 404
+``model_not_found``. Reasoning models (gpt-5 and later, the o-series) refuse ``max_tokens`` and
+``temperature``, and a ``reasoning_effort`` their family does not take, with OpenAI's 400; other models
+refuse ``reasoning_effort``. Model look-ups are recorded in ``model_requests``, apart from ``requests``.
 
 Default behaviour: answer with ``count`` valid personas (``count`` from the request's user JSON),
 never reusing a name from its ``avoid_names``, with emails at a domain made from the theme; or, when
@@ -44,6 +52,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -154,6 +163,65 @@ _PLACES = (
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())[:30] or "example"
+
+
+# What the stand-in serves unless told otherwise: OpenAI's small chat models of late 2026, reasoning
+# (gpt-6-luna, gpt-5.6-luna, gpt-5.4-nano, gpt-5-nano) and not (gpt-4o-mini, gpt-4.1-mini). Not the
+# seed's gpt-4.1-nano, which OpenAI shut down on 2026-10-23.
+DEFAULT_MODELS = ("gpt-6-luna", "gpt-5.6-luna", "gpt-5.4-nano", "gpt-5-nano", "gpt-4o-mini", "gpt-4.1-mini")
+
+# Reasoning models: GPT-5 and later, and the o-series (o1, o3, o4-mini ...), fine-tuned ones included.
+_REASONING_MODEL = re.compile(r"^(ft:)?(gpt-[5-9]|o[0-9])")
+# The reasoning_effort values a family takes, as OpenAI's model pages list them (November 2026); a
+# reasoning model not listed here takes any value.
+_EFFORTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^gpt-5(-mini|-nano)?(-\d{4}-\d{2}-\d{2})?$"), ("minimal", "low", "medium", "high")),
+    (re.compile(r"^gpt-5\.4"), ("none", "low", "medium", "high", "xhigh")),
+    (re.compile(r"^(gpt-5\.6-|gpt-6-luna|gpt-6\.1-terra)"), ("none", "low", "medium", "high", "xhigh", "max")),
+    (re.compile(r"^o[0-9]"), ("low", "medium", "high")),
+)
+
+
+def _shape_refusal(body: Any) -> StandInReply | None:
+    """OpenAI's 400 for a request shape the model does not take, or None when it takes it."""
+    if not isinstance(body, dict):
+        return None
+    model = str(body.get("model") or "")
+    if not _REASONING_MODEL.match(model):
+        if "reasoning_effort" in body:
+            return _bad_parameter("reasoning_effort", "")
+        return None
+    if "max_tokens" in body:
+        return _bad_parameter("max_tokens", " Use 'max_completion_tokens' instead.")
+    if "temperature" in body:
+        return _bad_parameter("temperature", "")
+    effort = body.get("reasoning_effort")
+    allowed = next((values for pattern, values in _EFFORTS if pattern.match(model.removeprefix("ft:"))), None)
+    if effort is not None and allowed is not None and effort not in allowed:
+        listed = ", ".join(f"'{value}'" for value in allowed[:-1]) + f", and '{allowed[-1]}'"
+        return StandInReply.error(
+            400,
+            code="unsupported_value",
+            param="reasoning_effort",
+            error_type="invalid_request_error",
+            message=f"Unsupported value: 'reasoning_effort' does not support {_quoted(effort)} with this model. "
+            f"Supported values are: {listed}.",
+        )
+    return None
+
+
+def _quoted(value: Any) -> str:
+    return f"'{value}'"[:40] if isinstance(value, str) else json.dumps(value)[:40]
+
+
+def _bad_parameter(param: str, hint: str) -> StandInReply:
+    return StandInReply.error(
+        400,
+        code="unsupported_parameter",
+        param=param,
+        error_type="invalid_request_error",
+        message=f"Unsupported parameter: '{param}' is not supported with this model.{hint}",
+    )
 
 
 @dataclass
@@ -323,6 +391,10 @@ def _user_json(body: Any) -> dict[str, Any]:
     return {}
 
 
+def _model_object(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 1700000000, "owned_by": "system"}
+
+
 def _partial_key(key: str) -> str:
     return f"{key[:6]}***{key[-4:]}" if len(key) > 10 else "***"
 
@@ -338,12 +410,15 @@ class OpenAIStandIn(StandInServer):
         latency: float = 0.0,
         api_key: str | None = None,
         log_path: str | Path | None = None,
+        models: Iterable[str] | None = None,
     ) -> None:
         super().__init__(name="openai-standin", host=host, port=port)
         self.latency = latency
         self.api_key = api_key  # when set, any other bearer token gets a real-looking 401
         self.log_path = Path(log_path) if log_path else None
         self.requests: list[StandInRequest] = []
+        self.model_requests: list[StandInRequest] = []  # GET /v1/models and /v1/models/{id}
+        self._models: list[str] = list(DEFAULT_MODELS if models is None else models)
         self._script: deque[StandInReply] = deque()
         self._failing_models: set[str] = set()
         self._lock = threading.Lock()
@@ -372,9 +447,23 @@ class OpenAIStandIn(StandInServer):
             self._script.extend(replies)
 
     def fail_model(self, name: str) -> None:
-        """Answer every request for model `name` with 404 model_not_found."""
+        """Answer every request for model `name` with 404 model_not_found (and leave it out of the list)."""
         with self._lock:
             self._failing_models.add(name)
+
+    def serve_models(self, names: Iterable[str]) -> None:
+        """Serve exactly these models from now on: what GET /v1/models lists and chat completions accept."""
+        with self._lock:
+            self._models = list(names)
+
+    @property
+    def models(self) -> list[str]:
+        """The models served now, as GET /v1/models lists them."""
+        with self._lock:
+            return self._served()
+
+    def _served(self) -> list[str]:
+        return [name for name in self._models if name not in self._failing_models]
 
     def release(self) -> None:
         """Let every hanging request go (they then get a default reply, if the client still listens)."""
@@ -383,6 +472,7 @@ class OpenAIStandIn(StandInServer):
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.model_requests.clear()
             self._script.clear()
             self._failing_models.clear()
         self._release.clear()
@@ -412,8 +502,10 @@ class OpenAIStandIn(StandInServer):
             token = headers.get("authorization", "").removeprefix("Bearer ").strip()
             if self.api_key is not None and token != self.api_key:
                 reply = StandInReply.error(401, code="invalid_api_key")
-            elif model in self._failing_models:
+            elif model not in self._served():
                 reply = StandInReply.error(404, code="model_not_found")
+            elif (refusal := _shape_refusal(body)) is not None:
+                reply = refusal
             elif self._script:
                 reply = self._script.popleft()
             else:
@@ -574,24 +666,20 @@ class OpenAIStandIn(StandInServer):
             content = json.dumps({"personas": self._personas(request, reply)}, ensure_ascii=False)
         return 200, headers, json.dumps(self._completion(request, content), ensure_ascii=False).encode()
 
-    def _model(self, model: str, headers: dict[str, str]) -> tuple[int, Any]:
-        """GET /v1/models/{model}: what SimCRM's status check asks, with the key and model checks of a chat call."""
+    def _models_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """GET /v1/models (the list) or /v1/models/{id}, with the key check of a chat call."""
         lowered = {name.lower(): value for name, value in headers.items()}
         token = lowered.get("authorization", "").removeprefix("Bearer ").strip()
+        model = path.rsplit("/models/", 1)[1] if "/models/" in path else None
         with self._lock:
             self._seq += 1
             request = StandInRequest(
-                seq=self._seq,
-                path=f"/v1/models/{model}",
-                body=None,
-                headers=headers,
-                start=time.monotonic(),
-                start_wall=time.time(),
+                seq=self._seq, path=path, body=None, headers=headers, start=time.monotonic(), start_wall=time.time()
             )
             request.end = request.start
-            self.requests.append(request)
+            self.model_requests.append(request)
             refused = self.api_key is not None and token != self.api_key
-            unknown = model in self._failing_models
+            served = self._served()
         if refused:
             return 401, {
                 "error": {
@@ -601,7 +689,9 @@ class OpenAIStandIn(StandInServer):
                     "code": "invalid_api_key",
                 }
             }
-        if unknown:
+        if model is None:
+            return 200, {"object": "list", "data": [_model_object(name) for name in served]}
+        if model not in served:
             return 404, {
                 "error": {
                     "message": f"The model `{model}` does not exist or you do not have access to it.",
@@ -610,7 +700,7 @@ class OpenAIStandIn(StandInServer):
                     "code": "model_not_found",
                 }
             }
-        return 200, {"id": model, "object": "model", "created": 1700000000, "owned_by": "system"}
+        return 200, _model_object(model)
 
     def _control(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         if method == "GET" and path == "/_standin/requests":
@@ -625,6 +715,9 @@ class OpenAIStandIn(StandInServer):
         if method == "POST" and path == "/_standin/release":
             self.release()
             return 200, {"released": True}
+        if method == "POST" and path == "/_standin/models":
+            self.serve_models(str(name) for name in (body or {}).get("models", []))
+            return 200, {"models": self.models}
         if method == "POST" and path == "/_standin/fail_model":
             self.fail_model(str((body or {}).get("model", "")))
             return 200, {"ok": True}
@@ -668,8 +761,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if "/models/" in path and not path.startswith("/_standin/"):
-            status, payload = self.owner._model(path.rsplit("/models/", 1)[1], dict(self.headers.items()))
+        if ("/models/" in path or path.endswith("/models")) and not path.startswith("/_standin/"):
+            status, payload = self.owner._models_get(path, dict(self.headers.items()))
         else:
             status, payload = self.owner._control("GET", self.path, None)
         self._send(status, json.dumps(payload).encode())
@@ -716,9 +809,10 @@ def serve(
     api_key: str | None = None,
     log_path: str | None = None,
     fail_models: list[str] | None = None,
+    models: list[str] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; print the base URL on one line once listening."""
-    standin = OpenAIStandIn(host=host, port=port, latency=latency, api_key=api_key, log_path=log_path)
+    standin = OpenAIStandIn(host=host, port=port, latency=latency, api_key=api_key, log_path=log_path, models=models)
     for model in fail_models or []:
         standin.fail_model(model)
     stopped = threading.Event()
@@ -741,6 +835,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", default=None, help="append each request as a JSON line to this file")
     parser.add_argument("--api-key", default=None, help="answer 401 to any other bearer token")
     parser.add_argument("--fail-model", action="append", default=[], help="answer 404 model_not_found for it")
+    parser.add_argument(
+        "--models",
+        type=_model_names,
+        default=None,
+        help=f"comma-separated models to serve (GET /v1/models); default {','.join(DEFAULT_MODELS)}",
+    )
+
+
+def _model_names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
@@ -752,6 +856,7 @@ def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
         api_key=values["api_key"],
         log_path=values["log"],
         fail_models=values["fail_model"],
+        models=values.get("models"),
     )
 
 

@@ -75,6 +75,12 @@ STANDIN_API_KEY = "sk-test-standin-secret-0123456789"
 @pytest.fixture
 def openai_standin(settings: Any) -> Iterator[OpenAIStandIn]:
     """A local OpenAI stand-in over real HTTP; settings point the persona agent at it."""
+    from personas.health import provider_status_forget
+    from personas.openai_models import openai_models_forget
+
+    # Both caches are keyed by base URL: a port the OS hands out again must not find another test's answer.
+    openai_models_forget()
+    provider_status_forget()
     standin = OpenAIStandIn(api_key=STANDIN_API_KEY).start()
     try:
         settings.OPENAI_API_KEY = STANDIN_API_KEY

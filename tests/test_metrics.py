@@ -49,6 +49,25 @@ def test_metrics_parse_and_count_jobs_queue_latency_and_personas(admin_client: C
     assert again["simcrm_oldest_due_job_age_seconds"].samples[0].value >= 30
 
 
+def test_persona_cost_prices_each_pool_at_its_own_model(admin_client: Client, settings: Any) -> None:
+    settings.SIMCRM_MODEL_PRICES = {"gpt-6-luna": (0.10, 0.50), "gpt-5-nano": (0.05, 0.40)}
+    for theme, model in (("a", "gpt-6-luna"), ("b", "gpt-5-nano"), ("c", ""), ("d", "gpt-unpriced")):
+        CachedPersona.objects.create(
+            theme=theme,
+            industry="x",
+            cache_key=f"{theme}\nx",
+            source="openai",
+            model=model,
+            prompt_tokens=1_000_000,
+            completion_tokens=1_000_000,
+        )
+
+    found = families(admin_client.get("/metrics").content.decode())
+
+    # Pools of an unknown model or price are left out rather than priced at another model's price.
+    assert found["simcrm_persona_cost_usd"].samples[0].value == pytest.approx(0.60 + 0.45)
+
+
 def test_metrics_are_refused_to_anonymous_and_ordinary_users(api_client: APIClient) -> None:
     assert Client().get("/metrics").status_code == 403
     assert api_client.get("/metrics").status_code == 403

@@ -52,14 +52,45 @@ def test_anonymous_callers_are_refused(anon_client: APIClient) -> None:
     assert anon_client.get(URL).status_code == 401
 
 
-def test_openai_accepting_the_key_and_serving_the_model_is_ok_and_checked_once_a_minute(
+def test_openai_accepting_the_key_and_serving_a_preferred_model_is_ok_and_checked_once_a_minute(
     api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
 ) -> None:
+    assert settings.OPENAI_MODEL == "auto"  # the default
     first = api_client.get(URL).json()["persona_provider"]
     api_client.get(URL)
 
-    assert (first["provider"], first["model"], first["status"]) == ("openai", settings.OPENAI_MODEL, "ok")
-    assert [r.path for r in openai_standin.requests] == [f"/v1/models/{settings.OPENAI_MODEL}"]
+    # The model actually used: the first of the preference the stand-in serves, never "auto".
+    assert (first["provider"], first["model"], first["status"]) == ("openai", "gpt-6-luna", "ok")
+    assert "gpt-6-luna" in first["detail"] and "SIMCRM_MODEL_PREFERENCE" in first["detail"]
+    assert [r.path for r in openai_standin.model_requests] == ["/v1/models"]
+    assert openai_standin.requests == []  # no completion asked for
+
+
+def test_an_explicit_model_is_checked_by_name_and_wins(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.OPENAI_MODEL = "gpt-4o-mini"
+    provider = api_client.get(URL).json()["persona_provider"]
+
+    assert (provider["model"], provider["status"]) == ("gpt-4o-mini", "ok")
+    assert [r.path for r in openai_standin.model_requests] == ["/v1/models/gpt-4o-mini"]
+
+
+def test_a_key_that_serves_no_preferred_model_is_unavailable_and_says_what_it_can_use(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    served = ["gpt-4.1-mini", "text-embedding-3-small", "whisper-1", *(f"gpt-custom-{n:02d}" for n in range(30))]
+    openai_standin.serve_models(served)
+    answer = api_client.get(URL)
+    provider = answer.json()["persona_provider"]
+
+    assert (provider["model"], provider["status"]) == (None, "unavailable")
+    detail = provider["detail"]
+    assert "SIMCRM_MODEL_PREFERENCE" in detail and "OPENAI_MODEL" in detail
+    assert "gpt-4.1-mini" in detail and "gpt-custom-00" in detail
+    # A long list is cut: chat models first, the rest counted.
+    assert "whisper-1" not in detail and "and 21 more" in detail
+    assert STANDIN_API_KEY not in answer.content.decode()
 
 
 def test_a_refused_key_is_unavailable_and_never_shown(

@@ -179,3 +179,84 @@ def test_a_job_failing_after_its_simulation_was_cancelled_is_not_retried(
     job = ScheduledJob.objects.get(pk=job_id)
     assert job.status == JobStatus.CANCELLED
     assert "simulation was cancelled" in job.last_error
+
+
+# --- the model: OPENAI_MODEL=auto chooses, everything names the model actually used -------------------
+
+
+def _preview_forecast(client: APIClient) -> dict[str, Any]:
+    body = {"theme": "Rock band", "industry": "Music", "record_frequency": "1h"}
+    response = client.post("/api/simulations/preview/", body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["forecast"]  # type: ignore[no-any-return]
+
+
+def test_auto_takes_a_reasoning_model_and_the_job_status_and_forecast_name_it(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    openai_standin.serve_models(["gpt-4.1-mini", "gpt-5-nano"])  # of the preference, only a reasoning model
+
+    forecast = _preview_forecast(api_client)
+    first = _create(api_client)
+    assert scheduled_jobs_run_due().completed == 1
+    second = _create(api_client, theme="ROCK band")
+    assert scheduled_jobs_run_due().completed == 1  # from the cache
+
+    assert (forecast["model"], forecast["persona_calls"]) == ("gpt-5-nano", 1)
+    prices = settings.SIMCRM_MODEL_PRICES["gpt-5-nano"]
+    expected = (forecast["prompt_tokens"] * prices[0] + forecast["completion_tokens"] * prices[1]) / 1e6
+    assert forecast["cost_usd"] == pytest.approx(expected, abs=1e-6)
+    results = [api_client.get(f"/api/jobs/{_first_job(sim).pk}/").json()["result"] for sim in (first, second)]
+    assert [(r["model"], r["persona_cached"]) for r in results] == [("gpt-5-nano", False), ("gpt-5-nano", True)]
+    [request] = openai_standin.requests  # the stand-in refuses a shape gpt-5-nano does not take
+    assert (request.model, request.status, request.body["reasoning_effort"]) == ("gpt-5-nano", 200, "minimal")
+    assert api_client.get("/api/status/").json()["persona_provider"]["model"] == "gpt-5-nano"
+    assert CachedPersona.objects.get().model == "gpt-5-nano"
+    assert len(openai_standin.model_requests) == 1  # forecast, jobs and status share one list a minute
+
+
+def test_with_no_preferred_model_served_a_job_fails_at_once_saying_what_the_key_can_use(
+    api_client: APIClient, openai_standin: OpenAIStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    openai_standin.serve_models(["gpt-4.1-mini", "gpt-4o"])
+    simulation = _create(api_client)
+
+    assert scheduled_jobs_run_due().failed == 1
+    job = _first_job(simulation)
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)
+    assert "SIMCRM_MODEL_PREFERENCE" in job.last_error and "OPENAI_MODEL" in job.last_error
+    assert "The key can use: gpt-4.1-mini, gpt-4o." in job.last_error
+    assert openai_standin.requests == []
+    status = api_client.get("/api/status/").json()["persona_provider"]
+    assert (status["status"], status["model"]) == ("unavailable", None)
+    assert "gpt-4.1-mini, gpt-4o" in status["detail"]
+    forecast = _preview_forecast(api_client)  # a preview still answers, without a model to price
+    assert (forecast["model"], forecast["cost_usd"]) == (None, None)
+    _assert_no_key_anywhere(caplog, api_client, simulation)
+
+
+def test_an_explicit_model_wins_and_is_named_everywhere(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.OPENAI_MODEL = "gpt-4o-mini"  # served, as is gpt-6-luna, first of the preference
+    simulation = _create(api_client)
+
+    assert scheduled_jobs_run_due().completed == 1
+    assert (_first_job(simulation).result or {})["model"] == "gpt-4o-mini"
+    assert [request.model for request in openai_standin.requests] == ["gpt-4o-mini"]
+    assert _preview_forecast(api_client)["model"] == "gpt-4o-mini"
+    assert api_client.get("/api/status/").json()["persona_provider"]["model"] == "gpt-4o-mini"
+
+
+def test_an_explicit_model_openai_does_not_serve_fails_naming_openai_model(
+    api_client: APIClient, openai_standin: OpenAIStandIn, settings: Any
+) -> None:
+    settings.OPENAI_MODEL = "gpt-4.1-nano-2025-04-14"  # retired: the stand-in does not serve it
+    simulation = _create(api_client)
+
+    assert scheduled_jobs_run_due().failed == 1
+    job = _first_job(simulation)
+    assert "OPENAI_MODEL" in job.last_error and "gpt-4.1-nano-2025-04-14" in job.last_error
+    status = api_client.get("/api/status/").json()["persona_provider"]
+    assert (status["status"], status["model"]) == ("unavailable", "gpt-4.1-nano-2025-04-14")

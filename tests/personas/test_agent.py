@@ -34,6 +34,7 @@ def _generate(avoid_names: list[str] | None = None, count: int = 5) -> Any:
 
 def test_happy_path_request_shape(openai_standin: OpenAIStandIn, settings: Any) -> None:
     settings.OPENAI_MODEL = "gpt-test-model"
+    openai_standin.serve_models(["gpt-test-model"])
 
     batch = _generate(avoid_names=["Ada Abbott", "Bruno Baxter"], count=7)
 
@@ -43,6 +44,8 @@ def test_happy_path_request_shape(openai_standin: OpenAIStandIn, settings: Any) 
     assert request.headers["authorization"] == f"Bearer {STANDIN_API_KEY}"
     body = request.body
     assert body["model"] == "gpt-test-model"
+    # Not a reasoning model: the seed's shape, with nothing a reasoning model needs.
+    assert not {"max_tokens", "max_completion_tokens", "reasoning_effort", "temperature"} & set(body)
     response_format = body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["name"] == "persona_batch"

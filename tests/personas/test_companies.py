@@ -110,9 +110,10 @@ def test_one_provider_call_per_pool_size_of_companies(openai_standin: OpenAIStan
     assert len(pool.entries) == 30 and list(pool.persona_data) == ["companies"]
     assert (pool.generation_calls, pool.misses) == (3, 3)
     assert pool.prompt_tokens > 0 and pool.completion_tokens > 0
+    assert {company.model for company in taken} == {"gpt-6-luna"}  # OPENAI_MODEL=auto's choice
     # A replay reads the same companies, without a call.
     assert [_company(1, index) for index in range(25)] == [
-        TakenCompany(data=company.data, source="openai", cached=True) for company in taken
+        TakenCompany(data=company.data, source="openai", cached=True, model="gpt-6-luna") for company in taken
     ]
     assert len(openai_standin.requests) == 3
 

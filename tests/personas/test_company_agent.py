@@ -32,6 +32,7 @@ def _company(**overrides: Any) -> dict[str, Any]:
 
 def test_the_request_is_a_strict_json_schema_of_companies(openai_standin: OpenAIStandIn, settings: Any) -> None:
     settings.OPENAI_MODEL = "gpt-test-model"
+    openai_standin.serve_models(["gpt-test-model"])
 
     batch = generate_companies(theme=THEME, industry=INDUSTRY, count=7, avoid_names=["Blackflag Freight"])
 

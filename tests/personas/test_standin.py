@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 
 from personas.agent import generate_personas
 from personas.errors import PersonaError
+from personas.openai_models import openai_models_forget
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,10 @@ LAUNCHERS = {"manage.py openai_standin": ["manage.py", "openai_standin"], "pytho
 def standin_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "calls.jsonl"
     process = subprocess.Popen(
-        [sys.executable, *LAUNCHERS[request.param], "--port", "0", "--latency", "0.2", "--log", str(log)],
+        [
+            *(sys.executable, *LAUNCHERS[request.param]),
+            *("--port", "0", "--latency", "0.2", "--log", str(log), "--models", "gpt-4o-mini, gpt-5-nano"),
+        ],
         cwd=django_settings.BASE_DIR,
         stdout=subprocess.PIPE,
         text=True,
@@ -54,9 +58,11 @@ def test_standalone_process_serves_logs_and_takes_scripts(standin_process: tuple
     settings.OPENAI_API_KEY = "sk-test-standin-secret-0123456789"
     settings.OPENAI_BASE_URL = base_url
     root = base_url.removesuffix("/v1")
+    openai_models_forget()
 
     batch = generate_personas(theme="Rock band", industry="Music", count=4, avoid_names=[])
     assert len(batch.personas) == 4
+    assert batch.model == "gpt-5-nano"  # of --models, the one in SIMCRM_MODEL_PREFERENCE
 
     _post(
         f"{root}/_standin/script",
@@ -74,9 +80,13 @@ def test_standalone_process_serves_logs_and_takes_scripts(standin_process: tuple
     ok = lines[0]
     assert ok["end"] - ok["start"] >= 0.2  # the --latency
     assert ok["start"] <= time.monotonic()  # CLOCK_MONOTONIC, comparable across processes
-    assert ok["model"] == settings.OPENAI_MODEL
+    assert (ok["model"], ok["body"]["reasoning_effort"]) == ("gpt-5-nano", "minimal")
     assert ok["headers"]["authorization"] == "Bearer [redacted]"
     assert json.loads(ok["body"]["messages"][1]["content"])["count"] == 4
 
     with urllib.request.urlopen(f"{root}/_standin/requests", timeout=5) as response:
-        assert len(json.loads(response.read())) == 2
+        assert len(json.loads(response.read())) == 2  # chat completions only, not the model list
+
+    assert _post(f"{root}/_standin/models", {"models": ["gpt-6-luna"]}) == {"models": ["gpt-6-luna"]}
+    openai_models_forget()
+    assert generate_personas(theme="Rock band", industry="Music", count=2, avoid_names=[]).model == "gpt-6-luna"
