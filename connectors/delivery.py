@@ -84,14 +84,17 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
 SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True, priority=1)
 
 
-def hubspot_client(connection: Connection, *, probing: bool = False) -> HubSpotClient:
+def hubspot_client(connection: Connection, *, probing: bool = False, budgeted: bool = True) -> HubSpotClient:
     """A client whose every request first takes a slot of the connection's shared budget (a probe
-    takes one too, though the connection is blocked for everyone else)."""
+    takes one too, though the connection is blocked for everyone else). Not `budgeted`: a delivery's
+    threads share it, their slots taken beforehand in the job's own thread."""
     return HubSpotClient(
         base_url=connection.base_url,
         token=token_decrypt(connection.token_encrypted),
         timeout=settings.SIMCRM_HUBSPOT_TIMEOUT_SECONDS,
-        before_request=lambda: budget_wait_and_take(connection_id=connection.pk, ignore_block=probing),
+        before_request=(
+            (lambda: budget_wait_and_take(connection_id=connection.pk, ignore_block=probing)) if budgeted else None
+        ),
     )
 
 
@@ -226,7 +229,7 @@ def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> R
     ready: list[Unit] = []  # taken from the lanes (or to be sent again), waiting for slots
     deadline = time.monotonic() + JOB_SECONDS
     flight = min(in_flight_cap(connection), MAX_PARALLEL)
-    with _concurrent_client(connection) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
+    with hubspot_client(connection, budgeted=False) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
         while True:
             pause = POLL_SECONDS
             ready += _units(lanes, flight - len(flying) - len(ready))
@@ -288,13 +291,15 @@ def _answered(answer: Any) -> bool:
 
 
 def _answer_refused(connection: Connection, unit: Unit, error: HubSpotError, run: Run, ready: list[Unit]) -> None:
-    run.error = error.message
     if error.refusal == Refusal.INVALID:
         retry, failed = unit.lane.refuse(unit, error)
         run.failed += failed
         if retry is not None:
-            ready.append(retry)
+            ready.append(retry)  # sent again in another shape (a contact's stage left out)
+        else:
+            run.error = error.message
         return
+    run.error = error.message
     if error.refusal == Refusal.UNAVAILABLE:
         run.unavailable.append(unit)
     stop = _refused(connection, error)
@@ -310,16 +315,6 @@ def _timed(send: Callable[[HubSpotClient], Any], client: HubSpotClient) -> tuple
     except HubSpotError as error:
         answer = error
     return answer, time.monotonic() - started
-
-
-def _concurrent_client(connection: Connection) -> HubSpotClient:
-    """One client for a delivery's threads; their requests take budget slots in the job's thread first."""
-    return HubSpotClient(
-        base_url=connection.base_url,
-        token=token_decrypt(connection.token_encrypted),
-        timeout=settings.SIMCRM_HUBSPOT_TIMEOUT_SECONDS,
-        before_request=None,
-    )
 
 
 class UpsertLane:
