@@ -80,8 +80,7 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
     _complete(job, claim, result, next_delay)
 
 
-# Claimed before other due jobs, so deliveries keep pace with a backfill instead of waiting for its end.
-SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True, priority=1)
+SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True)
 
 
 def hubspot_client(connection: Connection, *, probing: bool = False, budgeted: bool = True) -> HubSpotClient:

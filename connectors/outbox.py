@@ -14,6 +14,8 @@ from simulations.models import DeliveredRecord, Simulation, SyncStatus
 
 # A first delivery waits this long, so the records of the next moments ride in the same batch.
 GATHER = timedelta(seconds=1)
+# Deliveries are claimed before other due jobs, so they keep pace with a backfill instead of waiting for its end.
+DELIVERY_PRIORITY = 1
 
 
 def records_enqueue(model: type[DeliveredRecord], ids: list[int]) -> None:
@@ -38,6 +40,7 @@ def delivery_queue(*, simulation_id: int, delay: timedelta = GATHER) -> None:
             job_type=JobType.SYNC_CRM,
             payload={},
             scheduled_for=timezone.now() + delay,
+            priority=DELIVERY_PRIORITY,
         )
         worker_wake()  # at the commit
 

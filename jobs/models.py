@@ -1,9 +1,6 @@
-from typing import Any
-
 from django.db import models
 
 from core.errors import ConflictError
-from jobs.registry import job_handler_for
 
 
 class JobStatus(models.TextChoices):
@@ -40,7 +37,8 @@ class ScheduledJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who holds the current claim; finishing checks it so a job taken up again cannot complete twice.
     claimed_by = models.CharField(max_length=64, blank=True)
-    # Its handler's priority (jobs.registry.JobHandler), set when the job is saved first.
+    # Due jobs of a higher priority are claimed before any other due job, however old (a delivery keeps
+    # pace with a backfill's thousands of past-due jobs); whoever creates the job sets it.
     priority = models.SmallIntegerField(default=0)
 
     class Meta:
@@ -69,12 +67,6 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_type} #{self.pk} ({self.status})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._state.adding:
-            handler = job_handler_for(self.job_type)
-            self.priority = handler.priority if handler is not None else 0
-        super().save(*args, **kwargs)
 
     def transition_to(self, new_status: str) -> None:
         """Move to new_status, or raise ConflictError when the move is not allowed."""

@@ -68,9 +68,6 @@ class JobHandler:
     # Runs whatever its simulation's status (a delivery of what it already made), is never cancelled
     # with it, and does not hold its completion.
     independent_of_owner: bool = False
-    # Due jobs of a higher priority are claimed before any other due job, however old: a delivery
-    # keeps pace with a backfill's thousands of past-due jobs instead of waiting behind them.
-    priority: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.conf import settings
 from core.redaction import redact_secrets
 from personas.errors import PersonaError
 from personas.models import PersonaSource
+from personas.openai_client import build_client, map_openai_error
 from personas.openai_models import AUTO, openai_key_fingerprint, openai_model_resolve, openai_model_setting
 from personas.services import persona_provider_name
 
@@ -62,19 +63,17 @@ def persona_provider_status() -> ProviderStatus:
 
 
 def _check_openai() -> ProviderStatus:
-    from personas import agent
-
     configured = openai_model_setting()
     named = None if configured == AUTO else configured  # with auto, no model is used until one is served
     try:
         model = openai_model_resolve()  # with auto: lists the models (cached)
         if configured != AUTO:
-            with agent.build_client() as client:
+            with build_client() as client:
                 client.models.retrieve(model)
     except PersonaError as error:
         return ProviderStatus(provider="openai", model=named, status="unavailable", detail=redact_secrets(str(error)))
     except openai.OpenAIError as error:
-        detail = str(agent.map_openai_error(error, model=named))
+        detail = str(map_openai_error(error, model=named or configured))
         return ProviderStatus(provider="openai", model=named, status="unavailable", detail=detail)
     chosen = ", the first model of SIMCRM_MODEL_PREFERENCE it can use (OPENAI_MODEL=auto)" if named is None else ""
     return ProviderStatus(

@@ -16,6 +16,7 @@ import openai
 from django.conf import settings
 
 from personas.errors import PersonaError
+from personas.openai_client import build_client, map_openai_error
 
 AUTO = "auto"
 LIST_EVERY_SECONDS = 60.0
@@ -83,14 +84,12 @@ def openai_models_served() -> tuple[str, ...]:
     cached = _listed.get(key)
     if cached is not None and now - cached[0] < LIST_EVERY_SECONDS:
         return cached[1]
-    from personas import agent
-
     try:
-        with agent.build_client() as client:
+        with build_client() as client:
             served = tuple(model.id for model in client.models.list() if _MODEL_ID.match(str(model.id)))
     except openai.OpenAIError as exc:
         # `from None`: the SDK's exception text can hold part of the key.
-        raise agent.map_openai_error(exc) from None
+        raise map_openai_error(exc, model=openai_model_setting()) from None
     _listed[key] = (now, served)
     return served
 

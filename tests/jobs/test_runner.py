@@ -18,7 +18,7 @@ from jobs.runner import (
 from simulations.lifecycle import simulation_cancel, simulation_pause, simulation_resume
 from simulations.models import Contact, SimulationStatus
 from simulations.services import simulation_create
-from tests.factories import ScheduledJobFactory, UserFactory
+from tests.factories import ScheduledJobFactory, SimulationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,20 @@ def test_run_due_jobs_command_prints_a_summary(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert out.startswith("run_due_jobs: claimed 1, completed 1,")
     assert out.count("\n") == 1
+
+
+def test_a_job_with_a_priority_is_claimed_before_older_due_jobs() -> None:
+    from jobs.runner import scheduled_jobs_claim_due
+
+    simulation = SimulationFactory.create()
+    past = timezone.now() - timedelta(days=30)
+    old = [ScheduledJobFactory.create(simulation=simulation, scheduled_for=past) for _ in range(5)]
+    urgent = ScheduledJobFactory.create(simulation=simulation, priority=1)
+    later = ScheduledJobFactory.create(
+        simulation=simulation, priority=1, scheduled_for=timezone.now() + timedelta(hours=1)
+    )
+
+    _, claimed = scheduled_jobs_claim_due(limit=3)
+
+    assert urgent.pk in claimed and later.pk not in claimed  # first, though the newest; not before it is due
+    assert sorted(claimed) == sorted([urgent.pk, old[0].pk, old[1].pk])
