@@ -8,7 +8,6 @@ and every cell of every export is read back through the API.
 import csv
 import io
 import re
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,11 +16,10 @@ from django.utils import timezone
 from rest_framework.fields import ChoiceField
 from rest_framework.test import APIClient
 
-from jobs.models import JobStatus, ScheduledJob
-from jobs.runner import scheduled_jobs_run_due
 from simulations.api.serializers import ExportQuerySerializer
 from simulations.models import Company, Contact, Deal
 from standins.openai import OpenAIStandIn, StandInReply
+from tests.simulations.test_crm import run_until_idle
 
 pytestmark = pytest.mark.django_db
 
@@ -68,18 +66,6 @@ def _companies() -> list[dict[str, Any]]:
         }
         for i in range(POOL)
     ]
-
-
-def _run_until_idle(rounds: int = 300) -> None:
-    """Run passes until no job is due, nor soon due (a deferred move is due again within seconds)."""
-    for _ in range(rounds):
-        if scheduled_jobs_run_due().claimed:
-            continue
-        soon = timezone.now() + timedelta(seconds=3)
-        if not ScheduledJob.objects.filter(status=JobStatus.PENDING, scheduled_for__lte=soon).exists():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the queue did not run dry")
 
 
 def _create_planned(client: APIClient, **fields: Any) -> int:
@@ -160,7 +146,7 @@ def test_formula_text_from_openai_reaches_no_export_as_a_formula(
     openai_standin.script([reply, reply])
     simulation_id = _create_planned(api_client, theme="Formula fans", industry="Spreadsheets")
 
-    _run_until_idle()
+    run_until_idle()
 
     contacts = list(Contact.objects.filter(simulation_id=simulation_id).order_by("occurred_at", "id"))
     companies = list(Company.objects.filter(simulation_id=simulation_id).order_by("occurred_at", "id"))
@@ -197,7 +183,7 @@ def test_formula_text_a_user_writes_reaches_no_offline_export_as_a_formula(api_c
     # Offline personas and companies carry the simulation's industry (and its theme's words) as written.
     simulation_id = _create_planned(api_client, theme='=HYPERLINK("http://evil.example","x")', industry="+SUM(1,2)")
 
-    _run_until_idle()
+    run_until_idle()
 
     contacts = list(Contact.objects.filter(simulation_id=simulation_id).order_by("occurred_at", "id"))
     assert len(contacts) == POOL and {c.source for c in contacts} == {"offline"}
