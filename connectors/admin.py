@@ -26,6 +26,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_error",
         "portal_id",
         "blocked_until",
+        "latency_ms",
         "created_at",
         "updated_at",
     )
