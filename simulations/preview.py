@@ -9,13 +9,16 @@ from django.utils import timezone
 from personas.forecast import persona_forecast
 from simulations.curves import Plan, schedule_buckets, schedule_instants
 from simulations.delivery import DeliveryVolume, delivery_forecast
-from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings
+from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings, funnel_draws, plan_offsets
 from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
 from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
 
 BUCKETS = 48
 FIRST_INSTANTS = 20
+# Above this many contacts the deals are counted on an evenly spaced sample and scaled up, so a
+# preview of a million records stays quick (the draws of a million contacts take about a second).
+DEAL_SAMPLE = 100_000
 
 
 def simulation_preview(
@@ -54,7 +57,39 @@ def simulation_preview(
             "buckets": [{"start": a, "end": b, "count": count} for a, b, count in buckets],
             "first": instants[:FIRST_INSTANTS],
         },
-        "forecast": {**forecast, "hubspot_requests": requests, "hubspot_seconds": round(seconds, 1)},
+        "forecast": {
+            **forecast,
+            "hubspot_requests": requests,
+            "hubspot_seconds": round(seconds, 1),
+            **(deal_forecast(plan, crm) if plan is not None else NO_DEALS),
+        },
+    }
+
+
+NO_DEALS = {"deals": 0, "deals_won": 0, "deals_lost": 0}
+
+
+def deal_forecast(plan: PlanSettings, crm: CrmSettings) -> dict[str, int]:
+    """How many deals the run opens before its window ends, and how many of them close won or lost by then.
+
+    deal_rate is the share of contacts whose funnel opens a deal given the time; a contact created
+    late in the window runs out of it, so fewer open than deal_rate says when the window is short
+    next to sales_cycle_days.
+    """
+    if crm.deal_rate == 0:
+        return dict(NO_DEALS)
+    schedule = plan.plan()
+    offsets = plan_offsets(schedule)
+    stride = math.ceil(len(offsets) / DEAL_SAMPLE)
+    draws = funnel_draws(schedule, crm, offsets[::stride])
+    window = schedule.window_us
+    opened = (draws.reaches >= 3) & (draws.deal_at < window)
+    closed = opened & (draws.close_at < window)
+    scale = len(offsets) / len(draws.deal_at)
+    return {
+        "deals": round(int(opened.sum()) * scale),
+        "deals_won": round(int((closed & draws.won).sum()) * scale),
+        "deals_lost": round(int((closed & ~draws.won).sum()) * scale),
     }
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import Count, Model
 from django.utils import timezone as django_timezone
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
@@ -82,7 +83,9 @@ class SimulationCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         owner_id = getattr(getattr(request, "user", None), "pk", None)
         if not connections.filter(pk=value, owner_id=owner_id).exists():
-            raise serializers.ValidationError(f"You have no connection {value}; see GET /api/connections/.")
+            raise serializers.ValidationError(
+                f"Connection {value} is not one of yours (it may have been deleted): pick another, or none."
+            )
         return value
 
     def validate_timezone(self, value: str) -> str:
@@ -94,44 +97,45 @@ class SimulationCreateSerializer(serializers.Serializer):
             ) from None
         return value
 
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            # DRF stops at the fields it cannot parse, before validate(): judge the settings that did
+            # parse as well, so a form sees every error at once instead of one round at a time.
+            if not isinstance(data, Mapping) or not isinstance(error.detail, dict):
+                raise
+            failed = frozenset(error.detail)
+            others = _settings_errors(self._parsed(data), planned="total_records" in data, unknown=failed)
+            raise serializers.ValidationError({**others, **error.detail}) from None
+
+    def _parsed(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields of `data` that are valid on their own."""
+        attrs: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if field.read_only or name not in data:
+                continue
+            try:
+                value = field.run_validation(field.get_value(data))
+                check = getattr(self, f"validate_{name}", None)
+                attrs[name] = check(value) if check else value
+            except (serializers.ValidationError, SkipField):
+                continue
+        return attrs
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = _settings_errors(attrs, planned="total_records" in attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
         if "total_records" not in attrs:
-            sent = [field for field in (*PLAN_FIELDS, *CRM_FIELDS) if field in attrs]
-            if sent:
-                raise serializers.ValidationError(
-                    {field: ["Needs total_records: it belongs to a planned simulation."] for field in sent}
-                )
             attrs.setdefault("record_frequency", RecordFrequency.HOURLY)
             attrs["connection_id"] = attrs.pop("connection", None)
             return attrs
-        errors: dict[str, list[str]] = {}
-        if "record_frequency" in attrs:
-            errors["record_frequency"] = [
-                "A planned simulation's pace comes from total_records, its window and distribution; "
-                "record_frequency belongs to the original 5-contact schedule. Leave it out."
-            ]
         now = django_timezone.now()
         starts_at = attrs.get("starts_at") or now
         ends_at = attrs.get("ends_at") or starts_at + DEFAULT_WINDOW
-        if starts_at < now - MAX_WINDOW:
-            errors["starts_at"] = ["Must be at most 366 days in the past."]
-        if ends_at <= starts_at:
-            errors["ends_at"] = ["Must be after starts_at."]
-        elif ends_at - starts_at > MAX_WINDOW:
-            errors["ends_at"] = ["The window from starts_at to ends_at may be at most 366 days."]
         distribution = attrs.get("distribution", Distribution.UNIFORM)
         weights = attrs.get("curve_weights")
-        if distribution == Distribution.CUSTOM and weights is None:
-            errors["curve_weights"] = ["Required for the custom distribution: 2 to 1,000 non-negative numbers."]
-        elif distribution != Distribution.CUSTOM and weights is not None:
-            errors["curve_weights"] = ["Only the custom distribution takes curve_weights."]
-        elif weights is not None and not any(weights):
-            errors["curve_weights"] = ["At least one weight must be above zero."]
-        scenario = attrs.get("scenario", Scenario.B2B)
-        if scenario == Scenario.B2C and "contacts_per_company" in attrs:
-            errors["contacts_per_company"] = ["A b2c simulation has no companies; leave contacts_per_company out."]
-        if errors:
-            raise serializers.ValidationError(errors)
         settings_ = PlanSettings(
             total_records=attrs["total_records"],
             starts_at=starts_at,
@@ -143,8 +147,16 @@ class SimulationCreateSerializer(serializers.Serializer):
         )
         try:
             curve_check(settings_.plan())
-        except EmptyCurve as error:
-            raise serializers.ValidationError({"distribution": [str(error)]}) from None
+        except EmptyCurve:
+            label = Distribution(distribution).label.lower()
+            raise serializers.ValidationError(
+                {
+                    "distribution": [
+                        f"The {label} curve leaves no time in this window (in {settings_.timezone}) to create "
+                        "records in: widen the window or pick another curve."
+                    ]
+                }
+            ) from None
         defaults = CrmSettings()
         crm = CrmSettings(**{field: attrs.get(field, getattr(defaults, field)) for field in CRM_FIELDS})
         return {
@@ -155,6 +167,53 @@ class SimulationCreateSerializer(serializers.Serializer):
             "crm": crm,
             "connection_id": attrs.get("connection"),
         }
+
+
+def _settings_errors(
+    attrs: Mapping[str, Any], *, planned: bool, unknown: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
+    """What is wrong with these settings taken together, in the form's words, by field.
+
+    `unknown` names fields sent but not understood: checks that depend on them are left out.
+    """
+    if not planned:
+        return {
+            field: ["Belongs to a planned run: set the number of records (total_records) as well."]
+            for field in (*PLAN_FIELDS, *CRM_FIELDS)
+            if field in attrs
+        }
+    errors: dict[str, list[str]] = {}
+    if "record_frequency" in attrs:
+        errors["record_frequency"] = [
+            "Frequency belongs to the quick burst (the original 5-contact schedule); a planned run's pace "
+            "comes from its number of records, window and curve. Leave it out."
+        ]
+    now = django_timezone.now()
+    starts_at = attrs.get("starts_at") or now
+    ends_at = attrs.get("ends_at") or starts_at + DEFAULT_WINDOW
+    if starts_at < now - MAX_WINDOW:
+        errors["starts_at"] = ["Window start can be at most 366 days in the past."]
+    if not {"starts_at", "ends_at"} & unknown:
+        if ends_at <= starts_at:
+            errors["ends_at"] = ["Window end must be after window start."]
+        elif ends_at - starts_at > MAX_WINDOW:
+            errors["ends_at"] = ["The window can be at most 366 days long: bring window end closer to window start."]
+    distribution = attrs.get("distribution", Distribution.UNIFORM)
+    weights = attrs.get("curve_weights")
+    if not {"distribution", "curve_weights"} & unknown:
+        if distribution == Distribution.CUSTOM and weights is None:
+            errors["curve_weights"] = ["The custom curve needs weights: 2 to 1,000 numbers, zero or more."]
+        elif distribution != Distribution.CUSTOM and weights is not None:
+            errors["curve_weights"] = ["Only the custom curve takes weights: pick Custom, or leave them out."]
+        elif weights is not None and not any(weights):
+            errors["curve_weights"] = ["At least one weight must be above zero."]
+    if (
+        "scenario" not in unknown
+        and attrs.get("scenario", Scenario.B2B) == Scenario.B2C
+        and "contacts_per_company" in attrs
+    ):
+        errors["contacts_per_company"] = ["A B2C run has no companies: leave contacts per company out."]
+    return errors
 
 
 class SimulationUpdateSerializer(serializers.Serializer):
@@ -392,6 +451,11 @@ class PreviewForecastSerializer(serializers.Serializer):
     cost_usd = serializers.FloatField(allow_null=True, help_text="null when the model's price is unknown")
     hubspot_requests = serializers.IntegerField(help_text="Requests to the connection's CRM, in batches of 100.")
     hubspot_seconds = serializers.FloatField(help_text="The time the connection's rate limit implies for them.")
+    deals = serializers.IntegerField(
+        help_text="Deals the run opens before its window ends (deal_rate of the contacts whose funnel has the time)."
+    )
+    deals_won = serializers.IntegerField(help_text="Of those, the deals closed won by the window's end.")
+    deals_lost = serializers.IntegerField(help_text="Of those, the deals closed lost by the window's end.")
 
 
 class PreviewSerializer(serializers.Serializer):
