@@ -968,6 +968,12 @@ export interface components {
              * @description The time the connection's rate limit implies for them.
              */
             hubspot_seconds: number;
+            /** @description Deals the run opens before its window ends (deal_rate of the contacts whose funnel has the time). */
+            deals: number;
+            /** @description Of those, the deals closed won by the window's end. */
+            deals_won: number;
+            /** @description Of those, the deals closed lost by the window's end. */
+            deals_lost: number;
         };
         PreviewSchedule: {
             total_records: number;

@@ -1,6 +1,6 @@
 import type { PreviewForecast } from '../api/types';
 import { formatDuration } from '../lib/hubspot';
-import { formatCount } from '../lib/planned';
+import { dealsForecast, formatCount } from '../lib/planned';
 
 const usd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const smallUsd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 });
@@ -12,9 +12,18 @@ export function formatUsd(value: number): string {
 
 /**
  * The bill of a preview: provider, persona calls, tokens, dollars; with `delivery` (the connection
- * picked) also the HubSpot requests and the time the connection's rate limit implies for them.
+ * picked) also the HubSpot requests and the time the connection's rate limit implies for them; with
+ * `contacts` (a planned run's) the deals it opens.
  */
-export function Forecast({ forecast, delivery = null }: { forecast: PreviewForecast; delivery?: { connectionName: string } | null }) {
+export function Forecast({
+  forecast,
+  delivery = null,
+  contacts = null,
+}: {
+  forecast: PreviewForecast;
+  delivery?: { connectionName: string } | null;
+  contacts?: number | null;
+}) {
   const provider = forecast.model ? `${forecast.provider} (${forecast.model})` : forecast.provider;
   const offline = forecast.provider === 'offline';
   return (
@@ -39,6 +48,12 @@ export function Forecast({ forecast, delivery = null }: { forecast: PreviewForec
           {forecast.cost_usd === null ? 'unknown price' : `${formatUsd(forecast.cost_usd)} (USD)`}
         </dd>
       </div>
+      {contacts !== null && (
+        <div>
+          <dt>Deals</dt>
+          <dd data-testid="forecast-deals">{dealsForecast(forecast, contacts)}</dd>
+        </div>
+      )}
       {delivery && (
         <>
           <div>

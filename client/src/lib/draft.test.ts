@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDraft, type SimulationDraft } from '../store';
-import { draftRequest, requiredErrors, visibleFields } from './draft';
+import { checkBody, draftRequest, fieldLabel, mergeErrors, requiredErrors, visibleFields } from './draft';
 
 function draft(overrides: Partial<SimulationDraft>): SimulationDraft {
   return { ...emptyDraft(), theme: 'Theme', industry: 'Retail', ...overrides };
@@ -127,5 +127,45 @@ describe('the CRM settings of a planned run', () => {
   it('sends none of them with a quick burst', () => {
     const { body } = draftRequest(draft({ kind: 'quick', scenario: 'b2c', deal_rate: '50' }));
     expect(body).toEqual({ theme: 'Theme', industry: 'Retail', record_frequency: '1h' });
+  });
+});
+
+describe('every error at once', () => {
+  it('asks the server about a wrong draft with the good values as sent and the wrong ones as typed', () => {
+    const wrong = draft({ kind: 'planned', total_records: 'many', starts_at: '2020-01-01T09:00', deal_rate: '150', seed: '-1', theme: ' ' });
+    const { body, errors } = draftRequest(wrong);
+    const all = { ...errors, ...requiredErrors(wrong) };
+
+    const check = checkBody(wrong, body, all) as Record<string, unknown>;
+
+    // The server's own checks of the window need it; it is sent as it would be.
+    expect(check.starts_at).toBe(body.starts_at);
+    expect(check).toMatchObject({ total_records: 'many', deal_rate: '150', theme: ' ', industry: 'Retail' });
+    // The seed's JSON must be digits, and no other check depends on it.
+    expect(check).not.toHaveProperty('seed');
+    expect(check).not.toHaveProperty('kind');
+  });
+
+  it('leaves a draft without errors as it would be sent', () => {
+    const fine = draft({ kind: 'planned', seed: '5' });
+    const { body } = draftRequest(fine);
+    expect(checkBody(fine, body, {})).toEqual(body);
+  });
+
+  it('keeps the browser’s words on a field both judged and adds the server’s on the others', () => {
+    const merged = mergeErrors(
+      { total_records: ['Enter a whole number from 1 to 1,000,000.'] },
+      { total_records: ['Must be a whole number.'], starts_at: ['Window start can be at most 366 days in the past.'] },
+    );
+    expect(merged).toEqual({
+      total_records: ['Enter a whole number from 1 to 1,000,000.'],
+      starts_at: ['Window start can be at most 366 days in the past.'],
+    });
+  });
+
+  it('names a field in the form’s words', () => {
+    expect(fieldLabel('starts_at')).toBe('Window start');
+    expect(fieldLabel('record_frequency')).toBe('Frequency');
+    expect(fieldLabel('something_new')).toBe('something new');
   });
 });

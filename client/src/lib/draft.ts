@@ -141,3 +141,54 @@ function crmRequest(draft: SimulationDraft, body: SimulationRequest, errors: Fie
   if (cycle === null) errors.sales_cycle_days = [`Enter a whole number of days from 1 to ${MAX_SALES_CYCLE_DAYS}.`];
   else if (cycle !== CRM_DEFAULTS.sales_cycle_days) body.sales_cycle_days = cycle;
 }
+
+/** The form's words for each field the server may name in a 400. */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
+  theme: 'Theme',
+  industry: 'Industry',
+  record_frequency: 'Frequency',
+  name: 'Name',
+  total_records: 'Number of records',
+  starts_at: 'Window start',
+  ends_at: 'Window end',
+  distribution: 'Curve',
+  curve_weights: 'Weights',
+  timezone: 'Time zone',
+  seed: 'Seed',
+  scenario: 'Scenario',
+  contacts_per_company: 'Contacts per company',
+  deal_rate: 'Deal rate',
+  win_rate: 'Win rate',
+  sales_cycle_days: 'Sales cycle',
+  connection: 'Deliver to',
+};
+
+/** "Window start" for starts_at; a key the form does not know, with its underscores as spaces. */
+export function fieldLabel(key: string): string {
+  return FIELD_LABELS[key] ?? key.replace(/_/g, ' ');
+}
+
+/**
+ * The body that asks the server to judge a draft the browser already found wrong: the good values
+ * as they would be sent, the wrong ones as typed. The server then refuses those (the browser's own
+ * words stay on them) and leaves out every check that depends on them, so what it says about the
+ * other fields (a window too old) is true whatever the wrong ones become. The seed, which no other
+ * check depends on, stays out: its JSON must be digits.
+ */
+export function checkBody(draft: SimulationDraft, body: SimulationRequest, errors: FieldErrors): SimulationRequest {
+  const check: Record<string, unknown> = { ...body };
+  for (const field of Object.keys(errors)) {
+    if (field === 'seed') delete check.seed;
+    else if (field in draft && field !== 'kind') check[field] = draft[field as keyof SimulationDraft];
+  }
+  // Typed as a request only to travel the same way; the server answers it with a 400.
+  return check as SimulationRequest;
+}
+
+/**
+ * The browser's errors and the server's, by field: the browser's win on a field both judged (the
+ * server saw the value as typed), the server's stand for every field the browser had no word on.
+ */
+export function mergeErrors(local: FieldErrors, server: FieldErrors): FieldErrors {
+  return { ...server, ...local };
+}

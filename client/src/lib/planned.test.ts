@@ -5,6 +5,7 @@ import {
   browserOffset,
   chartSeries,
   curveLabel,
+  dealsForecast,
   formatInZone,
   isPlanned,
   knownTimeZones,
@@ -116,4 +117,20 @@ describe('planned simulations', () => {
     expect(plannedSummary(plannedSimulation({ total_records: 1500 }))).toBe('1,500 records · Bell curve');
   });
 
+});
+
+describe('the deals forecast', () => {
+  it('says how many deals open before the window ends, as a share of the contacts, and how they stand then', () => {
+    expect(dealsForecast({ deals: 41, deals_won: 6, deals_lost: 15 }, 300)).toBe(
+      '41 deals open before the window ends (14% of 300 contacts); 6 won and 15 lost by then, 20 still open.',
+    );
+    expect(dealsForecast({ deals: 1, deals_won: 0, deals_lost: 0 }, 1)).toBe(
+      '1 deal opens before the window ends (100% of 1 contact); 0 won and 0 lost by then, 1 still open.',
+    );
+  });
+
+  it('keeps a small share from reading as none, and says so when no deal opens', () => {
+    expect(dealsForecast({ deals: 4, deals_won: 0, deals_lost: 0 }, 1_000)).toMatch(/\(0\.4% of 1,000 contacts\)/);
+    expect(dealsForecast({ deals: 0, deals_won: 0, deals_lost: 0 }, 300)).toBe('No deal opens before the window ends.');
+  });
 });

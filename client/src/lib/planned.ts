@@ -1,4 +1,4 @@
-import type { Distribution, PreviewBucket, Simulation } from '../api/types';
+import type { Distribution, PreviewBucket, PreviewForecast, Simulation } from '../api/types';
 
 /** The server's bounds (simulations/models.py, serializers.py). */
 export const MAX_TOTAL_RECORDS = 1_000_000;
@@ -218,6 +218,26 @@ export function chartSeries(buckets: readonly PreviewBucket[], now: Date | null)
 /** "1,000" */
 export function formatCount(n: number): string {
   return n.toLocaleString('en');
+}
+
+/**
+ * What the preview forecasts of a run's deals, in words: "41 deals open before the window ends (14% of
+ * 300 contacts); 6 won and 15 lost by then, 20 still open". deal_rate is of the contacts whose
+ * funnel has the time, so a window short next to the sales cycle opens fewer: this says how many.
+ */
+export function dealsForecast(forecast: Pick<PreviewForecast, 'deals' | 'deals_won' | 'deals_lost'>, contacts: number): string {
+  const { deals, deals_won: won, deals_lost: lost } = forecast;
+  if (deals === 0) return 'No deal opens before the window ends.';
+  const share = contacts > 0 ? ` (${formatShare(deals / contacts)} of ${formatCount(contacts)} ${contacts === 1 ? 'contact' : 'contacts'})` : '';
+  const open = deals - won - lost;
+  const opened = `${formatCount(deals)} ${deals === 1 ? 'deal opens' : 'deals open'} before the window ends${share}`;
+  return `${opened}; ${formatCount(won)} won and ${formatCount(lost)} lost by then, ${formatCount(open)} still open.`;
+}
+
+/** "14%"; below 1% with one decimal ("0.4%"), so a few deals do not read as none. */
+function formatShare(share: number): string {
+  const percent = share * 100;
+  return `${percent > 0 && percent < 1 ? percent.toFixed(1) : Math.round(percent)}%`;
 }
 
 /** "300 records · Bell curve" for lists. */

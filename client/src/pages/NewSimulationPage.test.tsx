@@ -337,7 +337,7 @@ describe('planned run', () => {
     previews = previewHandler((body) => {
       const errors: Record<string, string[]> = {};
       if (typeof body.ends_at === 'string' && typeof body.starts_at === 'string' && body.ends_at <= body.starts_at) {
-        errors.ends_at = ['Must be after starts_at.'];
+        errors.ends_at = ['Window end must be after window start.'];
       }
       if (body.timezone === 'Mars/Base') {
         errors.timezone = ["Unknown time zone 'Mars/Base': use an IANA name such as Europe/Berlin or America/New_York."];
@@ -357,7 +357,7 @@ describe('planned run', () => {
     await ue.clear(zone);
     await ue.type(zone, 'Mars/Base');
 
-    await waitFor(() => expect(end).toHaveAccessibleDescription('Must be after starts_at.'), PREVIEW_WAIT);
+    await waitFor(() => expect(end).toHaveAccessibleDescription('Window end must be after window start.'), PREVIEW_WAIT);
     expect(end).toHaveAttribute('aria-invalid', 'true');
     expect(zone).toHaveAccessibleDescription(/^Unknown time zone 'Mars\/Base'/);
     expect(start).not.toHaveAttribute('aria-invalid');
@@ -384,8 +384,9 @@ describe('planned run', () => {
     const weights = screen.getByLabelText('Weights');
     await ue.type(weights, '1, 3, x');
     expect(weights).toHaveAccessibleDescription('“x” is not a number.');
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(previews.bodies.filter((b) => b.distribution === 'custom')).toEqual([]);
+    // The weights go to the server as typed, so it judges the rest of the form beside them; our words stay.
+    await waitFor(() => expect(lastPreview()).toMatchObject({ distribution: 'custom', curve_weights: '1, 3, x' }), PREVIEW_WAIT);
+    expect(weights).toHaveAccessibleDescription('“x” is not a number.');
 
     await ue.type(weights, '{Backspace}5, 3 1');
     expect(weights).not.toHaveAttribute('aria-invalid');
@@ -467,15 +468,73 @@ describe('planned run', () => {
   });
 
   it('shows a create 400 on a planned field next to it', async () => {
-    createAnswers(400, { starts_at: ['Must be at most 366 days in the past.'] });
+    createAnswers(400, { starts_at: ['Window start can be at most 366 days in the past.'] });
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await startPlanned(ue);
     const start = screen.getByLabelText('Window start');
     fireEvent.change(start, { target: { value: '2020-01-01T09:00' } });
     await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
-    await waitFor(() => expect(start).toHaveAccessibleDescription('Must be at most 366 days in the past.'), PREVIEW_WAIT);
+    await waitFor(() => expect(start).toHaveAccessibleDescription('Window start can be at most 366 days in the past.'), PREVIEW_WAIT);
     expect(start).toHaveFocus();
+  });
+
+  it('shows every error at once on sending: the browser’s and the server’s, in words, and creates nothing', async () => {
+    createAnswers(201, plannedSimulation({ id: 42 }));
+    previews = previewHandler((body) => {
+      const errors: Record<string, string[]> = {};
+      if (typeof body.theme !== 'string' || !body.theme.trim()) errors.theme = ['This field may not be blank.'];
+      if (typeof body.total_records !== 'number') errors.total_records = ['Must be a whole number.'];
+      if (typeof body.starts_at === 'string' && body.starts_at.startsWith('2020')) {
+        errors.starts_at = ['Window start can be at most 366 days in the past.'];
+      }
+      return Object.keys(errors).length ? [400, errors] : preview();
+    });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await ue.type(await screen.findByLabelText('Industry'), 'Retail');
+    await ue.click(screen.getByRole('radio', { name: /Planned run/ }));
+    const records = screen.getByLabelText('Number of records');
+    await ue.clear(records);
+    await ue.type(records, '0');
+    const start = screen.getByLabelText('Window start');
+    fireEvent.change(start, { target: { value: '2020-01-01T09:00' } });
+    // No theme yet: nothing is previewed, so only sending asks the server.
+    expect(previews.bodies).toEqual([]);
+
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+
+    const theme = screen.getByLabelText('Theme');
+    expect(theme).toHaveAccessibleDescription('Enter a theme.');
+    expect(records).toHaveAccessibleDescription('Enter a whole number from 1 to 1,000,000.');
+    await waitFor(() => expect(start).toHaveAccessibleDescription('Window start can be at most 366 days in the past.'), PREVIEW_WAIT);
+    expect(start).toHaveAttribute('aria-invalid', 'true');
+    // Our words stay on the fields we judged; the server saw their values as typed.
+    expect(theme).toHaveAccessibleDescription('Enter a theme.');
+    expect(previews.bodies).toEqual([expect.objectContaining({ theme: '', total_records: '0', starts_at: localInputToIso('2020-01-01T09:00') })]);
+    expect(theme).toHaveFocus();
+    expect(posted).toEqual([]);
+  });
+
+  it('names a field that is not on screen in the form’s words', async () => {
+    createAnswers(400, { record_frequency: ['Frequency belongs to the quick burst.'] });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Frequency: Frequency belongs to the quick burst.');
+    expect(screen.getByRole('alert')).not.toHaveTextContent('record_frequency');
+  });
+
+  it('forecasts the deals the run opens before its window ends, and says the rate needs the time', async () => {
+    previews = previewHandler(() => preview({ forecast: { deals: 41, deals_won: 6, deals_lost: 15 } }));
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await startPlanned(ue);
+    expect(await screen.findByTestId('forecast-deals', {}, PREVIEW_WAIT)).toHaveTextContent(
+      '41 deals open before the window ends (14% of 300 contacts); 6 won and 15 lost by then, 20 still open.',
+    );
+    expect(screen.getByLabelText('Deal rate (%)')).toHaveAccessibleDescription(/given the time.*the preview says how many deals open/);
   });
 });
 
@@ -526,8 +585,9 @@ describe('CRM settings of a planned run', () => {
     expect(winRate).not.toHaveAttribute('aria-invalid');
     expect(cycle).toHaveAccessibleDescription('Enter a whole number of days from 1 to 365.');
     expect(posted).toEqual([]);
-    // Nothing is previewed while a value cannot be sent.
-    expect(previews.bodies.filter((b) => 'deal_rate' in b || 'sales_cycle_days' in b)).toEqual([]);
+    // The server is asked to judge the rest, the wrong values as typed; nothing is created.
+    await waitFor(() => expect(lastPreview()).toMatchObject({ contacts_per_company: '51', deal_rate: '150', sales_cycle_days: '400' }));
+    expect(posted).toEqual([]);
 
     // Fixing a value clears its error as the user types.
     await ue.clear(dealRate);
@@ -656,7 +716,7 @@ describe('deliver to', () => {
   });
 
   it('sends the connection picked with a planned run, warns when its deliveries are held, and shows the server’s refusal on it', async () => {
-    createAnswers(400, { connection: ['You have no connection 5; see GET /api/connections/.'] });
+    createAnswers(400, { connection: ['Connection 5 is not one of yours (it may have been deleted): pick another, or none.'] });
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await startPlanned(ue);
@@ -670,7 +730,7 @@ describe('deliver to', () => {
     expect(await within(box).findByTestId('forecast-hubspot-time', {}, PREVIEW_WAIT)).toHaveTextContent('none');
 
     await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
-    await waitFor(() => expect(select).toHaveAccessibleDescription('You have no connection 5; see GET /api/connections/.'));
+    await waitFor(() => expect(select).toHaveAccessibleDescription('Connection 5 is not one of yours (it may have been deleted): pick another, or none.'));
     expect(select).toHaveAttribute('aria-invalid', 'true');
     expect(select).toHaveFocus();
     expect(posted).toEqual([

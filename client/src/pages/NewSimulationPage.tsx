@@ -1,14 +1,14 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ApiError, NetworkError, errorMessage, simulationJson, type FieldErrors } from '../api/client';
-import { useConnections, useCreateSimulation, usePreview } from '../api/hooks';
+import { ApiError, JsonText, NetworkError, api, errorMessage, simulationJson, type FieldErrors } from '../api/client';
+import { PREVIEW_URL, useConnections, useCreateSimulation, usePreview } from '../api/hooks';
 import type { Connection, Frequency, Preview, SimulationRequest } from '../api/types';
 import { Forecast } from '../components/Forecast';
 import { FormField } from '../components/FormField';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert } from '../components/States';
 import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS, SCENARIO_OPTIONS, isScenario, scenarioExplanation } from '../lib/crm';
-import { MAX_LENGTH, draftRequest, requiredErrors, visibleFields } from '../lib/draft';
+import { MAX_LENGTH, checkBody, draftRequest, fieldLabel, mergeErrors, requiredErrors, visibleFields } from '../lib/draft';
 import { formatTime } from '../lib/format';
 import { connectionStatusExplanation, connectionStatusLabel, isHeld } from '../lib/hubspot';
 import {
@@ -77,7 +77,7 @@ function splitErrors(err: ApiError, shown: readonly string[]): { fields: FieldEr
   for (const [key, messages] of Object.entries(err.fieldErrors)) {
     if (shown.includes(key)) fields[key] = messages;
     else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
-    else other.push(...messages.map((m) => `${key}: ${m}`));
+    else other.push(...messages.map((m) => `${fieldLabel(key)}: ${m}`));
   }
   return { fields, other };
 }
@@ -197,11 +197,14 @@ export function NewSimulationPage() {
 
   const shown = visibleFields(draft);
   const request = draftRequest(draft);
-  // Ask for a preview once the theme and industry are there (the server needs them for the bill)
-  // and every value can be sent.
+  const blocked = Object.keys(request.errors).length > 0;
+  // Ask for a preview once the theme and industry are there (the server needs them for the bill).
+  // While a value is wrong, the server still judges the rest, so its errors show beside ours.
   const previewBody =
-    draft.theme.trim() && draft.industry.trim() && Object.keys(request.errors).length === 0 ? request.body : null;
+    draft.theme.trim() && draft.industry.trim() ? (blocked ? checkBody(draft, request.body, request.errors) : request.body) : null;
   const preview = useDraftPreview(previewBody, shown);
+  /** Asking the server to judge a draft the browser found wrong (on submit). */
+  const [checking, setChecking] = useState(false);
 
   // An answer for the body on screen: its errors are current for every field again.
   useEffect(() => {
@@ -240,13 +243,40 @@ export function NewSimulationPage() {
     if (first) document.getElementById(ids[first])?.focus();
   };
 
+  /**
+   * The browser's errors and, beside them, the server's verdict on the rest (a window too old), all
+   * at once; nothing is created.
+   */
+  const showEveryError = async (local: FieldErrors) => {
+    setErrors(local);
+    focusFirstError(local);
+    const focused = document.activeElement;
+    setChecking(true);
+    try {
+      await api.post(PREVIEW_URL, new JsonText(simulationJson(checkBody(draft, request.body, local))));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        const { fields, other } = splitErrors(err, shown);
+        const merged = mergeErrors(local, fields);
+        setErrors(merged);
+        setFormError(other.length ? other.join(' ') : null);
+        // Move to an earlier field the server found wrong, unless the user has moved on meanwhile.
+        if (document.activeElement === focused) focusFirstError(merged);
+      } else {
+        setFormError(`The other fields could not be checked: ${errorMessage(err)}`);
+      }
+    } finally {
+      setChecking(false);
+    }
+  };
+
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setFormError(null);
     const local = { ...request.errors, ...requiredErrors(draft) };
     setErrors(local);
     if (Object.keys(local).length) {
-      focusFirstError(local);
+      void showEveryError(local);
       return;
     }
 
@@ -439,7 +469,7 @@ export function NewSimulationPage() {
             </p>
           </div>
         ) : (
-          <PlannedPreview draft={draft} preview={preview} waiting={previewBody === null} delivery={delivery} />
+          <PlannedPreview draft={draft} preview={preview} waiting={previewBody === null || blocked} delivery={delivery} />
         )}
         {/* Apart from the schedule preview, which describes the frequency select. */}
         {!planned && preview.preview && preview.upToDate && !preview.failed && (
@@ -450,8 +480,8 @@ export function NewSimulationPage() {
         )}
 
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="sim-submit">
-            {create.isPending ? 'Starting…' : 'Start simulation'}
+          <button type="submit" className="btn btn-primary" disabled={create.isPending || checking} data-testid="sim-submit">
+            {create.isPending ? 'Starting…' : checking ? 'Checking…' : 'Start simulation'}
           </button>
         </div>
       </form>
@@ -724,7 +754,7 @@ function CrmFields({ draft, ids, errorFor, update }: Omit<PlannedFieldsProps, 'z
           id={ids.deal_rate}
           name="deal_rate"
           label="Deal rate (%)"
-          hint={`Share of contacts that reach Opportunity and open a deal, 0 to 100 (default ${CRM_DEFAULTS.deal_rate * 100}).`}
+          hint={`Share of contacts whose funnel reaches Opportunity and opens a deal, given the time, 0 to 100 (default ${CRM_DEFAULTS.deal_rate * 100}). Contacts created late in the window run out of it: the preview says how many deals open.`}
           error={errorFor('deal_rate')}
         >
           {(control) => (
@@ -860,7 +890,7 @@ function PlannedPreview({
               </p>
             )}
             <h3>What it costs</h3>
-            <Forecast forecast={data.forecast} delivery={delivery} />
+            <Forecast forecast={data.forecast} delivery={delivery} contacts={schedule.total_records} />
           </div>
         </>
       )}

@@ -108,6 +108,9 @@ export function preview(overrides: { schedule?: Partial<Preview['schedule']>; fo
       cost_usd: 0.0288,
       hubspot_requests: 0,
       hubspot_seconds: 0,
+      deals: 41,
+      deals_won: 6,
+      deals_lost: 15,
       ...overrides.forecast,
     },
   };
