@@ -116,6 +116,11 @@ describe('simulations list', () => {
     renderApp('/');
     expect(await screen.findByRole('heading', { name: 'No simulations yet' })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Start your first simulation' })).toHaveAttribute('href', '/simulations/new');
+    // What SimCRM does now, not only the original five contacts.
+    const says = screen.getByRole('heading', { name: 'No simulations yet' }).parentElement?.textContent ?? '';
+    expect(says).toMatch(/quick burst makes five contacts/);
+    expect(says).toMatch(/planned run .* companies, deals and lifecycle stages/);
+    expect(says).not.toMatch(/creates five realistic CRM contacts/);
   });
 
   it('shows an error state with a way to try again', async () => {
