@@ -30,7 +30,7 @@ from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from jobs.heartbeat import BEAT_SECONDS, worker_heartbeat
-from jobs.runner import scheduled_jobs_next_pass_at
+from jobs.runner import database_busy_message, database_is_locked, scheduled_jobs_next_pass_at
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +89,23 @@ class DispatchBroker(ORM):
                 next_pass_at = None if tasks else scheduled_jobs_next_pass_at()
             if not tasks:
                 self._wait(self._seconds_until(next_pass_at))
-        except (DatabaseError, psycopg.Error):  # Django's errors, and those of the session LISTENing
-            logger.exception("The dispatcher lost its database connection; reconnecting")
-            connections[Conf.ORM].close()
-            self._listening_on = None
-            time.sleep(1)
+        except DatabaseError as error:
+            if database_is_locked(error):
+                logger.warning("%s; the dispatcher looks again", database_busy_message())
+                time.sleep(Conf.POLL)
+            else:
+                self._reconnect()
+            return None
+        except psycopg.Error:  # those of the session LISTENing
+            self._reconnect()
             return None
         return tasks or None
+
+    def _reconnect(self) -> None:
+        logger.exception("The dispatcher lost its database connection; reconnecting")
+        connections[Conf.ORM].close()
+        self._listening_on = None
+        time.sleep(1)
 
     def _seconds_until(self, next_pass_at: datetime | None) -> float:
         """Queue a pump if work is due (unless one was queued just now); return how long to wait."""

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -52,6 +52,8 @@ CLAIM_BATCH = 200
 # Claims while jobs need the slow path: one, so no worker sits on slow jobs another could run.
 SLOW_CLAIM = 1
 MAX_BACKOFF_SECONDS = 15 * 60
+# A job that met a locked SQLite database goes back to pending, due again after this.
+LOCKED_RETRY_SECONDS = 0.5
 
 
 class JobOutcome(StrEnum):
@@ -80,6 +82,21 @@ class PassSummary:
             f"claimed {self.claimed}, completed {self.completed}, retried {self.retried}, "
             f"failed {self.failed}, skipped {self.skipped}, deferred {self.deferred}, recovered {self.recovered}"
         )
+
+
+def database_is_locked(error: BaseException) -> bool:
+    """SQLite's answer when another process kept its single write lock past the busy timeout
+    (DATABASES OPTIONS timeout): nothing is wrong with the job, so it is tried again soon."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
+def database_busy_message() -> str:
+    """What a locked database means, for the log line of whoever retries (never a traceback)."""
+    wait = connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)
+    return (
+        f"The database stayed busy for over {wait} s (another process held SQLite's single write lock; "
+        "PostgreSQL, through DATABASE_URL, has no such limit)"
+    )
 
 
 def scheduled_jobs_claim_due(*, limit: int = CLAIM_BATCH) -> tuple[str, list[int]]:
@@ -128,7 +145,8 @@ def scheduled_jobs_next_pass_at() -> datetime | None:
 
 
 def scheduled_jobs_recover_stale() -> int:
-    """Take up jobs whose worker died: back to pending while attempts remain, else failed."""
+    """Take up jobs whose claim timed out (their worker died, or hung): back to pending while attempts
+    remain, else failed."""
     cutoff = timezone.now() - timedelta(seconds=settings.SIMCRM_JOB_TIMEOUT_SECONDS)
     stale = ScheduledJob.objects.filter(status=JobStatus.PROCESSING, started_at__lt=cutoff)
     recovered = 0
@@ -139,9 +157,10 @@ def scheduled_jobs_recover_stale() -> int:
             job = stale.filter(pk=job_id).select_for_update(skip_locked=True).first()
             if job is None:
                 continue  # finished, or another worker is recovering it
+            # Only the timeout is known here: the worker may have stopped, or may still be running it.
             message = (
-                f"Attempt {job.attempts} did not finish within SIMCRM_JOB_TIMEOUT_SECONDS="
-                f"{settings.SIMCRM_JOB_TIMEOUT_SECONDS} (its worker stopped)."
+                f"Its claim timed out: still processing after SIMCRM_JOB_TIMEOUT_SECONDS="
+                f"{settings.SIMCRM_JOB_TIMEOUT_SECONDS} s."
             )
             _job_record_failure(job, message, retryable=True, retry_after=0)
             recovered += 1
@@ -174,6 +193,11 @@ def scheduled_job_run(*, job_id: int, claim: str) -> JobOutcome:
     except JobFailed as error:
         outcome = _job_fail(job, claim, str(error), retryable=error.retryable, retry_after=error.retry_after)
     except Exception as error:  # a bug or a database fault must not leave the job processing forever
+        if database_is_locked(error):
+            deferred = scheduled_jobs_defer(
+                claim=claim, deferrals={job.pk: (LOCKED_RETRY_SECONDS, "The database was busy; trying again.")}
+            )
+            return JobOutcome.DEFERRED if deferred else JobOutcome.SKIPPED
         logger.exception("Job %s raised an unexpected error", job_id)
         outcome = _job_fail(job, claim, f"Unexpected error: {type(error).__name__}: {error}", retryable=True)
     if outcome != JobOutcome.RETRIED:
@@ -234,7 +258,14 @@ def scheduled_jobs_run_due(
         if on_claimed is not None:
             on_claimed(len(ids), limit)
         summary.claimed += len(ids)
-        batch = scheduled_jobs_run_batch(claim=claim, job_ids=ids)
+        try:
+            batch = scheduled_jobs_run_batch(claim=claim, job_ids=ids)
+        except OperationalError as error:
+            if database_is_locked(error):
+                # Hand the jobs straight back (the ones a batch form finished stay finished), so the
+                # next pass runs them, instead of leaving them processing until their claim times out.
+                scheduled_jobs_release(claim=claim, job_ids=ids)
+            raise
         summary.add(JobOutcome.COMPLETED, len(batch.completed))
         summary.add(JobOutcome.DEFERRED, len(batch.deferred))
         leftovers = [job_id for job_id in ids if job_id not in batch.completed and job_id not in batch.deferred]

@@ -19,7 +19,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from jobs.broker import dispatch_enqueue, dispatcher_notify
-from jobs.runner import scheduled_jobs_next_pass_at, scheduled_jobs_run_due
+from jobs.runner import database_busy_message, database_is_locked, scheduled_jobs_next_pass_at, scheduled_jobs_run_due
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,13 @@ def dispatch() -> str:
                     idle_until = time.monotonic() + IDLE_PUMP_SECONDS
                 else:
                     time.sleep(_pause_until_due(idle_until))
-            except DatabaseError:
+            except DatabaseError as error:
+                if database_is_locked(error):
+                    # SQLite waited its busy timeout already, the connection is fine, and the claim's
+                    # jobs went back to pending: this pump stays and runs them at once.
+                    logger.warning("%s; running jobs again", database_busy_message())
+                    idle_until = time.monotonic() + IDLE_PUMP_SECONDS
+                    continue
                 # The connection died (server restart, pg_terminate_backend): reconnect next round.
                 logger.exception("Database error while running jobs; reconnecting")
                 connection.close()
