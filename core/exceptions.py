@@ -8,11 +8,12 @@ from rest_framework.exceptions import ParseError, UnsupportedMediaType, Validati
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.database import database_is_locked
 from core.errors import ConflictError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map service errors to HTTP: Django ValidationError is 400, ConflictError is 409."""
+    """Map service errors to HTTP: Django ValidationError is 400, ConflictError is 409, a locked SQLite 503."""
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail=detail)
@@ -24,4 +25,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = ParseError(f"{exc.detail} Send a JSON object with Content-Type: application/json.")
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if database_is_locked(exc):
+        # SQLite only: the worker held the write lock past the busy timeout; nothing was written.
+        return Response(
+            {"detail": "The database is busy with the worker's writes; nothing was changed. Try again in a moment."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     return drf_exception_handler(exc, context)

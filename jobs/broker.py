@@ -29,8 +29,9 @@ from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
+from core.database import database_busy_message, database_is_locked
 from jobs.heartbeat import BEAT_SECONDS, worker_heartbeat
-from jobs.runner import database_busy_message, database_is_locked, scheduled_jobs_next_pass_at
+from jobs.runner import scheduled_jobs_next_pass_at
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.database import database_is_locked
 from core.redaction import redact_secrets
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import (
@@ -82,21 +83,6 @@ class PassSummary:
             f"claimed {self.claimed}, completed {self.completed}, retried {self.retried}, "
             f"failed {self.failed}, skipped {self.skipped}, deferred {self.deferred}, recovered {self.recovered}"
         )
-
-
-def database_is_locked(error: BaseException) -> bool:
-    """SQLite's answer when another process kept its single write lock past the busy timeout
-    (DATABASES OPTIONS timeout): nothing is wrong with the job, so it is tried again soon."""
-    return isinstance(error, OperationalError) and "database is locked" in str(error)
-
-
-def database_busy_message() -> str:
-    """What a locked database means, for the log line of whoever retries (never a traceback)."""
-    wait = connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)
-    return (
-        f"The database stayed busy for over {wait} s (another process held SQLite's single write lock; "
-        "PostgreSQL, through DATABASE_URL, has no such limit)"
-    )
 
 
 def scheduled_jobs_claim_due(*, limit: int = CLAIM_BATCH) -> tuple[str, list[int]]:

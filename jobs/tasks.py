@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from core.database import database_busy_message, database_is_locked
 from jobs.broker import dispatch_enqueue, dispatcher_notify
-from jobs.runner import database_busy_message, database_is_locked, scheduled_jobs_next_pass_at, scheduled_jobs_run_due
+from jobs.runner import scheduled_jobs_next_pass_at, scheduled_jobs_run_due
 
 logger = logging.getLogger(__name__)
 

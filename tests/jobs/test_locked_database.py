@@ -15,13 +15,14 @@ from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
 
+from core.database import database_is_locked
+from core.exceptions import exception_handler
 from jobs import broker, tasks
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobHandler, job_handler_register, job_handler_unregister
 from jobs.runner import (
     JobOutcome,
     PassSummary,
-    database_is_locked,
     scheduled_job_completing,
     scheduled_job_run,
     scheduled_jobs_claim_due,
@@ -172,3 +173,13 @@ def test_recovery_says_the_claim_timed_out_not_that_the_worker_stopped() -> None
     assert job.status == JobStatus.PENDING
     assert "Its claim timed out: still processing after SIMCRM_JOB_TIMEOUT_SECONDS=60 s." in job.last_error
     assert "worker stopped" not in job.last_error
+
+
+def test_a_web_request_that_meets_a_locked_database_answers_503_saying_to_try_again() -> None:
+    response = exception_handler(_locked(), {})
+
+    assert response is not None
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert "Try again in a moment" in response.data["detail"]
+    assert exception_handler(OperationalError("server closed the connection unexpectedly"), {}) is None
