@@ -601,6 +601,8 @@ export interface components {
             readonly portal_id: number | null;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description The records of the simulations that deliver to it, by delivery status. */
+            readonly delivery: components["schemas"]["DeliveryCounts"];
         };
         ConnectionCreateRequest: {
             name: string;
@@ -691,6 +693,14 @@ export interface components {
          * @enum {string}
          */
         DealstageEnum: "appointmentscheduled" | "qualifiedtobuy" | "presentationscheduled" | "decisionmakerboughtin" | "contractsent" | "closedwon" | "closedlost";
+        DeliveryCounts: {
+            /** @description Waiting to be sent (or held while the connection is not ok). */
+            pending: number;
+            /** @description Delivered. */
+            synced: number;
+            /** @description Not delivered; each record's sync_error says why. */
+            failed: number;
+        };
         /**
          * @description * `uniform` - Uniform
          *     * `front_loaded` - Front-loaded

@@ -239,6 +239,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     last_error: '',
     portal_id: 12345,
     created_at: '2026-11-01T09:00:00Z',
+    delivery: { pending: 0, synced: 0, failed: 0 },
     ...overrides,
   };
 }
