@@ -181,7 +181,7 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
     persona = _pick_unused(pool, used_emails, used_names)
     if persona is None:
         raise PersonaError(
-            "The persona provider only wrote people this simulation already has; the job will retry.",
+            "The persona provider only wrote people this simulation already has.",
             retryable=True,
             code="no_new_personas",
         )
@@ -370,7 +370,7 @@ def _single_flight(key: str, source: str, kind: str = PoolKind.CONTACT) -> Itera
             break
         if time.monotonic() >= deadline:
             raise PersonaError(
-                "Another worker is still generating personas for this theme and industry; the job will retry.",
+                "Another worker was still generating personas for this theme and industry.",
                 retryable=True,
                 code="lock_timeout",
             )
@@ -428,7 +428,7 @@ def persona_for_record(
         )
         cleaned, _ = clean_personas([raw])
         if not cleaned:
-            raise PersonaError("The offline provider wrote an invalid persona; the job will retry.", retryable=True)
+            raise PersonaError("The offline provider wrote an invalid persona.", retryable=True)
         return TakenPersona(data=cleaned[0], source=source, cached=False)
     # A pool's entries are distinct, and positions are too: no retry needs another entry (attempt unused).
     found = _pool_entry_for_record(
@@ -457,7 +457,7 @@ def company_for_record(*, theme: str, industry: str, seed: int, index: int, atte
         )
         cleaned, _ = clean_companies([raw])
         if not cleaned:
-            raise PersonaError("The offline provider wrote an invalid company; the job will retry.", retryable=True)
+            raise PersonaError("The offline provider wrote an invalid company.", retryable=True)
         return TakenCompany(data=cleaned[0], source=source, cached=False)
     found = _pool_entry_for_record(
         PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, index=index, extend=True
@@ -485,7 +485,7 @@ def _pool_entry_for_record(
         if len(grown) <= len(pool):
             what = "people" if kind == PoolKind.CONTACT else "companies"
             raise PersonaError(
-                f"The persona provider wrote no new {what} for this theme; the job will retry.",
+                f"The persona provider wrote no new {what} for this theme.",
                 retryable=True,
                 code="no_new_personas",
             )

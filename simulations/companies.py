@@ -47,7 +47,7 @@ def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime)
                 return company
         except IntegrityError:
             continue  # its domain is taken in this simulation, or another worker created it: look again
-    raise JobFailed("Could not find an unused company domain for this simulation; will retry.", retryable=True)
+    raise JobFailed("Could not find an unused company domain for this simulation.", retryable=True)
 
 
 def company_create_for_job(job: ScheduledJob, claim: str) -> None:

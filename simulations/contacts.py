@@ -85,7 +85,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
             # Another job of this simulation saved the same email first; pick again (a planned
             # record draws its next candidate, seeded by the attempt).
             continue
-    raise JobFailed("Could not find an unused persona for this simulation; will retry.", retryable=True)
+    raise JobFailed("Could not find an unused persona for this simulation.", retryable=True)
 
 
 def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
