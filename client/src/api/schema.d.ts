@@ -936,6 +936,16 @@ export interface components {
             model: string | null;
             status: components["schemas"]["PersonaProviderStatusStatusEnum"];
             detail: string;
+            /**
+             * @description null when ok; unreachable (the network or OPENAI_BASE_URL), key, model, settings or temporary: what to fix.
+             *
+             *     * `unreachable` - unreachable
+             *     * `key` - key
+             *     * `model` - model
+             *     * `settings` - settings
+             *     * `temporary` - temporary
+             */
+            problem: (components["schemas"]["ProblemEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         /**
          * @description * `ok` - ok
@@ -988,6 +998,15 @@ export interface components {
             buckets: components["schemas"]["PreviewBucket"][];
             first: string[];
         };
+        /**
+         * @description * `unreachable` - unreachable
+         *     * `key` - key
+         *     * `model` - model
+         *     * `settings` - settings
+         *     * `temporary` - temporary
+         * @enum {string}
+         */
+        ProblemEnum: "unreachable" | "key" | "model" | "settings" | "temporary";
         /**
          * @description * `lifecyclestage` - Lifecycle stage
          *     * `dealstage` - Deal stage

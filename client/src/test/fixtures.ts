@@ -255,6 +255,7 @@ export function systemStatus(
       model: 'gpt-4o-mini',
       status: 'ok',
       detail: 'OpenAI accepts the key and serves gpt-4o-mini.',
+      problem: null,
       ...overrides.persona_provider,
     },
   };
