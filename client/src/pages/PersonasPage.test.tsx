@@ -21,6 +21,7 @@ describe('persona cache', () => {
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     expect(within(nav).getByRole('link', { name: 'Simulations' })).toBeInTheDocument();
     expect(within(nav).queryByRole('link', { name: 'Persona cache' })).not.toBeInTheDocument();
+    expect(within(nav).queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
     unmount();
 
     renderApp('/personas');
@@ -53,7 +54,10 @@ describe('persona cache', () => {
     expect(within(rows[0]!).getByTestId('persona-entries')).toHaveTextContent('5 contacts');
     expect(within(rows[1]!).getByTestId('persona-entries')).toHaveTextContent('3 contacts'); // persona_data length
     expect(within(rows[1]!).getAllByText('—').length).toBeGreaterThan(0);
-    expect(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Persona cache' })).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Persona cache' })).toBeInTheDocument();
+    // Staff get a link to Django's admin (a full page load, not a client route).
+    expect(within(nav).getByRole('link', { name: 'Admin' })).toHaveAttribute('href', '/admin/');
 
     // Dismissing the dialog deletes nothing.
     await ue.click(screen.getByRole('button', { name: 'Purge Black Friday / Retail' }));
