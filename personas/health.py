@@ -110,3 +110,18 @@ def _problem(error: PersonaError) -> str:
 def provider_status_forget() -> None:
     """Check again at the next call (tests; a changed setting)."""
     _checked.clear()
+
+
+def persona_provider_summary() -> str:
+    """One line for ./run's start-up frame: the provider and the model actually used, or why there is none."""
+    status = persona_provider_status()
+    if status.status == "ok" and status.provider == PersonaSource.OFFLINE:
+        return "offline provider (set OPENAI_API_KEY for OpenAI)"
+    if status.status == "ok":
+        chosen = " (OPENAI_MODEL=auto)" if openai_model_setting() == AUTO else ""
+        return f"OpenAI, model {status.model}{chosen}"
+    # The detail's first sentence says what went wrong; the banner in the app has the rest.
+    first = status.detail.split(". ", 1)[0].rstrip(".")
+    if status.provider != PersonaSource.OPENAI:
+        return f"unavailable: {first}."
+    return f"OpenAI, model {openai_model_setting()}: unavailable. {first}."
