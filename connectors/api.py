@@ -2,7 +2,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,7 +13,17 @@ from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, Tier
 from core.fields import StrictCharField, StrictChoiceField
 
 
+class DeliveryCountsSerializer(serializers.Serializer):
+    pending = serializers.IntegerField(help_text="Waiting to be sent (or held while the connection is not ok).")
+    synced = serializers.IntegerField(help_text="Delivered.")
+    failed = serializers.IntegerField(help_text="Not delivered; each record's sync_error says why.")
+
+
 class ConnectionSerializer(serializers.ModelSerializer):
+    delivery = serializers.SerializerMethodField(
+        help_text="The records of the simulations that deliver to it, by delivery status."
+    )
+
     class Meta:
         model = Connection
         fields = [
@@ -27,8 +37,17 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "last_error",
             "portal_id",
             "created_at",
+            "delivery",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DeliveryCountsSerializer)
+    def get_delivery(self, connection: Connection) -> dict[str, int]:
+        # A list computes every row's counts at once (ConnectionViewSet.get_serializer_context).
+        counts: dict[int, dict[str, int]] | None = self.context.get("delivery_counts")
+        if counts is None or connection.pk not in counts:
+            counts = services.connection_delivery_counts(connection_ids=[connection.pk])
+        return counts[connection.pk]
 
 
 def _token_checked(value: str) -> str:
@@ -81,6 +100,15 @@ class ConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> QuerySet[Connection]:
         # Everyone's own only, staff included: a connection carries a token (staff see them in the admin).
         return Connection.objects.filter(owner_id=self.request.user.pk).order_by("-created_at", "-id")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # the project's default pagination is always on
+        counts = services.connection_delivery_counts(connection_ids=[connection.pk for connection in page])
+        data = ConnectionSerializer(
+            page, many=True, context={**self.get_serializer_context(), "delivery_counts": counts}
+        )
+        return self.get_paginated_response(data.data)
 
     @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionSerializer})
     def create(self, request: Request) -> Response:

@@ -152,7 +152,7 @@ class HubSpotClient:
         except httpx.HTTPError as error:
             raise HubSpotError(
                 Refusal.UNAVAILABLE,
-                f"No answer from HubSpot ({type(error).__name__}: {redact_secrets(str(error))}); will retry.",
+                f"No answer from HubSpot ({type(error).__name__}: {redact_secrets(str(error))}).",
             ) from None
         answer = Answer(status=response.status_code, body=_json(response), headers=dict(response.headers))
         if response.status_code < 400:
@@ -193,7 +193,7 @@ def _refusal(answer: Answer) -> HubSpotError:
             )
         return HubSpotError(Refusal.RATE, f"HubSpot asked to slow down (429: {message}).", status, retry_after)
     if status >= 500:
-        return HubSpotError(Refusal.UNAVAILABLE, f"HubSpot failed ({status}: {message}); will retry.", status)
+        return HubSpotError(Refusal.UNAVAILABLE, f"HubSpot failed ({status}: {message}).", status)
     category = answer.body.get("category")
     return HubSpotError(
         Refusal.INVALID,

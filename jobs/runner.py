@@ -434,7 +434,11 @@ def _job_record_failure(job: ScheduledJob, message: str, *, retryable: bool, ret
     else:
         job.transition_to(JobStatus.FAILED)
         job.finished_at = now
-        gave_up = f" Gave up after {job.attempts} attempt(s)." if retryable else ""
+        # Said once, here: a message from its source never promises a retry the runner may not make.
+        tries = f"{job.attempts} attempt" if job.attempts == 1 else f"all {job.attempts} attempts"
+        gave_up = (
+            f" Failed on {tries}, so it is not retried again; retry it once the cause is fixed." if retryable else ""
+        )
         job.last_error = f"{message}{gave_up}"
         outcome = JobOutcome.FAILED
     job.claimed_by = ""

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobs.heartbeat import ALIVE_SECONDS, worker_alive, worker_last_seen
-from personas.health import persona_provider_status
+from personas.health import PROBLEMS, persona_provider_status
 
 StatusSerializer = inline_serializer(
     "Status",
@@ -29,6 +29,12 @@ StatusSerializer = inline_serializer(
                 "model": serializers.CharField(allow_null=True),
                 "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
                 "detail": serializers.CharField(),
+                "problem": serializers.ChoiceField(
+                    choices=list(PROBLEMS),
+                    allow_null=True,
+                    help_text="null when ok; unreachable (the network or OPENAI_BASE_URL), key, model, settings "
+                    "or temporary: what to fix.",
+                ),
             },
         ),
     },

@@ -1,13 +1,21 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from personas.models import CachedPersona
+from personas.models import CachedPersona, PoolKind
 from personas.services import persona_pools_purge
 
 
 @admin.register(CachedPersona)
 class CachedPersonaAdmin(admin.ModelAdmin):
+    """One pool per theme and industry, provider and kind (contacts or companies).
+
+    There is one way to remove a pool, purging (persona_pools_purge): Django's own "Delete selected"
+    would skip the purge's generation bump, so an offline pool would come back person for person.
+    """
+
     list_display = [
         "id",
         "theme",
@@ -15,7 +23,7 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         "source",
         "model",
         "kind",
-        "persona_count",
+        "entry_count",
         "hits",
         "misses",
         "generation_calls",
@@ -44,11 +52,33 @@ class CachedPersonaAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="personas")
-    def persona_count(self, persona: CachedPersona) -> int:
-        return len(persona.entries)
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
-    @admin.action(description="Purge selected cached personas")
+    @admin.display(description="entries")
+    def entry_count(self, pool: CachedPersona) -> str:
+        count = len(pool.entries)
+        if pool.kind == PoolKind.COMPANY:
+            return f"{count} {'company' if count == 1 else 'companies'}"
+        return f"{count} {'contact' if count == 1 else 'contacts'}"
+
+    @admin.action(
+        description="Purge selected pools (delete them; the next run of their theme and industry writes new ones)"
+    )
     def purge(self, request: HttpRequest, queryset: QuerySet[CachedPersona]) -> None:
         deleted = persona_pools_purge(pool_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"Purged {deleted} cached persona pool(s).")
+        self.message_user(
+            request,
+            f"Purged {deleted} pool(s): the next job of each theme and industry generates new personas. "
+            "Records already made keep theirs; a replay of an OpenAI run made before the purge no longer makes "
+            "the same people.",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: CachedPersona) -> None:
+        # The change page's Delete button purges too.
+        persona_pools_purge(pool_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CachedPersona]) -> None:
+        persona_pools_purge(pool_ids=list(queryset.values_list("pk", flat=True)))

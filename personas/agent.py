@@ -316,7 +316,7 @@ def _reply_json(completion: Any, *, what: str) -> tuple[Any, int, int]:
 
 def _invalid_reply(why: str, *, what: str = "personas") -> PersonaError:
     return PersonaError(
-        f"OpenAI's reply could not be used as {what}: {why}. This is usually transient; the job will retry.",
+        f"OpenAI's reply could not be used as {what}: {why}. This is usually transient.",
         retryable=True,
         code="invalid_reply",
     )

@@ -23,12 +23,17 @@ from personas.services import persona_provider_name
 CHECK_EVERY_SECONDS = 60.0
 
 
+# What kind of problem makes the provider unavailable, so a screen can say what to do about it.
+PROBLEMS = ("unreachable", "key", "model", "settings", "temporary")
+
+
 @dataclass(frozen=True)
 class ProviderStatus:
     provider: str
     model: str | None
     status: str  # "ok" | "unavailable"
     detail: str
+    problem: str | None = None  # None when ok, else one of PROBLEMS
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,7 +48,11 @@ def persona_provider_status() -> ProviderStatus:
         provider = persona_provider_name()
     except PersonaError as error:
         return ProviderStatus(
-            provider=str(settings.SIMCRM_PERSONA_PROVIDER), model=None, status="unavailable", detail=str(error)
+            provider=str(settings.SIMCRM_PERSONA_PROVIDER),
+            model=None,
+            status="unavailable",
+            detail=str(error),
+            problem="settings",
         )
     if provider == PersonaSource.OFFLINE:
         return ProviderStatus(provider=provider, model=None, status="ok", detail="Offline personas: no network needed.")
@@ -71,16 +80,48 @@ def _check_openai() -> ProviderStatus:
             with build_client() as client:
                 client.models.retrieve(model)
     except PersonaError as error:
-        return ProviderStatus(provider="openai", model=named, status="unavailable", detail=redact_secrets(str(error)))
+        return _unavailable(error, model=named)
     except openai.OpenAIError as error:
-        detail = str(map_openai_error(error, model=named or configured))
-        return ProviderStatus(provider="openai", model=named, status="unavailable", detail=detail)
+        return _unavailable(map_openai_error(error, model=named or configured), model=named)
     chosen = ", the first model of SIMCRM_MODEL_PREFERENCE it can use (OPENAI_MODEL=auto)" if named is None else ""
     return ProviderStatus(
         provider="openai", model=model, status="ok", detail=f"OpenAI accepts the key and serves {model}{chosen}."
     )
 
 
+def _unavailable(error: PersonaError, *, model: str | None) -> ProviderStatus:
+    return ProviderStatus(
+        provider="openai", model=model, status="unavailable", detail=redact_secrets(str(error)), problem=_problem(error)
+    )
+
+
+def _problem(error: PersonaError) -> str:
+    if error.code in ("connection_error", "timeout"):
+        return "unreachable"
+    if error.code == "missing_api_key" or error.status_code == 401:
+        return "key"
+    if error.code in ("model_not_found", "no_preferred_model") or error.status_code in (400, 403, 404):
+        return "model"
+    if error.retryable:
+        return "temporary"
+    return "settings"  # a quota, an unexpected answer: the detail says which setting or account to check
+
+
 def provider_status_forget() -> None:
     """Check again at the next call (tests; a changed setting)."""
     _checked.clear()
+
+
+def persona_provider_summary() -> str:
+    """One line for ./run's start-up frame: the provider and the model actually used, or why there is none."""
+    status = persona_provider_status()
+    if status.status == "ok" and status.provider == PersonaSource.OFFLINE:
+        return "offline provider (set OPENAI_API_KEY for OpenAI)"
+    if status.status == "ok":
+        chosen = " (OPENAI_MODEL=auto)" if openai_model_setting() == AUTO else ""
+        return f"OpenAI, model {status.model}{chosen}"
+    # The detail's first sentence says what went wrong; the banner in the app has the rest.
+    first = status.detail.split(". ", 1)[0].rstrip(".")
+    if status.provider != PersonaSource.OPENAI:
+        return f"unavailable: {first}."
+    return f"OpenAI, model {openai_model_setting()}: unavailable. {first}."

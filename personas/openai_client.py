@@ -36,15 +36,15 @@ def map_openai_error(exc: openai.OpenAIError, *, model: str) -> PersonaError:
     """Translate an SDK exception into a PersonaError with a readable, key-free message about `model`."""
     if isinstance(exc, openai.APITimeoutError):
         return PersonaError(
-            f"OpenAI did not answer within OPENAI_TIMEOUT_SECONDS={settings.OPENAI_TIMEOUT_SECONDS:g}s; the job will "
-            "retry. If this keeps happening, raise OPENAI_TIMEOUT_SECONDS.",
+            f"OpenAI did not answer within OPENAI_TIMEOUT_SECONDS={settings.OPENAI_TIMEOUT_SECONDS:g}s. If this keeps "
+            "happening, raise OPENAI_TIMEOUT_SECONDS.",
             retryable=True,
             code="timeout",
         )
     if isinstance(exc, openai.APIConnectionError):
         return PersonaError(
-            f"Could not connect to OpenAI at {_safe_base_url()}; the job will retry. Check the network and "
-            "OPENAI_BASE_URL.",
+            f"Could not connect to OpenAI at {_safe_base_url()}. Check that this machine can reach it (network, "
+            "proxy, firewall) and that OPENAI_BASE_URL is right (unset, it is https://api.openai.com/v1).",
             retryable=True,
             code="connection_error",
         )
@@ -102,9 +102,9 @@ def map_openai_error(exc: openai.OpenAIError, *, model: str) -> PersonaError:
                 retryable=False,
             )
         wait = f" OpenAI asked to wait {retry_after:g}s." if retry_after is not None else ""
-        return error(f"OpenAI rate limit reached (HTTP 429); the job will retry.{wait}", retryable=True)
+        return error(f"OpenAI rate limit reached (HTTP 429).{wait}", retryable=True)
     if status >= 500 or status in (408, 409):
-        return error(f"OpenAI had a temporary problem (HTTP {status}); the job will retry.{said}", retryable=True)
+        return error(f"OpenAI had a temporary problem (HTTP {status}).{said}", retryable=True)
     return error(f"OpenAI answered HTTP {status}.{said}", retryable=False)
 
 

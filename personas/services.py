@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,9 @@ class TakenPersona:
     source: str  # "openai" | "offline"
     cached: bool  # True if served from the pool without a provider call in this call
     model: str | None = None  # the OpenAI model that wrote its pool (the last one that grew it); None offline
+    # The pool it came from when that read is a hit the caller still has to count (in its commit); else None.
+    # Bookkeeping, not the persona: two takes of one persona compare equal whoever counts the hit.
+    pool_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class TakenCompany:
     source: str  # "openai" | "offline"
     cached: bool
     model: str | None = None  # as TakenPersona.model
+    pool_id: int | None = field(default=None, compare=False)  # as TakenPersona.pool_id
 
 
 def tidy_text(text: str) -> str:
@@ -177,7 +181,7 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
     persona = _pick_unused(pool, used_emails, used_names)
     if persona is None:
         raise PersonaError(
-            "The persona provider only wrote people this simulation already has; the job will retry.",
+            "The persona provider only wrote people this simulation already has.",
             retryable=True,
             code="no_new_personas",
         )
@@ -220,6 +224,7 @@ def persona_pools_purge(*, pool_ids: list[int]) -> int:
 
 
 def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
+    """Count records served from a pool; call it in the transaction that saves them (in pool id order)."""
     CachedPersona.objects.filter(pk=pool_id).update(hits=F("hits") + hits)
 
 
@@ -365,7 +370,7 @@ def _single_flight(key: str, source: str, kind: str = PoolKind.CONTACT) -> Itera
             break
         if time.monotonic() >= deadline:
             raise PersonaError(
-                "Another worker is still generating personas for this theme and industry; the job will retry.",
+                "Another worker was still generating personas for this theme and industry.",
                 retryable=True,
                 code="lock_timeout",
             )
@@ -423,7 +428,7 @@ def persona_for_record(
         )
         cleaned, _ = clean_personas([raw])
         if not cleaned:
-            raise PersonaError("The offline provider wrote an invalid persona; the job will retry.", retryable=True)
+            raise PersonaError("The offline provider wrote an invalid persona.", retryable=True)
         return TakenPersona(data=cleaned[0], source=source, cached=False)
     # A pool's entries are distinct, and positions are too: no retry needs another entry (attempt unused).
     found = _pool_entry_for_record(
@@ -452,7 +457,7 @@ def company_for_record(*, theme: str, industry: str, seed: int, index: int, atte
         )
         cleaned, _ = clean_companies([raw])
         if not cleaned:
-            raise PersonaError("The offline provider wrote an invalid company; the job will retry.", retryable=True)
+            raise PersonaError("The offline provider wrote an invalid company.", retryable=True)
         return TakenCompany(data=cleaned[0], source=source, cached=False)
     found = _pool_entry_for_record(
         PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, index=index, extend=True
@@ -470,6 +475,8 @@ def _pool_entry_for_record(
     position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
     pool = _pool_snapshot(key, source, kind)
     if len(pool) > position:
+        # A hit, counted as it is read, like the original schedule's one-by-one takes.
+        persona_pool_record_hits(pool_id=_snapshot_version(key, source, kind)[0], hits=1)
         return dict(pool[position]), True, _snapshot_model(key, source, kind)
     if not extend:
         return None
@@ -478,7 +485,7 @@ def _pool_entry_for_record(
         if len(grown) <= len(pool):
             what = "people" if kind == PoolKind.CONTACT else "companies"
             raise PersonaError(
-                f"The persona provider wrote no new {what} for this theme; the job will retry.",
+                f"The persona provider wrote no new {what} for this theme.",
                 retryable=True,
                 code="no_new_personas",
             )
@@ -518,9 +525,16 @@ def _snapshot_model(key: str, source: str, kind: str) -> str | None:
     return (snapshot[0][2] or None) if snapshot is not None else None
 
 
+def _snapshot_version(key: str, source: str, kind: str) -> tuple[int, datetime, str]:
+    """(id, updated_at, model) of the pool _pool_snapshot read last; call it only after a non-empty read."""
+    return _snapshots[(key, source, kind)][0]
+
+
 def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenPersona]:
     """persona_for_record for many records of one simulation, reading the pool once; records whose
-    OpenAI pool entry does not exist yet are left out (the caller sends them down the slow path)."""
+    OpenAI pool entry does not exist yet are left out (the caller sends them down the slow path).
+
+    Counts no hit: the caller counts the ones it saves (their `pool_id`) with persona_pool_record_hits."""
     source = persona_provider_name()
     if source == PersonaSource.OFFLINE:
         found = {}
@@ -529,34 +543,43 @@ def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[
             if taken is not None:
                 found[index] = taken
         return found
-    entries, model = _pool_entries_for_records(
+    entries, model, pool_id = _pool_entries_for_records(
         PoolKind.CONTACT, source, theme=theme, industry=industry, seed=seed, indexes=indexes
     )
-    return {index: TakenPersona(data=data, source=source, cached=True, model=model) for index, data in entries.items()}
+    return {
+        index: TakenPersona(data=data, source=source, cached=True, model=model, pool_id=pool_id)
+        for index, data in entries.items()
+    }
 
 
 def companies_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenCompany]:
     """company_for_record for many records of one simulation, reading the pool once and never calling a
-    provider: records whose OpenAI pool entry does not exist yet are left out (offline: none is)."""
+    provider: records whose OpenAI pool entry does not exist yet are left out (offline: none is).
+    Counts no hit, like personas_for_records."""
     source = persona_provider_name()
     if source == PersonaSource.OFFLINE:
         return {index: company_for_record(theme=theme, industry=industry, seed=seed, index=index) for index in indexes}
-    entries, model = _pool_entries_for_records(
+    entries, model, pool_id = _pool_entries_for_records(
         PoolKind.COMPANY, source, theme=theme, industry=industry, seed=seed, indexes=indexes
     )
-    return {index: TakenCompany(data=data, source=source, cached=True, model=model) for index, data in entries.items()}
+    return {
+        index: TakenCompany(data=data, source=source, cached=True, model=model, pool_id=pool_id)
+        for index, data in entries.items()
+    }
 
 
 def _pool_entries_for_records(
     kind: str, source: str, *, theme: str, industry: str, seed: int, indexes: list[int]
-) -> tuple[dict[int, dict[str, Any]], str | None]:
-    """(the pool entries of these records that exist, the pool's model)."""
+) -> tuple[dict[int, dict[str, Any]], str | None, int | None]:
+    """(the pool entries of these records that exist, the pool's model, the pool's id)."""
     key = persona_cache_key(theme=theme, industry=industry)
     pool = _pool_snapshot(key, source, kind)
+    if not pool:
+        return {}, None, None
     block = settings.SIMCRM_PERSONA_POOL_SIZE
     positions = {index: pool_position(seed=seed, index=index, block=block) for index in indexes}
     entries = {index: dict(pool[position]) for index, position in positions.items() if position < len(pool)}
-    return entries, _snapshot_model(key, source, kind)
+    return entries, _snapshot_model(key, source, kind), _snapshot_version(key, source, kind)[0]
 
 
 def _pool_extend(

@@ -5,6 +5,7 @@ instant and run before that contact's job, or (when that job failed) by the firs
 that needs it. Either way through `company_ensure`.
 """
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from jobs.models import ScheduledJob
 from jobs.registry import BatchOutcome, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
 from personas.errors import PersonaError
-from personas.services import TakenCompany, companies_for_records, company_for_record
+from personas.services import TakenCompany, companies_for_records, company_for_record, persona_pool_record_hits
 from simulations.delivery import records_changed
 from simulations.job_types import JobType
 from simulations.models import Company, Simulation
@@ -46,7 +47,7 @@ def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime)
                 return company
         except IntegrityError:
             continue  # its domain is taken in this simulation, or another worker created it: look again
-    raise JobFailed("Could not find an unused company domain for this simulation; will retry.", retryable=True)
+    raise JobFailed("Could not find an unused company domain for this simulation.", retryable=True)
 
 
 def company_create_for_job(job: ScheduledJob, claim: str) -> None:
@@ -109,6 +110,10 @@ def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutc
             records_changed(Company, [company.pk for company in companies])
             for (job, _), company in zip(ours, companies, strict=True):
                 completion.results[job.pk] = _job_result(company)
+            # In the same commit and in id order, as the contacts' batch counts its pool hits.
+            hits = Counter(taken.pool_id for _, taken in ours if taken.pool_id is not None)
+            for pool_id in sorted(hits):
+                persona_pool_record_hits(pool_id=pool_id, hits=hits[pool_id])
     except IntegrityError:
         return BatchOutcome()  # another worker's company came first; the one-by-one path looks again
     return completion.outcome()

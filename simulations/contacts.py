@@ -85,7 +85,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
             # Another job of this simulation saved the same email first; pick again (a planned
             # record draws its next candidate, seeded by the attempt).
             continue
-    raise JobFailed("Could not find an unused persona for this simulation; will retry.", retryable=True)
+    raise JobFailed("Could not find an unused persona for this simulation.", retryable=True)
 
 
 def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
@@ -190,13 +190,13 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             if taken is None:
                 continue
             if company_index is None:
-                picks.append(Pick(job, taken, None, None, payload_index(job)))
+                picks.append(Pick(job, taken, taken.pool_id, None, payload_index(job)))
                 continue
             company = companies.get((simulation_id, company_index))
             if company is None:
                 continue  # not created yet: the one-by-one path waits for it
             employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
-            picks.append(Pick(job, employed, None, company.pk, payload_index(job)))
+            picks.append(Pick(job, employed, taken.pool_id, company.pk, payload_index(job)))
     wanted = {(pick.job.simulation_id, pick.taken.data["email"]) for pick in picks}
     taken_emails = set(
         Contact.objects.filter(

@@ -107,4 +107,5 @@ CONNECTION_FIELDS = [
     "last_error",
     "portal_id",
     "created_at",
+    "delivery",
 ]

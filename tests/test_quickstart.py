@@ -55,9 +55,8 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    port = _free_port()
-    marker = f"SIMCRM_QUICKSTART_MARKER={uuid.uuid4().hex}"
+def _run_env(tmp_path: Path, port: int, marker: str) -> dict[str, str]:
+    """The quick start's environment: embedded defaults (no OpenAI), nothing installed, a throwaway SQLite file."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "SIMCRM_", "DJANGO_"))}
     env.update(
         dict([marker.split("=")]),
@@ -68,6 +67,25 @@ def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_pat
         SIMCRM_ADMIN_PASSWORD="quick-start-password",
         PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     )
+    return env
+
+
+def _main_process(marker: str, command: str) -> int:
+    """The pid of `manage.py <command>`'s main process (its group's leader: ./run starts each part with setsid)."""
+    for pid in _processes_with(marker):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if command.encode() in cmdline and os.getpgid(pid) == pid:
+            return pid
+    raise AssertionError(f"no manage.py {command} process found")
+
+
+def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port = _free_port()
+    marker = f"SIMCRM_QUICKSTART_MARKER={uuid.uuid4().hex}"
+    env = _run_env(tmp_path, port, marker)
     base = f"http://127.0.0.1:{port}/api"
     with (tmp_path / "run.log").open("wb") as log:
         script = subprocess.Popen(
@@ -111,6 +129,40 @@ def test_run_starts_web_and_worker_on_sqlite_and_ctrl_c_stops_everything(tmp_pat
     assert "objects imported automatically" not in output
     assert "Applying " not in output  # no wall of migration lines before it
     assert stopped_in < 10, f"took {stopped_in:.1f} s to stop"
+    leftovers = _processes_with(marker)
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    assert not leftovers, f"processes left behind: {leftovers}\n{output[-2000:]}"
+
+
+def test_when_the_worker_ends_run_says_which_part_ended_and_why_and_stops_the_web_server(tmp_path: Path) -> None:
+    marker = f"SIMCRM_QUICKSTART_MARKER={uuid.uuid4().hex}"
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        script = subprocess.Popen(
+            ["./run"],
+            cwd=ROOT,
+            env=_run_env(tmp_path, _free_port(), marker),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(lambda: "| Stop      Ctrl+C" in log_path.read_text(), timeout=90, what="the start-up frame")
+            worker = _main_process(marker, "qcluster")
+            os.kill(worker, signal.SIGKILL)
+            script.wait(timeout=30)
+        finally:
+            if script.poll() is None:
+                os.killpg(script.pid, signal.SIGKILL)
+    output = log_path.read_text()
+    assert script.returncode == 1, output
+    assert (
+        f"==> The worker (manage.py qcluster) (pid {worker}) was ended by signal SIGKILL (from outside SimCRM" in output
+    ), output
+    assert '"Running the parts separately" in README.md' in output
+    assert "### Running the parts separately" in (ROOT / "README.md").read_text()  # the pointer leads somewhere
+    assert "==> Stopped" in output
     leftovers = _processes_with(marker)
     for pid in leftovers:
         os.kill(pid, signal.SIGKILL)

@@ -1,5 +1,6 @@
 """GET /api/status/: whether a worker runs and whether the persona provider works, and what to do if not."""
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def test_without_a_worker_the_status_says_what_to_run(api_client: APIClient) -> 
         "model": None,
         "status": "ok",
         "detail": "Offline personas: no network needed.",
+        "problem": None,
     }
 
 
@@ -84,7 +86,7 @@ def test_a_key_that_serves_no_preferred_model_is_unavailable_and_says_what_it_ca
     answer = api_client.get(URL)
     provider = answer.json()["persona_provider"]
 
-    assert (provider["model"], provider["status"]) == (None, "unavailable")
+    assert (provider["model"], provider["status"], provider["problem"]) == (None, "unavailable", "model")
     detail = provider["detail"]
     assert "SIMCRM_MODEL_PREFERENCE" in detail and "OPENAI_MODEL" in detail
     assert "gpt-4.1-mini" in detail and "gpt-custom-00" in detail
@@ -101,6 +103,7 @@ def test_a_refused_key_is_unavailable_and_never_shown(
     provider = answer.json()["persona_provider"]
 
     assert provider["status"] == "unavailable" and "OPENAI_API_KEY" in provider["detail"]
+    assert provider["problem"] == "key"
     assert "sk-wrong" not in answer.content.decode() and STANDIN_API_KEY not in answer.content.decode()
 
 
@@ -112,7 +115,27 @@ def test_a_model_openai_does_not_serve_is_unavailable_and_says_what_to_set(
     provider = api_client.get(URL).json()["persona_provider"]
 
     assert provider["status"] == "unavailable" and provider["model"] == "gpt-retired-1999"
+    assert provider["problem"] == "model"
     assert "OPENAI_MODEL" in provider["detail"] and "gpt-retired-1999" in provider["detail"]
+
+
+def test_an_unreachable_openai_says_so_with_its_address_and_no_secret(api_client: APIClient, settings: Any) -> None:
+    with socket.socket() as closed:  # a local port nothing listens on once this socket is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.SIMCRM_PERSONA_PROVIDER = "openai"
+    settings.OPENAI_API_KEY = STANDIN_API_KEY
+    settings.OPENAI_BASE_URL = f"http://proxyuser:hunter2-secret@127.0.0.1:{port}/v1?token=hunter3"
+    answer = api_client.get(URL)
+    provider = answer.json()["persona_provider"]
+
+    assert (provider["status"], provider["problem"]) == ("unavailable", "unreachable")
+    assert f"Could not connect to OpenAI at http://127.0.0.1:{port}/v1." in provider["detail"]
+    assert "OPENAI_BASE_URL" in provider["detail"]
+    # Not a key or a model problem, and nothing secret in the answer.
+    assert "OPENAI_MODEL" not in provider["detail"]
+    for secret in ("hunter2", "hunter3", "proxyuser", STANDIN_API_KEY):
+        assert secret not in answer.content.decode()
 
 
 @pytest.mark.slow

@@ -132,6 +132,12 @@ function Layout({ username, isStaff, children }: { username: string; isStaff: bo
               Persona cache
             </NavLink>
           )}
+          {isStaff && (
+            // Django's admin, outside the client: a plain link, so the browser loads it.
+            <a href="/admin/" className="nav-link" data-testid="nav-admin" title="Django admin: jobs, records, connections, persona pools">
+              Admin
+            </a>
+          )}
         </nav>
         <div className="user">
           <span className="muted" data-testid="current-user">

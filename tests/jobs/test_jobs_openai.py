@@ -145,7 +145,11 @@ def test_transient_errors_use_every_attempt_then_fail(
     job = _first_job(simulation)
     assert job.status == JobStatus.FAILED
     assert job.attempts == 3
-    assert "Gave up after 3 attempt(s)" in job.last_error
+    # The last failure says what happened and promises nothing.
+    assert job.last_error.endswith(
+        "Failed on all 3 attempts, so it is not retried again; retry it once the cause is fixed."
+    )
+    assert "will retry" not in job.last_error and "Retrying" not in job.last_error
     assert len(openai_standin.requests) == 3
     assert not Contact.objects.exists()
 

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
-from personas.models import CachedPersona, PersonaSource
+from personas.models import CachedPersona, PersonaPoolGeneration, PersonaSource, PoolKind
 from tests.factories import CachedPersonaFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,21 @@ def test_purge_action_deletes_selected_pools(admin_client: Client) -> None:
     assert response.status_code == 200
     assert list(CachedPersona.objects.values_list("pk", flat=True)) == [kept.pk]
     assert "Purged 2" in response.content.decode()
+
+
+def test_purge_is_the_only_way_to_remove_a_pool_and_says_what_it_does(admin_client: Client) -> None:
+    pool = CachedPersonaFactory.create(kind=PoolKind.COMPANY, persona_data={"companies": [{"name": "Acme"}] * 3})
+
+    listing = admin_client.get(CHANGELIST).content.decode()
+    # Django's "Delete selected" would skip the purge's generation bump: not offered.
+    assert 'value="delete_selected"' not in listing
+    assert "Purge selected pools (delete them; the next run of their theme and industry writes new ones)" in listing
+    assert "3 companies" in listing
+
+    # The change page's Delete button purges too: the key's generation moves on.
+    response = admin_client.post(f"{CHANGELIST}{pool.pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert not CachedPersona.objects.exists()
+    generation = PersonaPoolGeneration.objects.get(cache_key=pool.cache_key, source=pool.source)
+    assert generation.generation == 1

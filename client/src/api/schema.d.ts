@@ -601,6 +601,8 @@ export interface components {
             readonly portal_id: number | null;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description The records of the simulations that deliver to it, by delivery status. */
+            readonly delivery: components["schemas"]["DeliveryCounts"];
         };
         ConnectionCreateRequest: {
             name: string;
@@ -691,6 +693,14 @@ export interface components {
          * @enum {string}
          */
         DealstageEnum: "appointmentscheduled" | "qualifiedtobuy" | "presentationscheduled" | "decisionmakerboughtin" | "contractsent" | "closedwon" | "closedlost";
+        DeliveryCounts: {
+            /** @description Waiting to be sent (or held while the connection is not ok). */
+            pending: number;
+            /** @description Delivered. */
+            synced: number;
+            /** @description Not delivered; each record's sync_error says why. */
+            failed: number;
+        };
         /**
          * @description * `uniform` - Uniform
          *     * `front_loaded` - Front-loaded
@@ -926,6 +936,16 @@ export interface components {
             model: string | null;
             status: components["schemas"]["PersonaProviderStatusStatusEnum"];
             detail: string;
+            /**
+             * @description null when ok; unreachable (the network or OPENAI_BASE_URL), key, model, settings or temporary: what to fix.
+             *
+             *     * `unreachable` - unreachable
+             *     * `key` - key
+             *     * `model` - model
+             *     * `settings` - settings
+             *     * `temporary` - temporary
+             */
+            problem: (components["schemas"]["ProblemEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         /**
          * @description * `ok` - ok
@@ -984,6 +1004,15 @@ export interface components {
             buckets: components["schemas"]["PreviewBucket"][];
             first: string[];
         };
+        /**
+         * @description * `unreachable` - unreachable
+         *     * `key` - key
+         *     * `model` - model
+         *     * `settings` - settings
+         *     * `temporary` - temporary
+         * @enum {string}
+         */
+        ProblemEnum: "unreachable" | "key" | "model" | "settings" | "temporary";
         /**
          * @description * `lifecyclestage` - Lifecycle stage
          *     * `dealstage` - Deal stage

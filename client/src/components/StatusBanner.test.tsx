@@ -76,22 +76,63 @@ describe('status banner', () => {
     expect(banner).not.toHaveTextContent(/last seen/i);
   });
 
-  it('says the persona provider is unavailable, with the server’s detail and the settings to fix it', async () => {
-    statusSequence(systemStatus({ persona_provider: { model: 'gpt-x', status: 'unavailable', detail: MODEL_DETAIL } }));
+  it('says the persona provider has no model, with the server’s detail and the setting to fix it', async () => {
+    statusSequence(systemStatus({ persona_provider: { model: 'gpt-x', status: 'unavailable', detail: MODEL_DETAIL, problem: 'model' } }));
     renderApp('/');
 
     const banner = await screen.findByTestId('status-banner-provider');
     expect(banner).toHaveAttribute('role', 'status');
     expect(banner).toHaveAttribute('aria-live', 'polite');
-    expect(banner).toHaveTextContent('The persona provider (OpenAI, model gpt-x) is unavailable, so new contacts fail.');
+    expect(banner).toHaveTextContent('The persona provider (OpenAI, model gpt-x) has no model to use, so new contacts fail.');
     expect(within(banner).getByTestId('status-provider-detail')).toHaveTextContent(
       "OpenAI has no model 'gpt-x' available to this key (404 model_not_found). Set OPENAI_MODEL to a model the key can use.",
     );
     const settings = within(banner)
       .getAllByText((_, el) => el?.tagName === 'CODE')
       .map((el) => el.textContent);
-    expect(settings).toEqual(['OPENAI_MODEL', 'OPENAI_API_KEY', 'OPENAI_MODEL', 'SIMCRM_PERSONA_PROVIDER=offline']);
+    expect(settings).toEqual(['OPENAI_MODEL', 'OPENAI_MODEL', 'auto', 'SIMCRM_PERSONA_PROVIDER=offline']);
     expect(screen.queryByTestId('status-banner-worker')).not.toBeInTheDocument();
+  });
+
+  it('says an unreachable OpenAI could not be reached, at which address, and never asks for a key or a model', async () => {
+    statusSequence(
+      systemStatus({
+        persona_provider: {
+          model: null,
+          status: 'unavailable',
+          problem: 'unreachable',
+          detail:
+            'Could not connect to OpenAI at http://127.0.0.1:9/v1. Check that this machine can reach it (network, proxy, firewall) and that OPENAI_BASE_URL is right (unset, it is https://api.openai.com/v1).',
+        },
+      }),
+    );
+    renderApp('/');
+
+    const banner = await screen.findByTestId('status-banner-provider');
+    expect(banner).toHaveTextContent('The persona provider (OpenAI) could not be reached, so new contacts fail.');
+    expect(within(banner).getByTestId('status-provider-detail')).toHaveTextContent('Could not connect to OpenAI at http://127.0.0.1:9/v1.');
+    const fix = within(banner).getByTestId('status-provider-fix');
+    expect(fix).toHaveTextContent('Check that the server can reach that address (network, proxy, firewall)');
+    expect(within(fix).getByText('OPENAI_BASE_URL').tagName).toBe('CODE');
+    expect(fix).not.toHaveTextContent('OPENAI_API_KEY');
+    expect(fix).not.toHaveTextContent('OPENAI_MODEL');
+  });
+
+  it('asks for a valid key when OpenAI refuses it, and keeps the settings advice for an older server', async () => {
+    statusSequence(systemStatus({ persona_provider: { model: null, status: 'unavailable', problem: 'key', detail: 'OpenAI rejected the API key (HTTP 401).' } }));
+    const { unmount } = renderApp('/');
+    const banner = await screen.findByTestId('status-banner-provider');
+    expect(banner).toHaveTextContent('The persona provider (OpenAI) refuses the key');
+    expect(within(banner).getByTestId('status-provider-fix')).toHaveTextContent('Set OPENAI_API_KEY to a valid, active key');
+    unmount();
+
+    const older: Record<string, unknown> = systemStatus({ persona_provider: { status: 'unavailable', detail: 'Something failed.' } });
+    delete (older.persona_provider as Record<string, unknown>).problem;
+    statusSequence(older as JsonBodyType);
+    renderApp('/');
+    const fallback = await screen.findByTestId('status-banner-provider');
+    expect(fallback).toHaveTextContent('is unavailable, so new contacts fail.');
+    expect(within(fallback).getByTestId('status-provider-fix')).toHaveTextContent('set OPENAI_API_KEY and OPENAI_MODEL');
   });
 
   it('shows both at once, on every signed-in page', async () => {

@@ -48,19 +48,86 @@ function WorkerBanner({ worker, checkedAt }: { worker: WorkerStatus; checkedAt: 
   );
 }
 
+const RESTART = 'then restart the server and the worker.';
+const OFFLINE = (
+  <>
+    or use offline personas with <code>SIMCRM_PERSONA_PROVIDER=offline</code>
+  </>
+);
+
+/** What to do, by the kind of problem the server found (older servers send none: the settings to check). */
+function providerFix(problem: string | null | undefined): { headline: string; fix: ReactNode } {
+  switch (problem) {
+    case 'unreachable':
+      return {
+        headline: 'could not be reached',
+        fix: (
+          <>
+            Check that the server can reach that address (network, proxy, firewall) and that{' '}
+            <code>OPENAI_BASE_URL</code> is right (left unset, it is OpenAI’s own), {OFFLINE}; {RESTART} SimCRM
+            checks again every minute.
+          </>
+        ),
+      };
+    case 'key':
+      return {
+        headline: 'refuses the key',
+        fix: (
+          <>
+            Set <code>OPENAI_API_KEY</code> to a valid, active key in the server’s environment, {OFFLINE}; {RESTART}
+          </>
+        ),
+      };
+    case 'model':
+      return {
+        headline: 'has no model to use',
+        fix: (
+          <>
+            Set <code>OPENAI_MODEL</code> to a chat model the key can use (or <code>auto</code>), {OFFLINE}; {RESTART}
+          </>
+        ),
+      };
+    case 'temporary':
+      return {
+        headline: 'has a temporary problem',
+        fix: <>This usually passes: SimCRM checks again every minute, and failed jobs can be retried once it does.</>,
+      };
+    case 'settings':
+      return { headline: 'is unavailable', fix: <>Fix what the message above names, {RESTART}</> };
+    default:
+      return {
+        headline: 'is unavailable',
+        fix: (
+          <>
+            To fix it, set <code>OPENAI_API_KEY</code> and <code>OPENAI_MODEL</code> in the server's environment, {OFFLINE};{' '}
+            {RESTART}
+          </>
+        ),
+      };
+  }
+}
+
 function ProviderBanner({ provider }: { provider: PersonaProviderStatus }) {
   const name = PROVIDER_LABELS[provider.provider] ?? provider.provider;
   const which = provider.model ? `${name}, model ${provider.model}` : name;
+  const { headline, fix } = providerFix(provider.problem);
   return (
-    <div className="alert alert-warning status-banner" role="status" aria-live="polite" data-testid="status-banner-provider">
+    <div
+      className="alert alert-warning status-banner"
+      role="status"
+      aria-live="polite"
+      data-testid="status-banner-provider"
+      data-problem={provider.problem ?? undefined}
+    >
       <p>
-        <strong>The persona provider ({which}) is unavailable</strong>, so new contacts fail.
+        <strong>
+          The persona provider ({which}) {headline}
+        </strong>
+        , so new contacts fail.
       </p>
       {provider.detail && <p data-testid="status-provider-detail">{withCode(provider.detail)}</p>}
-      <p className="small">
-        To fix it, set <code>OPENAI_API_KEY</code> and <code>OPENAI_MODEL</code> in the server's environment, or
-        use offline personas with <code>SIMCRM_PERSONA_PROVIDER=offline</code>; then restart the server and the
-        worker.
+      <p className="small" data-testid="status-provider-fix">
+        {fix}
       </p>
     </div>
   );

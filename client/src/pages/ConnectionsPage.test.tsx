@@ -127,6 +127,21 @@ describe('connections', () => {
     );
   });
 
+  it('shows per connection how many records were delivered, are waiting (held while refused) and failed', async () => {
+    backend([
+      connection({ delivery: { pending: 12, synced: 1480, failed: 3 } }),
+      { ...refused, delivery: { pending: 40, synced: 0, failed: 0 } },
+    ]);
+    renderApp('/connections');
+    await screen.findAllByTestId('connection-row');
+    const ok = within(rowOf('Stand-in')).getByTestId('connection-delivery');
+    expect(ok).toHaveTextContent('1,480 delivered · 12 waiting · 3 failed');
+    expect(ok).toHaveAttribute('data-failed', '3');
+    expect(within(rowOf('Production portal')).getByTestId('connection-delivery')).toHaveTextContent(
+      '0 delivered · 40 held · 0 failed',
+    );
+  });
+
   it('adds a connection, showing a refused token on the token field and keeping what was typed', async () => {
     const state = backend([]);
     state.createAnswer = [400, { access_token: ['HubSpot refused this token (401 Unauthorized).'] }];

@@ -7,6 +7,7 @@ import { ConnectionStatusChip } from '../components/DeliveryChips';
 import { FormField } from '../components/FormField';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { formatDateTime } from '../lib/format';
+import { formatCount } from '../lib/planned';
 import {
   DEFAULT_BASE_URL,
   DEFAULT_TIER,
@@ -154,6 +155,7 @@ function ConnectionItem({ connection: c, onDelete }: { connection: Connection; o
           {connectionStatusExplanation(c.status)}
         </p>
       )}
+      <DeliveryCounts connection={c} />
       <dl className="facts">
         <div>
           <dt>Portal</dt>
@@ -243,6 +245,38 @@ function ConnectionItem({ connection: c, onDelete }: { connection: Connection; o
       )}
       {retry.isError && <Alert>Could not retry: {errorMessage(retry.error)}</Alert>}
     </li>
+  );
+}
+
+/**
+ * How far delivery got for every simulation that delivers here: delivered, waiting (held while the
+ * connection is not ok) and failed. An older server without the counts shows nothing.
+ */
+function DeliveryCounts({ connection: c }: { connection: Connection }) {
+  const counts = (c as Partial<Connection>).delivery;
+  if (!counts) return null;
+  const waiting = isHeld(c.status) ? 'held' : 'waiting';
+  return (
+    <p
+      className="delivery-counts"
+      data-testid="connection-delivery"
+      data-pending={counts.pending}
+      data-synced={counts.synced}
+      data-failed={counts.failed}
+    >
+      <span className="delivery-count delivery-synced">
+        <strong>{formatCount(counts.synced)}</strong> delivered
+      </span>
+      {' · '}
+      <span className="delivery-count delivery-pending">
+        <strong>{formatCount(counts.pending)}</strong> {waiting}
+      </span>
+      {' · '}
+      <span className={counts.failed > 0 ? 'delivery-count delivery-failed has-failed' : 'delivery-count delivery-failed'}>
+        <strong>{formatCount(counts.failed)}</strong> failed
+      </span>
+      <span className="muted small block">records of the simulations that deliver here, all of them together</span>
+    </p>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, toPath } from '../api/client';
-import { PERSONAS_URL, usePersonas, usePurgePersona } from '../api/hooks';
+import { PERSONAS_URL, usePersonas, usePurgePersona, useSystemStatus } from '../api/hooks';
 import type { CachedPersona } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Pager } from '../components/Pager';
@@ -8,33 +8,66 @@ import { RecordTable, type Column } from '../components/RecordTable';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { display, formatDateTime } from '../lib/format';
 
+/** A pool holds contacts (persona_data.personas) or companies (persona_data.companies), as its kind says. */
+function isCompanyPool(p: CachedPersona): boolean {
+  return p.kind === 'company';
+}
+
+/** What a pool's entries are called: "contacts" or "companies" (one: "contact", "company"). */
+function entryNoun(p: CachedPersona, count: number): string {
+  if (isCompanyPool(p)) return count === 1 ? 'company' : 'companies';
+  return count === 1 ? 'contact' : 'contacts';
+}
+
 /**
- * How many personas an entry holds: persona_count, else the length of the personas list in
- * persona_data ({"personas": [...]}, or a bare list). persona_data is read as unknown on purpose:
- * an entry written by an older server may not match the schema, and then the cell shows "—".
+ * The entries of a pool, each read as a loose record (an older entry may lack fields). persona_data
+ * is read as unknown on purpose: an entry written by an older server may not match the schema
+ * ({"personas": [...]}, {"companies": [...]}, or a bare list).
  */
-function personaCount(p: CachedPersona): number | undefined {
+function entryList(p: CachedPersona): Record<string, unknown>[] {
+  const data: unknown = p.persona_data;
+  const list =
+    data && typeof data === 'object' && !Array.isArray(data)
+      ? (data as { personas?: unknown; companies?: unknown })[isCompanyPool(p) ? 'companies' : 'personas']
+      : data;
+  if (!Array.isArray(list)) return [];
+  return list.filter((item): item is Record<string, unknown> => !!item && typeof item === 'object' && !Array.isArray(item));
+}
+
+/** How many entries a pool holds: persona_count (the server counts by kind), else its list's length. */
+function entryCount(p: CachedPersona): number | undefined {
   if (typeof p.persona_count === 'number') return p.persona_count;
   const data: unknown = p.persona_data;
-  const list = data && typeof data === 'object' && !Array.isArray(data) ? (data as { personas?: unknown }).personas : data;
+  if (Array.isArray(data)) return data.length;
+  const list = data && typeof data === 'object' ? (data as Record<string, unknown>)[isCompanyPool(p) ? 'companies' : 'personas'] : undefined;
   return Array.isArray(list) ? list.length : undefined;
 }
 
-/** The personas of an entry, each read as a loose record (an older entry may lack fields). */
-function personaList(p: CachedPersona): Record<string, unknown>[] {
-  const data: unknown = p.persona_data;
-  const list = data && typeof data === 'object' && !Array.isArray(data) ? (data as { personas?: unknown }).personas : data;
-  if (!Array.isArray(list)) return [];
-  return list.filter((item): item is Record<string, unknown> => !!item && typeof item === 'object' && !Array.isArray(item));
+function entriesLabel(p: CachedPersona): string {
+  const count = entryCount(p);
+  return count === undefined ? display(undefined) : `${count.toLocaleString('en-US')} ${entryNoun(p, count)}`;
 }
 
 function label(p: CachedPersona): string {
   return [p.theme, p.industry].filter(Boolean).join(' / ') || `entry ${p.id}`;
 }
 
+/** With the offline provider, what is (not) cached: planned runs write their people from the seed, uncached. */
+function OfflineNote() {
+  return (
+    <p className="alert alert-info" data-testid="personas-offline-note">
+      SimCRM runs on the offline provider, which makes each planned simulation’s contacts and companies from its
+      seed, on the spot: they are not cached, so they do not appear here and count no hits. Only simulations on the
+      original 5-contact schedule (no total records) keep an offline pool here. With <code>OPENAI_API_KEY</code> set,
+      every theme and industry gets a pool of contacts and, in b2b, one of companies.
+    </p>
+  );
+}
+
 export function PersonasPage() {
   const [url, setUrl] = useState(PERSONAS_URL);
   const personas = usePersonas(url);
+  const provider = useSystemStatus().data?.persona_provider.provider;
   const purge = usePurgePersona();
   const [target, setTarget] = useState<CachedPersona | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -46,8 +79,9 @@ export function PersonasPage() {
   const confirmPurge = () => {
     if (!target) return;
     const name = label(target);
+    const noun = entryNoun(target, 2);
     purge.mutate(target.id, {
-      onSuccess: () => setNotice(`Purged the cached personas for ${name}.`),
+      onSuccess: () => setNotice(`Purged the cached ${noun} for ${name}.`),
       onSettled: () => setTarget(null),
     });
   };
@@ -58,9 +92,12 @@ export function PersonasPage() {
         <h1 id="personas-title">Persona cache</h1>
       </div>
       <p className="muted">
-        Personas are cached per theme and industry, so later jobs with the same key skip the AI call. Purging an
-        entry makes the next job generate fresh personas.
+        OpenAI’s contacts and companies are kept in pools, one per theme and industry (and kind), shared by every
+        simulation: a record read from a pool is a <strong>hit</strong>; a pool too short for a run grows by one
+        OpenAI call, a <strong>miss</strong>. Purging a pool makes the next job of its theme and industry write new
+        people; records already made keep theirs, and a replay of an earlier run no longer makes the same ones.
       </p>
+      {provider === 'offline' && <OfflineNote />}
       {notice && <Alert kind="info">{notice}</Alert>}
       {purge.isError && <Alert>Could not purge: {errorMessage(purge.error)}</Alert>}
 
@@ -76,7 +113,11 @@ export function PersonasPage() {
         )
       ) : personas.data.results.length === 0 ? (
         <EmptyState title="The cache is empty">
-          <p>Entries appear here after the first job for a theme and industry runs.</p>
+          <p>
+            {provider === 'offline'
+              ? 'No simulation on the original schedule has run yet.'
+              : 'A pool appears here once the first job of a theme and industry has asked OpenAI for personas.'}
+          </p>
         </EmptyState>
       ) : (
         <>
@@ -87,7 +128,7 @@ export function PersonasPage() {
                 <tr>
                   <th scope="col">Theme</th>
                   <th scope="col">Industry</th>
-                  <th scope="col">Personas</th>
+                  <th scope="col">Entries</th>
                   <th scope="col">Hits</th>
                   <th scope="col">Misses</th>
                   <th scope="col">Source</th>
@@ -102,7 +143,9 @@ export function PersonasPage() {
                   <tr key={String(p.id)} data-testid="persona-row">
                     <td data-label="Theme">{display(p.theme)}</td>
                     <td data-label="Industry">{display(p.industry)}</td>
-                    <td data-label="Personas">{display(personaCount(p))}</td>
+                    <td data-label="Entries" data-testid="persona-entries">
+                      {entriesLabel(p)}
+                    </td>
                     <td data-label="Hits">{display(p.hits)}</td>
                     <td data-label="Misses">{display(p.misses)}</td>
                     <td data-label="Source">{display(p.source)}</td>
@@ -115,10 +158,10 @@ export function PersonasPage() {
                           onClick={() => setOpenId(openId === p.id ? null : p.id)}
                           aria-expanded={openId === p.id}
                           aria-controls={openId === p.id ? poolId : undefined}
-                          aria-label={`${openId === p.id ? 'Hide' : 'Show'} personas of ${label(p)}`}
+                          aria-label={`${openId === p.id ? 'Hide' : 'Show'} ${entryNoun(p, 2)} of ${label(p)}`}
                           data-testid="show-personas"
                         >
-                          {openId === p.id ? 'Hide personas' : 'Show personas'}
+                          {openId === p.id ? 'Hide' : 'Show'} {entryNoun(p, 2)}
                         </button>
                         <button
                           type="button"
@@ -151,7 +194,7 @@ export function PersonasPage() {
 
       <ConfirmDialog
         open={target !== null}
-        title="Purge this cache entry?"
+        title="Purge this pool?"
         confirmLabel="Purge"
         cancelLabel="Keep it"
         danger
@@ -160,8 +203,8 @@ export function PersonasPage() {
         onCancel={() => setTarget(null)}
       >
         <p>
-          The cached personas for <strong>{target ? label(target) : ''}</strong> are deleted. The next job with this
-          theme and industry generates new ones.
+          The cached {target ? entryNoun(target, 2) : 'personas'} for <strong>{target ? label(target) : ''}</strong>{' '}
+          are deleted. The next job with this theme and industry generates new ones; records already made keep theirs.
         </p>
       </ConfirmDialog>
     </section>
@@ -182,10 +225,25 @@ const PERSONA_COLUMNS: Column<Record<string, unknown>>[] = [
   { key: 'phone', label: 'Phone', value: (p) => display(p.phone) },
 ];
 
-/** The people in one cache entry. */
+const COMPANY_COLUMNS: Column<Record<string, unknown>>[] = [
+  { key: 'name', label: 'Name', value: (c) => display(c.name) },
+  { key: 'domain', label: 'Domain', value: (c) => display(c.domain) },
+  { key: 'industry', label: 'Industry', value: (c) => display(c.industry) },
+  { key: 'city', label: 'City', value: (c) => display(c.city) },
+  { key: 'country', label: 'Country', value: (c) => display(c.country) },
+  {
+    key: 'employees',
+    label: 'Employees',
+    value: (c) => (typeof c.employees === 'number' ? c.employees.toLocaleString('en-US') : display(c.employees)),
+  },
+];
+
+/** The contacts or companies in one pool. */
 function PersonaPool({ id, pool, onClose }: { id: string; pool: CachedPersona; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  const people = personaList(pool);
+  const entries = entryList(pool);
+  const noun = entryNoun(pool, 2);
+  const title = noun.charAt(0).toUpperCase() + noun.slice(1);
 
   // Opening a pool moves focus (and the view) to it: on a phone it is below the list.
   useEffect(() => {
@@ -196,20 +254,24 @@ function PersonaPool({ id, pool, onClose }: { id: string; pool: CachedPersona; o
     <section id={id} className="card persona-pool" aria-labelledby={`${id}-title`} data-testid="persona-pool">
       <div className="page-header">
         <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
-          Personas for {label(pool)} <span className="muted">({people.length})</span>
+          {title} for {label(pool)} <span className="muted">({entries.length})</span>
         </h2>
         <button type="button" className="btn btn-small" onClick={onClose}>
           Close
         </button>
       </div>
-      {people.length === 0 ? (
-        <p className="muted">This entry holds no personas that can be shown.</p>
+      {entries.length === 0 ? (
+        <p className="muted">This pool holds no {noun} that can be shown.</p>
       ) : (
         <RecordTable
-          columns={PERSONA_COLUMNS}
-          rows={people}
+          columns={isCompanyPool(pool) ? COMPANY_COLUMNS : PERSONA_COLUMNS}
+          rows={entries}
           rowKey={(_, index) => index}
-          caption={<>The cached personas for {label(pool)}</>}
+          caption={
+            <>
+              The cached {noun} for {label(pool)}
+            </>
+          }
           testId="pool-table"
           rowTestId="pool-persona-row"
         />

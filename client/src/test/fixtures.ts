@@ -242,6 +242,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     last_error: '',
     portal_id: 12345,
     created_at: '2026-11-01T09:00:00Z',
+    delivery: { pending: 0, synced: 0, failed: 0 },
     ...overrides,
   };
 }
@@ -257,6 +258,7 @@ export function systemStatus(
       model: 'gpt-4o-mini',
       status: 'ok',
       detail: 'OpenAI accepts the key and serves gpt-4o-mini.',
+      problem: null,
       ...overrides.persona_provider,
     },
   };

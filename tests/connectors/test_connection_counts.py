@@ -1,0 +1,74 @@
+"""A connection's read says how far delivery got: its simulations' records by delivery status."""
+
+from typing import Any
+
+import pytest
+from django.core.signals import request_started
+from django.db import connection as db_connection
+from django.db import reset_queries
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from connectors.crypto import token_encrypt
+from connectors.models import Connection
+from simulations.models import Company, SyncStatus
+from tests.factories import ContactFactory, SimulationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _connection(owner: Any, name: str) -> Connection:
+    return Connection.objects.create(
+        owner=owner, name=name, token_encrypted=token_encrypt("pat-test-0000"), token_last4="0000"
+    )
+
+
+def _records(connection: Connection | None, owner: Any, statuses: list[str | None]) -> None:
+    simulation = SimulationFactory(owner=owner, connection=connection)
+    for status in statuses:
+        ContactFactory(simulation=simulation, sync_status=status)
+
+
+def test_each_connection_counts_the_records_of_its_simulations_by_delivery_status(
+    api_client: APIClient, user: Any
+) -> None:
+    portal, other = _connection(user, "Portal"), _connection(user, "Other portal")
+    _records(portal, user, [SyncStatus.SYNCED, SyncStatus.SYNCED, SyncStatus.FAILED, SyncStatus.PENDING])
+    _records(portal, user, [SyncStatus.SYNCED])
+    _records(other, user, [SyncStatus.PENDING])
+    _records(None, user, [None, None])  # a simulation with no connection counts nowhere
+    simulation = portal.simulations.first()
+    assert simulation is not None
+    Company.objects.create(
+        simulation=simulation,
+        name="Acme",
+        domain="acme.example.com",
+        industry="Music",
+        employees=10,
+        source="offline",
+        record_index=0,
+        occurred_at=timezone.now(),
+        sync_status=SyncStatus.FAILED,
+    )
+
+    # Each request empties the query log: keep it from emptying it mid-capture.
+    request_started.disconnect(reset_queries)
+    try:
+        with CaptureQueriesContext(db_connection) as queries:
+            listed = api_client.get("/api/connections/")
+    finally:
+        request_started.connect(reset_queries)
+    # Read now: the log is a view that the next request empties.
+    counting = [q for q in queries.captured_queries if "sync_status" in q["sql"] and "COUNT" in q["sql"].upper()]
+    one = api_client.get(f"/api/connections/{portal.pk}/")
+
+    assert listed.status_code == 200 and one.status_code == 200
+    by_name = {row["name"]: row["delivery"] for row in listed.json()["results"]}
+    assert by_name == {
+        "Portal": {"pending": 1, "synced": 3, "failed": 2},
+        "Other portal": {"pending": 1, "synced": 0, "failed": 0},
+    }
+    assert one.json()["delivery"] == by_name["Portal"]
+    # A list counts every row at once (one grouped query per record table), not per connection.
+    assert len(counting) == 3
