@@ -7,7 +7,8 @@ from typing import Any
 from django.utils import timezone
 
 from personas.forecast import persona_forecast
-from simulations.curves import Plan, schedule_buckets, schedule_instants
+from simulations.calendar_buckets import calendar_buckets
+from simulations.curves import Plan, schedule_buckets, schedule_instants, schedule_offsets
 from simulations.delivery import DeliveryVolume, delivery_forecast
 from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings, funnel_draws, plan_offsets
 from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
@@ -107,11 +108,19 @@ def _delivery_volume(contacts: int, companies: int, crm: CrmSettings | None) -> 
 
 
 def simulation_schedule(simulation: Simulation) -> dict[str, Any]:
-    """The schedule an existing simulation runs on, in the preview's shape (its window may be of any age)."""
+    """The schedule an existing simulation runs on, in the preview's shape (its window may be of any age).
+
+    A planned simulation's buckets are whole hours, days or weeks of its time zone (`unit`), so they
+    may begin before its window and end after it; the original schedule keeps its five equal slices.
+    """
+    unit: str | None = None
     if simulation.is_planned:
         schedule = simulation_plan(simulation)
-        buckets = schedule_buckets(schedule, buckets=min(BUCKETS, schedule.total_records))
-        instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
+        offsets = schedule_offsets(schedule)
+        unit, buckets = calendar_buckets(
+            offsets, starts_at=schedule.starts_at, ends_at=schedule.ends_at, timezone=schedule.timezone
+        )
+        instants = [schedule.starts_at + timedelta(microseconds=int(at)) for at in offsets[:FIRST_INSTANTS]]
         start, end, total = schedule.starts_at, schedule.ends_at, schedule.total_records
     else:
         minutes = FREQUENCY_MINUTES[simulation.record_frequency]
@@ -126,6 +135,7 @@ def simulation_schedule(simulation: Simulation) -> dict[str, Any]:
         "ends_at": end,
         "buckets": [{"start": a, "end": b, "count": count} for a, b, count in buckets],
         "first": instants[:FIRST_INSTANTS],
+        "unit": unit,
     }
 
 

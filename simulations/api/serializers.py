@@ -442,6 +442,15 @@ class PreviewScheduleSerializer(serializers.Serializer):
     first = serializers.ListField(child=serializers.DateTimeField())
 
 
+class SimulationScheduleSerializer(PreviewScheduleSerializer):
+    unit = serializers.ChoiceField(
+        choices=["hour", "day", "week"],
+        allow_null=True,
+        help_text="A planned simulation's buckets are whole hours, days or weeks of its time zone; "
+        "null for the original schedule's five equal slices.",
+    )
+
+
 class PreviewForecastSerializer(serializers.Serializer):
     provider = serializers.CharField()
     model = serializers.CharField(allow_null=True)

@@ -21,10 +21,10 @@ from simulations.api.serializers import (
     DealSerializer,
     ExportQuerySerializer,
     FunnelSerializer,
-    PreviewScheduleSerializer,
     PreviewSerializer,
     RecordEventSerializer,
     SimulationCreateSerializer,
+    SimulationScheduleSerializer,
     SimulationSerializer,
     SimulationUpdateSerializer,
 )
@@ -73,11 +73,11 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         return Response(PreviewSerializer(simulation_preview(**data.validated_data)).data)
 
-    @extend_schema(responses=PreviewScheduleSerializer)
+    @extend_schema(responses=SimulationScheduleSerializer)
     @action(detail=True, methods=["get"])
     def schedule(self, request: Request, pk: str) -> Response:
-        """The schedule this simulation runs on, in equal buckets, as the preview shows it."""
-        return Response(PreviewScheduleSerializer(simulation_schedule(self.get_object())).data)
+        """The schedule this simulation runs on, per hour, day or week of its time zone."""
+        return Response(SimulationScheduleSerializer(simulation_schedule(self.get_object())).data)
 
     @extend_schema(request=None, responses={201: SimulationSerializer})
     @action(detail=True, methods=["post"])

@@ -208,12 +208,18 @@ def test_a_simulation_shows_its_own_schedule_however_old_its_window(api_client: 
 
     assert own.status_code == 200, own.content
     schedule = own.json()
-    assert [bucket["count"] for bucket in schedule["buckets"]] == [bucket["count"] for bucket in preview["buckets"]]
+    # The same instants, 400 days earlier (the buckets are days of its zone, the preview's equal slices).
+    assert schedule["unit"] == "day"
+    assert sum(bucket["count"] for bucket in schedule["buckets"]) == 500
     shift = datetime.fromisoformat(preview["starts_at"]) - datetime.fromisoformat(schedule["starts_at"])
     assert shift == timedelta(days=400)
+    assert [datetime.fromisoformat(at) + shift for at in schedule["first"]] == [
+        datetime.fromisoformat(at) for at in preview["first"]
+    ]
     classic = api_client.post(URL, {"theme": "x", "industry": "y", "record_frequency": "1day"}, format="json")
     classic_schedule = api_client.get(f"{URL}{classic.json()['id']}/schedule/").json()
     assert [bucket["count"] for bucket in classic_schedule["buckets"]] == [1] * 5
+    assert classic_schedule["unit"] is None
 
 
 def test_preview_of_the_original_schedule(api_client: APIClient) -> None:

@@ -491,7 +491,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The schedule this simulation runs on, in equal buckets, as the preview shows it. */
+        /** @description The schedule this simulation runs on, per hour, day or week of its time zone. */
         get: operations["simulations_schedule_retrieve"];
         put?: never;
         post?: never;
@@ -1154,6 +1154,23 @@ export interface components {
             /** @description One of your connections: every record it makes is delivered there. */
             connection?: number;
         };
+        SimulationSchedule: {
+            total_records: number;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            buckets: components["schemas"]["PreviewBucket"][];
+            first: string[];
+            /**
+             * @description A planned simulation's buckets are whole hours, days or weeks of its time zone; null for the original schedule's five equal slices.
+             *
+             *     * `hour` - hour
+             *     * `day` - day
+             *     * `week` - week
+             */
+            unit: (components["schemas"]["UnitEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
         /**
          * @description * `running` - Running
          *     * `paused` - Paused
@@ -1189,6 +1206,13 @@ export interface components {
         Token: {
             token: string;
         };
+        /**
+         * @description * `hour` - hour
+         *     * `day` - day
+         *     * `week` - week
+         * @enum {string}
+         */
+        UnitEnum: "hour" | "day" | "week";
         WorkerStatus: {
             alive: boolean;
             /** Format: date-time */
@@ -2011,7 +2035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreviewSchedule"];
+                    "application/json": components["schemas"]["SimulationSchedule"];
                 };
             };
         };
