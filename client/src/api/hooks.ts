@@ -28,6 +28,7 @@ import type {
   RetriedDeliveries,
   Simulation,
   SimulationRequest,
+  SimulationSchedule,
   SimulationUpdate,
   SystemStatus,
 } from './types';
@@ -48,6 +49,8 @@ export const keys = {
   recordPage: (id: string | number, kind: RecordListKind, url: string) => ['simulations', 'detail', String(id), kind, url] as const,
   /** Deals looked up by id, to name them in the activity (bounded: see useDealIndex). */
   dealIndex: (id: string | number) => ['simulations', 'detail', String(id), 'deal-index'] as const,
+  /** Contacts looked up by id, to name them in the deals and the activity (bounded like dealIndex). */
+  contactIndex: (id: string | number) => ['simulations', 'detail', String(id), 'contact-index'] as const,
   funnel: (id: string | number) => ['simulations', 'detail', String(id), 'funnel'] as const,
   /** Not under 'simulations': a preview is a pure function of its body, never invalidated by changes. */
   preview: (body: SimulationRequest | null) => ['simulation-preview', body] as const,
@@ -199,28 +202,34 @@ export function useSimulation(id: string) {
   });
 }
 
-export function useSimulationJobs(id: string, live: boolean) {
-  return useQuery<Job[]>({
-    queryKey: keys.jobs(id),
-    queryFn: () => getAllPages<Job>(`/api/simulations/${encodeURIComponent(id)}/jobs/`),
+/** Jobs a page: the first page's link names its size, so a page's first job has a known number. */
+export const JOBS_PAGE_SIZE = 50;
+
+export function jobsUrl(id: string | number): string {
+  return `${SIMULATIONS_URL}${encodeURIComponent(String(id))}/jobs/?page_size=${JOBS_PAGE_SIZE}`;
+}
+
+/**
+ * One page of a simulation's jobs (`url`: a DRF page link, the first page by default), in the order
+ * they are due, polled while the simulation is live; the page shown stays while the next loads.
+ */
+export function useSimulationJobs(id: string, url: string | null, live: boolean) {
+  const pageUrl = url ?? jobsUrl(id);
+  return useQuery<Page<Job>>({
+    queryKey: [...keys.jobs(id), pageUrl],
+    queryFn: async () => asPage<Job>(await api.get<unknown>(pageUrl)),
     refetchInterval: live ? POLL_MS : false,
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[2] === String(id) ? previous : undefined),
   });
 }
 
-export function useSimulationContacts(id: string, live: boolean) {
-  return useQuery<Contact[]>({
-    queryKey: keys.contacts(id),
-    queryFn: () => getAllPages<Contact>(`/api/simulations/${encodeURIComponent(id)}/contacts/`),
-    refetchInterval: live ? POLL_MS : false,
-  });
-}
+// ---- a simulation's CRM: contacts, companies, deals, events, funnel -------------------------------
 
-// ---- a simulation's CRM: companies, deals, events, funnel ----------------------------------------
-
-/** The paged lists of a simulation's records besides its contacts. */
-export type RecordListKind = 'companies' | 'deals' | 'events';
+/** The paged lists of a simulation's records. */
+export type RecordListKind = 'contacts' | 'companies' | 'deals' | 'events';
 
 interface RecordOf {
+  contacts: Contact;
   companies: Company;
   deals: Deal;
   events: RecordEvent;
@@ -253,33 +262,50 @@ export function useSimulationRecords<K extends RecordListKind>(
   });
 }
 
-/** Deals fetched at most for the activity's labels: 4 pages of 500. */
+/** Records fetched at most to name the ones a tab shows (deals in the activity, contacts of deals): 4 pages of 500. */
 export const DEAL_INDEX_PAGES = 4;
 export const DEAL_INDEX_PAGE_SIZE = 500;
 
+/** Records by id, the first DEAL_INDEX_PAGES × DEAL_INDEX_PAGE_SIZE; `complete` when that is all of them. */
+export interface RecordIndex<T> {
+  records: ReadonlyMap<number, T>;
+  complete: boolean;
+}
+
 /**
- * A simulation's deals by id, to name the deals of the activity shown (the first
- * DEAL_INDEX_PAGES × DEAL_INDEX_PAGE_SIZE; later ones are named by id). While the simulation is live
- * it is asked again every POLL_MS, but only while a deal in `wanted` is missing from an index that
- * holds every deal (a new deal, not one past the bound).
+ * A simulation's deals or contacts by id, to name those a tab shows (later ones are named by id).
+ * While the simulation is live it is asked again every POLL_MS, but only while a record in `wanted`
+ * is missing from an index that holds every record (a new one, not one past the bound).
  */
-export function useDealIndex(
+function useRecordIndex<K extends 'contacts' | 'deals'>(
   id: string,
+  kind: K,
   { enabled, live, wanted }: { enabled: boolean; live: boolean; wanted: readonly number[] },
 ) {
-  return useQuery<{ deals: ReadonlyMap<number, Deal>; complete: boolean }>({
-    queryKey: keys.dealIndex(id),
+  return useQuery<RecordIndex<RecordOf[K]>>({
+    queryKey: kind === 'deals' ? keys.dealIndex(id) : keys.contactIndex(id),
     queryFn: async () => {
       const limit = DEAL_INDEX_PAGES * DEAL_INDEX_PAGE_SIZE;
-      const deals = await getAllPages<Deal>(`${recordListUrl(id, 'deals')}?page_size=${DEAL_INDEX_PAGE_SIZE}`, DEAL_INDEX_PAGES);
-      return { deals: new Map(deals.map((d) => [d.id, d])), complete: deals.length < limit };
+      const url = `${recordListUrl(id, kind)}?page_size=${DEAL_INDEX_PAGE_SIZE}`;
+      const records = await getAllPages<RecordOf[K]>(url, DEAL_INDEX_PAGES);
+      return { records: new Map(records.map((r) => [r.id, r])), complete: records.length < limit };
     },
     enabled,
     refetchInterval: (query) => {
       const index = query.state.data;
-      return live && index?.complete && wanted.some((d) => !index.deals.has(d)) ? POLL_MS : false;
+      return live && index?.complete && wanted.some((r) => !index.records.has(r)) ? POLL_MS : false;
     },
   });
+}
+
+/** Deals by id, to name the deals of the activity shown. */
+export function useDealIndex(id: string, options: { enabled: boolean; live: boolean; wanted: readonly number[] }) {
+  return useRecordIndex(id, 'deals', options);
+}
+
+/** Contacts by id, to name the contacts of the deals and the activity shown. */
+export function useContactIndex(id: string, options: { enabled: boolean; live: boolean; wanted: readonly number[] }) {
+  return useRecordIndex(id, 'contacts', options);
 }
 
 /** Contacts per lifecycle stage, deals and amounts per deal stage; polled while the simulation is live. */
@@ -325,9 +351,9 @@ export function usePreview(body: SimulationRequest | null) {
  * and seed (any window age). It never changes, so it is asked once.
  */
 export function useSimulationSchedule(id: string | number) {
-  return useQuery<Preview['schedule']>({
+  return useQuery<SimulationSchedule>({
     queryKey: keys.schedule(id),
-    queryFn: () => api.get<Preview['schedule']>(`${SIMULATIONS_URL}${encodeURIComponent(String(id))}/schedule/`),
+    queryFn: () => api.get<SimulationSchedule>(`${SIMULATIONS_URL}${encodeURIComponent(String(id))}/schedule/`),
     staleTime: Infinity,
     refetchOnWindowFocus: false,
   });

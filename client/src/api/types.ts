@@ -33,6 +33,8 @@ export type Distribution = Schemas['DistributionEnum'];
 export type Preview = Schemas['Preview'];
 export type PreviewBucket = Schemas['PreviewBucket'];
 export type PreviewForecast = Schemas['PreviewForecast'];
+/** GET /api/simulations/{id}/schedule/: a planned run's buckets are whole hours, days or weeks (`unit`) of its zone. */
+export type SimulationSchedule = Schemas['SimulationSchedule'];
 /** The body of PATCH /api/simulations/{id}/: only the name can change. */
 export type SimulationUpdate = Schemas['PatchedSimulationUpdateRequest'];
 export type Job = Schemas['Job'];

@@ -1,3 +1,5 @@
+import { formatCount } from '../lib/planned';
+
 export function Pager({
   count,
   next,
@@ -17,7 +19,9 @@ export function Pager({
       <button type="button" className="btn" disabled={!previous} onClick={() => previous && onPage(previous)}>
         ← Previous
       </button>
-      <span className="muted">{count} in all</span>
+      <span className="muted" data-testid="pager-count">
+        {formatCount(count)} in all
+      </span>
       <button type="button" className="btn" disabled={!next} onClick={() => next && onPage(next)}>
         Next →
       </button>

@@ -6,8 +6,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ChartSeries } from '../lib/planned';
 import { isUsableTimeZone } from '../lib/planned';
+import type { ChartSeries } from '../lib/schedule';
 
 export interface ScheduleCanvasProps {
   series: ChartSeries;
@@ -15,7 +15,7 @@ export interface ScheduleCanvasProps {
   /** Draw a line at this moment when it falls inside the window. */
   now: Date | null;
   height?: number;
-  colors: { past: string; future: string; now: string };
+  colors: { created: string; planned: string; now: string };
 }
 
 const FALLBACK_WIDTH = 600;
@@ -47,8 +47,9 @@ function options(props: ScheduleCanvasProps, width: number): uPlot.Options {
     ],
     series: [
       {},
-      { label: 'Created', stroke: colors.past, fill: colors.past, width: 0, paths: bars, points: { show: false } },
-      { label: 'Still to come', stroke: colors.future, fill: colors.future, width: 0, paths: bars, points: { show: false } },
+      // Every bucket's records, then how many of them exist drawn over it from the axis up.
+      { label: 'Planned', stroke: colors.planned, fill: colors.planned, width: 0, paths: bars, points: { show: false } },
+      { label: 'Created', stroke: colors.created, fill: colors.created, width: 0, paths: bars, points: { show: false }, show: series.created !== null },
     ],
     hooks: {
       draw: [
@@ -71,6 +72,10 @@ function options(props: ScheduleCanvasProps, width: number): uPlot.Options {
   };
 }
 
+function data(series: ChartSeries): uPlot.AlignedData {
+  return [series.x, series.planned, series.created ?? series.planned.map(() => null)];
+}
+
 export default function ScheduleCanvas(props: ScheduleCanvasProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -81,7 +86,7 @@ export default function ScheduleCanvas(props: ScheduleCanvasProps) {
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const chart = new uPlot(options(props, widthOf(element)), [series.x, series.past, series.future], element);
+    const chart = new uPlot(options(props, widthOf(element)), data(series), element);
     plot.current = chart;
     let observer: ResizeObserver | null = null;
     if (typeof ResizeObserver !== 'undefined') {
@@ -97,11 +102,11 @@ export default function ScheduleCanvas(props: ScheduleCanvasProps) {
       plot.current = null;
     };
     // Not on `series`: new numbers go through setData below. `now` counts by the minute.
-  }, [timeZone, nowMinute, height, colors.past, colors.future, colors.now, series.range[0], series.range[1]]);
+  }, [timeZone, nowMinute, height, colors.created, colors.planned, colors.now, series.range[0], series.range[1], series.created === null]);
 
   // New numbers for the same window: only the data.
   useEffect(() => {
-    plot.current?.setData([series.x, series.past, series.future], true);
+    plot.current?.setData(data(series), true);
   }, [series]);
 
   return <div ref={box} className="schedule-canvas" data-testid="schedule-canvas" aria-hidden="true" />;

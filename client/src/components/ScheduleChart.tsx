@@ -1,20 +1,31 @@
 import { Component, Suspense, lazy, useMemo, type ReactNode } from 'react';
 import type { PreviewBucket } from '../api/types';
-import { bucketIsPast, chartSeries, formatCount, formatInZone } from '../lib/planned';
+import { formatCount } from '../lib/planned';
+import { bucketLabel, chartSeries, type BucketUnit } from '../lib/schedule';
 
 const ScheduleCanvas = lazy(() => import('./ScheduleCanvas'));
 
 const HEIGHT = 200;
-const COLORS = { solid: '#2452d6', light: '#b9c9f4', now: '#1c2230' };
+const COLORS = { created: '#2452d6', planned: '#b9c9f4', now: '#1c2230' };
+
+/** How far a simulation has got: `created` of its records exist; `finished`: no more will come. */
+export interface ChartProgress {
+  created: number;
+  finished: boolean;
+}
 
 interface Props {
   buckets: readonly PreviewBucket[];
+  /** What each bucket is: whole hours, days or weeks of `timeZone`; null or absent for equal slices. */
+  unit?: BucketUnit | null;
   /** Axis labels and the table in this zone (the browser's when Intl does not know it). */
   timeZone: string;
   /**
-   * With `now`: the buckets that are over in a solid colour, those to come lighter, and a line at
-   * now. Without: every bucket solid (a plan not started).
+   * With `progress`: the records that exist in a solid colour, those planned but not made lighter.
+   * Without: every bucket solid (a plan not started).
    */
+  progress?: ChartProgress | null;
+  /** Draw a line at this moment when it falls inside the chart. */
   now?: Date | null;
   caption: ReactNode;
   /** The numbers are from an earlier body (the current one is loading or has errors): dimmed. */
@@ -22,31 +33,39 @@ interface Props {
 }
 
 /** The schedule's buckets as a bar chart, with a legend and (folded) a table of the same numbers. */
-export function ScheduleChart({ buckets, timeZone, now = null, caption, stale = false }: Props) {
-  const series = useMemo(() => chartSeries(buckets, now), [buckets, now]);
-  const pastBuckets = now ? buckets.filter((b) => bucketIsPast(b, now)).length : 0;
-  const colors = { past: COLORS.solid, future: now ? COLORS.light : COLORS.solid, now: COLORS.now };
+export function ScheduleChart({ buckets, unit = null, timeZone, progress = null, now = null, caption, stale = false }: Props) {
+  const created = progress?.created ?? null;
+  const series = useMemo(() => chartSeries(buckets, created), [buckets, created]);
+  const made = series.created;
+  const colors = { created: COLORS.created, planned: made ? COLORS.planned : COLORS.created, now: COLORS.now };
+  const fullBuckets = made ? buckets.filter((b, i) => made[i] === b.count).length : 0;
 
   return (
     <figure
       className={stale ? 'schedule-chart is-stale' : 'schedule-chart'}
       data-testid="schedule-chart"
       data-buckets={buckets.length}
-      data-past-buckets={pastBuckets}
+      data-unit={unit ?? undefined}
+      data-created-buckets={made ? fullBuckets : undefined}
       aria-busy={stale || undefined}
     >
       <figcaption className="chart-caption">{caption}</figcaption>
-      {now && (
+      {progress && (
         <ul className="chart-legend" aria-label="Legend">
           <li>
-            <span className="swatch" style={{ background: colors.past }} aria-hidden="true" /> Over: time has passed
+            <span className="swatch" style={{ background: colors.created }} aria-hidden="true" /> Created
           </li>
-          <li>
-            <span className="swatch" style={{ background: colors.future }} aria-hidden="true" /> Still to come
-          </li>
-          <li>
-            <span className="swatch swatch-line" aria-hidden="true" /> Now
-          </li>
+          {fullBuckets < buckets.length && (
+            <li data-testid="legend-planned">
+              <span className="swatch" style={{ background: colors.planned }} aria-hidden="true" />{' '}
+              {progress.finished ? 'Planned, not created (the simulation has stopped)' : 'Planned, still to come'}
+            </li>
+          )}
+          {now && (
+            <li>
+              <span className="swatch swatch-line" aria-hidden="true" /> Now
+            </li>
+          )}
         </ul>
       )}
       <ChartBoundary>
@@ -61,17 +80,17 @@ export function ScheduleChart({ buckets, timeZone, now = null, caption, stale = 
             <caption className="visually-hidden">Records per period, in {timeZone}</caption>
             <thead>
               <tr>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
+                <th scope="col">Period ({timeZone})</th>
                 <th scope="col">Records</th>
+                {made && <th scope="col">Created so far</th>}
               </tr>
             </thead>
             <tbody>
-              {buckets.map((b) => (
-                <tr key={b.start} data-past={bucketIsPast(b, now) || undefined}>
-                  <td>{formatInZone(b.start, timeZone)}</td>
-                  <td>{formatInZone(b.end, timeZone)}</td>
+              {buckets.map((b, i) => (
+                <tr key={b.start} data-created={made ? made[i] : undefined}>
+                  <td>{bucketLabel(b, unit, timeZone)}</td>
                   <td>{formatCount(b.count)}</td>
+                  {made && <td>{formatCount(made[i] ?? 0)}</td>}
                 </tr>
               ))}
             </tbody>

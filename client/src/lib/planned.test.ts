@@ -3,7 +3,6 @@ import { plannedSimulation, simulation } from '../test/fixtures';
 import {
   DISTRIBUTIONS,
   browserOffset,
-  chartSeries,
   curveLabel,
   dealsForecast,
   formatInZone,
@@ -83,30 +82,6 @@ describe('custom weights', () => {
   it('names what is not a number', () => {
     expect(parseWeights('1, two, 3')).toEqual({ error: '“two” is not a number.' });
     expect(parseWeights('  ')).toEqual({ error: 'Enter 2 to 1,000 numbers, e.g. 1, 3, 5, 3, 1.' });
-  });
-});
-
-describe('chart series', () => {
-  const buckets = [
-    { start: '2026-11-01T00:00:00Z', end: '2026-11-01T01:00:00Z', count: 3 },
-    { start: '2026-11-01T01:00:00Z', end: '2026-11-01T02:00:00Z', count: 5 },
-    { start: '2026-11-01T02:00:00Z', end: '2026-11-01T03:00:00Z', count: 2 },
-  ];
-
-  it('puts the buckets that are over in one series and the rest in the other', () => {
-    const series = chartSeries(buckets, new Date('2026-11-01T01:30:00Z'));
-    expect(series.past).toEqual([3, null, null]);
-    expect(series.future).toEqual([null, 5, 2]);
-    const t0 = Date.parse('2026-11-01T00:00:00Z') / 1000;
-    // Each bar in the middle of its bucket; the axis from the first start to the last end.
-    expect(series.x).toEqual([t0 + 1800, t0 + 5400, t0 + 9000]);
-    expect(series.range).toEqual([t0, t0 + 10800]);
-  });
-
-  it('without now, all of them are to come', () => {
-    const series = chartSeries(buckets, null);
-    expect(series.past).toEqual([null, null, null]);
-    expect(series.future).toEqual([3, 5, 2]);
   });
 });
 

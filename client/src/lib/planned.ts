@@ -1,4 +1,4 @@
-import type { Distribution, PreviewBucket, PreviewForecast, Simulation } from '../api/types';
+import type { Distribution, PreviewForecast, Simulation } from '../api/types';
 
 /** The server's bounds (simulations/models.py, serializers.py). */
 export const MAX_TOTAL_RECORDS = 1_000_000;
@@ -115,6 +115,13 @@ export function formatDateInZone(value: string | Date, zone: string | undefined)
   return formatter(zone, { dateStyle: 'medium' }).format(date);
 }
 
+/** "Fri, 1 May 2026" in the zone (the browser's when the zone is unusable). */
+export function formatDayInZone(value: string | Date, zone: string | undefined): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter(zone, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(date);
+}
+
 /** "1 May 2026, 09:00 CEST": with the zone's short name, for a time shown apart from its zone. */
 export function formatWithZone(value: string | Date, zone: string | undefined): string {
   const date = value instanceof Date ? value : new Date(value);
@@ -175,44 +182,6 @@ export function parseWeights(text: string): { weights: number[] } | { error: str
     weights.push(n);
   }
   return { weights };
-}
-
-// ---- the chart's buckets ----------------------------------------------------------------------
-
-export interface ChartSeries {
-  /** Each bucket's middle, in seconds since the epoch (uPlot's time axis). */
-  x: number[];
-  /** Counts of the buckets that ended by `now`, null elsewhere. */
-  past: (number | null)[];
-  /** Counts of the buckets still to come (or all of them without `now`), null elsewhere. */
-  future: (number | null)[];
-  /** The first start and the last end, in seconds. */
-  range: [number, number];
-}
-
-/** Whether a bucket is over: it ended at or before now. */
-export function bucketIsPast(bucket: PreviewBucket, now: Date | null): boolean {
-  return now !== null && new Date(bucket.end).getTime() <= now.getTime();
-}
-
-/** The buckets as uPlot data: over ones in one series, the rest in another. */
-export function chartSeries(buckets: readonly PreviewBucket[], now: Date | null): ChartSeries {
-  const x: number[] = [];
-  const past: (number | null)[] = [];
-  const future: (number | null)[] = [];
-  for (const bucket of buckets) {
-    const start = new Date(bucket.start).getTime() / 1000;
-    const end = new Date(bucket.end).getTime() / 1000;
-    x.push((start + end) / 2);
-    const over = bucketIsPast(bucket, now);
-    past.push(over ? bucket.count : null);
-    future.push(over ? null : bucket.count);
-  }
-  const first = buckets[0];
-  const last = buckets[buckets.length - 1];
-  const range: [number, number] =
-    first && last ? [new Date(first.start).getTime() / 1000, new Date(last.end).getTime() / 1000] : [0, 1];
-  return { x, past, future, range };
 }
 
 /** "1,000" */

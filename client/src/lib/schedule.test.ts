@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatDayInZone, formatInZone } from './planned';
 import {
   FREQUENCIES,
+  bucketLabel,
+  bucketUnitLabel,
+  chartSeries,
+  createdPerBucket,
   frequencyLabel,
   frequencyOptionLabel,
   frequencyPeriod,
@@ -84,5 +89,39 @@ describe('schedule preview', () => {
     expect(humanizeMinutes(61)).toBe('1 hour 1 minute');
     expect(humanizeMinutes(1440)).toBe('1 day');
     expect(humanizeMinutes(2 * 1440 + 120 + 5)).toBe('2 days 2 hours 5 minutes');
+  });
+});
+
+describe('schedule chart', () => {
+  const day = (date: string, count: number) => ({ start: `${date}T00:00:00+01:00`, end: `${date}T23:59:59+01:00`, count });
+  const week = [day('2026-03-02', 200), day('2026-03-03', 210), day('2026-03-04', 190), day('2026-03-05', 0)];
+
+  it('colours what exists: the first records of the schedule, whole buckets then part of the next', () => {
+    expect(createdPerBucket(week, 0)).toEqual([0, 0, 0, 0]);
+    expect(createdPerBucket(week, 250)).toEqual([200, 50, 0, 0]);
+    expect(createdPerBucket(week, 600)).toEqual([200, 210, 190, 0]);
+    // Everything created: every bucket is all there, however far the window reaches past now.
+    expect(createdPerBucket(week, 9999)).toEqual([200, 210, 190, 0]);
+  });
+
+  it('draws every bucket as planned, with what exists over it; all solid without a count', () => {
+    const series = chartSeries(week, 300);
+    expect(series.planned).toEqual([200, 210, 190, 0]);
+    expect(series.created).toEqual([200, 100, 0, 0]);
+    expect(series.range).toEqual([Date.parse(week[0]!.start) / 1000, Date.parse(week[3]!.end) / 1000]);
+    expect(series.x[0]).toBe((Date.parse(week[0]!.start) + Date.parse(week[0]!.end)) / 2000);
+    expect(chartSeries(week, null).created).toBeNull();
+  });
+
+  it('names a bucket by its hour, day or week in the zone', () => {
+    const bucket = { start: '2026-03-01T23:00:00Z', end: '2026-03-02T23:00:00Z', count: 5 };
+    // Midnight in Berlin is still Sunday in UTC: the label is the zone's day.
+    expect(bucketLabel(bucket, 'day', 'Europe/Berlin')).toBe(formatDayInZone(bucket.start, 'Europe/Berlin'));
+    expect(bucketLabel(bucket, 'day', 'Europe/Berlin')).toMatch(/Mon/);
+    expect(bucketLabel(bucket, 'week', 'Europe/Berlin')).toMatch(/^Week of .*2/);
+    expect(bucketLabel(bucket, 'hour', 'Europe/Berlin')).toBe(formatInZone(bucket.start, 'Europe/Berlin'));
+    expect(bucketLabel(bucket, null, 'UTC')).toContain(' to ');
+    expect(bucketUnitLabel('week')).toBe('records per week, from Monday');
+    expect(bucketUnitLabel(null)).toBeNull();
   });
 });

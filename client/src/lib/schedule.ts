@@ -1,4 +1,5 @@
-import type { Frequency } from '../api/types';
+import type { Frequency, PreviewBucket } from '../api/types';
+import { formatDateInZone, formatDayInZone, formatInZone } from './planned';
 
 /**
  * The record frequencies. `label` is the server's name for one ("Every hour"), which reads as one
@@ -88,4 +89,70 @@ export function scheduleSummary(frequency: string): string {
 /** The choice in the new-simulation form: "1 hour: 5 contacts over 12 minutes". */
 export function frequencyOptionLabel(frequency: Frequency): string {
   return `${frequencyPeriod(frequency)}: ${plural(JOBS_PER_SIMULATION, 'contact')} over ${scheduleSpan(frequency)}`;
+}
+
+// ---- the schedule chart -----------------------------------------------------------------------
+
+/** How a simulation's schedule is cut for its chart: whole hours, days or weeks of its zone (null: equal slices). */
+export type BucketUnit = 'hour' | 'day' | 'week';
+
+export interface ChartSeries {
+  /** Each bucket's middle, in seconds since the epoch (uPlot's time axis). */
+  x: number[];
+  /** Each bucket's records in all (drawn first, in the lighter colour, when `created` is known). */
+  planned: number[];
+  /** How many of each bucket's records exist (drawn over `planned`); null without a count of created records. */
+  created: number[] | null;
+  /** The first start and the last end, in seconds. */
+  range: [number, number];
+}
+
+/**
+ * How many of each bucket's records exist, when `created` records of the schedule do. The worker
+ * makes records in the order of their instants, so the first `created` of the schedule are the
+ * ones made: whole buckets first, then part of the next.
+ */
+export function createdPerBucket(buckets: readonly PreviewBucket[], created: number): number[] {
+  let left = Math.max(0, created);
+  return buckets.map((bucket) => {
+    const made = Math.min(bucket.count, left);
+    left -= made;
+    return made;
+  });
+}
+
+/** The buckets as uPlot data: every bucket's records, and with `created` how many of them exist. */
+export function chartSeries(buckets: readonly PreviewBucket[], created: number | null): ChartSeries {
+  const x = buckets.map((b) => (Date.parse(b.start) + Date.parse(b.end)) / 2000);
+  const first = buckets[0];
+  const last = buckets[buckets.length - 1];
+  const range: [number, number] = first && last ? [Date.parse(first.start) / 1000, Date.parse(last.end) / 1000] : [0, 1];
+  return {
+    x,
+    planned: buckets.map((b) => b.count),
+    created: created === null ? null : createdPerBucket(buckets, created),
+    range,
+  };
+}
+
+/** A bucket as the chart's table names it: "14:00", "Mon 2 Mar 2026", "Week of 2 Mar 2026", in `zone`. */
+export function bucketLabel(bucket: PreviewBucket, unit: BucketUnit | null | undefined, zone: string): string {
+  switch (unit) {
+    case 'hour':
+      return formatInZone(bucket.start, zone);
+    case 'day':
+      return formatDayInZone(bucket.start, zone);
+    case 'week':
+      return `Week of ${formatDateInZone(bucket.start, zone)}`;
+    default:
+      return `${formatInZone(bucket.start, zone)} to ${formatInZone(bucket.end, zone)}`;
+  }
+}
+
+/** "per hour", "per day", "per week" (from Monday), for the chart's caption. */
+export function bucketUnitLabel(unit: BucketUnit | null | undefined): string | null {
+  if (unit === 'hour') return 'records per hour';
+  if (unit === 'day') return 'records per day';
+  if (unit === 'week') return 'records per week, from Monday';
+  return null;
 }

@@ -8,7 +8,7 @@ import { buckets, contact, job, page, plannedSimulation, preview, simulation, us
 import { drawnFills } from '../test/canvas';
 import { replayHandler, scheduleHandler, simulationResponse } from '../test/handlers';
 import { renderApp } from '../test/utils';
-import { formatInZone, formatWithZone } from '../lib/planned';
+import { formatDateInZone, formatInZone, formatWithZone } from '../lib/planned';
 
 beforeEach(() => {
   server.use(http.get('/api/auth/me/', () => HttpResponse.json(user)));
@@ -60,7 +60,7 @@ describe('simulation detail', () => {
       expect(within(rows[0]!).getByText(text)).toBeInTheDocument();
     }
     const headers = within(screen.getByTestId('contacts-table')).getAllByRole('columnheader').map((h) => h.textContent);
-    expect(headers).toEqual(['Name', 'Email', 'Phone', 'Job title', 'Company', 'Lifecycle stage', 'Industry', 'Location', 'Source', 'Created']);
+    expect(headers).toEqual(['Name and email', 'Phone', 'Job title and company', 'Lifecycle stage', 'Industry', 'Location', 'Source', 'Created']);
     // Each cell carries its label for the stacked phone layout.
     expect(within(rows[0]!).getByText('London, United Kingdom')).toHaveAttribute('data-label', 'Location');
     expect(within(rows[0]!).getByText('+44 20 7946 0018').closest('td')).toHaveAttribute('data-label', 'Phone');
@@ -243,7 +243,7 @@ describe('simulation detail', () => {
       expect(alert).toHaveTextContent('No jobs are waiting, so no more contacts will be created until you retry.');
       // Nothing is pending or processing: not "Live", and no "due in N minutes".
       expect(screen.queryByText('Live')).not.toBeInTheDocument();
-      expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument();
+      expect(await screen.findByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument();
       expect(screen.getByText('No contacts were created: 2 of its jobs failed. See the error above.')).toBeInTheDocument();
       expect(screen.queryByText(/is due/)).not.toBeInTheDocument();
 
@@ -460,11 +460,11 @@ describe('planned simulation detail', () => {
     const window = windowAroundNow();
     const sim = plannedSimulation({ ...window });
     plannedBackend(sim);
-    const asked = scheduleHandler(
-      () =>
-        preview({ schedule: { starts_at: window.starts_at, ends_at: window.ends_at, buckets: buckets(window.starts_at, window.ends_at, [20, 40, 60, 80, 60, 40]) } })
-          .schedule,
-    );
+    const asked = scheduleHandler(() => ({
+      ...preview({ schedule: { starts_at: window.starts_at, ends_at: window.ends_at, buckets: buckets(window.starts_at, window.ends_at, [20, 40, 60, 80, 60, 40]) } })
+        .schedule,
+      unit: 'hour',
+    }));
     renderApp('/simulations/7');
 
     const progress = await screen.findByTestId('record-progress');
@@ -481,11 +481,14 @@ describe('planned simulation detail', () => {
     const chart = await screen.findByTestId('schedule-chart');
     expect(asked).toEqual(['7']);
     expect(chart).toHaveAttribute('data-buckets', '6');
-    expect(chart).toHaveAttribute('data-past-buckets', '3');
+    expect(chart).toHaveAttribute('data-unit', 'hour');
+    // 120 created: the first three buckets (20 + 40 + 60) are all there, the rest to come.
+    expect(chart).toHaveAttribute('data-created-buckets', '3');
     expect(chart).toHaveTextContent('120 of 300 created');
-    expect(within(chart).getByRole('list', { name: 'Legend' })).toHaveTextContent('Still to come');
+    expect(chart).toHaveTextContent('(Europe/Berlin; records per hour)');
+    expect(within(chart).getByRole('list', { name: 'Legend' })).toHaveTextContent('Planned, still to come');
     const rows = within(within(chart).getByTestId('schedule-table')).getAllByRole('row').slice(1);
-    expect(rows.map((r) => r.dataset.past ?? 'future')).toEqual(['true', 'true', 'true', 'future', 'future', 'future']);
+    expect(rows.map((r) => r.dataset.created)).toEqual(['20', '40', '60', '0', '0', '0']);
     await waitFor(() => expect(chart.querySelector('canvas')).not.toBeNull());
     expect(drawnFills(chart.querySelector('canvas')!)).toBeGreaterThan(0);
   });
@@ -516,8 +519,8 @@ describe('planned simulation detail', () => {
     // Every contact is in the simulation's industry: the column would only repeat it.
     expect(screen.queryByRole('columnheader', { name: 'Industry' })).not.toBeInTheDocument();
     expect(cells[0]).toMatch(/9:30/);
-    expect(rows[0]!.querySelector('time')).toHaveAttribute('title', formatWithZone('2026-11-02T08:30:00Z', 'Europe/Berlin'));
-    expect(screen.getByTestId('timeline-note')).toHaveTextContent('in Europe/Berlin');
+    expect(rows[0]!.querySelector('time')).toHaveAttribute('title', `${formatWithZone('2026-11-02T08:30:00Z', 'Europe/Berlin')} (Europe/Berlin)`);
+    expect(screen.getByTestId('contacts-count')).toHaveTextContent('in timeline order (Europe/Berlin)');
   });
 
   it('replays after a confirm that explains it, and opens the new simulation', async () => {
@@ -565,3 +568,123 @@ describe('planned simulation detail', () => {
   });
 });
 
+
+describe('jobs and times', () => {
+  /** 120 jobs served 50 a page, as DRF pages them (the page size from the link). */
+  function pagedJobs(total: number) {
+    const all = Array.from({ length: total }, (_, i) =>
+      job({ id: i + 1, status: 'completed', scheduled_for: new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString(), ...finished }),
+    );
+    const asked: string[] = [];
+    server.use(
+      http.get('/api/simulations/7/jobs/', ({ request }) => {
+        const url = new URL(request.url);
+        asked.push(url.search);
+        const size = Number(url.searchParams.get('page_size') ?? 50);
+        const n = Number(url.searchParams.get('page') ?? 1);
+        const link = (p: number) => `http://testserver/api/simulations/7/jobs/?page=${p}&page_size=${size}`;
+        return HttpResponse.json({
+          count: all.length,
+          next: n * size < all.length ? link(n + 1) : null,
+          previous: n > 1 ? link(n - 1) : null,
+          results: all.slice((n - 1) * size, n * size),
+        });
+      }),
+    );
+    return asked;
+  }
+
+  it('numbers the jobs out of all of them and pages through them', async () => {
+    backend(simulation({ status: 'completed', job_counts: { pending: 0, processing: 0, completed: 120, failed: 0, cancelled: 0 } }), []);
+    const asked = pagedJobs(120);
+    const ue = userEvent.setup();
+    renderApp('/simulations/7');
+
+    const jobs = await screen.findByTestId('jobs');
+    await within(jobs).findAllByTestId('job-item');
+    expect(within(jobs).getByTestId('jobs-count')).toHaveTextContent('Jobs 1 to 50 of 120, in the order they are due; times in UTC');
+    expect(within(jobs).getAllByRole('heading', { level: 3 })[0]).toHaveTextContent('Job 1 of 120');
+    expect(within(jobs).getByTestId('pager-count')).toHaveTextContent('120 in all');
+
+    await ue.click(within(jobs).getByRole('button', { name: 'Next →' }));
+    await waitFor(() => expect(within(jobs).getAllByRole('heading', { level: 3 })[0]).toHaveTextContent('Job 51 of 120'));
+    expect(within(jobs).getByTestId('jobs-count')).toHaveTextContent('Jobs 51 to 100 of 120');
+    await ue.click(within(jobs).getByRole('button', { name: 'Next →' }));
+    await waitFor(() => expect(within(jobs).getAllByTestId('job-item')).toHaveLength(20));
+    expect(within(jobs).getAllByRole('heading', { level: 3 }).at(-1)).toHaveTextContent('Job 120 of 120');
+    expect(asked).toEqual(['?page_size=50', '?page=2&page_size=50', '?page=3&page_size=50']);
+  });
+
+  it('shows every time in the simulation’s zone, named, whatever the browser’s', async () => {
+    const zone = 'Pacific/Auckland';
+    plannedBackend(plannedSimulation({ timezone: zone, created_at: '2026-11-01T10:00:00Z' }), [
+      contact({ id: 1, occurred_at: '2026-11-02T08:30:00Z', created_at: '2026-11-01T10:00:05Z' }),
+    ]);
+    scheduleHandler();
+    renderApp('/simulations/7');
+
+    const created = await screen.findByTestId('sim-created');
+    // 10:00 UTC is 23:00 in Auckland (summer time): the day and the hour differ from the browser's UTC.
+    expect(created).toHaveTextContent(formatWithZone('2026-11-01T10:00:00Z', zone));
+    expect(created).toHaveTextContent(/11:00\s?PM|23:00/);
+    expect(screen.getByTestId('sim-timezone')).toHaveTextContent(`${zone} every time on this page`);
+    await screen.findAllByTestId('job-item');
+    await screen.findAllByTestId('contact-row');
+    const times = Array.from(document.querySelectorAll<HTMLTimeElement>('main time, .detail time'));
+    expect(times.length).toBeGreaterThanOrEqual(5);
+    for (const time of times) {
+      expect(time).toHaveAttribute('data-zone', zone);
+      // "Nov 1, 2026, 11:00 PM", "Nov 1, 2026, 11:00 PM GMT+13" or "Nov 1, 2026": the zone's day, and its clock.
+      expect(time.textContent?.startsWith(formatDateInZone(time.dateTime, zone))).toBe(true);
+      if (time.textContent !== formatDateInZone(time.dateTime, zone)) {
+        expect(time.textContent?.startsWith(formatInZone(time.dateTime, zone))).toBe(true);
+      }
+    }
+    expect(screen.getByTestId('jobs-count')).toHaveTextContent(`times in ${zone}`);
+  });
+});
+
+describe('schedule chart colours', () => {
+  it('colours every bucket created once all records exist, even when the window reaches past now', async () => {
+    const now = Date.now();
+    const starts = new Date(now - 5 * HOUR).toISOString();
+    const ends = new Date(now + HOUR).toISOString();
+    plannedBackend(
+      plannedSimulation({
+        starts_at: starts,
+        ends_at: ends,
+        status: 'completed',
+        contacts_created: 300,
+        job_counts: { pending: 0, processing: 0, completed: 300, failed: 0, cancelled: 0 },
+      }),
+    );
+    scheduleHandler(() => ({ ...preview({ schedule: { starts_at: starts, ends_at: ends, buckets: buckets(starts, ends, [20, 40, 60, 80, 60, 40]) } }).schedule, unit: 'hour' }));
+    renderApp('/simulations/7');
+
+    const chart = await screen.findByTestId('schedule-chart');
+    expect(chart).toHaveTextContent('300 of 300 created');
+    expect(chart).toHaveAttribute('data-created-buckets', '6');
+    // Nothing is left to come: the legend has no "to come" colour.
+    expect(within(chart).queryByTestId('legend-planned')).not.toBeInTheDocument();
+  });
+
+  it('says what was planned but never made once a simulation stops short', async () => {
+    const window = windowAroundNow();
+    plannedBackend(
+      plannedSimulation({
+        ...window,
+        status: 'cancelled',
+        contacts_created: 70,
+        job_counts: { pending: 0, processing: 0, completed: 70, failed: 0, cancelled: 230 },
+      }),
+    );
+    scheduleHandler(() => ({ ...preview({ schedule: { ...window, buckets: buckets(window.starts_at, window.ends_at, [20, 40, 60, 80, 60, 40]) } }).schedule, unit: 'hour' }));
+    renderApp('/simulations/7');
+
+    const chart = await screen.findByTestId('schedule-chart');
+    expect(chart).toHaveAttribute('data-created-buckets', '2');
+    expect(within(chart).getByTestId('legend-planned')).toHaveTextContent('Planned, not created (the simulation has stopped)');
+    const rows = within(within(chart).getByTestId('schedule-table')).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.dataset.created)).toEqual(['20', '40', '10', '0', '0', '0']);
+  });
+});

@@ -16,20 +16,22 @@ import {
   useRetryJob,
   useSimulation,
   useSimulationAction,
-  useSimulationContacts,
   useSimulationJobs,
+  JOBS_PAGE_SIZE,
   type SimulationAction,
 } from '../api/hooks';
-import { seedDigits, type Job, type Simulation } from '../api/types';
+import { toPath } from '../api/client';
+import { seedDigits, type Job, type Page, type Simulation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DeliverySummary } from '../components/DeliverySummary';
 import { FormField } from '../components/FormField';
 import { JobProgress, RecordProgress, jobTotals } from '../components/JobProgress';
+import { Pager } from '../components/Pager';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
+import { Timestamp, simulationZone } from '../components/Timestamp';
 import { crmSummary } from '../lib/crm';
-import { formatDateTime } from '../lib/format';
 import {
   curveExplanation,
   curveLabel,
@@ -37,7 +39,7 @@ import {
   formatInZone,
   isPlanned,
 } from '../lib/planned';
-import { frequencyPeriod, scheduleSummary } from '../lib/schedule';
+import { bucketUnitLabel, frequencyPeriod, scheduleSummary } from '../lib/schedule';
 import { useNow } from '../lib/timing';
 import { SimulationRecords } from './SimulationRecords';
 
@@ -53,8 +55,9 @@ export function SimulationDetailPage() {
   const live = isLive(sim.data);
   // The records (and their delivery) keep refreshing after the simulation ends while any delivery is pending.
   const refresh = needsRefresh(sim.data);
-  const jobs = useSimulationJobs(id, live);
-  const contacts = useSimulationContacts(id, refresh);
+  // The page of jobs shown (a DRF page link; null: the first).
+  const [jobsPage, setJobsPage] = useState<string | null>(null);
+  const jobs = useSimulationJobs(id, jobsPage, live);
   const connection = useConnection(sim.data?.connection ?? null, { poll: refresh });
   const qc = useQueryClient();
   const wasLive = useRef(live);
@@ -71,8 +74,7 @@ export function SimulationDetailPage() {
       void qc.invalidateQueries({ queryKey: keys.funnel(id) });
     }
     if (wasRefreshing.current && !refresh) {
-      void qc.invalidateQueries({ queryKey: keys.contacts(id) });
-      for (const kind of ['companies', 'deals'] as const) void qc.invalidateQueries({ queryKey: keys.records(id, kind) });
+      for (const kind of ['contacts', 'companies', 'deals'] as const) void qc.invalidateQueries({ queryKey: keys.records(id, kind) });
     }
     wasLive.current = live;
     wasRefreshing.current = refresh;
@@ -102,17 +104,17 @@ export function SimulationDetailPage() {
       <FailedJobsAlert sim={s} />
       <DeliverySummary sim={s} connection={connection} />
       {isPlanned(s) && <PlannedSchedule sim={s} />}
-      <SimulationRecords key={s.id} sim={s} contacts={contacts} jobs={jobs.data} connection={s.connection === null ? null : connection.data} />
-      <section aria-labelledby="timeline-title" className="card">
+      <SimulationRecords key={s.id} sim={s} jobs={jobs.data?.results} connection={s.connection === null ? null : connection.data} />
+      <section aria-labelledby="timeline-title" className="card" data-testid="jobs">
         <h2 id="timeline-title">Jobs</h2>
         {jobs.isPending ? (
           <Loading label="Loading jobs…" />
         ) : jobs.isError && !jobs.data ? (
           <ErrorState title="Could not load jobs" error={jobs.error} onRetry={() => void jobs.refetch()} />
-        ) : jobs.data.length === 0 ? (
+        ) : jobs.data.count === 0 ? (
           <EmptyState title="No jobs scheduled" />
         ) : (
-          <JobTimeline simulationId={id} jobs={jobs.data} />
+          <JobTimeline simulationId={id} page={jobs.data} url={jobsPage} zone={simulationZone(s)} onPage={setJobsPage} />
         )}
       </section>
     </div>
@@ -243,8 +245,18 @@ function SimulationHeader({ sim, live }: { sim: Simulation; live: boolean }) {
         )}
         <div>
           <dt>Created</dt>
-          <dd>{formatDateTime(sim.created_at)}</dd>
+          <dd data-testid="sim-created">
+            <Timestamp value={sim.created_at} zone={simulationZone(sim)} withZone />
+          </dd>
         </div>
+        {!planned && (
+          <div>
+            <dt>Time zone</dt>
+            <dd data-testid="sim-timezone">
+              {simulationZone(sim)} <span className="muted small block">every time on this page</span>
+            </dd>
+          </div>
+        )}
         <div className="facts-wide">
           <dt>Progress</dt>
           <dd>
@@ -349,7 +361,9 @@ function PlannedFacts({ sim }: { sim: Simulation }) {
       </div>
       <div>
         <dt>Time zone</dt>
-        <dd data-testid="sim-timezone">{zone}</dd>
+        <dd data-testid="sim-timezone">
+          {zone} <span className="muted small block">every time on this page</span>
+        </dd>
       </div>
       <div>
         <dt>Seed</dt>
@@ -368,13 +382,13 @@ function PlannedFacts({ sim }: { sim: Simulation }) {
 }
 
 /**
- * The schedule of a planned simulation as a chart: the buckets it runs on, from its own stored
- * settings and seed. What is over is solid, what is to come lighter.
+ * The schedule of a planned simulation as a chart: its records per hour, day or week of its zone,
+ * from its own stored settings and seed. What has been created is solid, the rest lighter.
  */
 function PlannedSchedule({ sim }: { sim: Simulation }) {
   const preview = useSimulationSchedule(sim.id);
   const now = useNow(30_000);
-  const zone = sim.timezone || 'UTC';
+  const zone = simulationZone(sim);
   const schedule = preview.data;
   const created = sim.contacts_created ?? 0;
   const total = sim.total_records ?? 0;
@@ -391,15 +405,20 @@ function PlannedSchedule({ sim }: { sim: Simulation }) {
       ) : (
         <ScheduleChart
           buckets={schedule.buckets}
+          unit={schedule.unit}
           timeZone={zone}
           now={now}
+          progress={{ created, finished: !isLive(sim) }}
           caption={
             <>
               <strong>
                 {formatCount(created)} of {formatCount(total)} created
               </strong>{' '}
               · {formatInZone(schedule.starts_at, zone)} to {formatInZone(schedule.ends_at, zone)}{' '}
-              <span className="muted">({zone})</span>
+              <span className="muted">
+                ({zone}
+                {bucketUnitLabel(schedule.unit) ? `; ${bucketUnitLabel(schedule.unit)}` : ''})
+              </span>
             </>
           }
         />
@@ -551,16 +570,42 @@ function FailedJobsAlert({ sim }: { sim: Simulation }) {
   );
 }
 
-function TimeField({ label, value }: { label: string; value: string | null }) {
+function TimeField({ label, value, zone }: { label: string; value: string | null; zone: string }) {
   return (
     <div>
       <dt>{label}</dt>
-      <dd>{value ? <time dateTime={value}>{formatDateTime(value)}</time> : '—'}</dd>
+      <dd>
+        <Timestamp value={value} zone={zone} />
+      </dd>
     </div>
   );
 }
 
-function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[] }) {
+/** The number of a page's first job, from its link's `page` and `page_size` (the first page by default). */
+function firstJobNumber(url: string | null, pageLength: number): number {
+  if (!url) return 1;
+  const params = new URL(url, 'http://localhost').searchParams;
+  const page = Number(params.get('page') ?? 1);
+  const size = Number(params.get('page_size') ?? JOBS_PAGE_SIZE) || pageLength;
+  return Number.isInteger(page) && page > 0 ? (page - 1) * size + 1 : 1;
+}
+
+/** One page of the jobs, in the order they are due, numbered out of all of them, times in `zone`. */
+function JobTimeline({
+  simulationId,
+  page,
+  url,
+  zone,
+  onPage,
+}: {
+  simulationId: string;
+  page: Page<Job>;
+  url: string | null;
+  zone: string;
+  onPage: (url: string | null) => void;
+}) {
+  const jobs = page.results;
+  const first = firstJobNumber(url, jobs.length);
   const retry = useRetryJob(simulationId);
   const [retryError, setRetryError] = useState<{ jobId: number; message: string } | null>(null);
 
@@ -579,49 +624,58 @@ function JobTimeline({ simulationId, jobs }: { simulationId: string; jobs: Job[]
   };
 
   return (
-    <ol className="timeline" data-testid="job-timeline">
-      {jobs.map((job, index) => (
-        <li key={job.id} className={`timeline-item timeline-${job.status}`} data-testid="job-item" data-job-status={job.status}>
-          <div className="timeline-head">
-            <h3>
-              Job {index + 1} <span className="muted small">of {jobs.length}</span>
-            </h3>
-            <StatusChip status={job.status} />
-            {job.attempts > 1 && <span className="muted small">{job.attempts} attempts</span>}
-          </div>
-          <dl className="timeline-times">
-            <TimeField label="Scheduled" value={job.scheduled_for} />
-            <TimeField label="Started" value={job.started_at} />
-            <TimeField label="Finished" value={job.finished_at} />
-          </dl>
-          {job.status === 'pending' && job.last_error && (
-            <p className="job-retrying" data-testid="job-retry-note">
-              {job.last_error}
-            </p>
-          )}
-          {job.status === 'failed' && (
-            <div className="job-failure">
-              {job.last_error && (
-                <p className="job-error" data-testid="job-last-error">
-                  <span className="visually-hidden">Error: </span>
-                  {job.last_error}
-                </p>
-              )}
-              <button
-                type="button"
-                className="btn btn-small"
-                onClick={() => onRetry(job)}
-                disabled={retry.isPending && retry.variables === job.id}
-                aria-label={`Retry job ${index + 1}`}
-                data-testid="retry-job"
-              >
-                {retry.isPending && retry.variables === job.id ? 'Retrying…' : 'Retry'}
-              </button>
-              {retryError?.jobId === job.id && <Alert>{retryError.message}</Alert>}
+    <>
+      <p className="muted small panel-meta" data-testid="jobs-count">
+        {jobs.length < page.count
+          ? `Jobs ${formatCount(first)} to ${formatCount(first + jobs.length - 1)} of ${formatCount(page.count)}`
+          : `${formatCount(page.count)} ${page.count === 1 ? 'job' : 'jobs'}`}
+        , in the order they are due; times in {zone}
+      </p>
+      <ol className="timeline" data-testid="job-timeline" start={first}>
+        {jobs.map((job, index) => (
+          <li key={job.id} className={`timeline-item timeline-${job.status}`} data-testid="job-item" data-job-status={job.status}>
+            <div className="timeline-head">
+              <h3>
+                Job {formatCount(first + index)} <span className="muted small">of {formatCount(page.count)}</span>
+              </h3>
+              <StatusChip status={job.status} />
+              {job.attempts > 1 && <span className="muted small">{job.attempts} attempts</span>}
             </div>
-          )}
-        </li>
-      ))}
-    </ol>
+            <dl className="timeline-times">
+              <TimeField label="Scheduled" value={job.scheduled_for} zone={zone} />
+              <TimeField label="Started" value={job.started_at} zone={zone} />
+              <TimeField label="Finished" value={job.finished_at} zone={zone} />
+            </dl>
+            {job.status === 'pending' && job.last_error && (
+              <p className="job-retrying" data-testid="job-retry-note">
+                {job.last_error}
+              </p>
+            )}
+            {job.status === 'failed' && (
+              <div className="job-failure">
+                {job.last_error && (
+                  <p className="job-error" data-testid="job-last-error">
+                    <span className="visually-hidden">Error: </span>
+                    {job.last_error}
+                  </p>
+                )}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => onRetry(job)}
+                  disabled={retry.isPending && retry.variables === job.id}
+                  aria-label={`Retry job ${first + index}`}
+                  data-testid="retry-job"
+                >
+                  {retry.isPending && retry.variables === job.id ? 'Retrying…' : 'Retry'}
+                </button>
+                {retryError?.jobId === job.id && <Alert>{retryError.message}</Alert>}
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+      <Pager label="Pages of jobs" count={page.count} next={page.next} previous={page.previous} onPage={(link) => onPage(toPath(link))} />
+    </>
   );
 }

@@ -41,7 +41,7 @@ function crmBackend(sim: Simulation, data: Partial<Omit<CrmState, 'sim' | 'asked
     funnel: data.funnel ?? funnel(),
     asked: { contacts: [], companies: [], deals: [], events: [], funnel: [] },
   };
-  const paged = <T,>(kind: 'companies' | 'deals' | 'events', rows: () => T[]) =>
+  const paged = <T,>(kind: 'contacts' | 'companies' | 'deals' | 'events', rows: () => T[]) =>
     http.get(`/api/simulations/7/${kind}/`, ({ request }) => {
       const url = new URL(request.url);
       state.asked[kind].push(url.search);
@@ -61,10 +61,7 @@ function crmBackend(sim: Simulation, data: Partial<Omit<CrmState, 'sim' | 'asked
   server.use(
     http.get('/api/simulations/7/', () => simulationResponse(state.sim)),
     http.get('/api/simulations/7/jobs/', () => HttpResponse.json(page([job({ id: 1, status: 'completed' })]))),
-    http.get('/api/simulations/7/contacts/', ({ request }) => {
-      state.asked.contacts.push(new URL(request.url).search);
-      return HttpResponse.json(page(state.contacts));
-    }),
+    paged('contacts', () => state.contacts),
     paged('companies', () => state.companies),
     paged('deals', () => state.deals),
     paged('events', () => state.events),
@@ -86,6 +83,32 @@ function tabNames(): (string | null)[] {
 }
 
 describe('records tabs', () => {
+  it('pages the contacts: the next page shows the next ones, with the count of all', async () => {
+    const state = crmBackend(plannedSimulation(completed), {
+      contacts: [
+        contact({ id: 1, firstname: 'Ada', email: 'ada@example.com' }),
+        contact({ id: 2, firstname: 'Grace', email: 'grace@example.com' }),
+        contact({ id: 3, firstname: 'Edsger', email: 'edsger@example.com' }),
+      ],
+    });
+    const ue = userEvent.setup();
+    renderApp('/simulations/7');
+
+    const panel = await screen.findByRole('tabpanel', { name: 'Contacts' });
+    const firstPage = await within(panel).findAllByTestId('contact-row');
+    expect(firstPage.map((r) => r.querySelector('[data-column="name"]')?.textContent)).toEqual([
+      'Ada Lovelaceada@example.com',
+      'Grace Lovelacegrace@example.com',
+    ]);
+    expect(within(panel).getByTestId('contacts-count')).toHaveTextContent('3 contacts, in timeline order (Europe/Berlin)');
+    expect(within(panel).getByTestId('pager-count')).toHaveTextContent('3 in all');
+
+    await ue.click(within(panel).getByRole('button', { name: 'Next →' }));
+    await waitFor(() => expect(within(panel).getAllByTestId('contact-row')).toHaveLength(1));
+    expect(within(panel).getByTestId('contact-row')).toHaveTextContent('edsger@example.com');
+    expect(state.asked.contacts).toEqual(['', '?page=2']);
+  });
+
   it('switches tabs: contacts with their lifecycle stage, companies, deals; each fetched when shown', async () => {
     const state = crmBackend(plannedSimulation(completed), {
       contacts: [contact({ id: 500, lifecyclestage: 'marketingqualifiedlead', company_id: 300, occurred_at: '2026-11-02T08:00:00Z' })],

@@ -6,6 +6,7 @@ import {
   isLive,
   needsRefresh,
   recordListUrl,
+  useContactIndex,
   useDealIndex,
   useSimulationFunnel,
   useSimulationRecords,
@@ -20,10 +21,11 @@ import { Pager } from '../components/Pager';
 import { RecordTable, type Column } from '../components/RecordTable';
 import { EmptyState, ErrorState, Loading } from '../components/States';
 import { Tabs, type TabItem } from '../components/Tabs';
+import { Timestamp, simulationZone } from '../components/Timestamp';
 import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
-import { formatDateTime, formatRelative } from '../lib/format';
+import { formatRelative } from '../lib/format';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
-import { formatCount, formatDateInZone, formatInZone, formatWithZone, isPlanned } from '../lib/planned';
+import { formatCount, formatInZone, isPlanned } from '../lib/planned';
 
 export type RecordTab = 'contacts' | 'companies' | 'deals' | 'activity' | 'funnel';
 
@@ -66,19 +68,18 @@ function useSelectedTab(tabs: readonly TabItem<RecordTab>[]): [RecordTab, (tab: 
 
 /**
  * A simulation's CRM records in tabs: contacts, companies, deals, the activity (every stage move) and
- * the funnel, with CSV downloads. Each tab fetches when it is shown, and polls while the simulation
- * is live (contacts, companies and deals also while deliveries are pending, for their HubSpot
- * column). `contacts` is the page's contacts query (the jobs' page needs it too). `connection`: the
- * simulation's (undefined while it loads), null when it has none (and then no HubSpot column).
+ * the funnel, with CSV downloads. Each tab fetches the page it shows when it is shown, and polls
+ * while the simulation is live (contacts, companies and deals also while deliveries are pending, for
+ * their HubSpot column). Every time is in the simulation's zone. `jobs`: the page of jobs shown
+ * (for the hint while no contact exists). `connection`: the simulation's (undefined while it
+ * loads), null when it has none (and then no HubSpot column).
  */
 export function SimulationRecords({
   sim,
-  contacts,
   jobs,
   connection,
 }: {
   sim: Simulation;
-  contacts: UseQueryResult<Contact[]>;
   jobs: Job[] | undefined;
   connection: Connection | null | undefined;
 }) {
@@ -89,10 +90,9 @@ export function SimulationRecords({
   const tabs = recordTabs(sim);
   const [tab, setTab] = useSelectedTab(tabs);
   // The page of each list being viewed (a DRF page link; null: the first), kept across tab switches.
-  const [pages, setPages] = useState<Record<RecordListKind, string | null>>({ companies: null, deals: null, events: null });
+  const [pages, setPages] = useState<Record<RecordListKind, string | null>>({ contacts: null, companies: null, deals: null, events: null });
   const onPage = (kind: RecordListKind) => (url: string | null) => setPages((p) => ({ ...p, [kind]: url }));
-  const contactsById = useMemo(() => new Map((contacts.data ?? []).map((c) => [c.id, c])), [contacts.data]);
-  const zone = isPlanned(sim) ? sim.timezone || 'UTC' : null;
+  const zone = simulationZone(sim);
 
   return (
     <section aria-labelledby="records-title" className="card records" data-testid="records">
@@ -105,14 +105,16 @@ export function SimulationRecords({
         {(current) => {
           switch (current) {
             case 'contacts':
-              return <ContactsPanel sim={sim} contacts={contacts} jobs={jobs} crm={crm} />;
+              return (
+                <ContactsPanel sim={sim} poll={poll} zone={zone} url={pages.contacts} onPage={onPage('contacts')} jobs={jobs} crm={crm} />
+              );
             case 'companies':
               return (
                 <CompaniesPanel
                   id={id}
                   live={live}
                   poll={poll}
-                  zone={zone ?? 'UTC'}
+                  zone={zone}
                   url={pages.companies}
                   onPage={onPage('companies')}
                   crm={crm}
@@ -125,10 +127,9 @@ export function SimulationRecords({
                   live={live}
                   poll={poll}
                   crm={crm}
-                  zone={zone ?? 'UTC'}
+                  zone={zone}
                   url={pages.deals}
                   onPage={onPage('deals')}
-                  contactsById={contactsById}
                 />
               );
             case 'activity':
@@ -139,7 +140,6 @@ export function SimulationRecords({
                   zone={zone}
                   url={pages.events}
                   onPage={onPage('events')}
-                  contactsById={contactsById}
                 />
               );
             case 'funnel':
@@ -204,15 +204,9 @@ function timelineColumn<T extends { occurred_at: string | null; created_at: stri
     label: 'In timeline',
     value: (r) => (
       <div>
-        {r.occurred_at ? (
-          <time dateTime={r.occurred_at} title={formatWithZone(r.occurred_at, zone)}>
-            {formatInZone(r.occurred_at, zone)}
-          </time>
-        ) : (
-          '—'
-        )}
+        <Timestamp value={r.occurred_at} zone={zone} />
         <span className="muted small block" data-testid={createdTestId}>
-          made {formatDateTime(r.created_at)}
+          made <Timestamp value={r.created_at} zone={zone} />
         </span>
       </div>
     ),
@@ -304,7 +298,7 @@ function PagedList<T>({
 
 // ---- contacts ---------------------------------------------------------------------------------
 
-function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
+function noContactsHint(sim: Simulation, jobs: Job[] | undefined, zone: string): string {
   const { failed, active } = jobTotals(sim.job_counts);
   if (failed > 0 && active === 0) {
     return `No contacts were created: ${failed === 1 ? 'its job' : `${failed} of its jobs`} failed. See the error above.`;
@@ -313,110 +307,133 @@ function noContactsHint(sim: Simulation, jobs: Job[] | undefined): string {
   const next = jobs?.find((j) => j.status === 'pending' || j.status === 'processing');
   const which = failed > 0 ? 'next' : 'first';
   if (next?.status === 'processing') return `The ${which} contact is being created right now…`;
-  if (next) return `The ${which} contact is due ${formatRelative(next.scheduled_for)} (${formatDateTime(next.scheduled_for)}). This page updates by itself.`;
+  if (next) {
+    return `The ${which} contact is due ${formatRelative(next.scheduled_for)} (${formatInZone(next.scheduled_for, zone)}, ${zone}). This page updates by itself.`;
+  }
   return 'Contacts appear here as jobs complete. This page updates by itself.';
 }
 
 function ContactsPanel({
   sim,
-  contacts,
+  poll,
+  zone,
+  url,
+  onPage,
   jobs,
   crm,
 }: {
   sim: Simulation;
-  contacts: UseQueryResult<Contact[]>;
+  /** Refresh the page shown: while live, or while deliveries are pending. */
+  poll: boolean;
+  zone: string;
+  url: string | null;
+  onPage: (url: string | null) => void;
   jobs: Job[] | undefined;
   crm: CrmTarget | null;
 }) {
-  if (contacts.isPending) return <Loading label="Loading contacts…" />;
-  if (contacts.isError && !contacts.data) {
-    return <ErrorState title="Could not load contacts" error={contacts.error} onRetry={() => void contacts.refetch()} />;
-  }
-  const list = contacts.data;
-  if (list.length === 0) {
-    return (
-      <EmptyState title="No contacts yet">
-        <p className="muted">{noContactsHint(sim, jobs)}</p>
-      </EmptyState>
-    );
-  }
-  const total = sim.contacts_created ?? 0;
-  const timeline = isPlanned(sim) ? sim.timezone || 'UTC' : null;
+  const query = useSimulationRecords(String(sim.id), 'contacts', url, { live: poll });
+  const planned = isPlanned(sim);
   return (
-    <>
-      <p className="muted small panel-meta" data-testid="contacts-count">
-        {plural(list.length, 'contact', 'contacts')}
-        {!isLive(sim) && total > list.length && ` shown of ${formatCount(total)}; the CSV has them all`}
-      </p>
-      {timeline !== null && (
-        <p className="muted small" data-testid="timeline-note">
-          In timeline: each contact’s instant in the simulated timeline, in {timeline}, and under it when SimCRM made it.
-        </p>
+    <PagedList
+      query={query}
+      what="contacts"
+      onPage={onPage}
+      empty={
+        <EmptyState title="No contacts yet">
+          <p className="muted">{noContactsHint(sim, jobs, zone)}</p>
+        </EmptyState>
+      }
+    >
+      {(page) => (
+        <>
+          <p className="muted small panel-meta" data-testid="contacts-count">
+            {plural(page.count, 'contact', 'contacts')}, {planned ? 'in timeline order' : 'oldest first'} ({zone})
+          </p>
+          {planned && (
+            <p className="muted small" data-testid="timeline-note">
+              In timeline: each contact’s instant in the simulated timeline, and under it when SimCRM made it.
+            </p>
+          )}
+          <ContactsTable contacts={page.results} planned={planned} zone={zone} industry={sim.industry} crm={crm} />
+        </>
       )}
-      <ContactsTable contacts={list} timeline={timeline} industry={sim.industry} crm={crm} />
-    </>
+    </PagedList>
   );
 }
 
 type ContactColumn = Column<Contact>;
 
-const CONTACT_COLUMNS: ContactColumn[] = [
-  { key: 'name', label: 'Name', value: (c) => text([c.firstname, c.lastname].filter(Boolean).join(' ')) },
-  { key: 'email', label: 'Email', value: (c) => text(c.email) },
-  { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
-  { key: 'jobtitle', label: 'Job title', value: (c) => text(c.jobtitle) },
-  { key: 'company', label: 'Company', value: (c) => text(c.company) },
-  {
-    key: 'lifecyclestage',
-    label: 'Lifecycle stage',
-    value: (c) => (
-      <span className={`stage stage-${String(c.lifecyclestage)}`} data-stage={c.lifecyclestage}>
-        {lifecycleLabel(c.lifecyclestage)}
-      </span>
-    ),
-  },
-  { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
-  { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
-  {
-    key: 'source',
-    label: 'Source',
-    value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
-  },
-  { key: 'created_at', label: 'Created', value: (c) => formatDateTime(c.created_at) },
-];
+/** Two facts in one cell, the second under the first (to keep the table within the page's width). */
+function stacked(first: ReactNode, second: string | null | undefined): ReactNode {
+  const under = second?.trim();
+  return (
+    <div>
+      {first}
+      {under && <span className="muted small block">{under}</span>}
+    </div>
+  );
+}
+
+function contactColumns(zone: string): ContactColumn[] {
+  return [
+    {
+      key: 'name',
+      label: 'Name and email',
+      value: (c) => stacked(text([c.firstname, c.lastname].filter(Boolean).join(' ')), c.email),
+    },
+    { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
+    { key: 'jobtitle', label: 'Job title and company', value: (c) => stacked(text(c.jobtitle), c.company) },
+    {
+      key: 'lifecyclestage',
+      label: 'Lifecycle stage',
+      value: (c) => (
+        <span className={`stage stage-${String(c.lifecyclestage)}`} data-stage={c.lifecyclestage}>
+          {lifecycleLabel(c.lifecyclestage)}
+        </span>
+      ),
+    },
+    { key: 'industry', label: 'Industry', value: (c) => text(c.industry) },
+    { key: 'location', label: 'Location', value: (c) => text([c.city?.trim(), c.country?.trim()].filter(Boolean).join(', ')) },
+    {
+      key: 'source',
+      label: 'Source',
+      value: (c) => <span className={`tag tag-${String(c.source)}`}>{String(c.source ?? '—')}</span>,
+    },
+    { key: 'created_at', label: 'Created', value: (c) => <Timestamp value={c.created_at} zone={zone} /> },
+  ];
+}
 
 /**
- * The contacts; with `timeline` (a planned simulation's zone) their instant in the timeline comes
- * first, and the industry column goes when it only repeats the simulation's (to keep the width).
+ * One page of contacts, times in `zone`; in a planned simulation their instant in the timeline
+ * comes first, and the industry column goes when it only repeats the simulation's (to keep the width).
  */
 function ContactsTable({
   contacts,
-  timeline,
+  planned,
+  zone,
   industry,
   crm,
 }: {
   contacts: Contact[];
-  timeline: string | null;
+  planned: boolean;
+  zone: string;
   industry: string;
   crm: CrmTarget | null;
 }) {
   const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
+  const all = contactColumns(zone);
   // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
   // (one column for both, so the table keeps its width).
-  const base: ContactColumn[] =
-    timeline === null
-      ? CONTACT_COLUMNS
-      : [
-          timelineColumn<Contact>(timeline, 'contact-created'),
-          ...CONTACT_COLUMNS.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry')),
-        ];
+  const base: ContactColumn[] = planned
+    ? [timelineColumn<Contact>(zone, 'contact-created'), ...all.filter((c) => c.key !== 'created_at' && !(sameIndustry && c.key === 'industry'))]
+    : all;
   const columns = crm ? [...base, hubspotColumn<Contact>('contacts', crm)] : base;
   return (
     <RecordTable
       columns={columns}
       rows={contacts}
       rowKey={(contact) => contact.id}
-      caption={<>Contacts created by this simulation, {timeline === null ? 'oldest first' : 'in timeline order'}</>}
+      caption={<>Contacts created by this simulation, {planned ? 'in timeline order' : 'oldest first'}</>}
       testId="contacts-table"
       rowTestId="contact-row"
     />
@@ -498,6 +515,8 @@ function CompaniesPanel({
 
 // ---- deals ------------------------------------------------------------------------------------
 
+const NO_CONTACTS: ReadonlyMap<number, Contact> = new Map();
+
 function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>, crm: CrmTarget | null): Column<Deal>[] {
   const columns: Column<Deal>[] = [
     timelineColumn<Deal>(zone),
@@ -515,14 +534,7 @@ function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>, c
     {
       key: 'closedate',
       label: 'Close date',
-      value: (d) =>
-        d.closedate ? (
-          <time dateTime={d.closedate} title={formatWithZone(d.closedate, zone)}>
-            {formatDateInZone(d.closedate, zone)}
-          </time>
-        ) : (
-          '—'
-        ),
+      value: (d) => <Timestamp value={d.closedate} zone={zone} dateOnly />,
     },
     {
       key: 'contact',
@@ -551,7 +563,6 @@ function DealsPanel({
   zone,
   url,
   onPage,
-  contactsById,
 }: {
   sim: Simulation;
   live: boolean;
@@ -561,9 +572,12 @@ function DealsPanel({
   zone: string;
   url: string | null;
   onPage: (url: string | null) => void;
-  contactsById: ReadonlyMap<number, Contact>;
 }) {
   const query = useSimulationRecords(String(sim.id), 'deals', url, { live: poll });
+  const wanted = (query.data?.results ?? []).map((d) => d.contact);
+  // Their contacts are named from an index of them, asked only when deals are shown (see useContactIndex).
+  const contacts = useContactIndex(String(sim.id), { enabled: wanted.length > 0, live, wanted });
+  const contactsById = contacts.data?.records ?? NO_CONTACTS;
   const columns = useMemo(() => dealColumns(zone, contactsById, crm), [zone, contactsById, crm]);
   const rate = typeof sim.deal_rate === 'number' ? `About ${formatPercent(sim.deal_rate)} of contacts` : 'Some contacts';
   return (
@@ -608,14 +622,12 @@ function ActivityPanel({
   zone,
   url,
   onPage,
-  contactsById,
 }: {
   sim: Simulation;
   live: boolean;
-  zone: string | null;
+  zone: string;
   url: string | null;
   onPage: (url: string | null) => void;
-  contactsById: ReadonlyMap<number, Contact>;
 }) {
   const id = String(sim.id);
   const query = useSimulationRecords(id, 'events', url, { live });
@@ -623,10 +635,12 @@ function ActivityPanel({
   const dealIds = events.filter((e) => e.object_type === 'deal').map((e) => e.object_id);
   // Deals are named from an index of them, asked only when deals are shown (see useDealIndex).
   const index = useDealIndex(id, { enabled: hasDeals(sim) && dealIds.length > 0, live, wanted: dealIds });
+  const contactIds = events.filter((e) => e.object_type === 'contact').map((e) => e.object_id);
+  const contacts = useContactIndex(id, { enabled: contactIds.length > 0, live, wanted: contactIds });
 
   const name: RecordNamer = (event) => {
-    if (event.object_type === 'deal') return index.data?.deals.get(event.object_id)?.name?.trim() || null;
-    const contact = contactsById.get(event.object_id);
+    if (event.object_type === 'deal') return index.data?.records.get(event.object_id)?.name?.trim() || null;
+    const contact = contacts.data?.records.get(event.object_id);
     return contact ? contactName(contact) : null;
   };
   const last = `${recordListUrl(id, 'events')}?page=last`;
@@ -650,8 +664,7 @@ function ActivityPanel({
         <>
           <div className="panel-toolbar">
             <p className="muted small panel-meta" data-testid="activity-count">
-              {plural(page.count, 'stage change', 'stage changes')}, oldest first
-              {zone ? `, times in ${zone}` : ''}
+              {plural(page.count, 'stage change', 'stage changes')}, oldest first, times in {zone}
             </p>
             {(page.next || page.previous) && (
               <div className="row-actions">

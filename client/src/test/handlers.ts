@@ -1,5 +1,5 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
-import type { Preview, Simulation } from '../api/types';
+import type { Preview, Simulation, SimulationSchedule } from '../api/types';
 import { preview as previewFixture } from './fixtures';
 import { server } from './server';
 
@@ -56,9 +56,12 @@ export function simulationResponse(sim: Simulation, status = 200): HttpResponse<
   return new HttpResponse(simulationText(sim), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-/** GET /api/simulations/:id/schedule/: answers `respond(id)` (a schedule, or [status, body]). Returns the ids asked. */
+/**
+ * GET /api/simulations/:id/schedule/: answers `respond(id)` (a schedule, or [status, body]), by
+ * default the preview fixture's as days. Returns the ids asked.
+ */
 export function scheduleHandler(
-  respond: (id: string) => Preview['schedule'] | [number, JsonBodyType] = () => previewFixture().schedule,
+  respond: (id: string) => SimulationSchedule | [number, JsonBodyType] = () => ({ ...previewFixture().schedule, unit: 'day' }),
 ): string[] {
   const asked: string[] = [];
   server.use(
