@@ -128,8 +128,10 @@ def make_user(**kwargs: Any) -> User:
 
 
 @contextmanager
-def browser_page(chromium: Path, *, width: int = 1280, height: int = 900) -> Iterator["Page"]:
-    """A fresh Chromium page.
+def browser_page(
+    chromium: Path, *, width: int = 1280, height: int = 900, timezone_id: str | None = None, locale: str | None = None
+) -> Iterator["Page"]:
+    """A fresh Chromium page (optionally with the browser's own time zone and locale set).
 
     Playwright's sync API keeps an event loop running while it is open, so Django's ORM refuses to
     work inside this block: touch the database before or after it, not within.
@@ -139,7 +141,12 @@ def browser_page(chromium: Path, *, width: int = 1280, height: int = 900) -> Ite
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": width, "height": height})
+            options: dict[str, Any] = {"viewport": {"width": width, "height": height}}
+            if timezone_id:
+                options["timezone_id"] = timezone_id
+            if locale:
+                options["locale"] = locale
+            context = browser.new_context(**options)
             context.set_default_timeout(15_000)
             yield context.new_page()
         finally:
