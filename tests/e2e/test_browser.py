@@ -358,14 +358,18 @@ def test_planned_simulation_through_the_form_previews_backfills_and_charts(
             expect(page.get_by_role("heading", name="Backfilled winter sale", level=1)).to_be_visible()
             expect(page.get_by_test_id("sim-seed")).to_have_text("20261130")
             expect(page.get_by_test_id("sim-curve")).to_contain_text("Bell curve")
-            expect(page.get_by_test_id("sim-timezone")).to_have_text("Europe/Berlin")
+            expect(page.get_by_test_id("sim-timezone")).to_contain_text("Europe/Berlin")
 
             # The whole window is in the past: every record is made at once, and the page follows.
             expect(page.get_by_test_id("record-progress-count")).to_have_text("300 / 300", timeout=BACKFILL_TIMEOUT_MS)
             detail_chart = page.get_by_test_id("planned-schedule").get_by_test_id("schedule-chart")
-            expect(detail_chart).to_have_attribute("data-buckets", "48")
-            # Every bucket is over, so every bar is solid.
-            expect(detail_chart).to_have_attribute("data-past-buckets", "48")
+            # A window of under 3 days: its records per whole hour of Europe/Berlin (71 hours, 72 when
+            # the start is not on the hour).
+            expect(detail_chart).to_have_attribute("data-unit", "hour")
+            expect(detail_chart).to_have_attribute("data-buckets", re.compile(r"^7[12]$"))
+            # Every record is made, so every bar is solid.
+            buckets = detail_chart.get_attribute("data-buckets")
+            expect(detail_chart).to_have_attribute("data-created-buckets", buckets or "")
             expect(detail_chart).to_contain_text("300 of 300 created")
             assert wait_for_bars(page, detail_chart.locator("canvas")) >= 200
             expect(page.get_by_role("columnheader", name="In timeline")).to_be_attached()
