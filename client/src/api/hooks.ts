@@ -42,7 +42,6 @@ export const keys = {
   simulationList: (url: string) => ['simulations', 'list', url] as const,
   simulation: (id: string | number) => ['simulations', 'detail', String(id)] as const,
   jobs: (id: string | number) => ['simulations', 'detail', String(id), 'jobs'] as const,
-  contacts: (id: string | number) => ['simulations', 'detail', String(id), 'contacts'] as const,
   schedule: (id: string | number) => ['simulations', 'detail', String(id), 'schedule'] as const,
   /** A simulation's companies, deals or events: one query per page (under this key, by page URL). */
   records: (id: string | number, kind: RecordListKind) => ['simulations', 'detail', String(id), kind] as const,
