@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from simulations.curves import Plan, schedule_offsets
+from simulations.curves import Plan, curve_clock, schedule_offsets
 
 BLOCK = 4096
 _FUNNEL_SALT = 0x46554E4E  # "FUNN": the funnel's generators are apart from the schedule's
@@ -234,21 +234,28 @@ def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -
         )
         for k, share in enumerate(STEP_SHARES)
     ]
-    mql_at = offsets + delays[0]
-    sql_at = mql_at + delays[1]
-    deal_at = sql_at + delays[2]
-    close_at = deal_at + delays[3]
+    clock = curve_clock(plan)
+    if clock is None:
+        mql_at = offsets + delays[0]
+        sql_at = mql_at + delays[1]
+        deal_at = sql_at + delays[2]
+        close_at = deal_at + delays[3]
+    else:
+        # Under a clock curve, delays pass in the curve's own time, so every move keeps to its hours.
+        chain = np.cumsum([clock.active_at(offsets), *(delay * clock.rate for delay in delays)], axis=0)
+        mql_at, sql_at, deal_at, close_at = (clock.offsets_at(at) for at in chain[1:])
     won = uniform[:, 3] < crm.win_rate
     # A lost deal falls away after its first 0 to 4 open stages; a won one passes most of them.
     lost_after = np.floor(uniform[:, 4] * (OPEN_STAGES + 1)).astype(np.int64)
     taken_if_won = uniform[:, 5:9] < OPEN_STAGE_SHARE
     taken_if_lost = np.arange(OPEN_STAGES)[None, :] < lost_after[:, None]
     stage_taken = np.where(won[:, None], taken_if_won, taken_if_lost)
-    span = (close_at - deal_at).astype(np.float64)
-    stage_at = deal_at[:, None] + np.minimum(
-        (stage_share * span[:, None]).astype(np.int64), (close_at - deal_at - 1)[:, None]
-    )
-    stage_at = np.maximum(stage_at, deal_at[:, None] + 1)
+    if clock is None:
+        span = (close_at - deal_at).astype(np.float64)
+        stage_at = deal_at[:, None] + (stage_share * span[:, None]).astype(np.int64)
+    else:
+        stage_at = clock.offsets_at(chain[3][:, None] + stage_share * (chain[4] - chain[3])[:, None])
+    stage_at = np.maximum(np.minimum(stage_at, (close_at - 1)[:, None]), deal_at[:, None] + 1)
     amount = np.exp(AMOUNT_SIGMA * normal[:, 4])
     offering = np.floor(uniform[:, 9] * len(OFFERINGS)).astype(np.int64)
     company, company_first = _companies(plan, crm, n)
