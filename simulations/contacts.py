@@ -27,8 +27,9 @@ from personas.services import (
     personas_for_records,
     record_seed,
 )
-from simulations.companies import company_ensure
+from simulations.companies import SIMULATION_FIELDS, company_ensure
 from simulations.delivery import records_changed
+from simulations.domains import email_with_domains
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, RecordEvent, Simulation
 from simulations.payloads import payload_index, payload_instant
@@ -44,7 +45,7 @@ COMPANY_EMAIL_SHARE = 0.8
 
 def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
     """Create the job's contact and complete the job in one commit."""
-    simulation = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").get(pk=job.simulation_id)
+    simulation = Simulation.objects.only(*SIMULATION_FIELDS).get(pk=job.simulation_id)
     company = _company_for_job(job, simulation)
     for attempt in range(PERSONA_PICK_ROUNDS):
         try:
@@ -64,8 +65,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
         except PersonaError as error:
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         assert taken is not None  # persona_for_record extends the pool when it may
-        if company is not None:
-            taken = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+        taken = _built(taken, simulation, company, index=payload_index(job))
         try:
             with scheduled_job_completing(job, claim) as completion:
                 contact = Contact.objects.create(
@@ -90,9 +90,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
 
 def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
     """The batch form: complete every job whose persona is at hand, in one transaction; return their ids."""
-    simulations = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").in_bulk(
-        {job.simulation_id for job in jobs}
-    )
+    simulations = Simulation.objects.only(*SIMULATION_FIELDS).in_bulk({job.simulation_id for job in jobs})
     themed = [(job, simulations[job.simulation_id]) for job in jobs if job.simulation_id in simulations]
     planned = [(job, simulation) for job, simulation in themed if simulation.is_planned]
     classic = [(job, simulation) for job, simulation in themed if not simulation.is_planned]
@@ -154,13 +152,23 @@ def _company_for_job(job: ScheduledJob, simulation: Simulation) -> Company | Non
     return company_ensure(simulation=simulation, index=index, occurred_at=payload_instant(job))
 
 
-def _at_company(taken: TakenPersona, company: Company, *, seed: int, index: int) -> TakenPersona:
+def _built(taken: TakenPersona, simulation: Simulation, company: Company | None, *, index: int) -> TakenPersona:
+    """The pool's persona as this simulation's contact: at its company if it has one, and with its
+    email domain as the simulation's `email_domains` says (the pool keeps the provider's own)."""
+    data = dict(taken.data)
+    if company is not None:
+        data = _at_company(data, company, seed=simulation.seed, index=index)
+    data["email"] = email_with_domains(data["email"], email_domains=simulation.email_domains)
+    return dataclasses.replace(taken, data=data)
+
+
+def _at_company(data: dict[str, str], company: Company, *, seed: int, index: int) -> dict[str, str]:
     """The persona as an employee of the company: its company name, and mostly an address at its domain."""
-    data = {**taken.data, "company": company.name}
+    data = {**data, "company": company.name}
     if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
         local = data["email"].split("@", 1)[0]
         data["email"] = f"{local}@{company.domain}"
-    return dataclasses.replace(taken, data=data)
+    return data
 
 
 def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
@@ -189,14 +197,11 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             company_index = _company_index(job)
             if taken is None:
                 continue
-            if company_index is None:
-                picks.append(Pick(job, taken, None, None, payload_index(job)))
-                continue
-            company = companies.get((simulation_id, company_index))
-            if company is None:
+            company = companies.get((simulation_id, company_index)) if company_index is not None else None
+            if company_index is not None and company is None:
                 continue  # not created yet: the one-by-one path waits for it
-            employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
-            picks.append(Pick(job, employed, None, company.pk, payload_index(job)))
+            built = _built(taken, simulation, company, index=payload_index(job))
+            picks.append(Pick(job, built, None, company.pk if company else None, payload_index(job)))
     wanted = {(pick.job.simulation_id, pick.taken.data["email"]) for pick in picks}
     taken_emails = set(
         Contact.objects.filter(
@@ -239,7 +244,7 @@ def _fast_path_picks(
             continue
         emails.add(taken.data["email"].lower())
         names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
-        picks.append(Pick(job, taken, pool.pk, None, None))
+        picks.append(Pick(job, _built(taken, simulation, None, index=0), pool.pk, None, None))
     return picks
 
 
