@@ -18,8 +18,9 @@ from personas.errors import PersonaError
 from personas.services import TakenCompany, companies_for_records, company_for_record
 from simulations.delivery import records_changed
 from simulations.domains import domain_with_domains
+from simulations.funnel import company_headcounts
 from simulations.job_types import JobType
-from simulations.models import Company, Simulation
+from simulations.models import Company, Scenario, Simulation
 from simulations.payloads import payload_instant
 
 # Another company of the simulation may hold the drawn domain; the next attempt draws another.
@@ -31,6 +32,8 @@ SIMULATION_FIELDS = (
     "industry",
     "seed",
     "total_records",
+    "scenario",
+    "contacts_per_company",
     "email_domains",
 )
 
@@ -140,10 +143,23 @@ CREATE_COMPANY_HANDLER = JobHandler(
 
 
 def _company_built(simulation: Simulation, index: int, taken: TakenCompany) -> TakenCompany:
-    """The pool's company as this simulation has it: its domain as `email_domains` says."""
+    """The pool's company as this simulation has it: its domain as `email_domains` says, and at least as
+    many employees as the contacts the simulation gives it over its whole run."""
     data = dict(taken.data)
     data["domain"] = domain_with_domains(data["domain"], email_domains=simulation.email_domains)
+    data["employees"] = max(int(data.get("employees") or 1), _headcount(simulation, index))
     return dataclasses.replace(taken, data=data)
+
+
+def _headcount(simulation: Simulation, index: int) -> int:
+    if simulation.total_records is None or simulation.scenario != Scenario.B2B:
+        return 0
+    counts = company_headcounts(
+        seed=simulation.seed,
+        contacts_per_company=simulation.contacts_per_company,
+        total_records=simulation.total_records,
+    )
+    return int(counts[index]) if index < len(counts) else 0
 
 
 def _company_fields(simulation_id: int, index: int, taken: TakenCompany, occurred_at: datetime) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from personas.models import CachedPersona
 from personas.services import (
     TakenPersona,
     name_key,
+    persona_at_company,
     persona_for_record,
     persona_pick_unused,
     persona_pool_record_hits,
@@ -163,8 +164,14 @@ def _built(taken: TakenPersona, simulation: Simulation, company: Company | None,
 
 
 def _at_company(data: dict[str, str], company: Company, *, seed: int, index: int) -> dict[str, str]:
-    """The persona as an employee of the company: its company name, and mostly an address at its domain."""
-    data = {**data, "company": company.name}
+    """The persona as an employee of the company: its company name, mostly an address at its domain,
+    and mostly living in its country (all drawn from the simulation's seed)."""
+    data = persona_at_company(
+        {**data, "company": company.name},
+        country=company.country,
+        city=company.city,
+        seed=record_seed(seed=seed, index=index, attempt=-3),
+    )
     if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
         local = data["email"].split("@", 1)[0]
         data["email"] = f"{local}@{company.domain}"
@@ -224,7 +231,7 @@ def _companies_of(themed: list[tuple[ScheduledJob, Simulation]]) -> dict[tuple[i
     rows = Company.objects.filter(
         simulation_id__in={simulation_id for simulation_id, _ in wanted},
         record_index__in={index for _, index in wanted},
-    ).only("id", "simulation_id", "record_index", "name", "domain")
+    ).only("id", "simulation_id", "record_index", "name", "domain", "city", "country")
     return {(company.simulation_id, company.record_index): company for company in rows}
 
 

@@ -279,21 +279,40 @@ def _companies(plan: Plan, crm: CrmSettings, contacts: int) -> tuple[npt.NDArray
     """Consecutive contacts share a company, in groups of about contacts_per_company (seeded sizes)."""
     if not crm.has_companies or contacts == 0:
         return np.full(contacts, -1, dtype=np.int64), np.empty(0, dtype=np.int64)
-    per = crm.contacts_per_company
+    first = _company_firsts(plan.seed, crm.contacts_per_company, contacts)
+    company = np.searchsorted(first, np.arange(contacts), side="right").astype(np.int64) - 1
+    return company, first
+
+
+def _company_firsts(seed: int, per: int, contacts: int) -> npt.NDArray[np.int64]:
+    """The first contact of each company that starts among the first `contacts` contacts.
+
+    Group sizes are drawn in blocks from the seed alone, so a company's first contact does not
+    depend on how many contacts are asked about.
+    """
     low, high = max(1, per - per // 2), per + per // 2
     sizes: list[npt.NDArray[np.int64]] = []
     covered = 0
     block = 0
     while covered < contacts:
-        rng = np.random.default_rng([plan.seed, _COMPANY_SALT, block])
+        rng = np.random.default_rng([seed, _COMPANY_SALT, block])
         drawn = rng.integers(low, high + 1, BLOCK, dtype=np.int64)
         sizes.append(drawn)
         covered += int(drawn.sum())
         block += 1
     first = np.concatenate(([0], np.cumsum(np.concatenate(sizes))[:-1])).astype(np.int64)
-    first = first[first < contacts]
-    company = np.searchsorted(first, np.arange(contacts), side="right").astype(np.int64) - 1
-    return company, first
+    return first[first < contacts]
+
+
+@lru_cache(maxsize=4)
+def company_headcounts(*, seed: int, contacts_per_company: int, total_records: int) -> npt.NDArray[np.int64]:
+    """How many contacts each company of a b2b simulation gets over its whole run, by company index."""
+    if total_records == 0:
+        return np.empty(0, dtype=np.int64)
+    first = _company_firsts(seed, contacts_per_company, total_records)
+    counts = np.diff(first, append=total_records)
+    counts.setflags(write=False)
+    return counts
 
 
 OFFERINGS = (
