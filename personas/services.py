@@ -413,18 +413,21 @@ def persona_at_company(persona: dict[str, str], *, country: str, city: str, seed
     """The persona as one of the people of a company in (city, country), drawn from one integer seed.
 
     AT_OFFICE_SHARE of them live in the company's country, mostly in its city, with a phone number
-    of that country (see offline.office_details); the rest keep their own place.
+    of that country (their own when they were there already; see offline.office_details); the rest
+    keep their own place.
     """
     from personas import offline
 
     if not country:
         return dict(persona)
     rng = random.Random(seed)
-    if rng.random() < AT_OFFICE_SHARE:
-        return {**persona, **offline.office_details(seed=rng.getrandbits(64), country=country, city=city)}
-    if offline.country_key(persona.get("country", "")) == offline.country_key(country):
-        return {**persona, "country": country}  # one spelling of the country in the CRM
-    return dict(persona)
+    there = offline.country_key(persona.get("country", "")) == offline.country_key(country)
+    if rng.random() >= AT_OFFICE_SHARE:
+        return {**persona, "country": country} if there else dict(persona)
+    placed = offline.office_details(seed=rng.getrandbits(64), country=country, city=city)
+    if there and persona.get("phone"):
+        placed["phone"] = persona["phone"]
+    return {**persona, **placed}
 
 
 def persona_for_record(

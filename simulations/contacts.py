@@ -66,7 +66,9 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
         except PersonaError as error:
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         assert taken is not None  # persona_for_record extends the pool when it may
-        taken = _built(taken, simulation, company, index=payload_index(job))
+        if company is not None:
+            taken = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+        taken = _with_email_domains(taken, simulation)
         try:
             with scheduled_job_completing(job, claim) as completion:
                 contact = Contact.objects.create(
@@ -153,21 +155,11 @@ def _company_for_job(job: ScheduledJob, simulation: Simulation) -> Company | Non
     return company_ensure(simulation=simulation, index=index, occurred_at=payload_instant(job))
 
 
-def _built(taken: TakenPersona, simulation: Simulation, company: Company | None, *, index: int) -> TakenPersona:
-    """The pool's persona as this simulation's contact: at its company if it has one, and with its
-    email domain as the simulation's `email_domains` says (the pool keeps the provider's own)."""
-    data = dict(taken.data)
-    if company is not None:
-        data = _at_company(data, company, seed=simulation.seed, index=index)
-    data["email"] = email_with_domains(data["email"], email_domains=simulation.email_domains)
-    return dataclasses.replace(taken, data=data)
-
-
-def _at_company(data: dict[str, str], company: Company, *, seed: int, index: int) -> dict[str, str]:
+def _at_company(taken: TakenPersona, company: Company, *, seed: int, index: int) -> TakenPersona:
     """The persona as an employee of the company: its company name, mostly an address at its domain,
     and mostly living in its country (all drawn from the simulation's seed)."""
     data = persona_at_company(
-        {**data, "company": company.name},
+        {**taken.data, "company": company.name},
         country=company.country,
         city=company.city,
         seed=record_seed(seed=seed, index=index, attempt=-3),
@@ -175,7 +167,13 @@ def _at_company(data: dict[str, str], company: Company, *, seed: int, index: int
     if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
         local = data["email"].split("@", 1)[0]
         data["email"] = f"{local}@{company.domain}"
-    return data
+    return dataclasses.replace(taken, data=data)
+
+
+def _with_email_domains(taken: TakenPersona, simulation: Simulation) -> TakenPersona:
+    """The email as the simulation's `email_domains` says; the shared pool keeps the provider's own."""
+    email = email_with_domains(taken.data["email"], email_domains=simulation.email_domains)
+    return dataclasses.replace(taken, data={**taken.data, "email": email})
 
 
 def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
@@ -204,11 +202,14 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             company_index = _company_index(job)
             if taken is None:
                 continue
-            company = companies.get((simulation_id, company_index)) if company_index is not None else None
-            if company_index is not None and company is None:
+            if company_index is None:
+                picks.append(Pick(job, _with_email_domains(taken, simulation), None, None, payload_index(job)))
+                continue
+            company = companies.get((simulation_id, company_index))
+            if company is None:
                 continue  # not created yet: the one-by-one path waits for it
-            built = _built(taken, simulation, company, index=payload_index(job))
-            picks.append(Pick(job, built, None, company.pk if company else None, payload_index(job)))
+            employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+            picks.append(Pick(job, _with_email_domains(employed, simulation), None, company.pk, payload_index(job)))
     wanted = {(pick.job.simulation_id, pick.taken.data["email"]) for pick in picks}
     taken_emails = set(
         Contact.objects.filter(
@@ -251,7 +252,7 @@ def _fast_path_picks(
             continue
         emails.add(taken.data["email"].lower())
         names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
-        picks.append(Pick(job, _built(taken, simulation, None, index=0), pool.pk, None, None))
+        picks.append(Pick(job, _with_email_domains(taken, simulation), pool.pk, None, None))
     return picks
 
 

@@ -181,9 +181,13 @@ def _bursts(plan: Plan, middle: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     return density + (1 - BURST_SHARE)
 
 
+@lru_cache(maxsize=4)
 def _clock_density(plan: Plan) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weights by local clock: bins end on UTC quarter-hours, which are local quarter-hours in every
-    zone in use, so a bin never straddles 09:00, 17:00 or midnight in `timezone`."""
+    zone in use, so a bin never straddles 09:00, 17:00 or midnight in `timezone`.
+
+    Cached (read-only): the schedule and the funnel's clock both read it, and a year of local
+    offsets takes tens of milliseconds to look up."""
     start_us = _epoch_us(plan.starts_at)
     end_us = start_us + plan.window_us
     first = (start_us // QUARTER_HOUR_US + 1) * QUARTER_HOUR_US
@@ -197,7 +201,10 @@ def _clock_density(plan: Plan) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
     else:
         weights = np.where(weekday >= 5, WEEKEND_WEIGHT, 1.0)
     edges = (absolute - start_us).astype(np.float64)
-    return edges, weights * np.diff(edges)
+    mass = weights * np.diff(edges)
+    edges.setflags(write=False)
+    mass.setflags(write=False)
+    return edges, mass
 
 
 def _utc_offsets_us(moments_us: npt.NDArray[np.int64], zone: ZoneInfo) -> npt.NDArray[np.int64]:

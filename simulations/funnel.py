@@ -5,7 +5,9 @@ group of about `contacts_per_company` consecutive contacts, created at its first
 instant) and a funnel: each contact may move on to `marketingqualifiedlead`, `salesqualifiedlead`
 and `opportunity` (a deal opens), and its deal through the pipeline to `closedwon` or `closedlost`.
 Every such move is an entry of the timeline, at a seeded instant; moves at or after `ends_at` are
-left out, so a simulation ends with records part-way through the funnel.
+left out, so a simulation ends with records part-way through the funnel. Under a clock curve
+(business_hours, weekend_surge) the delays between moves pass in the curve's own time (curves.Clock),
+so the moves keep to its hours as the contacts do.
 
 The planner turns the timeline, in time order, into jobs. Draws are made in blocks of BLOCK
 records, each block from its own generator, so the first entries of a huge simulation can be
