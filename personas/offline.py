@@ -31,11 +31,13 @@ __all__ = [
     "Department",
     "IndustryTable",
     "OfflineDataError",
+    "country_key",
     "fallback_table",
     "generate_personas",
     "industry_table",
     "industry_tables",
     "load_industry_table",
+    "office_details",
     "offline_company",
     "offline_persona",
     "persona_seed",
@@ -583,6 +585,60 @@ def generate_personas(
 
     cleaned, _ = clean_personas(personas, avoid_names=avoid_names)
     return GeneratedBatch(personas=cleaned, prompt_tokens=0, completion_tokens=0)
+
+
+# --- where a company's people are ----------------------------------------------------------------------
+
+# Of the people of an office, this share live in its city; the others commute from elsewhere in the country.
+OFFICE_CITY_SHARE = 0.7
+# Other ways a provider writes the countries of locales.toml.
+_COUNTRY_ALIASES = {
+    "usa": "united states",
+    "us": "united states",
+    "u.s.": "united states",
+    "u.s.a.": "united states",
+    "united states of america": "united states",
+    "america": "united states",
+    "uk": "united kingdom",
+    "u.k.": "united kingdom",
+    "great britain": "united kingdom",
+    "britain": "united kingdom",
+    "england": "united kingdom",
+    "scotland": "united kingdom",
+    "wales": "united kingdom",
+    "the netherlands": "netherlands",
+    "holland": "netherlands",
+    "deutschland": "germany",
+    "espana": "spain",
+    "españa": "spain",
+    "italia": "italy",
+}
+
+
+def country_key(country: str) -> str:
+    """The form two country names are compared in: "USA" and "United States" are one country."""
+    folded = _normalised(country)
+    return _COUNTRY_ALIASES.get(folded, folded)
+
+
+def office_details(*, seed: int, country: str, city: str) -> dict[str, str]:
+    """Where someone working at an office in (city, country) lives and is reached, from one integer seed.
+
+    Keys: city (mostly the office's, else another of the country's), country (the office's, as
+    written) and phone (in the country's format). For a country locales.toml does not know, the
+    office's city and no phone: better none than one of another country.
+    """
+    rng = random.Random(seed)
+    locale = next((entry for entry in _locales() if country_key(entry.country) == country_key(country)), None)
+    if locale is None:
+        return {"city": city, "country": country, "phone": ""}
+    known = dict(locale.cities)
+    home = city
+    if locale.cities and (city not in known or rng.random() >= OFFICE_CITY_SHARE):
+        home = rng.choice(locale.cities)[0]
+    # A city the table does not know has no area code of its own: the number is from elsewhere in the country.
+    area_codes = (known.get(home) or rng.choice(locale.cities)[1]) if locale.cities else ()
+    return {"city": home, "country": country, "phone": _phone(rng, rng.choice(locale.phones), area_codes)}
 
 
 # --- companies ------------------------------------------------------------------------------------------

@@ -408,6 +408,33 @@ def pool_position(*, seed: int, index: int, block: int) -> int:
     return start + order[index % block]
 
 
+# Of a company's people, this share work at its office, in its country; the others work remotely or
+# for another office of a multinational, and stay where the persona put them. With the offline
+# locales' weights, about 88% of a company's contacts then share its country.
+AT_OFFICE_SHARE = 0.85
+
+
+def persona_at_company(persona: dict[str, str], *, country: str, city: str, seed: int) -> dict[str, str]:
+    """The persona as one of the people of a company in (city, country), drawn from one integer seed.
+
+    AT_OFFICE_SHARE of them live in the company's country, mostly in its city, with a phone number
+    of that country (their own when they were there already; see offline.office_details); the rest
+    keep their own place.
+    """
+    from personas import offline
+
+    if not country:
+        return dict(persona)
+    rng = random.Random(seed)
+    there = offline.country_key(persona.get("country", "")) == offline.country_key(country)
+    if rng.random() >= AT_OFFICE_SHARE:
+        return {**persona, "country": country} if there else dict(persona)
+    placed = offline.office_details(seed=rng.getrandbits(64), country=country, city=city)
+    if there and persona.get("phone"):
+        placed["phone"] = persona["phone"]
+    return {**persona, **placed}
+
+
 def persona_for_record(
     *, theme: str, industry: str, seed: int, index: int, attempt: int = 0, extend: bool = True
 ) -> TakenPersona | None:

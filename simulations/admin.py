@@ -44,6 +44,7 @@ class SimulationAdmin(admin.ModelAdmin):
         "deal_rate",
         "win_rate",
         "sales_cycle_days",
+        "email_domains",
         "planned_entries",
         "plan_finished",
         "created_at",

@@ -5,6 +5,7 @@ instant and run before that contact's job, or (when that job failed) by the firs
 that needs it. Either way through `company_ensure`.
 """
 
+import dataclasses
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -17,12 +18,25 @@ from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
 from personas.errors import PersonaError
 from personas.services import TakenCompany, companies_for_records, company_for_record, persona_pool_record_hits
 from simulations.delivery import records_changed
+from simulations.domains import domain_with_domains
+from simulations.funnel import company_headcounts
 from simulations.job_types import JobType
-from simulations.models import Company, Simulation
+from simulations.models import Company, Scenario, Simulation
 from simulations.payloads import payload_instant
 
 # Another company of the simulation may hold the drawn domain; the next attempt draws another.
 COMPANY_PICK_ROUNDS = 5
+# What building a company reads of its simulation.
+SIMULATION_FIELDS = (
+    "id",
+    "theme",
+    "industry",
+    "seed",
+    "total_records",
+    "scenario",
+    "contacts_per_company",
+    "email_domains",
+)
 
 
 def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime) -> Company:
@@ -35,8 +49,16 @@ def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime)
         if existing is not None:
             return existing
         try:
-            taken = company_for_record(
-                theme=simulation.theme, industry=simulation.industry, seed=simulation.seed, index=index, attempt=attempt
+            taken = _company_built(
+                simulation,
+                index,
+                company_for_record(
+                    theme=simulation.theme,
+                    industry=simulation.industry,
+                    seed=simulation.seed,
+                    index=index,
+                    attempt=attempt,
+                ),
             )
         except PersonaError as error:
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
@@ -51,7 +73,7 @@ def company_ensure(*, simulation: Simulation, index: int, occurred_at: datetime)
 
 
 def company_create_for_job(job: ScheduledJob, claim: str) -> None:
-    simulation = Simulation.objects.only("id", "theme", "industry", "seed").get(pk=job.simulation_id)
+    simulation = Simulation.objects.only(*SIMULATION_FIELDS).get(pk=job.simulation_id)
     company = company_ensure(simulation=simulation, index=int(job.payload["company"]), occurred_at=payload_instant(job))
     with scheduled_job_completing(job, claim) as completion:
         completion.result = _job_result(company)
@@ -59,9 +81,7 @@ def company_create_for_job(job: ScheduledJob, claim: str) -> None:
 
 def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
     """The batch form: companies whose pool entry is at hand and whose domain is free, in one transaction."""
-    simulations = Simulation.objects.only("id", "theme", "industry", "seed").in_bulk(
-        {job.simulation_id for job in jobs}
-    )
+    simulations = Simulation.objects.only(*SIMULATION_FIELDS).in_bulk({job.simulation_id for job in jobs})
     planned: list[tuple[ScheduledJob, TakenCompany]] = []
     for simulation in simulations.values():
         own = [job for job in jobs if job.simulation_id == simulation.pk]
@@ -74,7 +94,10 @@ def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutc
             )
         except PersonaError:
             continue
-        planned.extend((job, found[int(job.payload["company"])]) for job in own if int(job.payload["company"]) in found)
+        for job in own:
+            number = int(job.payload["company"])
+            if number in found:
+                planned.append((job, _company_built(simulation, number, found[number])))
     if not planned:
         return BatchOutcome()
     taken_domains = set(
@@ -122,6 +145,26 @@ def companies_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutc
 CREATE_COMPANY_HANDLER = JobHandler(
     job_type=JobType.CREATE_COMPANY, run=company_create_for_job, run_batch=companies_create_for_jobs
 )
+
+
+def _company_built(simulation: Simulation, index: int, taken: TakenCompany) -> TakenCompany:
+    """The pool's company as this simulation has it: its domain as `email_domains` says, and at least as
+    many employees as the contacts the simulation gives it over its whole run."""
+    data = dict(taken.data)
+    data["domain"] = domain_with_domains(data["domain"], email_domains=simulation.email_domains)
+    data["employees"] = max(int(data.get("employees") or 1), _headcount(simulation, index))
+    return dataclasses.replace(taken, data=data)
+
+
+def _headcount(simulation: Simulation, index: int) -> int:
+    if simulation.total_records is None or simulation.scenario != Scenario.B2B:
+        return 0
+    counts = company_headcounts(
+        seed=simulation.seed,
+        contacts_per_company=simulation.contacts_per_company,
+        total_records=simulation.total_records,
+    )
+    return int(counts[index]) if index < len(counts) else 0
 
 
 def _company_fields(simulation_id: int, index: int, taken: TakenCompany, occurred_at: datetime) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from personas.models import CachedPersona
 from personas.services import (
     TakenPersona,
     name_key,
+    persona_at_company,
     persona_for_record,
     persona_pick_unused,
     persona_pool_record_hits,
@@ -27,8 +28,9 @@ from personas.services import (
     personas_for_records,
     record_seed,
 )
-from simulations.companies import company_ensure
+from simulations.companies import SIMULATION_FIELDS, company_ensure
 from simulations.delivery import records_changed
+from simulations.domains import email_with_domains
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, RecordEvent, Simulation
 from simulations.payloads import payload_index, payload_instant
@@ -44,7 +46,7 @@ COMPANY_EMAIL_SHARE = 0.8
 
 def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
     """Create the job's contact and complete the job in one commit."""
-    simulation = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").get(pk=job.simulation_id)
+    simulation = Simulation.objects.only(*SIMULATION_FIELDS).get(pk=job.simulation_id)
     company = _company_for_job(job, simulation)
     for attempt in range(PERSONA_PICK_ROUNDS):
         try:
@@ -66,6 +68,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
         assert taken is not None  # persona_for_record extends the pool when it may
         if company is not None:
             taken = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+        taken = _with_email_domains(taken, simulation)
         try:
             with scheduled_job_completing(job, claim) as completion:
                 contact = Contact.objects.create(
@@ -90,9 +93,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
 
 def contacts_create_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
     """The batch form: complete every job whose persona is at hand, in one transaction; return their ids."""
-    simulations = Simulation.objects.only("id", "theme", "industry", "seed", "total_records").in_bulk(
-        {job.simulation_id for job in jobs}
-    )
+    simulations = Simulation.objects.only(*SIMULATION_FIELDS).in_bulk({job.simulation_id for job in jobs})
     themed = [(job, simulations[job.simulation_id]) for job in jobs if job.simulation_id in simulations]
     planned = [(job, simulation) for job, simulation in themed if simulation.is_planned]
     classic = [(job, simulation) for job, simulation in themed if not simulation.is_planned]
@@ -155,12 +156,24 @@ def _company_for_job(job: ScheduledJob, simulation: Simulation) -> Company | Non
 
 
 def _at_company(taken: TakenPersona, company: Company, *, seed: int, index: int) -> TakenPersona:
-    """The persona as an employee of the company: its company name, and mostly an address at its domain."""
-    data = {**taken.data, "company": company.name}
+    """The persona as an employee of the company: its company name, mostly an address at its domain,
+    and mostly living in its country (all drawn from the simulation's seed)."""
+    data = persona_at_company(
+        {**taken.data, "company": company.name},
+        country=company.country,
+        city=company.city,
+        seed=record_seed(seed=seed, index=index, attempt=-3),
+    )
     if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
         local = data["email"].split("@", 1)[0]
         data["email"] = f"{local}@{company.domain}"
     return dataclasses.replace(taken, data=data)
+
+
+def _with_email_domains(taken: TakenPersona, simulation: Simulation) -> TakenPersona:
+    """The email as the simulation's `email_domains` says; the shared pool keeps the provider's own."""
+    email = email_with_domains(taken.data["email"], email_domains=simulation.email_domains)
+    return dataclasses.replace(taken, data={**taken.data, "email": email})
 
 
 def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
@@ -190,13 +203,15 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             if taken is None:
                 continue
             if company_index is None:
-                picks.append(Pick(job, taken, taken.pool_id, None, payload_index(job)))
+                picks.append(Pick(job, _with_email_domains(taken, simulation), taken.pool_id, None, payload_index(job)))
                 continue
             company = companies.get((simulation_id, company_index))
             if company is None:
                 continue  # not created yet: the one-by-one path waits for it
             employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
-            picks.append(Pick(job, employed, taken.pool_id, company.pk, payload_index(job)))
+            picks.append(
+                Pick(job, _with_email_domains(employed, simulation), taken.pool_id, company.pk, payload_index(job))
+            )
     wanted = {(pick.job.simulation_id, pick.taken.data["email"]) for pick in picks}
     taken_emails = set(
         Contact.objects.filter(
@@ -219,7 +234,7 @@ def _companies_of(themed: list[tuple[ScheduledJob, Simulation]]) -> dict[tuple[i
     rows = Company.objects.filter(
         simulation_id__in={simulation_id for simulation_id, _ in wanted},
         record_index__in={index for _, index in wanted},
-    ).only("id", "simulation_id", "record_index", "name", "domain")
+    ).only("id", "simulation_id", "record_index", "name", "domain", "city", "country")
     return {(company.simulation_id, company.record_index): company for company in rows}
 
 
@@ -239,7 +254,7 @@ def _fast_path_picks(
             continue
         emails.add(taken.data["email"].lower())
         names.add(name_key(taken.data["firstname"], taken.data["lastname"]))
-        picks.append(Pick(job, taken, pool.pk, None, None))
+        picks.append(Pick(job, _with_email_domains(taken, simulation), pool.pk, None, None))
     return picks
 
 

@@ -9,6 +9,7 @@ tens of milliseconds; the same settings give the same instants, to the microseco
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -68,6 +69,44 @@ def schedule_offsets(plan: Plan) -> npt.NDArray[np.int64]:
     draws = np.sort(np.random.default_rng(plan.seed).random(plan.total_records))
     offsets = np.floor(np.interp(draws, cdf, edges)).astype(np.int64)
     return np.minimum(offsets, max(plan.window_us - 1, 0))
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A clock curve's own time, in which the funnel's moves are spaced so they keep to the curve's
+    hours: `active` is the curve's weight accumulated up to each of `edges` (µs from the window's
+    start), so hours the curve leaves empty add nothing, and `rate` is its mean per µs of the window.
+    """
+
+    edges: npt.NDArray[np.float64]
+    active: npt.NDArray[np.float64]
+    rate: float
+
+    def active_at(self, offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """The clock's time at these instants of the window."""
+        return np.interp(offsets.astype(np.float64), self.edges, self.active)
+
+    def offsets_at(self, active: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """The instants (µs from the start) at which the clock shows these times. Inside the window
+        they fall only in hours the curve fills (a time an empty stretch shares with the hours around
+        it is read as the end of that stretch, when the curve fills hours again); past its end the
+        clock runs at its mean rate."""
+        inside = np.interp(active, self.active, self.edges)
+        beyond = self.edges[-1] + (active - self.active[-1]) / self.rate
+        return np.floor(np.where(active < self.active[-1], inside, beyond)).astype(np.int64)
+
+
+@lru_cache(maxsize=4)
+def curve_clock(plan: Plan) -> Clock | None:
+    """The clock of a clock curve (business_hours, weekend_surge); None for the others, which say
+    how many records come when, not at which hours of the day or days of the week."""
+    if plan.distribution not in CLOCK_CURVES:
+        return None
+    edges, mass = _clock_density(plan)
+    active = np.concatenate(([0.0], np.cumsum(mass)))
+    if active[-1] <= 0:
+        return None  # an empty curve, which a create refuses
+    return Clock(edges=edges, active=active, rate=float(active[-1]) / max(plan.window_us, 1))
 
 
 def schedule_instants(plan: Plan, *, start: int = 0, stop: int | None = None) -> list[datetime]:
@@ -142,9 +181,13 @@ def _bursts(plan: Plan, middle: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     return density + (1 - BURST_SHARE)
 
 
+@lru_cache(maxsize=4)
 def _clock_density(plan: Plan) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weights by local clock: bins end on UTC quarter-hours, which are local quarter-hours in every
-    zone in use, so a bin never straddles 09:00, 17:00 or midnight in `timezone`."""
+    zone in use, so a bin never straddles 09:00, 17:00 or midnight in `timezone`.
+
+    Cached (read-only): the schedule and the funnel's clock both read it, and a year of local
+    offsets takes tens of milliseconds to look up."""
     start_us = _epoch_us(plan.starts_at)
     end_us = start_us + plan.window_us
     first = (start_us // QUARTER_HOUR_US + 1) * QUARTER_HOUR_US
@@ -158,7 +201,10 @@ def _clock_density(plan: Plan) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
     else:
         weights = np.where(weekday >= 5, WEEKEND_WEIGHT, 1.0)
     edges = (absolute - start_us).astype(np.float64)
-    return edges, weights * np.diff(edges)
+    mass = weights * np.diff(edges)
+    edges.setflags(write=False)
+    mass.setflags(write=False)
+    return edges, mass
 
 
 def _utc_offsets_us(moments_us: npt.NDArray[np.int64], zone: ZoneInfo) -> npt.NDArray[np.int64]:

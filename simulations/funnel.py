@@ -5,7 +5,9 @@ group of about `contacts_per_company` consecutive contacts, created at its first
 instant) and a funnel: each contact may move on to `marketingqualifiedlead`, `salesqualifiedlead`
 and `opportunity` (a deal opens), and its deal through the pipeline to `closedwon` or `closedlost`.
 Every such move is an entry of the timeline, at a seeded instant; moves at or after `ends_at` are
-left out, so a simulation ends with records part-way through the funnel.
+left out, so a simulation ends with records part-way through the funnel. Under a clock curve
+(business_hours, weekend_surge) the delays between moves pass in the curve's own time (curves.Clock),
+so the moves keep to its hours as the contacts do.
 
 The planner turns the timeline, in time order, into jobs. Draws are made in blocks of BLOCK
 records, each block from its own generator, so the first entries of a huge simulation can be
@@ -20,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from simulations.curves import Plan, schedule_offsets
+from simulations.curves import Plan, curve_clock, schedule_offsets
 
 BLOCK = 4096
 _FUNNEL_SALT = 0x46554E4E  # "FUNN": the funnel's generators are apart from the schedule's
@@ -234,21 +236,28 @@ def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -
         )
         for k, share in enumerate(STEP_SHARES)
     ]
-    mql_at = offsets + delays[0]
-    sql_at = mql_at + delays[1]
-    deal_at = sql_at + delays[2]
-    close_at = deal_at + delays[3]
+    clock = curve_clock(plan)
+    if clock is None:
+        mql_at = offsets + delays[0]
+        sql_at = mql_at + delays[1]
+        deal_at = sql_at + delays[2]
+        close_at = deal_at + delays[3]
+    else:
+        # Under a clock curve, delays pass in the curve's own time, so every move keeps to its hours.
+        chain = np.cumsum([clock.active_at(offsets), *(delay * clock.rate for delay in delays)], axis=0)
+        mql_at, sql_at, deal_at, close_at = (clock.offsets_at(at) for at in chain[1:])
     won = uniform[:, 3] < crm.win_rate
     # A lost deal falls away after its first 0 to 4 open stages; a won one passes most of them.
     lost_after = np.floor(uniform[:, 4] * (OPEN_STAGES + 1)).astype(np.int64)
     taken_if_won = uniform[:, 5:9] < OPEN_STAGE_SHARE
     taken_if_lost = np.arange(OPEN_STAGES)[None, :] < lost_after[:, None]
     stage_taken = np.where(won[:, None], taken_if_won, taken_if_lost)
-    span = (close_at - deal_at).astype(np.float64)
-    stage_at = deal_at[:, None] + np.minimum(
-        (stage_share * span[:, None]).astype(np.int64), (close_at - deal_at - 1)[:, None]
-    )
-    stage_at = np.maximum(stage_at, deal_at[:, None] + 1)
+    if clock is None:
+        span = (close_at - deal_at).astype(np.float64)
+        stage_at = deal_at[:, None] + (stage_share * span[:, None]).astype(np.int64)
+    else:
+        stage_at = clock.offsets_at(chain[3][:, None] + stage_share * (chain[4] - chain[3])[:, None])
+    stage_at = np.maximum(np.minimum(stage_at, (close_at - 1)[:, None]), deal_at[:, None] + 1)
     amount = np.exp(AMOUNT_SIGMA * normal[:, 4])
     offering = np.floor(uniform[:, 9] * len(OFFERINGS)).astype(np.int64)
     company, company_first = _companies(plan, crm, n)
@@ -272,21 +281,40 @@ def _companies(plan: Plan, crm: CrmSettings, contacts: int) -> tuple[npt.NDArray
     """Consecutive contacts share a company, in groups of about contacts_per_company (seeded sizes)."""
     if not crm.has_companies or contacts == 0:
         return np.full(contacts, -1, dtype=np.int64), np.empty(0, dtype=np.int64)
-    per = crm.contacts_per_company
+    first = _company_firsts(plan.seed, crm.contacts_per_company, contacts)
+    company = np.searchsorted(first, np.arange(contacts), side="right").astype(np.int64) - 1
+    return company, first
+
+
+def _company_firsts(seed: int, per: int, contacts: int) -> npt.NDArray[np.int64]:
+    """The first contact of each company that starts among the first `contacts` contacts.
+
+    Group sizes are drawn in blocks from the seed alone, so a company's first contact does not
+    depend on how many contacts are asked about.
+    """
     low, high = max(1, per - per // 2), per + per // 2
     sizes: list[npt.NDArray[np.int64]] = []
     covered = 0
     block = 0
     while covered < contacts:
-        rng = np.random.default_rng([plan.seed, _COMPANY_SALT, block])
+        rng = np.random.default_rng([seed, _COMPANY_SALT, block])
         drawn = rng.integers(low, high + 1, BLOCK, dtype=np.int64)
         sizes.append(drawn)
         covered += int(drawn.sum())
         block += 1
     first = np.concatenate(([0], np.cumsum(np.concatenate(sizes))[:-1])).astype(np.int64)
-    first = first[first < contacts]
-    company = np.searchsorted(first, np.arange(contacts), side="right").astype(np.int64) - 1
-    return company, first
+    return first[first < contacts]
+
+
+@lru_cache(maxsize=4)
+def company_headcounts(*, seed: int, contacts_per_company: int, total_records: int) -> npt.NDArray[np.int64]:
+    """How many contacts each company of a b2b simulation gets over its whole run, by company index."""
+    if total_records == 0:
+        return np.empty(0, dtype=np.int64)
+    first = _company_firsts(seed, contacts_per_company, total_records)
+    counts = np.diff(first, append=total_records)
+    counts.setflags(write=False)
+    return counts
 
 
 OFFERINGS = (

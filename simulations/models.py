@@ -58,6 +58,13 @@ class Scenario(models.TextChoices):
     B2C = "b2c", "B2C: no companies"
 
 
+class EmailDomains(models.TextChoices):
+    """Where generated company and email domains point (see simulations/domains.py)."""
+
+    RESERVED = "reserved", "Reserved: subdomains of example.com, .org and .net, no real mailbox"
+    REALISTIC = "realistic", "Realistic: lifelike domains, which may belong to real businesses"
+
+
 class LifecycleStage(models.TextChoices):
     """HubSpot's internal values, in the only order a contact moves through them."""
 
@@ -115,6 +122,7 @@ class Simulation(models.Model):
     deal_rate = models.FloatField(default=0.3)
     win_rate = models.FloatField(default=0.25)
     sales_cycle_days = models.PositiveSmallIntegerField(default=30)
+    email_domains = models.CharField(max_length=16, choices=EmailDomains.choices, default=EmailDomains.RESERVED)
     # Every record it creates or changes is delivered there (see connectors).
     connection = models.ForeignKey(
         "connectors.Connection", on_delete=models.SET_NULL, null=True, blank=True, related_name="simulations"
@@ -147,6 +155,9 @@ class Simulation(models.Model):
                 name="simulation_plan_valid",
             ),
             models.CheckConstraint(condition=models.Q(seed__gte=0), name="simulation_seed_valid"),
+            models.CheckConstraint(
+                condition=models.Q(email_domains__in=EmailDomains.values), name="simulation_email_domains_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     scenario__in=Scenario.values,

@@ -11,7 +11,7 @@ from simulations.calendar_buckets import calendar_buckets
 from simulations.curves import Plan, schedule_buckets, schedule_instants, schedule_offsets
 from simulations.delivery import DeliveryVolume, delivery_forecast
 from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings, funnel_draws, plan_offsets
-from simulations.models import FREQUENCY_MINUTES, RecordFrequency, Simulation
+from simulations.models import FREQUENCY_MINUTES, EmailDomains, RecordFrequency, Simulation
 from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
 
@@ -31,8 +31,12 @@ def simulation_preview(
     plan: PlanSettings | None = None,
     crm: CrmSettings | None = None,
     connection_id: int | None = None,
+    email_domains: str = EmailDomains.RESERVED,
 ) -> dict[str, Any]:
-    """What creating with these settings would schedule, and what its personas would cost; writes nothing."""
+    """What creating with these settings would schedule, and what its personas would cost; writes nothing.
+
+    `email_domains` changes neither the schedule nor the bill: it is taken so a preview checks what a create does.
+    """
     if plan is None:
         minutes = FREQUENCY_MINUTES[record_frequency]
         start = timezone.now()

@@ -16,6 +16,7 @@ from simulations.models import (
     Company,
     Contact,
     Deal,
+    EmailDomains,
     RecordEvent,
     RecordFrequency,
     Simulation,
@@ -35,6 +36,7 @@ def simulation_create(
     plan: PlanSettings | None = None,
     crm: CrmSettings | None = None,
     connection_id: int | None = None,
+    email_domains: str = EmailDomains.RESERVED,
 ) -> Simulation:
     """Create a simulation and its first jobs in one transaction: either all exist or none.
 
@@ -51,6 +53,7 @@ def simulation_create(
             name=name,
             seed=secrets.randbelow(MAX_SEED + 1),
             connection_id=connection_id,
+            email_domains=email_domains,
         )
         contact_jobs_schedule(simulation=simulation)
     else:
@@ -67,6 +70,7 @@ def simulation_create(
             timezone=plan.timezone,
             seed=plan.seed,
             connection_id=connection_id,
+            email_domains=email_domains,
             **dataclasses.asdict(crm or CrmSettings()),
         )
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
@@ -91,6 +95,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
         plan=plan_settings_of(simulation),
         crm=crm_settings_of(simulation),
         connection_id=simulation.connection_id,
+        email_domains=simulation.email_domains,
     )
 
 

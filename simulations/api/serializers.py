@@ -20,6 +20,7 @@ from simulations.models import (
     Contact,
     Deal,
     Distribution,
+    EmailDomains,
     RecordEvent,
     RecordFrequency,
     Scenario,
@@ -76,6 +77,12 @@ class SimulationCreateSerializer(serializers.Serializer):
     connection = StrictIntegerField(
         min_value=1, required=False, help_text="One of your connections: every record it makes is delivered there."
     )
+    email_domains = StrictChoiceField(
+        choices=EmailDomains.choices,
+        required=False,
+        help_text="reserved (default): company and email domains are subdomains of example.com, .org or .net, so no "
+        "generated address reaches a real mailbox; realistic: lifelike domains, which may belong to real businesses.",
+    )
 
     def validate_connection(self, value: int) -> int:
         # The connectors app sits above this one: its model is reached through the relation, not imported.
@@ -129,6 +136,7 @@ class SimulationCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         if "total_records" not in attrs:
             attrs.setdefault("record_frequency", RecordFrequency.HOURLY)
+            attrs.setdefault("email_domains", EmailDomains.RESERVED)
             attrs["connection_id"] = attrs.pop("connection", None)
             return attrs
         now = django_timezone.now()
@@ -166,6 +174,7 @@ class SimulationCreateSerializer(serializers.Serializer):
             "plan": settings_,
             "crm": crm,
             "connection_id": attrs.get("connection"),
+            "email_domains": attrs.get("email_domains", EmailDomains.RESERVED),
         }
 
 
@@ -281,6 +290,7 @@ class SimulationSerializer(serializers.ModelSerializer):
             "timezone",
             "seed",
             *CRM_FIELDS,
+            "email_domains",
             "connection",
             "delivery",
         ]

@@ -713,6 +713,12 @@ export interface components {
          * @enum {string}
          */
         DistributionEnum: "uniform" | "front_loaded" | "back_loaded" | "bell_curve" | "random_bursts" | "business_hours" | "weekend_surge" | "custom";
+        /**
+         * @description * `reserved` - Reserved: subdomains of example.com, .org and .net, no real mailbox
+         *     * `realistic` - Realistic: lifelike domains, which may belong to real businesses
+         * @enum {string}
+         */
+        EmailDomainsEnum: "reserved" | "realistic";
         Funnel: {
             /** @description Contacts at each stage. */
             lifecyclestage: {
@@ -1090,6 +1096,7 @@ export interface components {
             readonly win_rate: number | null;
             /** @description null for the original 5-contact schedule. */
             readonly sales_cycle_days: number | null;
+            readonly email_domains: components["schemas"]["EmailDomainsEnum"];
             /** @description Where its records are delivered. */
             readonly connection: number | null;
             /** @description Its records by delivery status (pending, synced, failed); null without a connection. */
@@ -1153,6 +1160,13 @@ export interface components {
             sales_cycle_days?: number;
             /** @description One of your connections: every record it makes is delivered there. */
             connection?: number;
+            /**
+             * @description reserved (default): company and email domains are subdomains of example.com, .org or .net, so no generated address reaches a real mailbox; realistic: lifelike domains, which may belong to real businesses.
+             *
+             *     * `reserved` - Reserved: subdomains of example.com, .org and .net, no real mailbox
+             *     * `realistic` - Realistic: lifelike domains, which may belong to real businesses
+             */
+            email_domains?: components["schemas"]["EmailDomainsEnum"];
         };
         SimulationSchedule: {
             total_records: number;

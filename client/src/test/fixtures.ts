@@ -47,6 +47,7 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     deal_rate: null,
     win_rate: null,
     sales_cycle_days: null,
+    email_domains: 'reserved',
     connection: null,
     delivery: null,
     ...overrides,
