@@ -45,6 +45,7 @@ class SimulationAdmin(admin.ModelAdmin):
         "win_rate",
         "sales_cycle_days",
         "email_domains",
+        "timeline_version",
         "planned_entries",
         "plan_finished",
         "created_at",

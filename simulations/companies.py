@@ -17,6 +17,7 @@ from jobs.registry import BatchOutcome, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing, scheduled_jobs_completing
 from personas.errors import PersonaError
 from personas.services import TakenCompany, companies_for_records, company_for_record, persona_pool_record_hits
+from simulations import timeline_versions
 from simulations.delivery import records_changed
 from simulations.domains import domain_with_domains
 from simulations.funnel import company_headcounts
@@ -36,6 +37,7 @@ SIMULATION_FIELDS = (
     "scenario",
     "contacts_per_company",
     "email_domains",
+    "timeline_version",
 )
 
 
@@ -157,7 +159,11 @@ def _company_built(simulation: Simulation, index: int, taken: TakenCompany) -> T
 
 
 def _headcount(simulation: Simulation, index: int) -> int:
-    if simulation.total_records is None or simulation.scenario != Scenario.B2B:
+    if (
+        simulation.total_records is None
+        or simulation.scenario != Scenario.B2B
+        or simulation.timeline_version < timeline_versions.COMPANY_PLACES_PEOPLE
+    ):
         return 0
     counts = company_headcounts(
         seed=simulation.seed,

@@ -28,6 +28,7 @@ from personas.services import (
     personas_for_records,
     record_seed,
 )
+from simulations import timeline_versions
 from simulations.companies import SIMULATION_FIELDS, company_ensure
 from simulations.delivery import records_changed
 from simulations.domains import email_with_domains
@@ -67,7 +68,7 @@ def contact_create_for_job(job: ScheduledJob, claim: str) -> None:
             raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         assert taken is not None  # persona_for_record extends the pool when it may
         if company is not None:
-            taken = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+            taken = _at_company(taken, company, simulation=simulation, index=payload_index(job))
         taken = _with_email_domains(taken, simulation)
         try:
             with scheduled_job_completing(job, claim) as completion:
@@ -155,15 +156,15 @@ def _company_for_job(job: ScheduledJob, simulation: Simulation) -> Company | Non
     return company_ensure(simulation=simulation, index=index, occurred_at=payload_instant(job))
 
 
-def _at_company(taken: TakenPersona, company: Company, *, seed: int, index: int) -> TakenPersona:
+def _at_company(taken: TakenPersona, company: Company, *, simulation: Simulation, index: int) -> TakenPersona:
     """The persona as an employee of the company: its company name, mostly an address at its domain,
     and mostly living in its country (all drawn from the simulation's seed)."""
-    data = persona_at_company(
-        {**taken.data, "company": company.name},
-        country=company.country,
-        city=company.city,
-        seed=record_seed(seed=seed, index=index, attempt=-3),
-    )
+    seed = simulation.seed
+    data = {**taken.data, "company": company.name}
+    if simulation.timeline_version >= timeline_versions.COMPANY_PLACES_PEOPLE:
+        data = persona_at_company(
+            data, country=company.country, city=company.city, seed=record_seed(seed=seed, index=index, attempt=-3)
+        )
     if record_seed(seed=seed, index=index, attempt=-2) % 1000 < COMPANY_EMAIL_SHARE * 1000:
         local = data["email"].split("@", 1)[0]
         data["email"] = f"{local}@{company.domain}"
@@ -208,7 +209,7 @@ def _planned_picks(themed: list[tuple[ScheduledJob, Simulation]]) -> list[Pick]:
             company = companies.get((simulation_id, company_index))
             if company is None:
                 continue  # not created yet: the one-by-one path waits for it
-            employed = _at_company(taken, company, seed=simulation.seed, index=payload_index(job))
+            employed = _at_company(taken, company, simulation=simulation, index=payload_index(job))
             picks.append(
                 Pick(job, _with_email_domains(employed, simulation), taken.pool_id, company.pk, payload_index(job))
             )

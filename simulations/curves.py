@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from simulations import timeline_versions
+
 DISTRIBUTIONS = (
     "uniform",
     "front_loaded",
@@ -52,6 +54,7 @@ class Plan:
     curve_weights: tuple[float, ...] | None = None
     timezone: str = "UTC"
     seed: int = 0
+    timeline_version: int = timeline_versions.CURRENT
 
     @property
     def window_us(self) -> int:

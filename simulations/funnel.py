@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from simulations import timeline_versions
 from simulations.curves import Plan, curve_clock, schedule_offsets
 
 BLOCK = 4096
@@ -236,7 +237,7 @@ def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -
         )
         for k, share in enumerate(STEP_SHARES)
     ]
-    clock = curve_clock(plan)
+    clock = curve_clock(plan) if plan.timeline_version >= timeline_versions.MOVES_KEEP_THE_CURVE_CLOCK else None
     if clock is None:
         mql_at = offsets + delays[0]
         sql_at = mql_at + delays[1]

@@ -3,6 +3,7 @@ from django.db import models
 
 from core.errors import ConflictError
 from personas.models import PersonaSource
+from simulations import timeline_versions
 
 
 class RecordFrequency(models.TextChoices):
@@ -123,6 +124,10 @@ class Simulation(models.Model):
     win_rate = models.FloatField(default=0.25)
     sales_cycle_days = models.PositiveSmallIntegerField(default=30)
     email_domains = models.CharField(max_length=16, choices=EmailDomains.choices, default=EmailDomains.RESERVED)
+    timeline_version = models.PositiveSmallIntegerField(
+        default=timeline_versions.CURRENT,
+        help_text="How its records are drawn (simulations/timeline_versions.py); a replay keeps it.",
+    )
     # Every record it creates or changes is delivered there (see connectors).
     connection = models.ForeignKey(
         "connectors.Connection", on_delete=models.SET_NULL, null=True, blank=True, related_name="simulations"

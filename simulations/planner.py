@@ -17,6 +17,7 @@ from django.db.models import F
 
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
+from simulations import timeline_versions
 from simulations.curves import Plan
 from simulations.funnel import (
     OFFERINGS,
@@ -49,6 +50,7 @@ class PlanSettings:
     curve_weights: tuple[float, ...] | None
     timezone: str
     seed: int
+    timeline_version: int = timeline_versions.CURRENT
 
     def plan(self) -> Plan:
         return Plan(
@@ -59,6 +61,7 @@ class PlanSettings:
             curve_weights=self.curve_weights,
             timezone=self.timezone,
             seed=self.seed,
+            timeline_version=self.timeline_version,
         )
 
 
@@ -74,6 +77,7 @@ def plan_settings_of(simulation: Simulation) -> PlanSettings:
         curve_weights=tuple(float(weight) for weight in weights) if weights is not None else None,
         timezone=simulation.timezone or "UTC",
         seed=simulation.seed,
+        timeline_version=simulation.timeline_version,
     )
 
 

@@ -69,6 +69,7 @@ def simulation_create(
             curve_weights=list(plan.curve_weights) if plan.curve_weights is not None else None,
             timezone=plan.timezone,
             seed=plan.seed,
+            timeline_version=plan.timeline_version,
             connection_id=connection_id,
             email_domains=email_domains,
             **dataclasses.asdict(crm or CrmSettings()),

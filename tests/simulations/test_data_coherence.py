@@ -20,8 +20,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jobs.runner import scheduled_jobs_run_due
+from simulations import timeline_versions
 from simulations.domains import reserved_domain
+from simulations.funnel import CrmSettings
 from simulations.models import Company, Contact, Deal, RecordEvent, Simulation
+from simulations.planner import PlanSettings
+from simulations.services import simulation_create
 from standins.openai import OpenAIStandIn, StandInReply
 from tests.factories import UserFactory
 from tests.simulations.test_crm import _story, run_until_idle
@@ -308,3 +312,55 @@ def test_an_unknown_email_domains_is_a_400_naming_the_field(api_client: APIClien
         assert response.status_code == 400, response.content
         assert list(response.json()) == ["email_domains"]
     assert not Simulation.objects.filter(owner=user).exists()
+
+
+# --- simulations planned before these changes ---------------------------------------------------------
+
+
+def test_a_simulation_of_the_first_timeline_replays_as_it_was_drawn(api_client: APIClient, user: Any) -> None:
+    """Made before moves kept the curve's clock and companies placed their people: its replay keeps that."""
+    body = _body(total_records=300)
+    original = simulation_create(
+        owner=user,
+        theme=body["theme"],
+        industry=body["industry"],
+        plan=PlanSettings(
+            total_records=300,
+            starts_at=datetime.fromisoformat(body["starts_at"]),
+            ends_at=datetime.fromisoformat(body["ends_at"]),
+            distribution="business_hours",
+            curve_weights=None,
+            timezone=ZONE,
+            seed=body["seed"],
+            timeline_version=timeline_versions.FIRST,
+        ),
+        crm=CrmSettings(deal_rate=0.5, win_rate=0.4, sales_cycle_days=14),
+        email_domains="realistic",
+    )
+    run_until_idle()
+
+    replayed = api_client.post(f"{URL}{original.pk}/replay/", format="json")
+    assert replayed.status_code == 201, replayed.content
+    run_until_idle()
+    replay = Simulation.objects.get(pk=replayed.json()["id"])
+
+    assert replay.timeline_version == timeline_versions.FIRST
+    moves = list(
+        RecordEvent.objects.filter(simulation=original, old_value__isnull=False).values_list("occurred_at", flat=True)
+    )
+    # The first timeline's moves ran on the wall clock, nights and weekends included.
+    assert _outside_business_hours(moves) != []
+    for fields in (("object_type", "property", "new_value", "occurred_at"),):
+        assert list(RecordEvent.objects.filter(simulation=original).order_by(*fields).values_list(*fields)) == list(
+            RecordEvent.objects.filter(simulation=replay).order_by(*fields).values_list(*fields)
+        )
+    people = ("email", "country", "phone", "city", "occurred_at")
+    assert list(Contact.objects.filter(simulation=original).order_by("email").values_list(*people)) == list(
+        Contact.objects.filter(simulation=replay).order_by("email").values_list(*people)
+    )
+    # Nor did its companies place their people: most contacts keep their persona's country.
+    agreeing = sum(
+        own == theirs
+        for own, theirs in Contact.objects.filter(simulation=original).values_list("country", "company_record__country")
+    )
+    assert agreeing < 0.75 * 300
