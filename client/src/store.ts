@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { Distribution, Frequency, Scenario } from './api/types';
+import type { Distribution, EmailDomains, Frequency, Scenario } from './api/types';
 import { CRM_DEFAULTS } from './lib/crm';
 import { DEFAULT_DISTRIBUTION, browserTimeZone } from './lib/planned';
 import { DEFAULT_FREQUENCY } from './lib/schedule';
@@ -35,6 +35,8 @@ export interface SimulationDraft {
   sales_cycle_days: string;
   /** The id of the connection to deliver to, as the select holds it; empty: nowhere. Both kinds of run. */
   connection: string;
+  /** Both kinds of run; reserved unless the user opts into lifelike domains. */
+  email_domains: EmailDomains;
 }
 
 export function emptyDraft(): SimulationDraft {
@@ -57,6 +59,7 @@ export function emptyDraft(): SimulationDraft {
     win_rate: String(CRM_DEFAULTS.win_rate * 100),
     sales_cycle_days: String(CRM_DEFAULTS.sales_cycle_days),
     connection: '',
+    email_domains: 'reserved',
   };
 }
 

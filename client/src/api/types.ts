@@ -41,6 +41,8 @@ export type Job = Schemas['Job'];
 export type Contact = Schemas['Contact'];
 /** A planned simulation's CRM: b2b puts contacts in companies, b2c has none. */
 export type Scenario = Schemas['ScenarioEnum'];
+/** reserved: subdomains of example.com/.org/.net (no real mailbox); realistic: lifelike domains. */
+export type EmailDomains = Schemas['EmailDomainsEnum'];
 /** A contact's HubSpot lifecycle stage (internal value). */
 export type LifecycleStage = Schemas['LifecyclestageEnum'];
 /** A deal's stage in HubSpot's default pipeline (internal value). */

@@ -41,6 +41,13 @@ describe('the request a draft makes', () => {
     expect(draftRequest(draft({ kind: 'planned', connection: '' })).body).not.toHaveProperty('connection');
   });
 
+  it('sends email_domains only when the user opts into realistic ones (reserved is the server’s default)', () => {
+    expect(draftRequest(draft({ kind: 'quick' })).body).not.toHaveProperty('email_domains');
+    expect(draftRequest(draft({ kind: 'planned', email_domains: 'reserved' })).body).not.toHaveProperty('email_domains');
+    expect(draftRequest(draft({ kind: 'quick', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
+    expect(draftRequest(draft({ kind: 'planned', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
+  });
+
   it('names each value that cannot be sent as it is', () => {
     const { errors } = draftRequest(
       draft({ kind: 'planned', total_records: '2.5', distribution: 'custom', curve_weights: '1, x', seed: '9223372036854775808', starts_at: 'soon' }),
@@ -58,7 +65,7 @@ describe('the request a draft makes', () => {
   });
 
   it('lists the fields on screen for each kind', () => {
-    expect(visibleFields({ kind: 'quick', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name', 'connection']);
+    expect(visibleFields({ kind: 'quick', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name', 'connection', 'email_domains']);
     expect(visibleFields({ kind: 'planned', distribution: 'uniform' })).toEqual([
       'theme',
       'industry',
@@ -75,6 +82,7 @@ describe('the request a draft makes', () => {
       'sales_cycle_days',
       'name',
       'connection',
+      'email_domains',
     ]);
     // b2c has no companies: no contacts per company either.
     expect(visibleFields({ kind: 'planned', distribution: 'uniform', scenario: 'b2c' })).not.toContain('contacts_per_company');

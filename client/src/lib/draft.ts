@@ -30,7 +30,7 @@ export function visibleFields(draft: Pick<SimulationDraft, 'kind' | 'distributio
   const plan = PLAN_FIELDS.filter(
     (f) => (f !== 'curve_weights' || draft.distribution === 'custom') && (f !== 'contacts_per_company' || draft.scenario !== 'b2c'),
   );
-  return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name', 'connection'];
+  return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name', 'connection', 'email_domains'];
 }
 
 /** Theme and industry: checked when the form is sent (not while the user has yet to reach them). */
@@ -94,6 +94,8 @@ export function draftRequest(draft: SimulationDraft): { body: SimulationRequest;
   if (name) body.name = name;
   // Either kind of run may deliver to a connection; only one picked is sent.
   if (/^\d+$/.test(draft.connection)) body.connection = Number(draft.connection);
+  // The server's default is reserved: an untouched form sends nothing.
+  if (draft.email_domains === 'realistic') body.email_domains = 'realistic';
   return { body, errors };
 }
 
@@ -161,6 +163,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   win_rate: 'Win rate',
   sales_cycle_days: 'Sales cycle',
   connection: 'Deliver to',
+  email_domains: 'Email domains',
 };
 
 /** "Window start" for starts_at; a key the form does not know, with its underscores as spaces. */

@@ -686,6 +686,23 @@ describe('deliver to', () => {
     expect(posted).toEqual([{ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test' }]);
   });
 
+  it('keeps email domains reserved by default, and says what realistic ones risk before sending them', async () => {
+    createAnswers(400, { detail: 'stop here' });
+    const ue = userEvent.setup();
+    renderApp('/simulations/new');
+    await fillForm(ue);
+    const select = screen.getByLabelText('Email domains');
+    expect(select).toHaveValue('reserved');
+    expect(select).toHaveAccessibleDescription(/subdomain of example\.com, example\.org or example\.net/);
+    await ue.selectOptions(select, 'realistic');
+    expect(select).toHaveAccessibleDescription(/real people receive it and your sending reputation suffers/);
+    await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
+    await screen.findByRole('alert');
+    expect(posted).toEqual([
+      { theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test', email_domains: 'realistic' },
+    ]);
+  });
+
   it('sends the connection picked with a quick burst, and previews its HubSpot requests and time', async () => {
     createAnswers(400, { detail: 'stop here' });
     previews = previewHandler((body) =>

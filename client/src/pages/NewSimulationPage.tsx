@@ -57,6 +57,7 @@ const CONTROL_FIELDS = [
   'sales_cycle_days',
   'name',
   'connection',
+  'email_domains',
 ] as const satisfies readonly Field[];
 
 function throttleMessage(err: ApiError): string {
@@ -174,6 +175,7 @@ export function NewSimulationPage() {
     sales_cycle_days: useId(),
     name: useId(),
     connection: useId(),
+    email_domains: useId(),
     preview: useId(),
     zones: useId(),
   };
@@ -221,6 +223,8 @@ export function NewSimulationPage() {
       if (isDistribution(value)) setDraft({ distribution: value });
     } else if (field === 'scenario') {
       if (isScenario(value)) setDraft({ scenario: value });
+    } else if (field === 'email_domains') {
+      if (value === 'reserved' || value === 'realistic') setDraft({ email_domains: value });
     } else {
       setDraft({ [field]: value });
     }
@@ -446,6 +450,25 @@ export function NewSimulationPage() {
                   {connectionOptionLabel(c)}
                 </option>
               ))}
+            </select>
+          )}
+        </FormField>
+
+        <FormField
+          id={ids.email_domains}
+          name="email_domains"
+          label="Email domains"
+          hint={
+            draft.email_domains === 'realistic'
+              ? 'Lifelike domains may belong to real businesses: if your CRM ever emails these contacts (a workflow, a sequence, a test campaign), real people receive it and your sending reputation suffers.'
+              : 'Every company and email domain is a subdomain of example.com, example.org or example.net (e.g. sarah.avila@henrybrown.example.com): valid in a CRM, yet no message can reach a real mailbox.'
+          }
+          error={errorFor('email_domains')}
+        >
+          {(control) => (
+            <select {...control} value={draft.email_domains} onChange={(e) => update('email_domains', e.target.value)} data-testid="sim-email-domains">
+              <option value="reserved">Reserved: no real mailbox (recommended)</option>
+              <option value="realistic">Realistic: lifelike, may belong to real businesses</option>
             </select>
           )}
         </FormField>
