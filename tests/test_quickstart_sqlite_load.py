@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from tests.processes import ROOT, wait_for
-from tests.test_quickstart import _free_port, _processes_with, _reachable
+from tests.test_quickstart import _free_port, _processes_with, _reachable, _run_env
 
 pytestmark = pytest.mark.slow
 
@@ -98,17 +98,7 @@ def _records(api: Api, simulation_id: int) -> dict[str, list[dict[str, Any]]]:
 def test_a_backfill_and_its_replay_run_beside_the_web_server_on_the_quick_starts_sqlite(tmp_path: Path) -> None:
     port = _free_port()
     marker = f"SIMCRM_QUICKSTART_MARKER={uuid.uuid4().hex}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "SIMCRM_", "DJANGO_"))}
-    env.update(
-        dict([marker.split("=")]),
-        SIMCRM_SKIP_INSTALL="1",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        PORT=str(port),
-        SIMCRM_ADMIN_USERNAME="admin",
-        SIMCRM_ADMIN_PASSWORD="quick-start-password",
-        PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
-        PYTHONUNBUFFERED="1",
-    )
+    env = {**_run_env(tmp_path, port, marker), "PYTHONUNBUFFERED": "1"}
     api = Api(f"http://127.0.0.1:{port}/api")
     reader = Reader(api)
     log_path = tmp_path / "run.log"

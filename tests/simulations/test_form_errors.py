@@ -1,7 +1,6 @@
 """Create and preview as a form meets them: every error at once, in words, and the deals a run will open."""
 
 import re
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -9,12 +8,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from jobs.models import JobStatus, ScheduledJob
-from jobs.runner import scheduled_jobs_run_due
 from simulations.funnel import CrmSettings, funnel_draws, plan_offsets
 from simulations.models import Deal, Simulation
 from simulations.planner import PlanSettings
 from simulations.preview import DEAL_SAMPLE
+from tests.simulations.test_crm import run_until_idle
 
 pytestmark = pytest.mark.django_db
 
@@ -111,17 +109,6 @@ def test_a_setting_of_a_planned_run_sent_without_records_says_what_is_missing(ap
     assert set(errors) == {"starts_at", "deal_rate"}
     # An API client meets this one (the form never sends it): it names the field to add.
     assert errors["deal_rate"] == ["Belongs to a planned run: set the number of records (total_records) as well."]
-
-
-def run_until_idle(rounds: int = 400) -> None:
-    for _ in range(rounds):
-        if scheduled_jobs_run_due().claimed:
-            continue
-        soon = timezone.now() + timedelta(seconds=3)
-        if not ScheduledJob.objects.filter(status=JobStatus.PENDING, scheduled_for__lte=soon).exists():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the queue did not run dry")
 
 
 def test_the_preview_forecasts_the_deals_the_run_then_opens(api_client: APIClient) -> None:
