@@ -1,9 +1,9 @@
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from jobs.models import JobStatus, ScheduledJob
-from simulations.models import Contact, Simulation
+from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
 
 
 def _count_of(queryset: QuerySet) -> Coalesce:
@@ -12,8 +12,8 @@ def _count_of(queryset: QuerySet) -> Coalesce:
 
 
 def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
-    """Simulations the user may see (staff: all), newest first, with their job and contact counts and the
-    error of their latest failed job."""
+    """Simulations the user may see (staff: all), newest first, with their job and contact counts, their
+    records by delivery status and the error of their latest failed job: one query whatever the page size."""
     simulations = Simulation.objects.all() if user.is_staff else Simulation.objects.filter(owner_id=user.pk)
     job_counts = {
         f"jobs_{status}": _count_of(ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status=status))
@@ -22,8 +22,27 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
     latest_failure = ScheduledJob.objects.filter(simulation_id=OuterRef("pk"), status=JobStatus.FAILED).order_by(
         "-finished_at", "-id"
     )
+    # Only a simulation with a connection has its records counted: the others have nothing to deliver.
+    delivery_counts = {
+        f"delivered_{status}": Case(
+            When(
+                connection__isnull=False,
+                then=sum(
+                    (
+                        _count_of(records.objects.filter(simulation_id=OuterRef("pk"), sync_status=status))
+                        for records in (Contact, Company, Deal)
+                    ),
+                    start=Value(0),
+                ),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+        for status in SyncStatus.values
+    }
     return simulations.annotate(
         contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))),
+        **delivery_counts,
         latest_failure=Subquery(latest_failure.values("last_error")[:1]),
         **job_counts,
     ).order_by("-created_at", "-id")

@@ -299,6 +299,8 @@ class SimulationSerializer(serializers.ModelSerializer):
     def get_delivery(self, simulation: Simulation) -> dict[str, int] | None:
         if simulation.connection_id is None:
             return None
+        if hasattr(simulation, "delivered_pending"):
+            return {status: getattr(simulation, f"delivered_{status}") for status in SyncStatus.values}
         counts = dict.fromkeys(SyncStatus.values, 0)
         for records in (simulation.contacts, simulation.companies, simulation.deals):
             for row in records.order_by().values("sync_status").annotate(n=Count("id")):
