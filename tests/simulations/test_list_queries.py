@@ -27,9 +27,9 @@ def _connected_simulations(owner: Any, count: int) -> list[Simulation]:
     )
     simulations = []
     for _ in range(count):
-        simulation = SimulationFactory(owner=owner, connection=connection)
-        ScheduledJobFactory(simulation=simulation, status=JobStatus.COMPLETED)
-        ScheduledJobFactory(simulation=simulation, status=JobStatus.FAILED, last_error="boom")
+        simulation = SimulationFactory.create(owner=owner, connection=connection)
+        ScheduledJobFactory.create(simulation=simulation, status=JobStatus.COMPLETED)
+        ScheduledJobFactory.create(simulation=simulation, status=JobStatus.FAILED, last_error="boom")
         company = Company.objects.create(
             simulation=simulation,
             name="Acme",
@@ -40,8 +40,8 @@ def _connected_simulations(owner: Any, count: int) -> list[Simulation]:
             occurred_at=timezone.now(),
             sync_status=SyncStatus.SYNCED,
         )
-        contact = ContactFactory(simulation=simulation, sync_status=SyncStatus.PENDING, company_record=company)
-        ContactFactory(simulation=simulation, sync_status=SyncStatus.SYNCED, company_record=company)
+        contact = ContactFactory.create(simulation=simulation, sync_status=SyncStatus.PENDING, company_record=company)
+        ContactFactory.create(simulation=simulation, sync_status=SyncStatus.SYNCED, company_record=company)
         Deal.objects.create(
             simulation=simulation,
             name="Acme deal",
@@ -83,10 +83,10 @@ def test_the_list_makes_as_many_queries_for_50_simulations_as_for_5(api_client: 
 
 
 def test_the_detail_makes_as_many_queries_whatever_its_records(api_client: APIClient, user: Any) -> None:
-    bare = SimulationFactory(owner=user)
+    bare = SimulationFactory.create(owner=user)
     (full,) = _connected_simulations(user, 1)
     for _ in range(20):
-        ContactFactory(simulation=full, sync_status=SyncStatus.PENDING)
+        ContactFactory.create(simulation=full, sync_status=SyncStatus.PENDING)
 
     bare_count, bare_body = _queries_for(api_client, f"/api/simulations/{bare.pk}/")
     full_count, full_body = _queries_for(api_client, f"/api/simulations/{full.pk}/")
