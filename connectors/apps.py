@@ -9,9 +9,15 @@ class ConnectorsConfig(AppConfig):
         from connectors.delivery import SYNC_CRM_HANDLER
         from connectors.forecast import hubspot_requests_forecast
         from connectors.outbox import records_enqueue
+        from connectors.services import connection_is_owned
         from jobs.registry import job_handler_register
-        from simulations.delivery import delivery_forecast_register, delivery_hook_register
+        from simulations.delivery import (
+            connection_check_register,
+            delivery_forecast_register,
+            delivery_hook_register,
+        )
 
         job_handler_register(SYNC_CRM_HANDLER)
         delivery_hook_register(records_enqueue)
         delivery_forecast_register(hubspot_requests_forecast)
+        connection_check_register(connection_is_owned)

@@ -19,6 +19,10 @@ from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
 
 
+def connection_is_owned(connection_id: int, owner_id: int) -> bool:
+    return Connection.objects.filter(pk=connection_id, owner_id=owner_id).exists()
+
+
 def connection_create(
     *,
     owner: User,

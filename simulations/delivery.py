@@ -24,8 +24,23 @@ class DeliveryVolume:
 # (connection id, volume) -> (requests, seconds the connection's limit implies)
 DeliveryForecast = Callable[[int, DeliveryVolume], tuple[int, float]]
 
+# (connection id, owner id) -> whether that user may deliver to that connection
+ConnectionCheck = Callable[[int, int], bool]
+
 _hooks: list[RecordsChanged] = []
 _forecasts: list[DeliveryForecast] = []
+_connection_checks: list[ConnectionCheck] = []
+
+
+def connection_check_register(check: ConnectionCheck) -> None:
+    _connection_checks[:] = [check]
+
+
+def connection_is_usable(*, connection_id: int, owner_id: int | None) -> bool:
+    """Whether this user may deliver to this connection; none is, when no connectors app registered a check."""
+    if owner_id is None or not _connection_checks:
+        return False
+    return _connection_checks[0](connection_id, owner_id)
 
 
 def delivery_forecast_register(forecast: DeliveryForecast) -> None:

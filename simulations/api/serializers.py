@@ -1,10 +1,10 @@
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Count, Model
+from django.db.models import Count
 from django.utils import timezone as django_timezone
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -12,6 +12,7 @@ from rest_framework.fields import SkipField
 from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
 from simulations.curves import EmptyCurve, curve_check
+from simulations.delivery import connection_is_usable
 from simulations.funnel import CrmSettings
 from simulations.models import (
     MAX_SEED,
@@ -85,11 +86,10 @@ class SimulationCreateSerializer(serializers.Serializer):
     )
 
     def validate_connection(self, value: int) -> int:
-        # The connectors app sits above this one: its model is reached through the relation, not imported.
-        connections = cast(type[Model], Simulation._meta.get_field("connection").related_model)._default_manager
         request = self.context.get("request")
         owner_id = getattr(getattr(request, "user", None), "pk", None)
-        if not connections.filter(pk=value, owner_id=owner_id).exists():
+        # The connectors app sits above this one: it answers through the check it registered.
+        if not connection_is_usable(connection_id=value, owner_id=owner_id):
             raise serializers.ValidationError(
                 f"Connection {value} is not one of yours (it may have been deleted): pick another, or none."
             )
