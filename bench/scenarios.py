@@ -26,7 +26,7 @@ from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
-from connectors.models import TIER_REQUESTS_PER_10S, Connection, ConnectionStatus, Tier
+from connectors.models import TIER_REQUESTS_PER_10S, Connection, ConnectionStatus, SimulationConnection, Tier
 from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat
@@ -929,7 +929,9 @@ def _wait_delivered(simulation: Simulation, *, timeout: float) -> int:
 
 def _records_undeliver(simulation: Simulation, connection_id: int) -> None:
     """The same records, to be delivered again to another portal (the bench's second delivery row)."""
-    Simulation.objects.filter(pk=simulation.pk).update(connection_id=connection_id)
+    SimulationConnection.objects.update_or_create(
+        simulation_id=simulation.pk, defaults={"connection_id": connection_id}
+    )
     for model in (Contact, Company, Deal):
         model.objects.filter(simulation=simulation).update(
             crm_id=None, sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1

@@ -8,11 +8,11 @@ class ConnectorsConfig(AppConfig):
     def ready(self) -> None:
         from connectors.delivery import SYNC_CRM_HANDLER
         from connectors.forecast import hubspot_requests_forecast
+        from connectors.links import SimulationConnections
         from connectors.outbox import records_enqueue
-        from connectors.services import connection_is_owned
         from jobs.registry import job_handler_register
         from simulations.delivery import (
-            connection_check_register,
+            connection_links_register,
             delivery_forecast_register,
             delivery_hook_register,
         )
@@ -20,4 +20,4 @@ class ConnectorsConfig(AppConfig):
         job_handler_register(SYNC_CRM_HANDLER)
         delivery_hook_register(records_enqueue)
         delivery_forecast_register(hubspot_requests_forecast)
-        connection_check_register(connection_is_owned)
+        connection_links_register(SimulationConnections())

@@ -60,13 +60,13 @@ _LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.delivery", digest_size
 
 
 def delivery_run(job: ScheduledJob, claim: str) -> None:
-    simulation = Simulation.objects.only("id", "connection_id").get(pk=job.simulation_id)
-    if simulation.connection_id is None:
+    simulation = Simulation.objects.only("id").get(pk=job.simulation_id)
+    connection = Connection.objects.filter(simulation_links__simulation_id=simulation.pk).first()
+    if connection is None:
         message = "The simulation's connection was deleted; it is not delivered."
         failed = sum(_fail_pending(simulation.pk, object_type, message) for object_type in MODELS)
         _complete(job, claim, {"delivered": 0, "failed": failed})
         return
-    connection = Connection.objects.get(pk=simulation.connection_id)
     if connection.status == ConnectionStatus.INVALID:
         # Held: the records stay pending, and a PATCH with a good token queues them again.
         _complete(job, claim, {"delivered": 0, "held": connection.last_error})

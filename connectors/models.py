@@ -75,6 +75,23 @@ class Connection(models.Model):
         return TIER_REQUESTS_PER_10S[self.tier] * 9 // 10
 
 
+class SimulationConnection(models.Model):
+    """Where a simulation's records are delivered. The link lives on this side, which owns connections:
+    simulations knows a connection only as an id, through the hooks in simulations.delivery."""
+
+    simulation = models.OneToOneField(
+        "simulations.Simulation", on_delete=models.CASCADE, primary_key=True, related_name="connection_link"
+    )
+    # Deleting the connection deletes the link: the simulation stays, delivered nowhere.
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="simulation_links")
+
+    class Meta:
+        db_table = "simulation_connections"
+
+    def __str__(self) -> str:
+        return f"simulation {self.simulation_id} -> connection {self.connection_id}"
+
+
 class ConnectionRequest(models.Model):
     """One request sent (or about to be sent) on a connection: the rolling window every worker counts,
     and, until `done_at`, a request in flight."""

@@ -7,10 +7,11 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.models import SimulationConnection
 from jobs.models import JobStatus, ScheduledJob
 from jobs.tasks import worker_wake
 from simulations.job_types import JobType
-from simulations.models import DeliveredRecord, Simulation, SyncStatus
+from simulations.models import DeliveredRecord, SyncStatus
 
 # A first delivery waits this long, so the records of the next moments ride in the same batch.
 GATHER = timedelta(seconds=1)
@@ -20,7 +21,7 @@ DELIVERY_PRIORITY = 1
 
 def records_enqueue(model: type[DeliveredRecord], ids: list[int]) -> None:
     """Mark these records pending if their simulation has a connection, and make sure a delivery is queued."""
-    marked = model.objects.filter(pk__in=ids, simulation__connection__isnull=False)
+    marked = model.objects.filter(pk__in=ids, simulation__connection_link__isnull=False)
     simulation_ids = set(marked.order_by().values_list("simulation_id", flat=True).distinct())
     if not simulation_ids:
         return
@@ -47,7 +48,8 @@ def delivery_queue(*, simulation_id: int, delay: timedelta = GATHER) -> None:
 
 def deliveries_requeue(*, connection_id: int) -> int:
     """Queue a delivery for every simulation of this connection (what is pending, and associations not made)."""
-    simulation_ids = list(Simulation.objects.filter(connection_id=connection_id).values_list("id", flat=True))
+    links = SimulationConnection.objects.filter(connection_id=connection_id)
+    simulation_ids = list(links.values_list("simulation_id", flat=True))
     for simulation_id in sorted(simulation_ids):
         delivery_queue(simulation_id=simulation_id, delay=timedelta(0))
     return len(simulation_ids)

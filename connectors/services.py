@@ -19,10 +19,6 @@ from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
 
 
-def connection_is_owned(connection_id: int, owner_id: int) -> bool:
-    return Connection.objects.filter(pk=connection_id, owner_id=owner_id).exists()
-
-
 def connection_create(
     *,
     owner: User,
@@ -74,9 +70,9 @@ def connection_delete(*, connection: Connection) -> None:
     """Delete the connection; records of its simulations not delivered yet are marked failed, saying why."""
     with transaction.atomic():
         for model in MODELS.values():
-            model.objects.filter(simulation__connection=connection, sync_status=SyncStatus.PENDING).update(
-                sync_status=SyncStatus.FAILED, sync_error="Its connection was deleted before it was delivered."
-            )
+            model.objects.filter(
+                simulation__connection_link__connection=connection, sync_status=SyncStatus.PENDING
+            ).update(sync_status=SyncStatus.FAILED, sync_error="Its connection was deleted before it was delivered.")
         connection.delete()
 
 
@@ -84,9 +80,9 @@ def deliveries_retry_failed(*, connection: Connection) -> int:
     """Queue every failed delivery of the connection's simulations again; return how many records."""
     with transaction.atomic():
         retried = sum(
-            model.objects.filter(simulation__connection=connection, sync_status=SyncStatus.FAILED).update(
-                sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1
-            )
+            model.objects.filter(
+                simulation__connection_link__connection=connection, sync_status=SyncStatus.FAILED
+            ).update(sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1)
             for model in MODELS.values()
         )
         deliveries_requeue(connection_id=connection.pk)
@@ -101,8 +97,10 @@ def connection_delivery_counts(*, connection_ids: list[int]) -> dict[int, dict[s
     counts = {connection_id: dict.fromkeys(SyncStatus.values, 0) for connection_id in connection_ids}
     for model in MODELS.values():
         rows = (
-            model.objects.filter(simulation__connection_id__in=connection_ids, sync_status__isnull=False)
-            .values_list("simulation__connection_id", "sync_status")
+            model.objects.filter(
+                simulation__connection_link__connection_id__in=connection_ids, sync_status__isnull=False
+            )
+            .values_list("simulation__connection_link__connection_id", "sync_status")
             .annotate(n=Count("id"))
             .order_by()
         )

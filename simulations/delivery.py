@@ -4,8 +4,13 @@ exactly when its change commits."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from simulations.models import DeliveredRecord
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import IntegerField, Value
+from django.db.models.expressions import BaseExpression
+
+from simulations.models import DeliveredRecord, Simulation
 
 RecordsChanged = Callable[[type[DeliveredRecord], list[int]], None]
 
@@ -24,23 +29,55 @@ class DeliveryVolume:
 # (connection id, volume) -> (requests, seconds the connection's limit implies)
 DeliveryForecast = Callable[[int, DeliveryVolume], tuple[int, float]]
 
-# (connection id, owner id) -> whether that user may deliver to that connection
-ConnectionCheck = Callable[[int, int], bool]
+
+class ConnectionLinks(Protocol):
+    """What the app that owns connections tells simulations about them (connectors registers one)."""
+
+    def usable(self, connection_id: int, owner_id: int) -> bool:
+        """Whether that user may deliver to that connection."""
+        ...
+
+    def connect(self, simulation_id: int, connection_id: int) -> None:
+        """Deliver the simulation's records to the connection from now on."""
+        ...
+
+    def connection_of(self) -> BaseExpression:
+        """A simulation's connection id (null without one), to annotate Simulation rows with."""
+        ...
+
 
 _hooks: list[RecordsChanged] = []
 _forecasts: list[DeliveryForecast] = []
-_connection_checks: list[ConnectionCheck] = []
+_links: list[ConnectionLinks] = []
 
 
-def connection_check_register(check: ConnectionCheck) -> None:
-    _connection_checks[:] = [check]
+def connection_links_register(links: ConnectionLinks) -> None:
+    _links[:] = [links]
 
 
 def connection_is_usable(*, connection_id: int, owner_id: int | None) -> bool:
-    """Whether this user may deliver to this connection; none is, when no connectors app registered a check."""
-    if owner_id is None or not _connection_checks:
+    """Whether this user may deliver to this connection; none is, when no app registered connection links."""
+    if owner_id is None or not _links:
         return False
-    return _connection_checks[0](connection_id, owner_id)
+    return _links[0].usable(connection_id, owner_id)
+
+
+def simulation_connect(*, simulation_id: int, connection_id: int) -> None:
+    if not _links:
+        raise ImproperlyConfigured("No app that owns connections is installed: a simulation cannot have one.")
+    _links[0].connect(simulation_id, connection_id)
+
+
+def connection_of_simulation() -> BaseExpression:
+    """Annotates Simulation rows with their connection id (null without one)."""
+    if not _links:
+        return Value(None, output_field=IntegerField())
+    return _links[0].connection_of()
+
+
+def connection_id_of(*, simulation_id: int) -> int | None:
+    connection_ids = Simulation.objects.filter(pk=simulation_id).annotate(connection_ref=connection_of_simulation())
+    return connection_ids.values_list("connection_ref", flat=True).first()
 
 
 def delivery_forecast_register(forecast: DeliveryForecast) -> None:

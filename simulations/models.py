@@ -128,10 +128,7 @@ class Simulation(models.Model):
         default=timeline_versions.CURRENT,
         help_text="How its records are drawn (simulations/timeline_versions.py); a replay keeps it.",
     )
-    # Every record it creates or changes is delivered there (see connectors).
-    connection = models.ForeignKey(
-        "connectors.Connection", on_delete=models.SET_NULL, null=True, blank=True, related_name="simulations"
-    )
+    # Where its records are delivered is connectors' to say (connectors.models.SimulationConnection).
     # The planner's place in the simulation's timeline (companies, contacts and stage moves, in time
     # order): entries 0..planned_entries-1 have jobs; plan_finished once the timeline is all planned.
     planned_entries = models.PositiveIntegerField(default=0)

@@ -3,6 +3,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from jobs.models import JobStatus, ScheduledJob
+from simulations.delivery import connection_of_simulation
 from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
 
 
@@ -26,7 +27,7 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
     delivery_counts = {
         f"delivered_{status}": Case(
             When(
-                connection__isnull=False,
+                connection_ref__isnull=False,
                 then=sum(
                     (
                         _count_of(records.objects.filter(simulation_id=OuterRef("pk"), sync_status=status))
@@ -40,9 +41,13 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
         )
         for status in SyncStatus.values
     }
-    return simulations.annotate(
-        contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))),
-        **delivery_counts,
-        latest_failure=Subquery(latest_failure.values("last_error")[:1]),
-        **job_counts,
-    ).order_by("-created_at", "-id")
+    return (
+        simulations.annotate(connection_ref=connection_of_simulation())
+        .annotate(
+            contacts_total=_count_of(Contact.objects.filter(simulation_id=OuterRef("pk"))),
+            **delivery_counts,
+            latest_failure=Subquery(latest_failure.values("last_error")[:1]),
+            **job_counts,
+        )
+        .order_by("-created_at", "-id")
+    )

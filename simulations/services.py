@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.errors import ConflictError
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
+from simulations.delivery import connection_id_of, simulation_connect
 from simulations.funnel import CrmSettings
 from simulations.job_types import JobType
 from simulations.models import (
@@ -52,9 +53,9 @@ def simulation_create(
             record_frequency=record_frequency,
             name=name,
             seed=secrets.randbelow(MAX_SEED + 1),
-            connection_id=connection_id,
             email_domains=email_domains,
         )
+        _connect(simulation, connection_id)
         contact_jobs_schedule(simulation=simulation)
     else:
         simulation = Simulation.objects.create(
@@ -70,12 +71,18 @@ def simulation_create(
             timezone=plan.timezone,
             seed=plan.seed,
             timeline_version=plan.timeline_version,
-            connection_id=connection_id,
             email_domains=email_domains,
             **dataclasses.asdict(crm or CrmSettings()),
         )
+        _connect(simulation, connection_id)
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
     return simulation
+
+
+def _connect(simulation: Simulation, connection_id: int | None) -> None:
+    # Before any job or record exists, so every record it makes is delivered.
+    if connection_id is not None:
+        simulation_connect(simulation_id=simulation.pk, connection_id=connection_id)
 
 
 def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
@@ -95,7 +102,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
         name=f"{simulation} (replay)"[:255],
         plan=plan_settings_of(simulation),
         crm=crm_settings_of(simulation),
-        connection_id=simulation.connection_id,
+        connection_id=connection_id_of(simulation_id=simulation.pk),
         email_domains=simulation.email_domains,
     )
 

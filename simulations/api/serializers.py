@@ -1,7 +1,7 @@
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count
@@ -12,7 +12,7 @@ from rest_framework.fields import SkipField
 from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
 from simulations.curves import EmptyCurve, curve_check
-from simulations.delivery import connection_is_usable
+from simulations.delivery import connection_id_of, connection_is_usable
 from simulations.funnel import CrmSettings
 from simulations.models import (
     MAX_SEED,
@@ -249,6 +249,19 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def _connection_of(simulation: Simulation) -> int | None:
+    if hasattr(simulation, "connection_ref"):  # annotated by selectors.simulation_list
+        return cast(int | None, simulation.connection_ref)
+    return connection_id_of(simulation_id=simulation.pk)
+
+
+class ConnectionField(serializers.IntegerField):
+    """The simulation's connection id: connectors owns the link, simulations reads it through its hook."""
+
+    def get_attribute(self, instance: Simulation) -> int | None:
+        return _connection_of(instance)
+
+
 class SimulationSerializer(serializers.ModelSerializer):
     job_counts = serializers.SerializerMethodField()
     contacts_created = serializers.SerializerMethodField()
@@ -262,9 +275,7 @@ class SimulationSerializer(serializers.ModelSerializer):
     deal_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
     win_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
     sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
-    connection = serializers.IntegerField(
-        source="connection_id", allow_null=True, read_only=True, help_text="Where its records are delivered."
-    )
+    connection = ConnectionField(allow_null=True, read_only=True, help_text="Where its records are delivered.")
     delivery = serializers.SerializerMethodField(
         help_text="Its records by delivery status (pending, synced, failed); null without a connection."
     )
@@ -297,7 +308,7 @@ class SimulationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_delivery(self, simulation: Simulation) -> dict[str, int] | None:
-        if simulation.connection_id is None:
+        if _connection_of(simulation) is None:
             return None
         if hasattr(simulation, "delivered_pending"):
             return {status: getattr(simulation, f"delivered_{status}") for status in SyncStatus.values}

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connectors.crypto import token_encrypt
-from connectors.models import Connection
-from simulations.models import Company, SyncStatus
+from connectors.models import Connection, SimulationConnection
+from simulations.models import Company, Simulation, SyncStatus
 from tests.factories import ContactFactory, SimulationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ def _connection(owner: Any, name: str) -> Connection:
 
 
 def _records(connection: Connection | None, owner: Any, statuses: list[str | None]) -> None:
-    simulation = SimulationFactory(owner=owner, connection=connection)
+    simulation = SimulationFactory.create(owner=owner)
+    if connection is not None:
+        SimulationConnection.objects.create(simulation=simulation, connection=connection)
     for status in statuses:
         ContactFactory(simulation=simulation, sync_status=status)
 
@@ -38,7 +40,7 @@ def test_each_connection_counts_the_records_of_its_simulations_by_delivery_statu
     _records(portal, user, [SyncStatus.SYNCED])
     _records(other, user, [SyncStatus.PENDING])
     _records(None, user, [None, None])  # a simulation with no connection counts nowhere
-    simulation = portal.simulations.first()
+    simulation = Simulation.objects.filter(connection_link__connection=portal).first()
     assert simulation is not None
     Company.objects.create(
         simulation=simulation,

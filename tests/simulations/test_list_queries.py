@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connectors.crypto import token_encrypt
-from connectors.models import Connection
+from connectors.models import Connection, SimulationConnection
 from jobs.models import JobStatus
 from simulations.models import Company, Deal, Simulation, SyncStatus
 from tests.factories import ContactFactory, ScheduledJobFactory, SimulationFactory
@@ -27,7 +27,8 @@ def _connected_simulations(owner: Any, count: int) -> list[Simulation]:
     )
     simulations = []
     for _ in range(count):
-        simulation = SimulationFactory.create(owner=owner, connection=connection)
+        simulation = SimulationFactory.create(owner=owner)
+        SimulationConnection.objects.create(simulation=simulation, connection=connection)
         ScheduledJobFactory.create(simulation=simulation, status=JobStatus.COMPLETED)
         ScheduledJobFactory.create(simulation=simulation, status=JobStatus.FAILED, last_error="boom")
         company = Company.objects.create(
