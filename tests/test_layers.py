@@ -32,17 +32,12 @@ RANK = {
 }
 
 
-# The references that cross upward today, each with why it is allowed. Keep this list short and honest.
+# The one reference that crosses upward, with why it is allowed. Keep this list short and honest.
 ALLOWED_MODEL_REFERENCES = {
     # The queue belongs to simulations: every job is a simulation's, a user sees only the jobs of their own
     # simulations, and deleting a simulation deletes its jobs. The table keeps its `simulation_id` column
     # (the contract); `jobs` still names no job type.
     ("jobs.ScheduledJob.simulation", "simulations.Simulation"): "the queue belongs to simulations",
-    # TODO(issue 20, item 3): move the link to the side that owns connections (a connectors model
-    # SimulationConnection(simulation one-to-one, connection), its rows migrated from simulations.connection_id),
-    # then drop this entry. Until then simulations reads it only as `connection_id` and reaches connectors only
-    # through the seams connectors registers in simulations.delivery.
-    ("simulations.Simulation.connection", "connectors.Connection"): "to be moved to connectors",
 }
 APP_FOLDER = {config.label: config.name.split(".")[0] for config in apps.get_app_configs()}
 MODEL_STRING = re.compile(r"^([a-z_]+)\.([A-Z][A-Za-z0-9]*)$")
@@ -106,6 +101,8 @@ def test_the_registry_shows_the_model_references_it_checks() -> None:
     references = _model_references()
     assert references["simulations.Contact.simulation"] == "simulations.Simulation"
     assert references["simulations.Contact.job"] == "jobs.ScheduledJob"
+    # The link from a simulation to its connection lives on the side that owns connections.
+    assert references["connectors.SimulationConnection.simulation"] == "simulations.Simulation"
     assert set(ALLOWED_MODEL_REFERENCES) <= set(references.items())
 
 
