@@ -482,7 +482,8 @@ def test_qcluster_plays_a_funnel_to_its_end(tmp_path: Path) -> None:
 
 
 def test_the_original_schedules_jobs_may_repeat_an_index(api_client: APIClient) -> None:
-    """Only a planned record has a place in a schedule; the original 5 jobs scheduled twice make 10 contacts."""
+    """Only a planned record has a place in a schedule; the original schedule's 5 jobs, scheduled twice,
+    make 10 contacts."""
     from simulations.services import contact_jobs_schedule
 
     created = api_client.post(URL, {"theme": "Classic", "industry": "Music"}, format="json").json()

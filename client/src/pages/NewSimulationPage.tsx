@@ -191,7 +191,7 @@ export function NewSimulationPage() {
     }
   }, [connections.isSuccess, connections.data, draft.connection, setDraft]);
 
-  // Keep the clock times in the quick burst's preview current.
+  // Keep the clock times in the original schedule's preview current.
   useEffect(() => {
     const timer = window.setInterval(() => setNow(new Date()), 30_000);
     return () => window.clearInterval(timer);
@@ -357,13 +357,13 @@ export function NewSimulationPage() {
             <input
               type="radio"
               name="kind"
-              value="quick"
+              value="original"
               checked={!planned}
-              onChange={() => setKind('quick')}
-              data-testid="kind-quick"
+              onChange={() => setKind('original')}
+              data-testid="kind-original"
             />
             <span>
-              <strong>Quick burst (original schedule)</strong>
+              <strong>Original schedule</strong>
               <span className="choice-hint">{JOBS_PER_SIMULATION} contacts over minutes to days, then it stops.</span>
             </span>
           </label>
@@ -496,7 +496,7 @@ export function NewSimulationPage() {
         )}
         {/* Apart from the schedule preview, which describes the frequency select. */}
         {!planned && preview.preview && preview.upToDate && !preview.failed && (
-          <div className="preview preview-forecast" data-testid="quick-forecast">
+          <div className="preview preview-forecast" data-testid="original-forecast">
             <h3>What it costs</h3>
             <Forecast forecast={preview.preview.forecast} delivery={delivery} />
           </div>
