@@ -10,16 +10,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG: bool = env.bool("DEBUG", default=True)
-# The fallback key is only for local development; production (DEBUG off) must set its own.
-SECRET_KEY: str = (
-    env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
-)
+# --- Debug, secret key and hosts ------------------------------------------------------------------
+# Off unless set: `./run` sets DEBUG for the quick start; a server started any other way is production.
+DEBUG: bool = env.bool("DEBUG", default=False)
+# The fallback key is only for local development. Production (DEBUG off) must set its own: left
+# empty, Django refuses to use it, while commands that never need it (mypy, the API schema) still load.
+SECRET_KEY: str = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else "")
 ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Apps, middleware, URLs and templates ---------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -73,6 +75,7 @@ TEMPLATES = [
     },
 ]
 
+# --- Database -------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -86,6 +89,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sign-in, language and time -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -97,7 +101,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+LOGIN_URL = "/admin/login/"
 
+# --- Static files: the React client's build, served by WhiteNoise ---------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 CLIENT_DIST_DIR = BASE_DIR / "client" / "dist"
@@ -113,6 +119,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- The API: REST framework and its OpenAPI schema -----------------------------------------------
 # Every API body is small JSON; refuse big ones before parsing them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SIMCRM_MAX_REQUEST_BYTES", default=64 * 1024)
 
@@ -152,9 +159,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGIN_URL = "/admin/login/"
-
-# --- Persona generation -------------------------------------------------------------------
+# --- Persona generation ---------------------------------------------------------------------------
 # Stripped: a key read from a file often ends in a newline, which is illegal in a header.
 OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="").strip()
 OPENAI_BASE_URL: str | None = env.str("OPENAI_BASE_URL", default="") or None
@@ -210,17 +215,19 @@ SIMCRM_MODEL_PRICES: dict[str, tuple[float, float]] = {
 }
 SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 
-# --- Jobs -------------------------------------------------------------------------------------
-# Delivery to HubSpot. The access tokens are encrypted with SIMCRM_ENCRYPTION_KEY (a Fernet key:
+# --- Delivery to HubSpot --------------------------------------------------------------------------
+# The access tokens are encrypted with SIMCRM_ENCRYPTION_KEY (a Fernet key:
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`), or
 # with a key derived from SECRET_KEY when it is unset.
 SIMCRM_ENCRYPTION_KEY: str = env.str("SIMCRM_ENCRYPTION_KEY", default="")
 SIMCRM_HUBSPOT_PROBE_SECONDS: float = env.float("SIMCRM_HUBSPOT_PROBE_SECONDS", default=300.0)
 SIMCRM_HUBSPOT_TIMEOUT_SECONDS: float = env.float("SIMCRM_HUBSPOT_TIMEOUT_SECONDS", default=30.0)
 
+# --- Metrics --------------------------------------------------------------------------------------
 # A scraper sends `Authorization: Bearer <this>` to read /metrics; staff signed in need none.
 SIMCRM_METRICS_TOKEN: str = env.str("SIMCRM_METRICS_TOKEN", default="")
 
+# --- Jobs and the worker (django-q2) --------------------------------------------------------------
 SIMCRM_JOB_TIMEOUT_SECONDS: int = env.int("SIMCRM_JOB_TIMEOUT_SECONDS", default=300)
 SIMCRM_MAX_ATTEMPTS: int = env.int("SIMCRM_MAX_ATTEMPTS", default=3)
 SIMCRM_RETRY_BASE_SECONDS: float = env.float("SIMCRM_RETRY_BASE_SECONDS", default=10.0)
@@ -245,6 +252,7 @@ Q_CLUSTER = {
     "label": "Worker tasks",
 }
 
+# --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -268,6 +276,7 @@ LOGGING = {
     },
 }
 
+# --- Production (DEBUG off): HTTPS behind a TLS-terminating proxy ---------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

@@ -93,7 +93,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
     if not simulation.is_planned:
         raise ConflictError(
             "Only a planned simulation (one created with total_records) can be replayed: the original "
-            "5-contact schedule has no seed. Create a new simulation instead."
+            "schedule (5 contacts) has no seed. Create a new simulation instead."
         )
     return simulation_create(
         owner=owner,

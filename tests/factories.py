@@ -1,11 +1,17 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from connectors.crypto import token_encrypt
+from connectors.models import Connection
 from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona, PersonaSource
 from simulations.job_types import JobType
-from simulations.models import Contact, ContactSource, RecordFrequency, Simulation
+from simulations.models import Company, Contact, ContactSource, Deal, RecordFrequency, Simulation
+from simulations.planner import PlanSettings
 
 PASSWORD = "correct-horse-battery"
 
@@ -54,6 +60,60 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     industry = "Music"
     source = ContactSource.OFFLINE
     occurred_at = factory.LazyFunction(timezone.now)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
+    class Meta:
+        model = Company
+
+    simulation = factory.SubFactory(SimulationFactory)
+    name = factory.Sequence(lambda n: f"Company {n}")
+    domain = factory.Sequence(lambda n: f"company{n}.example.com")
+    industry = "Music"
+    employees = 10
+    source = PersonaSource.OFFLINE
+    record_index = factory.Sequence(lambda n: n)
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class DealFactory(factory.django.DjangoModelFactory[Deal]):
+    class Meta:
+        model = Deal
+
+    simulation = factory.SubFactory(SimulationFactory)
+    contact = factory.SubFactory(ContactFactory, simulation=factory.SelfAttribute("..simulation"))
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    amount = Decimal("1000.00")
+    closedate = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory[Connection]):
+    class Meta:
+        model = Connection
+
+    class Params:
+        token = "pat-test-0000"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Portal {n}")
+    token_encrypted = factory.LazyAttribute(lambda connection: token_encrypt(connection.token))
+    token_last4 = factory.LazyAttribute(lambda connection: connection.token[-4:])
+
+
+class PlanSettingsFactory(factory.Factory[PlanSettings]):
+    """A planned schedule over the past 30 days, for simulation_create(plan=...)."""
+
+    class Meta:
+        model = PlanSettings
+
+    total_records = 100
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    ends_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    distribution = "uniform"
+    curve_weights = None
+    timezone = "UTC"
+    seed = factory.Sequence(lambda n: n)
 
 
 class CachedPersonaFactory(factory.django.DjangoModelFactory[CachedPersona]):

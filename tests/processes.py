@@ -35,6 +35,7 @@ def process_env(**overrides: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="simcrm_project.settings",
         DATABASE_URL=f"postgres://{db['USER'] or 'root'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DEBUG="true",
         SIMCRM_PERSONA_PROVIDER="offline",
         SIMCRM_RETRY_BASE_SECONDS="0",
         PYTHONUNBUFFERED="1",

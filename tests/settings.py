@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/simcrm")
+# As the quick start runs: `./run` sets DEBUG (tests/e2e/test_gunicorn.py runs production's settings).
+os.environ.setdefault("DEBUG", "true")
 
 from simcrm_project.settings import *  # noqa: F403
 from simcrm_project.settings import DATABASES, REST_FRAMEWORK

@@ -5,12 +5,10 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from connectors.crypto import token_encrypt
-from connectors.models import Connection
 from jobs.models import JobStatus
 from personas.models import CachedPersona
 from simulations.services import simulation_create
-from tests.factories import UserFactory
+from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +72,7 @@ def world(db: Any) -> dict[str, Any]:
     for role, user in ((OTHER, UserFactory.create()), (STAFF, UserFactory.create(is_staff=True))):
         clients[role] = APIClient()
         clients[role].force_authenticate(user)
-    connection = Connection.objects.create(
-        owner=owner, name="Sweep portal", token_encrypted=token_encrypt("pat-sweep-0000"), token_last4="0000"
-    )
+    connection = ConnectionFactory.create(owner=owner, name="Sweep portal")
     ids = {
         "/api/simulations/": simulation.pk,
         "/api/jobs/": job.pk,

@@ -57,7 +57,12 @@ def _processes_with(marker: str) -> list[int]:
 
 def _run_env(tmp_path: Path, port: int, marker: str) -> dict[str, str]:
     """The quick start's environment: embedded defaults (no OpenAI), nothing installed, a throwaway SQLite file."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "SIMCRM_", "DJANGO_"))}
+    # Without DEBUG or SECRET_KEY from the test run: ./run must set what the quick start needs.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OPENAI_", "SIMCRM_", "DJANGO_")) and key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+    }
     env.update(
         dict([marker.split("=")]),
         SIMCRM_SKIP_INSTALL="1",

@@ -5,8 +5,8 @@ import { CRM_DEFAULTS } from './lib/crm';
 import { DEFAULT_DISTRIBUTION, browserTimeZone } from './lib/planned';
 import { DEFAULT_FREQUENCY } from './lib/schedule';
 
-/** Quick burst: the original 5-contact schedule (record_frequency). Planned: total_records along a curve. */
-export type RunKind = 'quick' | 'planned';
+/** Original: the original schedule, 5 contacts (record_frequency). Planned: total_records along a curve. */
+export type RunKind = 'original' | 'planned';
 
 export interface SimulationDraft {
   theme: string;
@@ -43,7 +43,7 @@ export function emptyDraft(): SimulationDraft {
   return {
     theme: '',
     industry: '',
-    kind: 'quick',
+    kind: 'original',
     record_frequency: DEFAULT_FREQUENCY,
     name: '',
     total_records: '100',
@@ -89,9 +89,12 @@ export const useUiStore = create<UiState>()(
       storage: createJSONStorage(() => sessionStorage),
       partialize: (s) => ({ draft: s.draft }),
       // A draft saved by an older client lacks the planned (and CRM) fields: fill them in from an empty one.
+      // Its kind may have an older name ('quick' for the original schedule).
       merge: (persisted, current) => {
         const saved = (persisted as { draft?: Partial<SimulationDraft> } | undefined)?.draft;
-        return saved && typeof saved === 'object' ? { ...current, draft: { ...emptyDraft(), ...saved } } : current;
+        if (!saved || typeof saved !== 'object') return current;
+        const kind: RunKind = saved.kind === 'planned' ? 'planned' : 'original';
+        return { ...current, draft: { ...emptyDraft(), ...saved, kind } };
       },
     },
   ),

@@ -194,7 +194,7 @@ def _settings_errors(
     errors: dict[str, list[str]] = {}
     if "record_frequency" in attrs:
         errors["record_frequency"] = [
-            "Frequency belongs to the quick burst (the original 5-contact schedule); a planned run's pace "
+            "Frequency belongs to the original schedule (5 contacts); a planned run's pace "
             "comes from its number of records, window and curve. Leave it out."
         ]
     now = django_timezone.now()
@@ -268,13 +268,13 @@ class SimulationSerializer(serializers.ModelSerializer):
     last_error = serializers.SerializerMethodField(
         help_text="The error of the simulation's latest failed job; empty when no job has failed."
     )
-    distribution = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
-    timezone = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
-    scenario = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    distribution = serializers.SerializerMethodField(help_text="null for the original schedule.")
+    timezone = serializers.SerializerMethodField(help_text="null for the original schedule.")
+    scenario = serializers.SerializerMethodField(help_text="null for the original schedule.")
     contacts_per_company = serializers.SerializerMethodField(help_text="null in b2c and for the original schedule.")
-    deal_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
-    win_rate = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
-    sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original 5-contact schedule.")
+    deal_rate = serializers.SerializerMethodField(help_text="null for the original schedule.")
+    win_rate = serializers.SerializerMethodField(help_text="null for the original schedule.")
+    sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original schedule.")
     connection = ConnectionField(allow_null=True, read_only=True, help_text="Where its records are delivered.")
     delivery = serializers.SerializerMethodField(
         help_text="Its records by delivery status (pending, synced, failed); null without a connection."

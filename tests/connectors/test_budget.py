@@ -3,18 +3,15 @@
 import pytest
 
 from connectors.budget import BudgetExhausted, budget_release, budget_take, in_flight_cap
-from connectors.crypto import token_encrypt
 from connectors.models import Connection, ConnectionRequest
-from tests.factories import UserFactory
+from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def connection() -> Connection:
-    return Connection.objects.create(
-        owner=UserFactory.create(), name="Portal", token_encrypted=token_encrypt("pat-x-1234"), token_last4="1234"
-    )
+    return ConnectionFactory.create(name="Portal")
 
 
 def test_the_flight_is_the_budget_per_second_times_the_latency(connection: Connection) -> None:

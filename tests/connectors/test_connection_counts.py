@@ -7,21 +7,13 @@ from django.core.signals import request_started
 from django.db import connection as db_connection
 from django.db import reset_queries
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from connectors.crypto import token_encrypt
 from connectors.models import Connection, SimulationConnection
-from simulations.models import Company, Simulation, SyncStatus
-from tests.factories import ContactFactory, SimulationFactory
+from simulations.models import Simulation, SyncStatus
+from tests.factories import CompanyFactory, ConnectionFactory, ContactFactory, SimulationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _connection(owner: Any, name: str) -> Connection:
-    return Connection.objects.create(
-        owner=owner, name=name, token_encrypted=token_encrypt("pat-test-0000"), token_last4="0000"
-    )
 
 
 def _records(connection: Connection | None, owner: Any, statuses: list[str | None]) -> None:
@@ -35,24 +27,17 @@ def _records(connection: Connection | None, owner: Any, statuses: list[str | Non
 def test_each_connection_counts_the_records_of_its_simulations_by_delivery_status(
     api_client: APIClient, user: Any
 ) -> None:
-    portal, other = _connection(user, "Portal"), _connection(user, "Other portal")
+    portal, other = (
+        ConnectionFactory.create(owner=user, name="Portal"),
+        ConnectionFactory.create(owner=user, name="Other portal"),
+    )
     _records(portal, user, [SyncStatus.SYNCED, SyncStatus.SYNCED, SyncStatus.FAILED, SyncStatus.PENDING])
     _records(portal, user, [SyncStatus.SYNCED])
     _records(other, user, [SyncStatus.PENDING])
     _records(None, user, [None, None])  # a simulation with no connection counts nowhere
     simulation = Simulation.objects.filter(connection_link__connection=portal).first()
     assert simulation is not None
-    Company.objects.create(
-        simulation=simulation,
-        name="Acme",
-        domain="acme.example.com",
-        industry="Music",
-        employees=10,
-        source="offline",
-        record_index=0,
-        occurred_at=timezone.now(),
-        sync_status=SyncStatus.FAILED,
-    )
+    CompanyFactory.create(simulation=simulation, sync_status=SyncStatus.FAILED)
 
     # Each request empties the query log: keep it from emptying it mid-capture.
     request_started.disconnect(reset_queries)

@@ -16,7 +16,8 @@ from connectors.models import Connection
 from connectors.outbox import records_enqueue
 from simulations.models import LIFECYCLE_ORDER, Company, Contact, Deal, DealStage, LifecycleStage, RecordEvent
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
-from tests.connectors.test_delivery import URL, assert_delivered_once, deliver_until_idle, planned
+from tests.connectors.test_delivery import DELIVERY_DEFERRAL, URL, assert_delivered_once, planned
+from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_a_backfill_arrives_with_each_records_createdate_and_stage_dates(
     assert created.status_code == 201, created.content
     simulation_id = created.json()["id"]
 
-    deliver_until_idle(timeout=180)
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     assert_delivered_once(hubspot, simulation_id)
     contacts = list(Contact.objects.filter(simulation_id=simulation_id))
@@ -103,7 +104,7 @@ def test_simcrms_properties_are_made_once_per_portal_and_recorded_on_the_connect
     for seed in (7, 8):
         body = planned(connection["id"], total_records=40, seed=seed)
         assert api_client.post(URL, body, format="json").status_code == 201
-        deliver_until_idle()
+        run_until_idle(within=DELIVERY_DEFERRAL)
 
     deal_stages = {f"simcrm_{stage}_at" for stage in DealStage.values}
     made = {object_type: hubspot.properties_created(object_type) for object_type in ("contacts", "companies", "deals")}
@@ -151,7 +152,7 @@ def test_properties_already_in_the_portal_are_only_read_and_recorded(
         assert answer.status_code == 201
     body = planned(connection["id"], total_records=20, scenario="b2c", deal_rate=0)
     assert api_client.post(URL, body, format="json").status_code == 201
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     paths = [record.path for record in hubspot.requests if record.path.startswith("/crm/v3/properties/contacts")]
     assert paths == ["/crm/v3/properties/contacts/batch/create", "/crm/v3/properties/contacts/batch/read"]
@@ -164,7 +165,7 @@ def test_a_batchs_stage_history_is_read_in_one_query(api_client: APIClient) -> N
     body = planned(0, total_records=120)
     del body["connection"]
     assert api_client.post(URL, body, format="json").status_code == 201
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
     contacts = list(Contact.objects.order_by("id")[:100])
     deals = list(Deal.objects.order_by("id")[:100])
     companies = list(Company.objects.order_by("id")[:100])
@@ -204,7 +205,7 @@ def test_a_contact_the_portal_holds_at_a_later_stage_keeps_it_and_every_contact_
 ) -> None:
     body = planned(connection["id"], total_records=30, scenario="b2c", deal_rate=0)
     simulation_id = api_client.post(URL, body, format="json").json()["id"]
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
     ahead, other = Contact.objects.filter(simulation_id=simulation_id).order_by("id")[:2]
     # Someone moves a contact on by hand in HubSpot.
     with httpx.Client(base_url=hubspot.base_url, headers={"Authorization": f"Bearer {STANDIN_TOKEN}"}) as api:
@@ -213,7 +214,7 @@ def test_a_contact_the_portal_holds_at_a_later_stage_keeps_it_and_every_contact_
     Contact.objects.filter(pk__in=[ahead.pk, other.pk]).update(firstname="Renamed")
     records_enqueue(Contact, [ahead.pk, other.pk])
 
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     refused = [r for r in hubspot.requests if r.path == "/crm/v3/objects/contacts/batch/upsert" and r.status == 400]
     assert len(refused) == 1  # the first try; the second went without stages

@@ -15,12 +15,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connectors.models import Connection, ConnectionRequest
-from jobs.models import JobStatus, ScheduledJob
+from jobs.models import ScheduledJob
 from jobs.runner import scheduled_jobs_run_due
 from simulations.models import Company, Contact, Deal, Simulation
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
 from tests.contract import CONNECTION_FIELDS
-from tests.factories import UserFactory
+from tests.factories import PlanSettingsFactory, UserFactory
+from tests.idle import run_until_idle
 from tests.processes import process_env, running, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -46,18 +47,8 @@ def planned(connection_id: int, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def deliver_until_idle(*, timeout: float = 120.0) -> None:
-    """Run passes until no job is due within a few seconds; deferred deliveries (budget, Retry-After) come due again."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if scheduled_jobs_run_due().claimed:
-            continue
-        soon = timezone.now() + timedelta(seconds=12)
-        upcoming = ScheduledJob.objects.filter(status=JobStatus.PENDING, scheduled_for__lte=soon)
-        if not upcoming.exists():
-            return
-        time.sleep(0.2)
-    raise AssertionError("deliveries did not finish in time")
+# A delivery deferred by the budget (its 10 s window) or a Retry-After comes due again within this.
+DELIVERY_DEFERRAL = timedelta(seconds=12)
 
 
 def assert_delivered_once(hubspot: HubSpotStandIn, *simulation_ids: int) -> None:
@@ -135,7 +126,7 @@ def test_contacts_companies_and_deals_are_delivered_once_with_their_associations
     created = api_client.post(URL, planned(connection["id"], total_records=1000), format="json")
     assert created.status_code == 201, created.content
 
-    deliver_until_idle(timeout=240)
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     simulation_id = created.json()["id"]
     assert_delivered_once(hubspot, simulation_id)
@@ -176,7 +167,7 @@ def test_a_cancelled_simulation_still_delivers_what_it_made(
     scheduled_jobs_run_due()  # the first contact; its delivery waits a second to gather more
     assert api_client.post(f"{URL}{created['id']}/cancel/").json()["status"] == "cancelled"
 
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     contact = Contact.objects.get(simulation_id=created["id"])
     assert contact.sync_status == "synced"
@@ -189,7 +180,7 @@ def test_a_storm_of_429s_and_a_daily_limit_lose_nothing(
 ) -> None:
     hubspot.fail_next(6, status=429)
     created = api_client.post(URL, planned(connection["id"], total_records=300), format="json").json()
-    deliver_until_idle(timeout=180)
+    run_until_idle(within=DELIVERY_DEFERRAL)
     assert_delivered_once(hubspot, created["id"])
 
     # The daily limit: deliveries are held, the connection says so, and a probe releases them.
@@ -207,7 +198,7 @@ def test_a_storm_of_429s_and_a_daily_limit_lose_nothing(
     hubspot.reset_daily()
     hubspot.daily_limit = 250_000
 
-    deliver_until_idle(timeout=180)
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     assert api_client.get(f"/api/connections/{connection['id']}/").json()["status"] == "ok"
     assert Contact.objects.filter(simulation_id=second["id"], sync_status="synced").count() == 120
@@ -219,7 +210,7 @@ def test_a_revoked_token_holds_deliveries_until_a_patch_gives_a_good_one(
     hubspot.tokens = {"pat-new-token-9876"}
     created = api_client.post(URL, planned(connection["id"], total_records=50, deal_rate=0), format="json").json()
     with caplog.at_level(logging.DEBUG):
-        deliver_until_idle()
+        run_until_idle(within=DELIVERY_DEFERRAL)
 
     held = api_client.get(f"/api/connections/{connection['id']}/").json()
     assert held["status"] == "invalid" and "access token" in held["last_error"]
@@ -232,7 +223,7 @@ def test_a_revoked_token_holds_deliveries_until_a_patch_gives_a_good_one(
         f"/api/connections/{connection['id']}/", {"access_token": "pat-new-token-9876"}, format="json"
     )
     assert fixed.status_code == 200 and fixed.json()["status"] == "ok" and fixed.json()["token_last4"] == "9876"
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
 
     assert Contact.objects.filter(simulation_id=created["id"], sync_status="synced").count() == 50
     for secret in (STANDIN_TOKEN, "pat-new-token-9876", "pat-still-wrong"):
@@ -256,21 +247,21 @@ def test_a_lost_answer_is_retried_without_a_duplicate_and_a_failed_delivery_can_
 ) -> None:
     hubspot.lose_next_answers(2)  # the first upserts reach HubSpot, their answers never come back
     created = api_client.post(URL, planned(connection["id"], total_records=200), format="json").json()
-    deliver_until_idle(timeout=180)
+    run_until_idle(within=DELIVERY_DEFERRAL)
     assert_delivered_once(hubspot, created["id"])
 
     # HubSpot down through every attempt: the records say so, and a retry sends them.
     hubspot.fail_next(2, status=503)  # both attempts of the one delivery job (contacts only, no deals)
     body = planned(connection["id"], total_records=30, scenario="b2c", deal_rate=0, seed=9)
     second = api_client.post(URL, body, format="json").json()
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
     failed = list(Contact.objects.filter(simulation_id=second["id"], sync_status="failed"))
     assert len(failed) == 30 and "503" in failed[0].sync_error
     assert api_client.get(f"{URL}{second['id']}/").json()["delivery"]["failed"] >= 30
 
     retried = api_client.post(f"/api/connections/{connection['id']}/retry-failed/")
     assert retried.status_code == 200 and retried.json()["retried"] >= 30
-    deliver_until_idle()
+    run_until_idle(within=DELIVERY_DEFERRAL)
     assert Contact.objects.filter(simulation_id=second["id"], sync_status="synced").count() == 30
 
 
@@ -297,26 +288,16 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
 ) -> None:
     from connectors.services import connection_create
     from simulations.funnel import CrmSettings
-    from simulations.planner import PlanSettings
     from simulations.services import simulation_create
 
     owner = UserFactory.create()
     connection = connection_create(owner=owner, name="Portal", access_token=STANDIN_TOKEN, base_url=hubspot.base_url)
-    now = timezone.now()
     simulations = [
         simulation_create(
             owner=owner,
             theme=theme,
             industry="Logistics",
-            plan=PlanSettings(
-                total_records=1500,
-                starts_at=now - timedelta(days=30),
-                ends_at=now - timedelta(minutes=1),
-                distribution="uniform",
-                curve_weights=None,
-                timezone="UTC",
-                seed=index,
-            ),
+            plan=PlanSettingsFactory.create(total_records=1500, seed=index),
             crm=CrmSettings(deal_rate=0.5, sales_cycle_days=5),
             connection_id=connection.pk,
         )
@@ -428,19 +409,9 @@ def _held_connection(owner: Any, hubspot: HubSpotStandIn) -> Connection:
 
 def _backfill(owner: Any, connection_id: int, *, contacts: int, seed: int = 1, **crm: Any) -> Simulation:
     from simulations.funnel import CrmSettings
-    from simulations.planner import PlanSettings
     from simulations.services import simulation_create
 
-    now = timezone.now()
-    plan = PlanSettings(
-        total_records=contacts,
-        starts_at=now - timedelta(days=90),
-        ends_at=now - timedelta(minutes=1),
-        distribution="uniform",
-        curve_weights=None,
-        timezone="UTC",
-        seed=seed,
-    )
+    plan = PlanSettingsFactory.create(total_records=contacts, starts_at=timezone.now() - timedelta(days=90), seed=seed)
     return simulation_create(
         owner=owner,
         theme="Space pirates",

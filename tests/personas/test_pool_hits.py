@@ -10,7 +10,8 @@ from personas.models import CachedPersona, PoolKind
 from simulations.job_types import JobType
 from simulations.models import Company, Contact
 from standins.openai import OpenAIStandIn
-from tests.simulations.test_planned import body, past_window, run_until_idle
+from tests.idle import run_until_idle
+from tests.simulations.test_planned import body, past_window
 
 pytestmark = pytest.mark.django_db
 

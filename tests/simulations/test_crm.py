@@ -4,7 +4,6 @@ import csv
 import io
 import itertools
 import math
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -30,7 +29,8 @@ from simulations.models import (
 from simulations.planner import MAX_LIVE_JOBS, simulations_plan_due
 from standins.openai import OpenAIStandIn
 from tests.contract import COMPANY_FIELDS, CONTACT_FIELDS, DEAL_FIELDS, EVENT_FIELDS
-from tests.factories import UserFactory
+from tests.factories import PlanSettingsFactory, UserFactory
+from tests.idle import run_until_idle
 from tests.processes import process_env, running, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -53,18 +53,6 @@ def crm_body(**overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
-
-
-def run_until_idle(rounds: int = 400) -> None:
-    """Run passes until no job is due, nor soon due (a deferred move is due again within seconds)."""
-    for _ in range(rounds):
-        if scheduled_jobs_run_due().claimed:
-            continue
-        soon = timezone.now() + timedelta(seconds=3)
-        if not ScheduledJob.objects.filter(status=JobStatus.PENDING, scheduled_for__lte=soon).exists():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the queue did not run dry")
 
 
 @pytest.fixture(scope="module")
@@ -464,19 +452,9 @@ def test_the_live_job_cap_counts_every_job_type(api_client: APIClient) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_qcluster_plays_a_funnel_to_its_end(tmp_path: Path) -> None:
     from simulations.funnel import CrmSettings
-    from simulations.planner import PlanSettings
     from simulations.services import simulation_create
 
-    now = timezone.now()
-    plan = PlanSettings(
-        total_records=120,
-        starts_at=now - timedelta(days=60),
-        ends_at=now - timedelta(minutes=5),
-        distribution="uniform",
-        curve_weights=None,
-        timezone="UTC",
-        seed=7,
-    )
+    plan = PlanSettingsFactory.create(total_records=120, starts_at=timezone.now() - timedelta(days=60), seed=7)
     crm = CrmSettings(deal_rate=0.8, win_rate=0.5, sales_cycle_days=10)
     simulation = simulation_create(owner=UserFactory.create(), theme="Deep sea", industry="Mining", plan=plan, crm=crm)
 
@@ -504,7 +482,8 @@ def test_qcluster_plays_a_funnel_to_its_end(tmp_path: Path) -> None:
 
 
 def test_the_original_schedules_jobs_may_repeat_an_index(api_client: APIClient) -> None:
-    """Only a planned record has a place in a schedule; the original 5 jobs scheduled twice make 10 contacts."""
+    """Only a planned record has a place in a schedule; the original schedule's 5 jobs, scheduled twice,
+    make 10 contacts."""
     from simulations.services import contact_jobs_schedule
 
     created = api_client.post(URL, {"theme": "Classic", "industry": "Music"}, format="json").json()

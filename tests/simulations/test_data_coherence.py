@@ -28,7 +28,8 @@ from simulations.planner import PlanSettings
 from simulations.services import simulation_create
 from standins.openai import OpenAIStandIn, StandInReply
 from tests.factories import UserFactory
-from tests.simulations.test_crm import _story, run_until_idle
+from tests.idle import run_until_idle
+from tests.simulations.test_crm import _story
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from simulations.api.serializers import ExportQuerySerializer
 from simulations.models import Company, Contact, Deal
 from standins.openai import OpenAIStandIn, StandInReply
-from tests.simulations.test_crm import run_until_idle
+from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
 

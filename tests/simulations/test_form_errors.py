@@ -12,7 +12,7 @@ from simulations.funnel import CrmSettings, funnel_draws, plan_offsets
 from simulations.models import Deal, Simulation
 from simulations.planner import PlanSettings
 from simulations.preview import DEAL_SAMPLE
-from tests.simulations.test_crm import run_until_idle
+from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
 

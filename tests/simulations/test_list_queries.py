@@ -1,6 +1,5 @@
 """The simulation list and detail ask the database a fixed number of questions, whatever the page holds."""
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -8,51 +7,36 @@ from django.core.signals import request_started
 from django.db import connection as db_connection
 from django.db import reset_queries
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from connectors.crypto import token_encrypt
-from connectors.models import Connection, SimulationConnection
+from connectors.models import SimulationConnection
 from jobs.models import JobStatus
-from simulations.models import Company, Deal, Simulation, SyncStatus
-from tests.factories import ContactFactory, ScheduledJobFactory, SimulationFactory
+from simulations.models import Simulation, SyncStatus
+from tests.factories import (
+    CompanyFactory,
+    ConnectionFactory,
+    ContactFactory,
+    DealFactory,
+    ScheduledJobFactory,
+    SimulationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _connected_simulations(owner: Any, count: int) -> list[Simulation]:
     """`count` simulations with a connection, jobs, contacts, a company and a deal in every delivery status."""
-    connection = Connection.objects.create(
-        owner=owner, name="Portal", token_encrypted=token_encrypt("pat-test-0000"), token_last4="0000"
-    )
+    connection = ConnectionFactory.create(owner=owner)
     simulations = []
     for _ in range(count):
         simulation = SimulationFactory.create(owner=owner)
         SimulationConnection.objects.create(simulation=simulation, connection=connection)
         ScheduledJobFactory.create(simulation=simulation, status=JobStatus.COMPLETED)
         ScheduledJobFactory.create(simulation=simulation, status=JobStatus.FAILED, last_error="boom")
-        company = Company.objects.create(
-            simulation=simulation,
-            name="Acme",
-            domain="acme.example.com",
-            industry="Music",
-            source="offline",
-            record_index=0,
-            occurred_at=timezone.now(),
-            sync_status=SyncStatus.SYNCED,
-        )
+        company = CompanyFactory.create(simulation=simulation, sync_status=SyncStatus.SYNCED)
         contact = ContactFactory.create(simulation=simulation, sync_status=SyncStatus.PENDING, company_record=company)
         ContactFactory.create(simulation=simulation, sync_status=SyncStatus.SYNCED, company_record=company)
-        Deal.objects.create(
-            simulation=simulation,
-            name="Acme deal",
-            amount=Decimal("100.00"),
-            closedate=timezone.now(),
-            contact=contact,
-            company=company,
-            occurred_at=timezone.now(),
-            sync_status=SyncStatus.FAILED,
-        )
+        DealFactory.create(simulation=simulation, contact=contact, company=company, sync_status=SyncStatus.FAILED)
         simulations.append(simulation)
     return simulations
 

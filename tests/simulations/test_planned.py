@@ -10,12 +10,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jobs.models import JobStatus, ScheduledJob
-from jobs.runner import scheduled_jobs_run_due
 from personas.models import CachedPersona
 from simulations.models import Contact, Simulation, SimulationStatus
 from simulations.planner import FIRST_WINDOW, MAX_LIVE_JOBS, simulations_plan_due
 from standins.openai import OpenAIStandIn
 from tests.contract import SIMULATION_FIELDS
+from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +46,6 @@ def live_jobs(simulation_id: int) -> int:
     return ScheduledJob.objects.filter(
         simulation_id=simulation_id, status__in=[JobStatus.PENDING, JobStatus.PROCESSING]
     ).count()
-
-
-def run_until_idle(rounds: int = 50) -> None:
-    for _ in range(rounds):
-        if not scheduled_jobs_run_due().claimed:
-            return
-    raise AssertionError("the queue did not run dry")
 
 
 def timeline(simulation_id: int) -> list[tuple[Any, ...]]:

@@ -1074,27 +1074,27 @@ export interface components {
             readonly starts_at: string | null;
             /** Format: date-time */
             readonly ends_at: string | null;
-            /** @description null for the original 5-contact schedule. */
+            /** @description null for the original schedule. */
             readonly distribution: string | null;
             readonly curve_weights: unknown;
-            /** @description null for the original 5-contact schedule. */
+            /** @description null for the original schedule. */
             readonly timezone: string | null;
             readonly seed: number;
-            /** @description null for the original 5-contact schedule. */
+            /** @description null for the original schedule. */
             readonly scenario: string | null;
             /** @description null in b2c and for the original schedule. */
             readonly contacts_per_company: number | null;
             /**
              * Format: double
-             * @description null for the original 5-contact schedule.
+             * @description null for the original schedule.
              */
             readonly deal_rate: number | null;
             /**
              * Format: double
-             * @description null for the original 5-contact schedule.
+             * @description null for the original schedule.
              */
             readonly win_rate: number | null;
-            /** @description null for the original 5-contact schedule. */
+            /** @description null for the original schedule. */
             readonly sales_cycle_days: number | null;
             readonly email_domains: components["schemas"]["EmailDomainsEnum"];
             /** @description Where its records are delivered. */

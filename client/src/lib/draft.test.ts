@@ -7,8 +7,8 @@ function draft(overrides: Partial<SimulationDraft>): SimulationDraft {
 }
 
 describe('the request a draft makes', () => {
-  it('a quick burst sends record_frequency and none of the planned fields', () => {
-    const { body, errors } = draftRequest(draft({ kind: 'quick', record_frequency: '1day', seed: '5', total_records: '7' }));
+  it('the original schedule sends record_frequency and none of the planned fields', () => {
+    const { body, errors } = draftRequest(draft({ kind: 'original', record_frequency: '1day', seed: '5', total_records: '7' }));
     expect(body).toEqual({ theme: 'Theme', industry: 'Retail', record_frequency: '1day' });
     expect(errors).toEqual({});
   });
@@ -31,7 +31,7 @@ describe('the request a draft makes', () => {
   });
 
   it('sends the connection picked with either kind of run, and none when nowhere is picked', () => {
-    expect(draftRequest(draft({ kind: 'quick', connection: '3' })).body).toEqual({
+    expect(draftRequest(draft({ kind: 'original', connection: '3' })).body).toEqual({
       theme: 'Theme',
       industry: 'Retail',
       record_frequency: '1h',
@@ -42,9 +42,9 @@ describe('the request a draft makes', () => {
   });
 
   it('sends email_domains only when the user opts into realistic ones (reserved is the server’s default)', () => {
-    expect(draftRequest(draft({ kind: 'quick' })).body).not.toHaveProperty('email_domains');
+    expect(draftRequest(draft({ kind: 'original' })).body).not.toHaveProperty('email_domains');
     expect(draftRequest(draft({ kind: 'planned', email_domains: 'reserved' })).body).not.toHaveProperty('email_domains');
-    expect(draftRequest(draft({ kind: 'quick', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
+    expect(draftRequest(draft({ kind: 'original', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
     expect(draftRequest(draft({ kind: 'planned', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
   });
 
@@ -65,7 +65,7 @@ describe('the request a draft makes', () => {
   });
 
   it('lists the fields on screen for each kind', () => {
-    expect(visibleFields({ kind: 'quick', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name', 'connection', 'email_domains']);
+    expect(visibleFields({ kind: 'original', distribution: 'custom' })).toEqual(['theme', 'industry', 'record_frequency', 'name', 'connection', 'email_domains']);
     expect(visibleFields({ kind: 'planned', distribution: 'uniform' })).toEqual([
       'theme',
       'industry',
@@ -132,8 +132,8 @@ describe('the CRM settings of a planned run', () => {
     });
   });
 
-  it('sends none of them with a quick burst', () => {
-    const { body } = draftRequest(draft({ kind: 'quick', scenario: 'b2c', deal_rate: '50' }));
+  it('sends none of them with the original schedule', () => {
+    const { body } = draftRequest(draft({ kind: 'original', scenario: 'b2c', deal_rate: '50' }));
     expect(body).toEqual({ theme: 'Theme', industry: 'Retail', record_frequency: '1h' });
   });
 });

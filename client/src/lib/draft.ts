@@ -30,7 +30,7 @@ export function visibleFields(draft: Pick<SimulationDraft, 'kind' | 'distributio
   const plan = PLAN_FIELDS.filter(
     (f) => (f !== 'curve_weights' || draft.distribution === 'custom') && (f !== 'contacts_per_company' || draft.scenario !== 'b2c'),
   );
-  return ['theme', 'industry', ...(draft.kind === 'quick' ? ['record_frequency'] : plan), 'name', 'connection', 'email_domains'];
+  return ['theme', 'industry', ...(draft.kind === 'original' ? ['record_frequency'] : plan), 'name', 'connection', 'email_domains'];
 }
 
 /** Theme and industry: checked when the form is sent (not while the user has yet to reach them). */
@@ -48,13 +48,13 @@ export function requiredErrors(draft: SimulationDraft): FieldErrors {
 /**
  * The request body for a draft, and the errors of any value that cannot be sent as it is (checked
  * as the user types: only the form of each value; the server checks the rest, e.g. the window).
- * A planned run never carries record_frequency; a quick burst carries none of the planned fields.
+ * A planned run never carries record_frequency; the original schedule carries none of the planned fields.
  * `connection` goes with either, when one is picked.
  */
 export function draftRequest(draft: SimulationDraft): { body: SimulationRequest; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const body: SimulationRequest = { theme: draft.theme.trim(), industry: draft.industry.trim() };
-  if (draft.kind === 'quick') {
+  if (draft.kind === 'original') {
     body.record_frequency = draft.record_frequency;
   } else {
     const total = draft.total_records.trim();

@@ -1,3 +1,5 @@
+import { formatCount } from './planned';
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
@@ -55,4 +57,9 @@ export function display(value: unknown): string {
   } catch {
     return '—';
   }
+}
+
+/** "1 contact", "1,200 contacts"; `many` for a plural that is not the word and an s. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

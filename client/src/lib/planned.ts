@@ -50,7 +50,7 @@ export function curveExplanation(value: string): string {
   return isDistribution(value) ? CURVE_INFO[value].explanation : '';
 }
 
-/** Whether the simulation has a planned schedule (total_records) rather than the original 5 jobs. */
+/** Whether the simulation has a planned schedule (total_records) rather than the original schedule's 5 jobs. */
 export function isPlanned(sim: Pick<Simulation, 'total_records'>): sim is Pick<Simulation, 'total_records'> & { total_records: number } {
   return typeof sim.total_records === 'number';
 }

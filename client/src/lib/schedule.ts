@@ -1,4 +1,5 @@
 import type { Frequency, PreviewBucket } from '../api/types';
+import { plural } from './format';
 import { formatDateInZone, formatDayInZone, formatInZone } from './planned';
 
 /**
@@ -43,10 +44,6 @@ export function scheduleOffsets(frequency: Frequency): number[] {
 
 export function scheduleTimes(frequency: Frequency, now: Date): Date[] {
   return scheduleOffsets(frequency).map((m) => new Date(now.getTime() + m * 60_000));
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** 2016 -> "1 day 9 hours 36 minutes"; 0 -> "0 minutes". */

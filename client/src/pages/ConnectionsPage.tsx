@@ -6,7 +6,8 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConnectionStatusChip } from '../components/DeliveryChips';
 import { FormField } from '../components/FormField';
 import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
-import { formatDateTime } from '../lib/format';
+import { splitErrors } from '../lib/errors';
+import { formatDateTime, plural } from '../lib/format';
 import { formatCount } from '../lib/planned';
 import {
   DEFAULT_BASE_URL,
@@ -23,25 +24,6 @@ import {
 } from '../lib/hubspot';
 
 const NAME_MAX_LENGTH = 255;
-
-/**
- * A 400's field errors split into those of the fields a form shows and the rest, as sentences
- * (non_field_errors and detail as they are, any other field named).
- */
-function splitErrors(err: ApiError, shown: readonly string[]): { fields: FieldErrors; other: string | null } {
-  const fields: FieldErrors = {};
-  const other: string[] = [];
-  for (const [key, messages] of Object.entries(err.fieldErrors)) {
-    if (shown.includes(key)) fields[key] = messages;
-    else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
-    else other.push(...messages.map((m) => `${key}: ${m}`));
-  }
-  return { fields, other: other.length ? other.join(' ') : Object.keys(fields).length ? null : err.message };
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function ConnectionsPage() {
   const connections = useConnections({ poll: true });

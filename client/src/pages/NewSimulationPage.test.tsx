@@ -189,12 +189,12 @@ describe('new simulation form', () => {
     expect(posted).toEqual([{ theme: 'Theme', industry: 'Retail', record_frequency: '1h' }]);
   });
 
-  it('shows what the quick burst costs, from the server’s preview', async () => {
+  it('shows what the original schedule costs, from the server’s preview', async () => {
     previews = previewHandler(() => preview({ forecast: { provider: 'offline', model: null, persona_calls: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 } }));
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await fillForm(ue);
-    const forecast = await within(await screen.findByTestId('quick-forecast', {}, { timeout: 5000 })).findByTestId('forecast');
+    const forecast = await within(await screen.findByTestId('original-forecast', {}, { timeout: 5000 })).findByTestId('forecast');
     expect(forecast).toHaveTextContent('offline (made up locally, no provider)');
     expect(within(forecast).getByTestId('forecast-cost')).toHaveTextContent('$0.00 (USD)');
     expect(previews.bodies.at(-1)).toEqual({ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1wk', name: 'BF test' });
@@ -219,8 +219,8 @@ describe('planned run', () => {
   it('offers the two kinds of run, the planned fields replacing the frequency', async () => {
     const ue = userEvent.setup();
     renderApp('/simulations/new');
-    const quick = await screen.findByRole('radio', { name: /Quick burst \(original schedule\)/ });
-    expect(quick).toBeChecked();
+    const original = await screen.findByRole('radio', { name: /Original schedule/ });
+    expect(original).toBeChecked();
     expect(screen.getByLabelText('Frequency')).toBeInTheDocument();
     expect(screen.queryByLabelText('Number of records')).not.toBeInTheDocument();
 
@@ -436,7 +436,7 @@ describe('planned run', () => {
       },
     ]);
     expect(postedTexts[0]).toMatch(new RegExp(`"seed":${MAX_SEED}}$`));
-    expect(useUiStore.getState().draft.kind).toBe('quick');
+    expect(useUiStore.getState().draft.kind).toBe('original');
     // The detail page shows the seed exactly as the server sent it.
     expect(await screen.findByTestId('sim-seed', {}, PREVIEW_WAIT)).toHaveTextContent(MAX_SEED);
   });
@@ -455,13 +455,13 @@ describe('planned run', () => {
     expect(posted).toEqual([]);
   });
 
-  it('sends a quick burst without any planned field, even after filling some in', async () => {
+  it('sends the original schedule without any planned field, even after filling some in', async () => {
     createAnswers(400, { detail: 'stop here' });
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await startPlanned(ue);
     await ue.type(screen.getByLabelText(/Seed/), '77');
-    await ue.click(screen.getByRole('radio', { name: /Quick burst/ }));
+    await ue.click(screen.getByRole('radio', { name: /Original schedule/ }));
     await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('stop here');
     expect(posted).toEqual([{ theme: 'Black Friday leads', industry: 'Retail', record_frequency: '1h' }]);
@@ -517,12 +517,12 @@ describe('planned run', () => {
   });
 
   it('names a field that is not on screen in the form’s words', async () => {
-    createAnswers(400, { record_frequency: ['Frequency belongs to the quick burst.'] });
+    createAnswers(400, { record_frequency: ['Frequency belongs to the original schedule.'] });
     const ue = userEvent.setup();
     renderApp('/simulations/new');
     await startPlanned(ue);
     await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('Frequency: Frequency belongs to the quick burst.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Frequency: Frequency belongs to the original schedule.');
     expect(screen.getByRole('alert')).not.toHaveTextContent('record_frequency');
   });
 
@@ -703,7 +703,7 @@ describe('deliver to', () => {
     ]);
   });
 
-  it('sends the connection picked with a quick burst, and previews its HubSpot requests and time', async () => {
+  it('sends the connection picked with the original schedule, and previews its HubSpot requests and time', async () => {
     createAnswers(400, { detail: 'stop here' });
     previews = previewHandler((body) =>
       preview({ forecast: body.connection ? { hubspot_requests: 7, hubspot_seconds: 95 } : { hubspot_requests: 0, hubspot_seconds: 0 } }),
@@ -715,8 +715,8 @@ describe('deliver to', () => {
     await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(3));
 
     // Nowhere: the bill has no HubSpot line.
-    const quick = await screen.findByTestId('quick-forecast', {}, PREVIEW_WAIT);
-    expect(within(quick).queryByTestId('forecast-hubspot')).not.toBeInTheDocument();
+    const original = await screen.findByTestId('original-forecast', {}, PREVIEW_WAIT);
+    expect(within(original).queryByTestId('forecast-hubspot')).not.toBeInTheDocument();
 
     await ue.selectOptions(select, 'Stand-in (portal 12345)');
     expect(select).toHaveValue('3');

@@ -9,6 +9,7 @@ import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert } from '../components/States';
 import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS, SCENARIO_OPTIONS, isScenario, scenarioExplanation } from '../lib/crm';
 import { MAX_LENGTH, checkBody, draftRequest, fieldLabel, mergeErrors, requiredErrors, visibleFields } from '../lib/draft';
+import { splitErrors } from '../lib/errors';
 import { formatTime } from '../lib/format';
 import { connectionStatusExplanation, connectionStatusLabel, isHeld } from '../lib/hubspot';
 import {
@@ -71,18 +72,6 @@ function throttleMessage(err: ApiError): string {
   return `You have started too many simulations recently.${wait} Your draft is kept.`;
 }
 
-/** A 400's field errors split into those of fields on screen and the rest, as sentences. */
-function splitErrors(err: ApiError, shown: readonly string[]): { fields: FieldErrors; other: string[] } {
-  const fields: FieldErrors = {};
-  const other: string[] = [];
-  for (const [key, messages] of Object.entries(err.fieldErrors)) {
-    if (shown.includes(key)) fields[key] = messages;
-    else if (key === 'non_field_errors' || key === 'detail') other.push(...messages);
-    else other.push(...messages.map((m) => `${fieldLabel(key)}: ${m}`));
-  }
-  return { fields, other };
-}
-
 interface DraftPreview {
   /** The latest preview with a schedule; kept while a newer body loads or is refused. */
   preview: Preview | null;
@@ -126,8 +115,8 @@ function useDraftPreview(body: SimulationRequest | null, shownFields: readonly s
       const shown = shownKey.split(' ');
       setAnswer((prev) => {
         if (err instanceof ApiError && err.status === 400) {
-          const { fields, other } = splitErrors(err, shown);
-          return { preview: prev.preview, errors: fields, problem: other.length ? other.join(' ') : null, failed: true, key: debouncedKey };
+          const { fields, other } = splitErrors(err, shown, fieldLabel);
+          return { preview: prev.preview, errors: fields, problem: other, failed: true, key: debouncedKey };
         }
         return { preview: prev.preview, errors: {}, problem: `Could not preview: ${errorMessage(err)}`, failed: true, key: debouncedKey };
       });
@@ -191,7 +180,7 @@ export function NewSimulationPage() {
     }
   }, [connections.isSuccess, connections.data, draft.connection, setDraft]);
 
-  // Keep the clock times in the quick burst's preview current.
+  // Keep the clock times in the original schedule's preview current.
   useEffect(() => {
     const timer = window.setInterval(() => setNow(new Date()), 30_000);
     return () => window.clearInterval(timer);
@@ -260,10 +249,10 @@ export function NewSimulationPage() {
       await api.post(PREVIEW_URL, new JsonText(simulationJson(checkBody(draft, request.body, local))));
     } catch (err) {
       if (err instanceof ApiError && err.status === 400) {
-        const { fields, other } = splitErrors(err, shown);
+        const { fields, other } = splitErrors(err, shown, fieldLabel);
         const merged = mergeErrors(local, fields);
         setErrors(merged);
-        setFormError(other.length ? other.join(' ') : null);
+        setFormError(other);
         // Move to an earlier field the server found wrong, unless the user has moved on meanwhile.
         if (document.activeElement === focused) focusFirstError(merged);
       } else {
@@ -295,9 +284,9 @@ export function NewSimulationPage() {
         if (err instanceof ApiError && err.status === 429) {
           setFormError(throttleMessage(err));
         } else if (err instanceof ApiError && err.status === 400) {
-          const { fields, other } = splitErrors(err, shown);
+          const { fields, other } = splitErrors(err, shown, fieldLabel);
           setErrors(fields);
-          setFormError(other.length ? other.join(' ') : Object.keys(fields).length ? null : err.message);
+          setFormError(other);
           focusFirstError(fields);
         } else if (err instanceof NetworkError) {
           setFormError(`${err.message} Your draft is kept.`);
@@ -357,13 +346,13 @@ export function NewSimulationPage() {
             <input
               type="radio"
               name="kind"
-              value="quick"
+              value="original"
               checked={!planned}
-              onChange={() => setKind('quick')}
-              data-testid="kind-quick"
+              onChange={() => setKind('original')}
+              data-testid="kind-original"
             />
             <span>
-              <strong>Quick burst (original schedule)</strong>
+              <strong>Original schedule</strong>
               <span className="choice-hint">{JOBS_PER_SIMULATION} contacts over minutes to days, then it stops.</span>
             </span>
           </label>
@@ -496,7 +485,7 @@ export function NewSimulationPage() {
         )}
         {/* Apart from the schedule preview, which describes the frequency select. */}
         {!planned && preview.preview && preview.upToDate && !preview.failed && (
-          <div className="preview preview-forecast" data-testid="quick-forecast">
+          <div className="preview preview-forecast" data-testid="original-forecast">
             <h3>What it costs</h3>
             <Forecast forecast={preview.preview.forecast} delivery={delivery} />
           </div>

@@ -58,7 +58,7 @@ function OfflineNote() {
     <p className="alert alert-info" data-testid="personas-offline-note">
       SimCRM runs on the offline provider, which makes each planned simulation’s contacts and companies from its
       seed, on the spot: they are not cached, so they do not appear here and count no hits. Only simulations on the
-      original 5-contact schedule (no total records) keep an offline pool here. With <code>OPENAI_API_KEY</code> set,
+      original schedule (5 contacts, no total records) keep an offline pool here. With <code>OPENAI_API_KEY</code> set,
       every theme and industry gets a pool of contacts and, in b2b, one of companies.
     </p>
   );

@@ -32,6 +32,7 @@ import { Alert, EmptyState, ErrorState, Loading } from '../components/States';
 import { StatusChip } from '../components/StatusChip';
 import { Timestamp, simulationZone } from '../components/Timestamp';
 import { crmSummary } from '../lib/crm';
+import { plural } from '../lib/format';
 import {
   curveExplanation,
   curveLabel,
@@ -425,10 +426,6 @@ function PlannedSchedule({ sim }: { sim: Simulation }) {
       )}
     </section>
   );
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Rename in place: PATCH the name; the server's field errors show next to the field. */

@@ -118,7 +118,7 @@ describe('simulations list', () => {
     expect(screen.getByRole('link', { name: 'Start your first simulation' })).toHaveAttribute('href', '/simulations/new');
     // What SimCRM does now, not only the original five contacts.
     const says = screen.getByRole('heading', { name: 'No simulations yet' }).parentElement?.textContent ?? '';
-    expect(says).toMatch(/quick burst makes five contacts/);
+    expect(says).toMatch(/original schedule makes 5 contacts/);
     expect(says).toMatch(/planned run .* companies, deals and lifecycle stages/);
     expect(says).not.toMatch(/creates five realistic CRM contacts/);
   });
@@ -154,13 +154,13 @@ describe('simulations list', () => {
     const planned = plannedSimulation({ id: 11, name: 'Big run', total_records: 1500, contacts_created: 420, job_counts: { pending: 1080, processing: 0, completed: 419, failed: 1, cancelled: 0 } });
     server.use(http.get('/api/simulations/', () => HttpResponse.json(page([planned, simulation({ id: 3 })]))));
     renderApp('/');
-    const [row, quick] = await screen.findAllByTestId('simulation-row');
+    const [row, original] = await screen.findAllByTestId('simulation-row');
     expect(within(row!).getByTestId('record-progress')).toHaveTextContent('420 / 1,500 contacts · 1 failed');
     expect(within(row!).getByRole('progressbar', { name: '420 of 1,500 contacts created' })).toHaveAttribute('max', '1500');
     expect(within(row!).queryByTestId('job-progress')).not.toBeInTheDocument();
     expect(row).toHaveTextContent('1,500 records · Bell curve');
     expect(row).toHaveTextContent(`${plannedWindow(planned)} (Europe/Berlin)`);
     // The original schedule keeps its jobs view.
-    expect(within(quick!).getByTestId('job-progress')).toHaveTextContent('0 of 5 jobs done · 0 contacts');
+    expect(within(original!).getByTestId('job-progress')).toHaveTextContent('0 of 5 jobs done · 0 contacts');
   });
 });

@@ -44,8 +44,8 @@ export function SimulationListPage() {
         ) : (
           <EmptyState title="No simulations yet">
             <p>
-              A simulation fills a CRM with believable records for a theme and an industry. A quick burst makes five
-              contacts (the original schedule); a planned run makes up to a million contacts, with their companies, deals
+              A simulation fills a CRM with believable records for a theme and an industry. The original schedule makes
+              5 contacts; a planned run makes up to a million contacts, with their companies, deals
               and lifecycle stages, along a curve over a window you choose (a window in the past fills in history).
               Export them as CSV, or deliver them to HubSpot as they are made.
             </p>

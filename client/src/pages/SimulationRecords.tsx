@@ -23,7 +23,7 @@ import { EmptyState, ErrorState, Loading } from '../components/States';
 import { Tabs, type TabItem } from '../components/Tabs';
 import { Timestamp, simulationZone } from '../components/Timestamp';
 import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
-import { formatRelative } from '../lib/format';
+import { formatRelative, plural } from '../lib/format';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatInZone, isPlanned } from '../lib/planned';
 
@@ -188,10 +188,6 @@ function ExportLinks({ sim }: { sim: Simulation }) {
 
 function text(value: string | null | undefined): string {
   return value?.trim() || '—';
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 /** A record's instant in the simulated timeline, and under it when SimCRM made it. */
