@@ -31,7 +31,7 @@ from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat
 from personas.models import CachedPersona, PoolKind
-from personas.services import persona_cache_key, persona_take
+from personas.services import persona_cache_key, persona_pool_extend, persona_take
 from simulations.funnel import CONTACTS_ONLY, CrmSettings
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
@@ -1024,13 +1024,14 @@ def pool_fill_large(*, theme: str, industry: str, size: int) -> None:
         }
         for index in range(size)
     ]
-    CachedPersona.objects.create(
+    pool = CachedPersona.objects.create(
         theme=theme,
         industry=industry,
         cache_key=persona_cache_key(theme=theme, industry=industry),
         source="openai",
-        persona_data={"personas": personas},
+        persona_data={"personas": []},
     )
+    persona_pool_extend(pool=pool, entries=personas)
 
 
 def company_pool_fill_large(*, theme: str, industry: str, size: int) -> None:
@@ -1046,14 +1047,15 @@ def company_pool_fill_large(*, theme: str, industry: str, size: int) -> None:
         }
         for index in range(size)
     ]
-    CachedPersona.objects.create(
+    pool = CachedPersona.objects.create(
         theme=theme,
         industry=industry,
         cache_key=persona_cache_key(theme=theme, industry=industry),
         source="openai",
         kind=PoolKind.COMPANY,
-        persona_data={"personas": [], "companies": companies},
+        persona_data={"companies": []},
     )
+    persona_pool_extend(pool=pool, entries=companies)
 
 
 RUNNERS: dict[str, Callable[[Context], None]] = {

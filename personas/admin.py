@@ -1,3 +1,5 @@
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -38,7 +40,8 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         "source",
         "model",
         "kind",
-        "persona_data",
+        "size",
+        "listed_entries",
         "hits",
         "misses",
         "generation_calls",
@@ -47,6 +50,8 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    # The entries are rows: listed_entries shows them as persona_data held them.
+    exclude = ["persona_data"]
     actions = ["purge"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -57,9 +62,21 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    @admin.display(description="persona data")
+    def listed_entries(self, pool: CachedPersona) -> str:
+        return json.dumps(pool.listed_data, ensure_ascii=False, indent=1)
+
+    def get_deleted_objects(
+        self, objs: Sequence[CachedPersona] | QuerySet[CachedPersona], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
+        # Django would list every entry of the pool on the confirmation page: a pool can hold a million.
+        pools = list(objs)
+        summary = [f"{pool} and its {self.entry_count(pool)}" for pool in pools]
+        return summary, {"pools": len(pools)}, set(), []
+
     @admin.display(description="entries")
     def entry_count(self, pool: CachedPersona) -> str:
-        count = len(pool.entries)
+        count = pool.size
         if pool.kind == PoolKind.COMPANY:
             return f"{count} {'company' if count == 1 else 'companies'}"
         return f"{count} {'contact' if count == 1 else 'contacts'}"

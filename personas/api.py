@@ -34,7 +34,8 @@ class PersonaDataSerializer(serializers.Serializer):
 
 
 class CachedPersonaSerializer(serializers.ModelSerializer):
-    persona_data = PersonaDataSerializer(read_only=True)
+    # The entries are rows now; the answer keeps the shape persona_data had.
+    persona_data = PersonaDataSerializer(source="listed_data", read_only=True)
     persona_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -59,7 +60,7 @@ class CachedPersonaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_persona_count(self, persona: CachedPersona) -> int:
-        return len(persona.entries)
+        return persona.size
 
 
 class CachedPersonaViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -67,7 +68,7 @@ class CachedPersonaViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, view
     permission_classes = [IsAdminUser]
 
     def get_queryset(self) -> QuerySet[CachedPersona]:
-        return CachedPersona.objects.order_by("-updated_at", "-id")
+        return CachedPersona.objects.order_by("-updated_at", "-id").prefetch_related("pool_entries")
 
     def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
         persona_pools_purge(pool_ids=[self.get_object().pk])

@@ -61,10 +61,10 @@ def _pool_forecast(key: str, source: str, kind: str, wanted: int) -> tuple[int, 
         return 0, 0, 0
     pool = (
         CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
-        .only("kind", "persona_data", "generation_calls", "prompt_tokens", "completion_tokens")
+        .only("size", "generation_calls", "prompt_tokens", "completion_tokens")
         .first()
     )
-    cached = len(pool.entries) if pool is not None else 0
+    cached = pool.size if pool is not None else 0
     calls = math.ceil(max(wanted - cached, 0) / settings.SIMCRM_PERSONA_POOL_SIZE)
     prompt_per_call: float = settings.SIMCRM_FORECAST_TOKENS_PER_CALL[0]
     completion_per_call: float = settings.SIMCRM_FORECAST_TOKENS_PER_CALL[1]

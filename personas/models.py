@@ -13,7 +13,7 @@ class PoolKind(models.TextChoices):
     COMPANY = "company", "Companies"
 
 
-# The key of persona_data that holds a pool's entries.
+# The key of persona_data (and of the API's answer) that names a pool's entries.
 POOL_DATA_KEYS: dict[str, str] = {PoolKind.CONTACT: "personas", PoolKind.COMPANY: "companies"}
 
 
@@ -26,8 +26,10 @@ class CachedPersona(models.Model):
     source = models.CharField(max_length=16, choices=PersonaSource.choices)
     kind = models.CharField(max_length=16, choices=PoolKind.choices, default=PoolKind.CONTACT)
     persona_data = models.JSONField(
-        default=dict, help_text='{"personas": [contact fields, ...]} or {"companies": [company fields, ...]}'
+        default=dict,
+        help_text='{"personas": []} or {"companies": []}: the entries themselves are PersonaPoolEntry rows.',
     )
+    size = models.PositiveIntegerField(default=0, help_text="Entries in the pool (positions 0 to size - 1).")
     model = models.CharField(
         max_length=100, blank=True, default="", help_text="The OpenAI model that last grew the pool (blank offline)."
     )
@@ -51,13 +53,43 @@ class CachedPersona(models.Model):
         return f"{self.theme} / {self.industry} ({self.source}{kind})"
 
     @property
-    def personas(self) -> list[dict[str, str]]:
-        return list(self.persona_data.get("personas", []))
+    def entries(self) -> list[dict[str, Any]]:
+        """The pool's contacts or companies in position order (one query unless prefetched)."""
+        return [entry.data for entry in self.pool_entries.all()]
 
     @property
-    def entries(self) -> list[dict[str, Any]]:
-        """The pool's contacts or companies, as its kind says."""
-        return list(self.persona_data.get(POOL_DATA_KEYS[self.kind], []))
+    def personas(self) -> list[dict[str, Any]]:
+        return self.entries if self.kind == PoolKind.CONTACT else []
+
+    @property
+    def listed_data(self) -> dict[str, list[dict[str, Any]]]:
+        """The entries under the pool's data key, as persona_data held them before pools were rows."""
+        return {POOL_DATA_KEYS[self.kind]: self.entries}
+
+
+class PersonaPoolEntry(models.Model):
+    """One contact or company of a pool, at its position: a planned record reads the entry at its position."""
+
+    pool = models.ForeignKey(CachedPersona, on_delete=models.CASCADE, related_name="pool_entries")
+    position = models.PositiveIntegerField()
+    data = models.JSONField(help_text="Contact fields or company fields, as the pool's kind says.")
+    # A new batch is checked against these, so an append reads only the entries it collides with.
+    name_key = models.TextField(blank=True, default="", help_text="Case-folded name (person or company).")
+    address_key = models.TextField(blank=True, default="", help_text="Lower-cased email, or a company's domain.")
+
+    class Meta:
+        db_table = "persona_pool_entries"
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "position"], name="persona_pool_entry_position_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["pool", "name_key"], name="persona_pool_entry_name"),
+            models.Index(fields=["pool", "address_key"], name="persona_pool_entry_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pool {self.pool_id} #{self.position}"
 
 
 class PersonaPoolGeneration(models.Model):

@@ -1,5 +1,6 @@
 """The persona cache: one pool of personas per normalised (theme, industry), provider and kind
-(contacts or companies).
+(contacts or companies). A pool's entries are PersonaPoolEntry rows, numbered by position as they
+were appended; a reader loads only the entries it needs.
 
 A job takes one persona its simulation has not used yet. A pool that has none left for that
 simulation is extended by one provider call; concurrent takes on one cold key share that call.
@@ -9,20 +10,25 @@ import hashlib
 import logging
 import random
 import time
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from personas.errors import PersonaError
-from personas.models import POOL_DATA_KEYS, CachedPersona, PersonaPoolGeneration, PersonaSource, PoolKind
+from personas.models import (
+    POOL_DATA_KEYS,
+    CachedPersona,
+    PersonaPoolEntry,
+    PersonaPoolGeneration,
+    PersonaSource,
+    PoolKind,
+)
 from personas.validation import (
     GeneratedBatch,
     GeneratedCompanies,
@@ -45,6 +51,7 @@ __all__ = [
     "persona_email_key",
     "persona_name_key",
     "persona_pick_unused",
+    "persona_pool_extend",
     "persona_pool_record_hits",
     "persona_pools_purge",
     "persona_pools_warm",
@@ -171,14 +178,13 @@ def persona_take(*, theme: str, industry: str, used_emails: set[str], used_names
         taken = _take_from_pool(key, source, used_emails, used_names)
         if taken is not None:
             return taken
-        pool = _pool_entries(key, source)
-        avoid_names = _avoid_names(pool, used_names)
+        avoid_names = _avoid_names(_pool_id(key, source), used_names)
         batch = _generate(
             source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=avoid_names
         )
-        pool = _pool_append(key, source, theme=theme, industry=industry, batch=batch)
+        pool_id, _ = _pool_append(key, source, theme=theme, industry=industry, batch=batch)
 
-    persona = _pick_unused(pool, used_emails, used_names)
+    persona = _pick_unused(pool_id, used_emails, used_names)
     if persona is None:
         raise PersonaError(
             "The persona provider only wrote people this simulation already has.",
@@ -199,14 +205,15 @@ def persona_pools_warm(*, themes_and_industries: set[tuple[str, str]]) -> dict[t
 
 def persona_pick_unused(*, pool: CachedPersona, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
     """A persona from the pool that the caller's simulation has not used, or None. Counts no hit."""
-    persona = _pick_unused(pool.personas, used_emails, used_names)
+    persona = _pick_unused(pool.pk, used_emails, used_names)
     if persona is None:
         return None
     return TakenPersona(data=persona, source=pool.source, cached=True, model=pool.model or None)
 
 
 def persona_pools_purge(*, pool_ids: list[int]) -> int:
-    """Delete these pools (of either kind); the next job of their (theme, industry) generates a new pool.
+    """Delete these pools (of either kind) and their entries; the next job of their (theme, industry)
+    generates a new pool.
 
     Each purge bumps the key's generation, which seeds the offline provider, so a purged offline pool
     is not rebuilt byte for byte.
@@ -229,61 +236,71 @@ def persona_pool_record_hits(*, pool_id: int, hits: int) -> None:
 
 
 def _take_from_pool(key: str, source: str, used_emails: set[str], used_names: set[str]) -> TakenPersona | None:
-    row = (
-        CachedPersona.objects.filter(cache_key=key, source=source, kind=PoolKind.CONTACT)
-        .only("id", "persona_data", "model")
-        .first()
-    )
+    row = CachedPersona.objects.filter(cache_key=key, source=source, kind=PoolKind.CONTACT).only("id", "model").first()
     if row is None:
         return None
-    persona = _pick_unused(row.personas, used_emails, used_names)
+    persona = _pick_unused(row.pk, used_emails, used_names)
     if persona is None:
         return None
     CachedPersona.objects.filter(pk=row.pk).update(hits=F("hits") + 1)
     return TakenPersona(data=persona, source=source, cached=True, model=row.model or None)
 
 
-def _pool_entries(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[dict[str, Any]]:
-    row = (
-        CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).only("id", "kind", "persona_data").first()
+def _pool_id(key: str, source: str, kind: str = PoolKind.CONTACT) -> int | None:
+    return CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).values_list("id", flat=True).first()
+
+
+def _pick_unused(pool_id: int | None, used_emails: set[str], used_names: set[str]) -> dict[str, str] | None:
+    """A random contact of the pool whose email and name are not used, reading only ids until it chose."""
+    if pool_id is None:
+        return None
+    unused = (
+        PersonaPoolEntry.objects.filter(pool_id=pool_id)
+        .exclude(address_key="")
+        .exclude(address_key__in=used_emails)
+        .exclude(name_key__in=used_names)
     )
-    return row.entries if row is not None else []
-
-
-def _pick_unused(pool: list[dict[str, str]], used_emails: set[str], used_names: set[str]) -> dict[str, str] | None:
     # Random rather than first-unused, so concurrent jobs of one simulation rarely pick the same person.
-    unused = [
-        persona
-        for persona in pool
-        if isinstance(persona, dict)
-        and persona_email_key(persona)
-        and persona_email_key(persona) not in used_emails
-        and persona_name_key(persona) not in used_names
-    ]
-    return dict(random.choice(unused)) if unused else None
+    ids = list(unused.order_by("position").values_list("id", flat=True))
+    if not ids:
+        return None
+    data = PersonaPoolEntry.objects.filter(pk=random.choice(ids)).values_list("data", flat=True).first()
+    return dict(data) if isinstance(data, dict) else None
 
 
-def _avoid_names(pool: list[dict[str, Any]], used_names: set[str]) -> list[str]:
-    """Every name in the pool (as written), then the simulation's other used names, no repeats."""
+def _written_names(pool_id: int | None, kind: str) -> list[str]:
+    """The names of the pool's last entries as written, oldest first: as many as the prompt sends."""
+    from personas.agent import MAX_AVOID_NAMES_SENT
+
+    if pool_id is None:
+        return []
+    last = PersonaPoolEntry.objects.filter(pool_id=pool_id).order_by("-position")[:MAX_AVOID_NAMES_SENT]
     names: list[str] = []
-    seen: set[str] = set()
-    for persona in pool:
-        if not isinstance(persona, dict):
+    for entry in reversed(list(last.values_list("data", flat=True))):
+        if not isinstance(entry, dict):
             continue
-        written = " ".join(f"{persona.get('firstname', '')} {persona.get('lastname', '')}".split())
-        if written and persona_name_key(persona) not in seen:
-            seen.add(persona_name_key(persona))
+        if kind == PoolKind.COMPANY:
+            names.append(str(entry.get("name", "")))
+        elif written := " ".join(f"{entry.get('firstname', '')} {entry.get('lastname', '')}".split()):
             names.append(written)
-    names.extend(sorted(name for name in used_names if name not in seen))
     return names
+
+
+def _avoid_names(pool_id: int | None, used_names: set[str]) -> list[str]:
+    """The pool's names (as written; the last of them, as many as the prompt sends), then the simulation's
+    other used names."""
+    in_pool: set[str] = set()
+    if pool_id is not None and used_names:
+        entries = PersonaPoolEntry.objects.filter(pool_id=pool_id, name_key__in=used_names)
+        in_pool = set(entries.values_list("name_key", flat=True))
+    return _written_names(pool_id, PoolKind.CONTACT) + sorted(used_names - in_pool)
 
 
 def _pool_append(
     key: str, source: str, *, theme: str, industry: str, batch: GeneratedBatch | GeneratedCompanies
-) -> list[dict[str, Any]]:
-    """Append a batch to its pool (creating it if needed) in one short transaction; return the new pool."""
+) -> tuple[int, int]:
+    """Append a batch to its pool (creating it if needed) in one short transaction; return (pool id, new size)."""
     kind = PoolKind.COMPANY if isinstance(batch, GeneratedCompanies) else PoolKind.CONTACT
-    data_key = POOL_DATA_KEYS[kind]
     with transaction.atomic():
         row, _ = CachedPersona.objects.select_for_update().get_or_create(
             cache_key=key,
@@ -292,17 +309,16 @@ def _pool_append(
             defaults={
                 "theme": tidy_text(theme)[:255],
                 "industry": tidy_text(industry)[:255],
-                "persona_data": {data_key: []},
+                "persona_data": {POOL_DATA_KEYS[kind]: []},
             },
         )
-        pool = row.entries
-        written, new = _new_entries(batch, pool)
-        pool = pool + new
+        written, new = _new_entries(batch, row.pk)
+        size = _entries_insert(row, new)
         # The model that grew the pool last names it: a pool is almost always written by one model.
         named = {"model": batch.model} if batch.model else {}
         CachedPersona.objects.filter(pk=row.pk).update(
             **named,
-            persona_data={data_key: pool},
+            size=size,
             misses=F("misses") + 1,
             generation_calls=F("generation_calls") + 1,
             prompt_tokens=F("prompt_tokens") + batch.prompt_tokens,
@@ -315,30 +331,61 @@ def _pool_append(
         source,
         "" if kind == PoolKind.CONTACT else f", {kind}",
         len(new),
-        len(pool),
+        size,
         written - len(new),
     )
-    return pool
+    return row.pk, size
 
 
-def _new_entries(
-    batch: GeneratedBatch | GeneratedCompanies, pool: list[dict[str, Any]]
-) -> tuple[int, list[dict[str, Any]]]:
-    """(how many the batch wrote, those of them that are valid and not in the pool yet)."""
-    entries = [entry for entry in pool if isinstance(entry, dict)]
-    if isinstance(batch, GeneratedCompanies):
-        companies, _ = clean_companies(
-            batch.companies,
-            avoid_names=[company_name_key(c) for c in entries],
-            avoid_domains=[str(c.get("domain", "")) for c in entries],
-        )
-        return len(batch.companies), companies
-    personas, _ = clean_personas(
-        batch.personas,
-        avoid_names=[persona_name_key(p) for p in entries],
-        avoid_emails=[persona_email_key(p) for p in entries],
+def persona_pool_extend(*, pool: CachedPersona, entries: Iterable[dict[str, Any]]) -> int:
+    """Append entries (already clean and distinct) to a pool at its next positions; return its new size.
+
+    For a pool filled from elsewhere than a provider (a bench, a fixture): locks the pool row."""
+    with transaction.atomic():
+        row = CachedPersona.objects.select_for_update().get(pk=pool.pk)
+        size = _entries_insert(row, list(entries))
+        CachedPersona.objects.filter(pk=row.pk).update(size=size, updated_at=timezone.now())
+    return size
+
+
+def _entries_insert(pool: CachedPersona, entries: list[dict[str, Any]]) -> int:
+    """Insert entries after the pool's last position; the caller holds the pool row locked and saves the size."""
+    PersonaPoolEntry.objects.bulk_create(
+        (
+            PersonaPoolEntry(pool=pool, position=pool.size + offset, data=entry, **_entry_keys(pool.kind, entry))
+            for offset, entry in enumerate(entries)
+        ),
+        batch_size=1000,
     )
-    return len(batch.personas), personas
+    return pool.size + len(entries)
+
+
+def _entry_keys(kind: str, entry: dict[str, Any]) -> dict[str, str]:
+    """The keys a pool's entries are kept distinct by, in the form the clean_* avoid lists compare."""
+    if kind == PoolKind.COMPANY:
+        return {"name_key": company_name_key(entry), "address_key": str(entry.get("domain", "")).strip().lower()}
+    return {"name_key": persona_name_key(entry), "address_key": persona_email_key(entry)}
+
+
+def _new_entries(batch: GeneratedBatch | GeneratedCompanies, pool_id: int) -> tuple[int, list[dict[str, Any]]]:
+    """(how many the batch wrote, those of them that are valid and not in the pool yet).
+
+    Reads only the pool's entries that share a name or an address with the batch."""
+    kind = PoolKind.COMPANY if isinstance(batch, GeneratedCompanies) else PoolKind.CONTACT
+    raw = batch.companies if isinstance(batch, GeneratedCompanies) else batch.personas
+    cleaned = clean_companies(raw)[0] if kind == PoolKind.COMPANY else clean_personas(raw)[0]
+    keys = [_entry_keys(kind, entry) for entry in cleaned]
+    names = {k["name_key"] for k in keys}
+    addresses = {k["address_key"] for k in keys}
+    clashes = PersonaPoolEntry.objects.filter(pool_id=pool_id).filter(
+        Q(name_key__in=names) | Q(address_key__in=addresses)
+    )
+    taken = list(clashes.values_list("name_key", "address_key"))
+    avoid_names = [name for name, _ in taken]
+    avoid_addresses = [address for _, address in taken]
+    if kind == PoolKind.COMPANY:
+        return len(raw), clean_companies(cleaned, avoid_names=avoid_names, avoid_domains=avoid_addresses)[0]
+    return len(raw), clean_personas(cleaned, avoid_names=avoid_names, avoid_emails=avoid_addresses)[0]
 
 
 def _lock_ids(key: str, source: str, kind: str = PoolKind.CONTACT) -> tuple[int, int]:
@@ -500,61 +547,38 @@ def _pool_entry_for_record(
     growing the pool when `extend` allows, else None when the pool is too short."""
     key = persona_cache_key(theme=theme, industry=industry)
     position = pool_position(seed=seed, index=index, block=settings.SIMCRM_PERSONA_POOL_SIZE)
-    pool = _pool_snapshot(key, source, kind)
-    if len(pool) > position:
+    found = _entries_at(key, source, kind, [position])
+    if found:
         # A hit, counted as it is read, like the original schedule's one-by-one takes.
-        persona_pool_record_hits(pool_id=_snapshot_version(key, source, kind)[0], hits=1)
-        return dict(pool[position]), True, _snapshot_model(key, source, kind)
+        data, pool_id, model = found[position]
+        persona_pool_record_hits(pool_id=pool_id, hits=1)
+        return data, True, model
     if not extend:
         return None
-    while len(pool) <= position:
-        grown = _pool_extend(key, source, theme=theme, industry=industry, longer_than=len(pool), kind=kind)
-        if len(grown) <= len(pool):
+    pools = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
+    size = pools.values_list("size", flat=True).first() or 0
+    while size <= position:
+        grown = _pool_extend(key, source, theme=theme, industry=industry, longer_than=size, kind=kind)
+        if grown <= size:
             what = "people" if kind == PoolKind.CONTACT else "companies"
             raise PersonaError(
                 f"The persona provider wrote no new {what} for this theme.",
                 retryable=True,
                 code="no_new_personas",
             )
-        pool = grown
-    model = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).values_list("model", flat=True)
-    return dict(pool[position]), False, model.first() or None
+        size = grown
+    data, _, model = _entries_at(key, source, kind, [position])[position]
+    return data, False, model
 
 
-_snapshots: OrderedDict[tuple[str, str, str], tuple[tuple[int, datetime, str], list[dict[str, Any]]]] = OrderedDict()
-SNAPSHOTS_KEPT = 4
-
-
-def _pool_snapshot(key: str, source: str, kind: str = PoolKind.CONTACT) -> list[dict[str, Any]]:
-    """The pool as this process last read it, read again only when it changed (its updated_at moved).
-
-    A planned simulation reads one entry per record; a pool of a planned run can hold as many
-    personas as the run has records, too many to parse for each of them.
-    """
-    pools = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind)
-    version = pools.values_list("id", "updated_at", "model").first()
-    if version is None:
-        return []
-    cached = _snapshots.get((key, source, kind))
-    if cached is not None and cached[0] == version:
-        _snapshots.move_to_end((key, source, kind))
-        return cached[1]
-    pool = _pool_entries(key, source, kind)
-    _snapshots[(key, source, kind)] = (version, pool)
-    while len(_snapshots) > SNAPSHOTS_KEPT:
-        _snapshots.popitem(last=False)
-    return pool
-
-
-def _snapshot_model(key: str, source: str, kind: str) -> str | None:
-    """The model of the pool _pool_snapshot read last (no query)."""
-    snapshot = _snapshots.get((key, source, kind))
-    return (snapshot[0][2] or None) if snapshot is not None else None
-
-
-def _snapshot_version(key: str, source: str, kind: str) -> tuple[int, datetime, str]:
-    """(id, updated_at, model) of the pool _pool_snapshot read last; call it only after a non-empty read."""
-    return _snapshots[(key, source, kind)][0]
+def _entries_at(
+    key: str, source: str, kind: str, positions: Iterable[int]
+) -> dict[int, tuple[dict[str, Any], int, str | None]]:
+    """{position: (entry, pool id, pool's model)} for the positions the pool holds, in one query."""
+    rows = PersonaPoolEntry.objects.filter(
+        pool__cache_key=key, pool__source=source, pool__kind=kind, position__in=set(positions)
+    ).values_list("position", "data", "pool_id", "pool__model")
+    return {position: (dict(data), pool_id, model or None) for position, data, pool_id, model in rows}
 
 
 def personas_for_records(*, theme: str, industry: str, seed: int, indexes: list[int]) -> dict[int, TakenPersona]:
@@ -598,30 +622,28 @@ def companies_for_records(*, theme: str, industry: str, seed: int, indexes: list
 def _pool_entries_for_records(
     kind: str, source: str, *, theme: str, industry: str, seed: int, indexes: list[int]
 ) -> tuple[dict[int, dict[str, Any]], str | None, int | None]:
-    """(the pool entries of these records that exist, the pool's model, the pool's id)."""
+    """(the pool entries of these records that exist, the pool's model, the pool's id): reads only those entries."""
     key = persona_cache_key(theme=theme, industry=industry)
-    pool = _pool_snapshot(key, source, kind)
-    if not pool:
-        return {}, None, None
     block = settings.SIMCRM_PERSONA_POOL_SIZE
     positions = {index: pool_position(seed=seed, index=index, block=block) for index in indexes}
-    entries = {index: dict(pool[position]) for index, position in positions.items() if position < len(pool)}
-    return entries, _snapshot_model(key, source, kind), _snapshot_version(key, source, kind)[0]
+    found = _entries_at(key, source, kind, positions.values())
+    if not found:
+        return {}, None, None
+    entries = {index: found[position][0] for index, position in positions.items() if position in found}
+    _, pool_id, model = next(iter(found.values()))
+    return entries, model, pool_id
 
 
 def _pool_extend(
     key: str, source: str, *, theme: str, industry: str, longer_than: int, kind: str = PoolKind.CONTACT
-) -> list[dict[str, Any]]:
-    """The pool, extended by one provider call unless another worker already made it longer."""
+) -> int:
+    """The pool's size, after one provider call extended it unless another worker already made it longer."""
     with _single_flight(key, source, kind):
-        pool = _pool_entries(key, source, kind)
-        if len(pool) > longer_than:
-            return pool
-        if kind == PoolKind.COMPANY:
-            avoid_names = [str(company.get("name", "")) for company in pool if isinstance(company, dict)]
-        else:
-            avoid_names = _avoid_names(pool, set())
+        pool = CachedPersona.objects.filter(cache_key=key, source=source, kind=kind).values_list("id", "size").first()
+        if pool is not None and pool[1] > longer_than:
+            return pool[1]
+        avoid_names = _written_names(pool[0] if pool is not None else None, kind)
         batch = _generate(
             source, key=key, theme=tidy_text(theme), industry=tidy_text(industry), avoid_names=avoid_names, kind=kind
         )
-        return _pool_append(key, source, theme=theme, industry=industry, batch=batch)
+        return _pool_append(key, source, theme=theme, industry=industry, batch=batch)[1]

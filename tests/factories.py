@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth.models import User
@@ -8,7 +9,8 @@ from django.utils import timezone
 from connectors.crypto import token_encrypt
 from connectors.models import Connection
 from jobs.models import JobStatus, ScheduledJob
-from personas.models import CachedPersona, PersonaSource
+from personas.models import POOL_DATA_KEYS, CachedPersona, PersonaSource, PoolKind
+from personas.services import persona_pool_extend
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, ContactSource, Deal, RecordFrequency, Simulation
 from simulations.planner import PlanSettings
@@ -119,11 +121,20 @@ class PlanSettingsFactory(factory.Factory[PlanSettings]):
 class CachedPersonaFactory(factory.django.DjangoModelFactory[CachedPersona]):
     class Meta:
         model = CachedPersona
+        skip_postgeneration_save = True
 
     theme = "Rock band record label"
     industry = factory.Sequence(lambda n: f"Music {n}")
     cache_key = factory.LazyAttribute(lambda persona: f"{persona.theme.lower()}|{persona.industry.lower()}")
     source = PersonaSource.OFFLINE
-    persona_data = factory.LazyFunction(
-        lambda: {"personas": [{"firstname": "Ada", "lastname": "Lovelace", "jobtitle": "Engineer"}]}
-    )
+    kind = PoolKind.CONTACT
+    persona_data = factory.LazyAttribute(lambda persona: {POOL_DATA_KEYS[persona.kind]: []})
+
+    @factory.post_generation
+    def entries(pool: CachedPersona, create: bool, extracted: list[dict[str, Any]] | None, **kwargs: object) -> None:
+        """`entries=[...]` writes the pool's entries as rows (default: one contact)."""
+        if not create:
+            return
+        default = [{"firstname": "Ada", "lastname": "Lovelace", "jobtitle": "Engineer"}]
+        persona_pool_extend(pool=pool, entries=default if extracted is None else extracted)
+        pool.refresh_from_db()

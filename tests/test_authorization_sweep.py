@@ -66,7 +66,7 @@ def world(db: Any) -> dict[str, Any]:
     job.status = JobStatus.FAILED
     job.save()
     persona = CachedPersona.objects.create(
-        theme="Sweep", industry="Security", cache_key="sweep\nsecurity", source="offline", persona_data={"personas": []}
+        theme="Sweep", industry="Security", cache_key="sweep\nsecurity", source="offline"
     )
     clients = {ANON: APIClient()}
     for role, user in ((OTHER, UserFactory.create()), (STAFF, UserFactory.create(is_staff=True))):

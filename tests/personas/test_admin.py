@@ -50,13 +50,17 @@ def test_purge_action_deletes_selected_pools(admin_client: Client) -> None:
 
 
 def test_purge_is_the_only_way_to_remove_a_pool_and_says_what_it_does(admin_client: Client) -> None:
-    pool = CachedPersonaFactory.create(kind=PoolKind.COMPANY, persona_data={"companies": [{"name": "Acme"}] * 3})
+    pool = CachedPersonaFactory.create(kind=PoolKind.COMPANY, entries=[{"name": f"Acme {n}"} for n in range(3)])
 
     listing = admin_client.get(CHANGELIST).content.decode()
     # Django's "Delete selected" would skip the purge's generation bump: not offered.
     assert 'value="delete_selected"' not in listing
     assert "Purge selected pools (delete them; the next run of their theme and industry writes new ones)" in listing
     assert "3 companies" in listing
+
+    # The confirmation page names the pool and counts its entries rather than listing every one.
+    confirm = admin_client.get(f"{CHANGELIST}{pool.pk}/delete/").content.decode()
+    assert "and its 3 companies" in confirm and "Persona pool entry" not in confirm
 
     # The change page's Delete button purges too: the key's generation moves on.
     response = admin_client.post(f"{CHANGELIST}{pool.pk}/delete/", {"post": "yes"}, follow=True)

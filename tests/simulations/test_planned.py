@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from jobs.models import JobStatus, ScheduledJob
 from personas.models import CachedPersona
+from personas.services import persona_pool_extend
 from simulations.models import Contact, Simulation, SimulationStatus
 from simulations.planner import FIRST_WINDOW, MAX_LIVE_JOBS, simulations_plan_due
 from standins.openai import OpenAIStandIn
@@ -229,16 +230,16 @@ def test_preview_of_the_original_schedule(api_client: APIClient) -> None:
 def test_the_forecast_counts_what_is_already_cached(api_client: APIClient, openai_standin: OpenAIStandIn) -> None:
     settings = body(total_records=120)
     cold = api_client.post(f"{URL}preview/", settings, format="json").json()["forecast"]
-    CachedPersona.objects.create(
+    pool = CachedPersona.objects.create(
         theme="Space pirates",
         industry="Logistics",
         cache_key="space pirates\nlogistics",
         source="openai",
-        persona_data={"personas": [{"email": f"p{i}@x.example"} for i in range(70)]},
         generation_calls=2,
         prompt_tokens=2_000,
         completion_tokens=3_000,
     )
+    persona_pool_extend(pool=pool, entries=[{"email": f"p{i}@x.example"} for i in range(70)])
     warm = api_client.post(f"{URL}preview/", settings, format="json").json()["forecast"]
 
     assert (cold["provider"], cold["persona_calls"]) == ("openai", 5)  # 120 / 25, rounded up
