@@ -57,11 +57,17 @@ class BudgetExhausted(Exception):
         self.wait = wait
 
 
+def requests_per_window(connection: Connection) -> int:
+    """The budget: 90% of the tier's limit per the CRM's rolling window, leaving room for other apps' bursts."""
+    return crm_adapter(connection.kind).budget.requests_per_window[connection.tier] * 9 // 10
+
+
 def in_flight_cap(connection: Connection) -> int:
     """How many requests the connection keeps in flight: its budget per second times the latency, and a spare."""
-    per_second = connection.requests_per_window / _window(connection).total_seconds()
+    limit = requests_per_window(connection)
+    per_second = limit / _window(connection).total_seconds()
     cap = math.ceil(per_second * _latency_seconds(connection)) + IN_FLIGHT_SPARE
-    return max(1, min(connection.requests_per_window, cap))
+    return max(1, min(limit, cap))
 
 
 def _window(connection: Connection) -> timedelta:
@@ -176,7 +182,7 @@ def _room(
         flying=Count("id", filter=flying),
         flying_mine=Count("id", filter=flying & mine),
     )
-    limit = connection.requests_per_window
+    limit = requests_per_window(connection)
     room = _shared_room(limit, counts["used"], counts["used_mine"], sharing)
     if room == 0:
         oldest = (

@@ -1,5 +1,6 @@
 """How many requests a run would make to its connection's CRM, and how long the connection's budget makes them take."""
 
+from connectors.budget import requests_per_window
 from connectors.crm.base import crm_adapter
 from connectors.models import Connection
 from simulations.delivery import DeliveryVolume
@@ -10,5 +11,5 @@ def crm_requests_forecast(connection_id: int, volume: DeliveryVolume) -> tuple[i
     connection = Connection.objects.filter(pk=connection_id).only("kind", "tier").first() or Connection()
     adapter = crm_adapter(connection.kind)
     requests = adapter.requests_forecast(volume)
-    per_second = connection.requests_per_window / adapter.budget.window_seconds
+    per_second = requests_per_window(connection) / adapter.budget.window_seconds
     return requests, requests / per_second

@@ -3,8 +3,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from connectors.crm.base import crm_adapter
-
 
 class ConnectionKind(models.TextChoices):
     HUBSPOT = "hubspot", "HubSpot"
@@ -67,11 +65,6 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
-
-    @property
-    def requests_per_window(self) -> int:
-        """The budget: 90% of the tier's limit per the CRM's rolling window, leaving room for other apps' bursts."""
-        return crm_adapter(self.kind).budget.requests_per_window[self.tier] * 9 // 10
 
 
 class SimulationConnection(models.Model):

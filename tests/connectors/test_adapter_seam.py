@@ -13,6 +13,7 @@ import httpx
 import pytest
 from rest_framework.test import APIClient
 
+from connectors.budget import requests_per_window
 from connectors.crm import base
 from connectors.crm.base import (
     BeforeRequest,
@@ -194,7 +195,7 @@ def test_a_simulation_is_delivered_to_a_crm_added_as_one_adapter(
         owner=user, name="Tiny", kind=tiny_adapter.kind, access_token=TOKEN, base_url=base_url
     )
     assert connection.portal_id == 77  # the token checked through the adapter
-    assert connection.requests_per_window == 36  # 90% of the adapter's limit for the tier
+    assert requests_per_window(connection) == 36  # 90% of the adapter's limit for the tier
 
     response = api_client.post("/api/simulations/", planned(connection.pk, total_records=40), format="json")
     assert response.status_code == 201, response.content
