@@ -32,7 +32,7 @@ from simulations.delivery import DeliveryVolume
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, Deal
 from tests.connectors.test_delivery import planned
-from tests.simulations.test_crm import run_until_idle
+from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
 
