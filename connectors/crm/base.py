@@ -13,10 +13,6 @@ from typing import Any, Protocol
 
 from simulations.delivery import DeliveryVolume
 
-# SimCRM's record kinds a CRM receives, and the associations between them (from, to).
-RECORD_KINDS = ("contacts", "companies", "deals")
-ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
-
 # One record's input to an upsert: its key in the CRM (what the answer is matched by) and its fields.
 UpsertInput = tuple[str, dict[str, str]]
 # Called before every request a session sends; raises to stop it (the shared budget says "not now").
