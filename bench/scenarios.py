@@ -26,7 +26,8 @@ from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
-from connectors.models import TIER_REQUESTS_PER_10S, Connection, ConnectionStatus, SimulationConnection, Tier
+from connectors.crm.hubspot.adapter import TIER_REQUESTS_PER_10S
+from connectors.models import Connection, ConnectionStatus, SimulationConnection, Tier
 from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat

@@ -9,7 +9,7 @@ from core.admin_actions import apply_service_to_each
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    """The token is never shown: only its last four characters. A token is checked with HubSpot before
+    """The token is never shown: only its last four characters. A token is checked with its CRM before
     it is saved, so connections are made and fixed through the API (or the client), read here."""
 
     list_display = ["id", "name", "kind", "tier", "status", "portal_id", "token_last4", "owner", "created_at"]

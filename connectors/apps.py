@@ -6,8 +6,10 @@ class ConnectorsConfig(AppConfig):
     name = "connectors"
 
     def ready(self) -> None:
+        from connectors.crm.base import crm_adapter_register
+        from connectors.crm.hubspot.adapter import HUBSPOT_ADAPTER
         from connectors.delivery import SYNC_CRM_HANDLER
-        from connectors.forecast import hubspot_requests_forecast
+        from connectors.forecast import crm_requests_forecast
         from connectors.links import SimulationConnections
         from connectors.outbox import records_enqueue
         from jobs.registry import job_handler_register
@@ -17,7 +19,8 @@ class ConnectorsConfig(AppConfig):
             delivery_hook_register,
         )
 
+        crm_adapter_register(HUBSPOT_ADAPTER)
         job_handler_register(SYNC_CRM_HANDLER)
         delivery_hook_register(records_enqueue)
-        delivery_forecast_register(hubspot_requests_forecast)
+        delivery_forecast_register(crm_requests_forecast)
         connection_links_register(SimulationConnections())

@@ -3,15 +3,15 @@
 A request takes a slot in `connection_requests` under the connection's row lock, so two workers
 never count the same free slot. Two limits apply to every take:
 
-- the rate: at most `requests_per_window` slots in the last WINDOW (HubSpot's rolling 10 s);
+- the rate: at most `requests_per_window` slots in the CRM's rolling window (its adapter's budget);
 - the flight: a delivery's request stays "in flight" until it is released, and a connection keeps at
-  most `in_flight_cap` in flight, about its budget per second times HubSpot's measured latency, so
-  delivery runs at the budget however slowly HubSpot answers, and never far ahead of it.
+  most `in_flight_cap` in flight, about its budget per second times the CRM's measured latency, so
+  delivery runs at the budget however slowly the CRM answers, and never far ahead of it.
 
 Simulations that asked for a slot in the last FAIR_SECONDS share both limits: one past its even share
 may not take the last free slots, which are kept for the others, so a huge backfill cannot starve a
 small live simulation on the same portal, and uses whatever the others leave.
-A 429's Retry-After (or a daily limit) blocks the connection until `blocked_until`, which every
+A rate limit's retry-after (or a daily limit) blocks the connection until `blocked_until`, which every
 worker reads too.
 """
 
@@ -24,23 +24,24 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from connectors.crm.base import crm_adapter
 from connectors.models import Connection, ConnectionRequest
 
-# HubSpot's rolling 10 s, and a second more: a slot is taken a moment before HubSpot receives its
-# request, and with several requests in flight from threads on a busy machine that moment varies
-# (with half a second, the stand-in counted 91 of a budget of 90 in its busiest 10 s).
-WINDOW = timedelta(seconds=11)
+# The CRM's rolling window is counted a second longer: a slot is taken a moment before the CRM receives
+# its request, and with several requests in flight from threads on a busy machine that moment varies
+# (with half a second, the HubSpot stand-in counted 91 of a budget of 90 in its busiest 10 s).
+WINDOW_MARGIN_SECONDS = 1.0
 # A wait this short is slept in place; a longer one hands the worker back (the job is deferred).
 SHORT_WAIT_SECONDS = 2.0
 # Slots older than this are of no use to any window; a take deletes them as it goes.
 KEEP = timedelta(seconds=60)
 # An in-flight slot not released after this many latencies (and at least STALE_SECONDS) counts as
-# answered: its worker died, or HubSpot is slow to answer it. The rate window still holds either way.
+# answered: its worker died, or the CRM is slow to answer it. The rate window still holds either way.
 STALE_LATENCIES = 4
 STALE_SECONDS = 5.0
 # A simulation that asked for a slot this recently shares the budget.
 FAIR_SECONDS = 2.0
-# Until a connection has answered, assume HubSpot's usual second per batch.
+# Until a connection has answered, assume a second per batch (HubSpot's usual time).
 ASSUMED_LATENCY_MS = 1000.0
 # Requests in flight beyond budget x latency, to cover the latency's jitter.
 IN_FLIGHT_SPARE = 2
@@ -56,11 +57,21 @@ class BudgetExhausted(Exception):
         self.wait = wait
 
 
+def requests_per_window(connection: Connection) -> int:
+    """The budget: 90% of the tier's limit per the CRM's rolling window, leaving room for other apps' bursts."""
+    return crm_adapter(connection.kind).budget.requests_per_window[connection.tier] * 9 // 10
+
+
 def in_flight_cap(connection: Connection) -> int:
     """How many requests the connection keeps in flight: its budget per second times the latency, and a spare."""
-    per_second = connection.requests_per_window / WINDOW.total_seconds()
+    limit = requests_per_window(connection)
+    per_second = limit / _window(connection).total_seconds()
     cap = math.ceil(per_second * _latency_seconds(connection)) + IN_FLIGHT_SPARE
-    return max(1, min(connection.requests_per_window, cap))
+    return max(1, min(limit, cap))
+
+
+def _window(connection: Connection) -> timedelta:
+    return timedelta(seconds=crm_adapter(connection.kind).budget.window_seconds + WINDOW_MARGIN_SECONDS)
 
 
 def _latency_seconds(connection: Connection) -> float:
@@ -80,13 +91,13 @@ def budget_take(
     with transaction.atomic():
         connection = (
             Connection.objects.select_for_update()
-            .only("id", "tier", "blocked_until", "latency_ms", "wanting")
+            .only("id", "kind", "tier", "blocked_until", "latency_ms", "wanting")
             .get(pk=connection_id)
         )
         now = timezone.now()
         if not ignore_block and connection.blocked_until is not None and connection.blocked_until > now:
             wait = (connection.blocked_until - now).total_seconds()
-            raise BudgetExhausted(wait, f"HubSpot asked SimCRM to wait {wait:.0f} s more.")
+            raise BudgetExhausted(wait, f"The CRM asked SimCRM to wait {wait:.0f} s more.")
         sharing = _sharing(connection, simulation_id, now.timestamp())
         granted = _room(connection, simulation_id, sharing, now, up_to)
         if isinstance(granted, int):
@@ -110,7 +121,7 @@ def budget_take(
 
 def budget_release(*, connection_id: int, slot_ids: list[int], latencies: list[float]) -> None:
     """These slots' requests have their answers (or none will come): they no longer fly.
-    `latencies`: how long HubSpot took to answer them, for the latency's moving average."""
+    `latencies`: how long the CRM took to answer them, for the latency's moving average."""
     ConnectionRequest.objects.filter(pk__in=slot_ids, done_at__isnull=True).update(done_at=timezone.now())
     if latencies:
         sample = sum(latencies) / len(latencies) * 1000
@@ -138,7 +149,7 @@ def budget_wait_and_take(*, connection_id: int, ignore_block: bool = False) -> N
 
 
 def connection_block(*, connection_id: int, seconds: float) -> None:
-    """Send nothing on this connection for `seconds` (HubSpot's Retry-After, or until the next probe)."""
+    """Send nothing on this connection for `seconds` (the CRM's retry-after, or until the next probe)."""
     until = timezone.now() + timedelta(seconds=seconds)
     Connection.objects.filter(pk=connection_id).update(blocked_until=until)
 
@@ -160,7 +171,8 @@ def _room(
     connection: Connection, simulation_id: int | None, sharing: int, now: datetime, up_to: int
 ) -> int | BudgetExhausted:
     """How many slots (1 to `up_to`) may be taken now, or why none may (with how long to wait)."""
-    window_start = now - WINDOW
+    window = _window(connection)
+    window_start = now - window
     stale = now - timedelta(seconds=max(STALE_SECONDS, STALE_LATENCIES * _latency_seconds(connection)))
     mine = Q(simulation_id=simulation_id)
     flying = Q(done_at__isnull=True, at__gt=stale)
@@ -170,26 +182,27 @@ def _room(
         flying=Count("id", filter=flying),
         flying_mine=Count("id", filter=flying & mine),
     )
-    limit = connection.requests_per_window
-    window = _shared_room(limit, counts["used"], counts["used_mine"], sharing)
-    if window == 0:
+    limit = requests_per_window(connection)
+    room = _shared_room(limit, counts["used"], counts["used_mine"], sharing)
+    if room == 0:
         oldest = (
             ConnectionRequest.objects.filter(connection_id=connection.pk, at__gt=window_start)
             .order_by("at")
             .values_list("at", flat=True)
             .first()
         )
-        wait = max(((oldest or now) + WINDOW - now).total_seconds(), 0.05)
+        wait = max(((oldest or now) + window - now).total_seconds(), 0.05)
         if counts["used"] < limit:
             wait = min(wait, 0.25)  # the slots kept for others may go unused: look again soon
-        return BudgetExhausted(wait, f"The connection's budget of {limit} requests per 10 s is used up.")
+        seconds = window.total_seconds() - WINDOW_MARGIN_SECONDS
+        return BudgetExhausted(wait, f"The connection's budget of {limit} requests per {seconds:.0f} s is used up.")
     if simulation_id is None:
-        return min(up_to, window)
+        return min(up_to, room)
     cap = in_flight_cap(connection)
     flight = _shared_room(cap, counts["flying"], counts["flying_mine"], sharing)
     if flight == 0:
         return BudgetExhausted(0.05, f"{cap} requests are in flight on this connection; waiting for an answer.")
-    return min(up_to, window, flight)
+    return min(up_to, room, flight)
 
 
 def _shared_room(limit: int, used: int, used_mine: int, sharing: int) -> int:

@@ -1,13 +1,12 @@
-"""The SYNC_CRM job: deliver one simulation's pending records to its HubSpot portal.
+"""The SYNC_CRM job: deliver one simulation's pending records to its connection's CRM.
 
-Contacts are upserted by `email`, companies and deals by the unique `simcrm_id` property (created
-in the portal the first time it is needed), at most 100 a request; then the associations (contact
-to company, deal to contact and company) through the v4 default-association batch endpoint. Each
-step is idempotent in HubSpot, so a job repeated after a lost answer or a killed worker leaves each
-record and association there once.
+The core of every CRM: the connection's adapter (connectors.crm) says how its CRM takes each record
+kind. Records are upserted in batches, each matched by its key, then the associations (contact to
+company, deal to contact and company). Each step is idempotent in the CRM, so a job repeated after a
+lost answer or a killed worker leaves each record and association there once.
 
 A job never skips a record: it sends it, waits (deferred, without using an attempt) while the
-budget or HubSpot says so, retries it with backoff, or marks it `failed` with a `sync_error`.
+budget or the CRM says so, retries it with backoff, or marks it `failed` with a `sync_error`.
 One job at a time works on one simulation's records (a PostgreSQL advisory lock), so two workers
 never send the same batch twice at once, and a stage update follows its record's creation.
 """
@@ -17,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -37,14 +36,7 @@ from connectors.budget import (
     connection_block,
     in_flight_cap,
 )
-from connectors.crypto import token_decrypt
-from connectors.hubspot import BATCH_LIMIT, HubSpotClient, HubSpotError, Refusal
-from connectors.hubspot_properties import (
-    UNIQUE_PROPERTY,
-    custom_properties_ensure,
-    properties_without_stage,
-    record_properties,
-)
+from connectors.crm.base import CrmAdapter, CrmError, CrmSession, Refusal, crm_adapter
 from connectors.models import Connection, ConnectionStatus, Installation
 from connectors.outbox import GATHER, delivery_queue
 from jobs.models import ScheduledJob
@@ -83,14 +75,12 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
 SYNC_CRM_HANDLER = JobHandler(job_type=JobType.SYNC_CRM, run=delivery_run, independent_of_owner=True)
 
 
-def hubspot_client(connection: Connection, *, probing: bool = False, budgeted: bool = True) -> HubSpotClient:
-    """A client whose every request first takes a slot of the connection's shared budget (a probe
-    takes one too, though the connection is blocked for everyone else). Not `budgeted`: a delivery's
-    threads share it, their slots taken beforehand in the job's own thread."""
-    return HubSpotClient(
-        base_url=connection.base_url,
-        token=token_decrypt(connection.token_encrypted),
-        timeout=settings.SIMCRM_HUBSPOT_TIMEOUT_SECONDS,
+def crm_session(connection: Connection, *, probing: bool = False, budgeted: bool = True) -> CrmSession:
+    """A session of the connection's CRM whose every request first takes a slot of the connection's shared
+    budget (a probe takes one too, though the connection is blocked for everyone else). Not `budgeted`: a
+    delivery's threads share it, their slots taken beforehand in the job's own thread."""
+    return crm_adapter(connection.kind).session(
+        connection,
         before_request=(
             (lambda: budget_wait_and_take(connection_id=connection.pk, ignore_block=probing)) if budgeted else None
         ),
@@ -101,8 +91,9 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
     """Deliver what is pending; return the job's result and when the next job should come, if one should."""
     failed = 0
     lanes: list[Lane] = []
-    unready: dict[str, str] = {}  # object type -> why HubSpot could not set up its properties now
-    with hubspot_client(connection) as client:
+    unready: dict[str, str] = {}  # record kind -> why the CRM could not be prepared for it now
+    adapter = crm_adapter(connection.kind)
+    with closing(crm_session(connection)) as session:
         try:
             if connection.status == ConnectionStatus.RATE_LIMITED:
                 _probe(connection)
@@ -110,20 +101,20 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                 if not _pending(model, simulation_id).exists():
                     continue
                 try:
-                    custom_properties_ensure(client=client, connection=connection, object_type=object_type)
-                except HubSpotError as error:
+                    adapter.prepare(session, connection, object_type)
+                except CrmError as error:
                     if error.refusal == Refusal.UNAVAILABLE:
                         unready[object_type] = error.message  # the other types go on; this one next time
                     elif error.refusal == Refusal.INVALID:
-                        # The custom properties cannot be made (a missing scope, say): no record of this type can go.
+                        # The CRM cannot be prepared (a missing scope, say): no record of this kind can go.
                         failed += _fail_pending(simulation_id, object_type, error.message)
                     else:
                         raise
                     continue
-                lanes.append(UpsertLane(simulation_id, object_type))
+                lanes.append(UpsertLane(simulation_id, object_type, adapter))
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
-        except HubSpotError as error:
+        except CrmError as error:
             stop = _refused(connection, error)
             if stop.defer is not None:
                 raise JobDeferred(stop.message, delay=stop.defer) from None
@@ -133,7 +124,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                 raise JobFailed(error.message, retryable=True) from None
             failed += sum(_fail_pending(simulation_id, object_type, error.message) for object_type in MODELS)
             return {"delivered": 0, "failed": failed, "error": error.message}, None
-    lanes.append(AssociationLane(simulation_id))
+    lanes.append(AssociationLane(simulation_id, adapter.budget.batch_limit))
     run = _drive(connection, simulation_id, lanes)
     run.failed += failed
     result: dict[str, Any] = {"delivered": run.delivered, "requests": run.requests}
@@ -142,12 +133,12 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
     wait = run.stop.defer if run.stop is not None else None
     problem = run.error or next(iter(unready.values()), "")
     if (run.unavailable or unready) and run.delivered:
-        # HubSpot failed some requests but answered others: a fresh job tries again after a pause.
+        # The CRM failed some requests but answered others: a fresh job tries again after a pause.
         wait = max(wait or 0.0, float(settings.SIMCRM_RETRY_BASE_SECONDS))
     elif run.unavailable or unready:
         if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
             raise JobFailed(problem, retryable=True)
-        # HubSpot stayed unavailable through every attempt: say so on the records it could not take.
+        # The CRM stayed unavailable through every attempt: say so on the records it could not take.
         run.failed += sum(unit.lane.fail(unit, problem) for unit in run.unavailable)
         run.failed += sum(_fail_pending(simulation_id, object_type, why) for object_type, why in unready.items())
     if run.stop is not None and run.stop.defer is not None and not run.delivered:
@@ -167,13 +158,13 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
 
 # How long one delivery job keeps sending before it hands over (what it has in flight is answered first).
 JOB_SECONDS = 8.0
-# Threads one job may wait on HubSpot with; the budget decides how many requests really fly.
+# Threads one job may wait on the CRM with; the budget decides how many requests really fly.
 MAX_PARALLEL = 32
 # The longest a job sleeps between looks at its requests and the budget.
 POLL_SECONDS = 0.1
 # Batches of pending records read at once.
 BATCHES_A_QUERY = 5
-# A batch of fewer than 100 records just made waits this long for more (a live simulation's records
+# A part batch of records just made waits this long for more (a live simulation's records
 # arrive a few a second); the contract wants a record sent within about 5 s of its creation.
 PART_BATCH_WAIT = timedelta(seconds=2)
 # How long the associations wait to look again after finding nothing to send.
@@ -187,7 +178,7 @@ class Unit:
 
     lane: "Lane"
     records: list[Any]
-    send: Callable[[HubSpotClient], Any]
+    send: Callable[[CrmSession], Any]
     retry_without_stage: bool = False
 
 
@@ -206,8 +197,8 @@ class Run:
     requests: int = 0
     failed: int = 0
     stop: Stop | None = None
-    error: str = ""  # the last refusal or failure HubSpot answered
-    unavailable: list[Unit] = field(default_factory=list)  # units HubSpot failed (5xx, no answer)
+    error: str = ""  # the last refusal or failure the CRM answered
+    unavailable: list[Unit] = field(default_factory=list)  # units the CRM failed (5xx, no answer)
 
 
 class Lane(Protocol):
@@ -216,7 +207,7 @@ class Lane(Protocol):
     def next_unit(self) -> Unit | None: ...
     def wake(self) -> None: ...
     def settle(self, unit: Unit, answer: Any) -> int: ...
-    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]: ...
+    def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]: ...
     def fail(self, unit: Unit, message: str) -> int: ...
 
 
@@ -228,7 +219,7 @@ def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> R
     ready: list[Unit] = []  # taken from the lanes (or to be sent again), waiting for slots
     deadline = time.monotonic() + JOB_SECONDS
     flight = min(in_flight_cap(connection), MAX_PARALLEL)
-    with hubspot_client(connection, budgeted=False) as client, ThreadPoolExecutor(MAX_PARALLEL, "hubspot") as pool:
+    with closing(crm_session(connection, budgeted=False)) as session, ThreadPoolExecutor(MAX_PARALLEL, "crm") as pool:
         while True:
             pause = POLL_SECONDS
             ready += _units(lanes, flight - len(flying) - len(ready))
@@ -242,7 +233,7 @@ def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> R
                 else:
                     for slot in slots:
                         unit = ready.pop(0)
-                        flying[pool.submit(_timed, unit.send, client)] = (unit, slot)
+                        flying[pool.submit(_timed, unit.send, session)] = (unit, slot)
                     run.requests += len(slots)
             if not flying and not ready and run.stop is None and time.monotonic() < deadline:
                 for lane in lanes:
@@ -261,7 +252,7 @@ def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> R
                 latencies=[seconds for _, _, answer, seconds in answers if _answered(answer)],
             )
             for unit, _, answer, _ in answers:
-                if isinstance(answer, HubSpotError):
+                if isinstance(answer, CrmError):
                     _answer_refused(connection, unit, answer, run, ready)
                 else:
                     run.delivered += unit.lane.settle(unit, answer)
@@ -285,16 +276,16 @@ def _units(lanes: list["Lane"], wanted: int) -> list[Unit]:
 
 
 def _answered(answer: Any) -> bool:
-    """An answer whose time says how fast HubSpot is (not a time-out or a dropped connection)."""
-    return not isinstance(answer, HubSpotError) or answer.refusal != Refusal.UNAVAILABLE
+    """An answer whose time says how fast the CRM is (not a time-out or a dropped connection)."""
+    return not isinstance(answer, CrmError) or answer.refusal != Refusal.UNAVAILABLE
 
 
-def _answer_refused(connection: Connection, unit: Unit, error: HubSpotError, run: Run, ready: list[Unit]) -> None:
+def _answer_refused(connection: Connection, unit: Unit, error: CrmError, run: Run, ready: list[Unit]) -> None:
     if error.refusal == Refusal.INVALID:
         retry, failed = unit.lane.refuse(unit, error)
         run.failed += failed
         if retry is not None:
-            ready.append(retry)  # sent again in another shape (a contact's stage left out)
+            ready.append(retry)  # sent again in the adapter's fallback shape
         else:
             run.error = error.message
         return
@@ -306,22 +297,23 @@ def _answer_refused(connection: Connection, unit: Unit, error: HubSpotError, run
         run.stop = stop
 
 
-def _timed(send: Callable[[HubSpotClient], Any], client: HubSpotClient) -> tuple[Any, float]:
-    """Run one request in a pool thread: its answer (or HubSpot's refusal) and how long it took."""
+def _timed(send: Callable[[CrmSession], Any], session: CrmSession) -> tuple[Any, float]:
+    """Run one request in a pool thread: its answer (or the CRM's refusal) and how long it took."""
     started = time.monotonic()
     try:
-        answer = send(client)
-    except HubSpotError as error:
+        answer = send(session)
+    except CrmError as error:
         answer = error
     return answer, time.monotonic() - started
 
 
 class UpsertLane:
-    """A simulation's pending records of one type, 100 to a batch upsert, each record in one batch at a time."""
+    """A simulation's pending records of one kind, a batch to an upsert, each record in one batch at a time."""
 
-    def __init__(self, simulation_id: int, object_type: str) -> None:
-        self.simulation_id, self.object_type = simulation_id, object_type
+    def __init__(self, simulation_id: int, object_type: str, adapter: CrmAdapter) -> None:
+        self.simulation_id, self.object_type, self.adapter = simulation_id, object_type, adapter
         self.model = MODELS[object_type]
+        self._batch = adapter.budget.batch_limit
         self.finished = False
         self._busy: set[int] = set()
         self._buffer: list[list[Any]] = []
@@ -330,12 +322,13 @@ class UpsertLane:
     def next_unit(self) -> Unit | None:
         if not self._buffer and not self.finished:
             # Several batches a query; a record that changes meanwhile stays pending (its version moved on).
+            size = self._batch
             records = list(
-                _pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[: BATCH_LIMIT * BATCHES_A_QUERY]
+                _pending(self.model, self.simulation_id).exclude(pk__in=self._busy)[: size * BATCHES_A_QUERY]
             )
-            self.finished = len(records) < BATCH_LIMIT * BATCHES_A_QUERY  # records still coming: the next job
-            batches = [records[start : start + BATCH_LIMIT] for start in range(0, len(records), BATCH_LIMIT)]
-            if batches and len(batches[-1]) < BATCH_LIMIT and not self._gathered(batches[-1]):
+            self.finished = len(records) < size * BATCHES_A_QUERY  # records still coming: the next job
+            batches = [records[start : start + size] for start in range(0, len(records), size)]
+            if batches and len(batches[-1]) < size and not self._gathered(batches[-1]):
                 batches.pop()  # a part batch of records just made waits for more (the next job, gathered)
             self._busy.update(record.pk for batch in batches for record in batch)
             self._buffer = batches
@@ -354,22 +347,25 @@ class UpsertLane:
 
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
         object_type = self.object_type
-        id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
-        keyed = {_key(object_type, record, self._installation): record for record in batch}
-        inputs = [
-            (key, properties_without_stage(properties) if without_stage else properties)
-            for key, properties in record_properties(object_type, keyed).items()
-        ]
+        keyed = self._keyed(batch)
+        inputs = self.adapter.upsert_inputs(object_type, keyed, fallback=without_stage)
 
-        def send(client: HubSpotClient) -> dict[str, str]:
-            return client.batch_upsert(object_type, id_property=id_property, inputs=inputs)
+        def send(session: CrmSession) -> dict[str, str]:
+            return session.upsert(object_type, inputs)
 
         return Unit(self, batch, send, retry_without_stage=without_stage)
 
+    def _keyed(self, records: list[Any]) -> dict[str, Any]:
+        kind = self.object_type
+        return {
+            self.adapter.record_key(kind, record, _simcrm_id(kind, record, self._installation)): record
+            for record in records
+        }
+
     def settle(self, unit: Unit, answer: Any) -> int:
-        """The records HubSpot answered for are `synced` unless they changed again meanwhile."""
+        """The records the CRM answered for are `synced` unless they changed again meanwhile."""
         self._busy.difference_update(record.pk for record in unit.records)
-        keyed = {_key(self.object_type, record, self._installation): record for record in unit.records}
+        keyed = self._keyed(unit.records)
         answered = {key: crm_id for key, crm_id in answer.items() if key in keyed}
         with transaction.atomic():
             _mark_delivered(
@@ -379,14 +375,12 @@ class UpsertLane:
             if missing:
                 self.model.objects.filter(pk__in=missing).update(
                     sync_status=SyncStatus.FAILED,
-                    sync_error="HubSpot's answer to the batch did not include this record.",
+                    sync_error=f"{self.adapter.label}'s answer to the batch did not include this record.",
                 )
         return len(answered)
 
-    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]:
-        if self.object_type == "contacts" and not unit.retry_without_stage and "lifecyclestage" in error.message:
-            # The portal holds a later stage for one of these emails (a replay into the same portal, or a
-            # stage set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
+    def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
+        if not unit.retry_without_stage and self.adapter.upsert_fallback(self.object_type, error):
             return self._unit(unit.records, without_stage=True), 0
         return None, self.fail(unit, error.message)
 
@@ -399,13 +393,13 @@ class UpsertLane:
 
 
 class AssociationLane:
-    """A simulation's associations whose two ends are in the portal, 100 to a request, by turns: contacts
+    """A simulation's associations whose two ends are in the CRM, a batch to a request, by turns: contacts
     to companies, then deals to contacts and deals to companies. Each request goes only
     when full, or when no record it waits for is still to be delivered, so none goes a quarter full
     while the rest is on its way."""
 
-    def __init__(self, simulation_id: int) -> None:
-        self.simulation_id = simulation_id
+    def __init__(self, simulation_id: int, batch_limit: int) -> None:
+        self.simulation_id, self._batch = simulation_id, batch_limit
         self.finished = False
         self._busy_contacts: set[int] = set()
         self._busy_deals: set[int] = set()
@@ -441,16 +435,16 @@ class AssociationLane:
             )
             .exclude(pk__in=self._busy_contacts)
             .select_related("company_record")
-            .order_by("id")[:BATCH_LIMIT]
+            .order_by("id")[: self._batch]
         )
         waiting = _pending(Contact, sim).exists() or _pending(Company, sim).exists()
-        if not contacts or (len(contacts) < BATCH_LIMIT and waiting):
+        if not contacts or (len(contacts) < self._batch and waiting):
             return None
         self._busy_contacts.update(contact.pk for contact in contacts)
         pairs = [(c.crm_id or "", c.company_record.crm_id or "") for c in contacts if c.company_record]
 
-        def send(client: HubSpotClient) -> int:
-            return client.associate_default("contacts", "companies", pairs)
+        def send(session: CrmSession) -> int:
+            return session.associate("contacts", "companies", pairs)
 
         return Unit(self, contacts, send)
 
@@ -463,10 +457,10 @@ class AssociationLane:
             .filter(Q(company__isnull=True) | Q(company__crm_id__isnull=False))
             .exclude(pk__in=self._busy_deals)
             .select_related("contact", "company")
-            .order_by("id")[:BATCH_LIMIT]
+            .order_by("id")[: self._batch]
         )
         waiting = any(_pending(model, sim).exists() for model in (Contact, Company, Deal))
-        if not deals or (len(deals) < BATCH_LIMIT and waiting):
+        if not deals or (len(deals) < self._batch and waiting):
             return None
         self._busy_deals.update(deal.pk for deal in deals)
         with_company = [deal for deal in deals if deal.company is not None]
@@ -478,8 +472,8 @@ class AssociationLane:
         return self._unit("deals", "contacts", deals, [(d.crm_id or "", d.contact.crm_id or "") for d in deals])
 
     def _unit(self, from_type: str, to_type: str, records: list[Any], pairs: list[tuple[str, str | None]]) -> Unit:
-        def send(client: HubSpotClient) -> int:
-            return client.associate_default(from_type, to_type, [(a, b or "") for a, b in pairs])
+        def send(session: CrmSession) -> int:
+            return session.associate(from_type, to_type, [(a, b or "") for a, b in pairs])
 
         return Unit(self, records, send)
 
@@ -493,7 +487,7 @@ class AssociationLane:
         self._release(unit, done)
         return int(answer)
 
-    def refuse(self, unit: Unit, error: HubSpotError) -> tuple[Unit | None, int]:
+    def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
         return None, 0  # left unassociated, and not sent again by this job; its result says why
 
     def fail(self, unit: Unit, message: str) -> int:
@@ -506,18 +500,20 @@ class AssociationLane:
 
 
 def _probe(connection: Connection) -> None:
-    """After a daily limit, one cheap call (by the one job that claims the probe) says whether HubSpot
+    """After a daily limit, one cheap call (by the one job that claims the probe) says whether the CRM
     accepts again; the others wait for the next probe."""
+    adapter = crm_adapter(connection.kind)
+    probe_seconds = adapter.probe_seconds()
     now = timezone.now()
     probe_claimed = Connection.objects.filter(
         Q(blocked_until__isnull=True) | Q(blocked_until__lte=now),
         pk=connection.pk,
         status=ConnectionStatus.RATE_LIMITED,
-    ).update(blocked_until=now + timedelta(seconds=settings.SIMCRM_HUBSPOT_PROBE_SECONDS))
+    ).update(blocked_until=now + timedelta(seconds=probe_seconds))
     if not probe_claimed:
-        raise BudgetExhausted(settings.SIMCRM_HUBSPOT_PROBE_SECONDS, "another job is probing HubSpot's daily limit")
-    with hubspot_client(connection, probing=True) as prober:
-        prober.account_details()
+        raise BudgetExhausted(probe_seconds, f"another job is probing {adapter.label}'s daily limit")
+    with closing(crm_session(connection, probing=True)) as prober:
+        adapter.account_check(prober)
     Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.OK, last_error="", blocked_until=None)
 
 
@@ -555,7 +551,7 @@ def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str
         )
 
 
-def _refused(connection: Connection, error: HubSpotError) -> Stop:
+def _refused(connection: Connection, error: CrmError) -> Stop:
     """What a refusal does to the connection, and how long the delivery stops for it."""
     if error.refusal == Refusal.AUTH:
         Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.INVALID, last_error=error.message)
@@ -568,7 +564,7 @@ def _refused(connection: Connection, error: HubSpotError) -> Stop:
         connection_block(connection_id=connection.pk, seconds=wait)
         return Stop(f"{error.message} Waiting {wait:.0f} s.", defer=wait)
     if error.refusal == Refusal.DAILY:
-        probe = float(settings.SIMCRM_HUBSPOT_PROBE_SECONDS)
+        probe = crm_adapter(connection.kind).probe_seconds()
         Connection.objects.filter(pk=connection.pk).update(
             status=ConnectionStatus.RATE_LIMITED,
             last_error=f"{error.message} Deliveries are held; SimCRM asks again every {probe:.0f} s.",
@@ -597,9 +593,8 @@ def _installation_key() -> str:
     return str(installation.key)
 
 
-def _key(object_type: str, record: Any, installation: str) -> str:
-    if object_type == "contacts":
-        return str(record.email).lower()
+def _simcrm_id(object_type: str, record: Any, installation: str) -> str:
+    """The record's id across installations, written into the CRM so a repeated delivery updates, never duplicates."""
     return f"{installation}:{object_type[:-1] if object_type != 'companies' else 'company'}:{record.pk}"
 
 

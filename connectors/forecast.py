@@ -1,31 +1,15 @@
-"""How many HubSpot requests a run would make, and how long the connection's limit makes them take."""
+"""How many requests a run would make to its connection's CRM, and how long the connection's budget makes them take."""
 
-import math
-
-from connectors.hubspot import BATCH_LIMIT
+from connectors.budget import requests_per_window
+from connectors.crm.base import crm_adapter
 from connectors.models import Connection
 from simulations.delivery import DeliveryVolume
 
-# The unique property: checked, and created when missing, for companies and for deals.
-PROPERTY_REQUESTS = 4
 
-
-def hubspot_requests_forecast(connection_id: int, volume: DeliveryVolume) -> tuple[int, float]:
-    """Batches of 100 at best: upserts, stage updates, and the three kinds of association."""
-
-    def batches(count: int) -> int:
-        return math.ceil(count / BATCH_LIMIT)
-
-    requests = (
-        batches(volume.contacts)
-        + batches(volume.companies)
-        + batches(volume.deals)
-        + batches(volume.contact_updates)
-        + batches(volume.deal_updates)
-        + (batches(volume.contacts) if volume.companies else 0)  # contact to company
-        + batches(volume.deals) * (2 if volume.companies else 1)  # deal to contact (and company)
-        + (PROPERTY_REQUESTS if volume.companies or volume.deals else 0)
-    )
-    connection = Connection.objects.filter(pk=connection_id).only("tier").first()
-    per_second = connection.requests_per_window / 10 if connection is not None else 9.0
+def crm_requests_forecast(connection_id: int, volume: DeliveryVolume) -> tuple[int, float]:
+    # A connection deleted meanwhile: forecast for a new one's defaults.
+    connection = Connection.objects.filter(pk=connection_id).only("kind", "tier").first() or Connection()
+    adapter = crm_adapter(connection.kind)
+    requests = adapter.requests_forecast(volume)
+    per_second = requests_per_window(connection) / adapter.budget.window_seconds
     return requests, requests / per_second

@@ -14,10 +14,6 @@ class Tier(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise (190 requests per 10 s)"
 
 
-# HubSpot's private-app limits per rolling 10 seconds, per app and portal.
-TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
-
-
 class ConnectionStatus(models.TextChoices):
     OK = "ok", "OK"
     INVALID = "invalid", "Invalid token: deliveries held"
@@ -28,10 +24,12 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 
 
 class Connection(models.Model):
-    """A HubSpot portal that simulations deliver to. The token is stored encrypted (connectors.crypto)."""
+    """A CRM account that simulations deliver to, through the adapter of its `kind` (connectors.crm).
+    The token is stored encrypted (connectors.crypto)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
     name = models.CharField(max_length=255)
+    # No check constraint: the registered adapters say which kinds exist (a test registers one of its own).
     kind = models.CharField(max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.HUBSPOT)
     base_url = models.URLField(max_length=500, default=DEFAULT_BASE_URL)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STARTER)
@@ -42,13 +40,13 @@ class Connection(models.Model):
     portal_id = models.BigIntegerField(null=True, blank=True)
     # No request before this instant: a 429's Retry-After, or the next probe of a daily limit.
     blocked_until = models.DateTimeField(null=True, blank=True)
-    # SimCRM's own properties known to exist in the portal, by object type (connectors.hubspot_properties):
+    # SimCRM's own fields known to exist in the CRM, by record kind (the adapter's prepare), for HubSpot:
     # {"deals": ["simcrm_appointmentscheduled_at", ..., "simcrm_id"], ...}.
     custom_properties = models.JSONField(default=dict, blank=True)
-    # Counters for /metrics: every request sent, and HubSpot's 429 answers.
+    # Counters for /metrics: every request sent, and the CRM's rate-limit answers.
     requests_sent = models.PositiveBigIntegerField(default=0)
     rate_limited_answers = models.PositiveBigIntegerField(default=0)
-    # How long HubSpot takes to answer, a moving average: it sets how many requests fly at once.
+    # How long the CRM takes to answer, a moving average: it sets how many requests fly at once.
     latency_ms = models.FloatField(null=True, blank=True)
     # Simulation id -> when it last asked for a request (epoch seconds): the ones that share the budget now.
     wanting = models.JSONField(default=dict, blank=True)
@@ -59,7 +57,6 @@ class Connection(models.Model):
         db_table = "connections"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=ConnectionKind.values), name="connection_kind_valid"),
             models.CheckConstraint(condition=models.Q(tier__in=Tier.values), name="connection_tier_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=ConnectionStatus.values), name="connection_status_valid"
@@ -68,11 +65,6 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
-
-    @property
-    def requests_per_window(self) -> int:
-        """The budget: 90% of the tier's limit per rolling 10 s, leaving room for other apps' bursts."""
-        return TIER_REQUESTS_PER_10S[self.tier] * 9 // 10
 
 
 class SimulationConnection(models.Model):

@@ -1,8 +1,9 @@
 """Connections: create (the token checked with one call), change, delete, and retry failed deliveries.
 
-A connection's status changes here and in connectors.delivery (what HubSpot's answers say).
+A connection's status changes here and in connectors.delivery (what the CRM's answers say).
 """
 
+from contextlib import closing
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -11,9 +12,9 @@ from django.db.models import Count, F
 from rest_framework.exceptions import ValidationError
 
 from connectors.budget import BudgetExhausted
+from connectors.crm.base import CrmError, Refusal, crm_adapter
 from connectors.crypto import token_encrypt
-from connectors.delivery import MODELS, hubspot_client
-from connectors.hubspot import HubSpotError, Refusal
+from connectors.delivery import MODELS, crm_session
 from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, ConnectionStatus, Tier
 from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
@@ -28,7 +29,7 @@ def connection_create(
     base_url: str = DEFAULT_BASE_URL,
     tier: str = Tier.STARTER,
 ) -> Connection:
-    """Save a connection once HubSpot accepts its token (one call); otherwise raise a 400 naming the field."""
+    """Save a connection once its CRM accepts its token (one call); otherwise raise a 400 naming the field."""
     with transaction.atomic():
         connection = Connection.objects.create(
             owner=owner,
@@ -39,7 +40,7 @@ def connection_create(
             token_encrypted=token_encrypt(access_token),
             token_last4=access_token[-4:],
         )
-        connection.portal_id = _portal_of(connection)
+        connection.portal_id = _account_of(connection)
         connection.save(update_fields=["portal_id", "updated_at"])
     return connection
 
@@ -53,9 +54,13 @@ def connection_update(*, connection: Connection, **changes: Any) -> Connection:
         setattr(connection, name, value)
     if token is not None:
         checked = Connection(
-            pk=connection.pk, base_url=connection.base_url, tier=connection.tier, token_encrypted=token_encrypt(token)
+            pk=connection.pk,
+            kind=connection.kind,
+            base_url=connection.base_url,
+            tier=connection.tier,
+            token_encrypted=token_encrypt(token),
         )
-        connection.portal_id = _portal_of(checked)
+        connection.portal_id = _account_of(checked)
         connection.token_encrypted, connection.token_last4 = checked.token_encrypted, token[-4:]
         connection.status, connection.last_error = ConnectionStatus.OK, ""
         fields += ["token_encrypted", "token_last4", "portal_id", "status", "last_error"]
@@ -110,22 +115,27 @@ def connection_delivery_counts(*, connection_ids: list[int]) -> dict[int, dict[s
     return counts
 
 
-def _portal_of(connection: Connection) -> int | None:
-    """Check the token with HubSpot's cheapest call; the portal id it answers, or a 400 that says what is wrong."""
+def _account_of(connection: Connection) -> int | None:
+    """Check the token with the CRM's cheapest call; the account id it answers, or a 400 that says what is wrong."""
+    adapter = crm_adapter(connection.kind)
     try:
-        with hubspot_client(connection) as client:
-            details = client.account_details()
+        with closing(crm_session(connection)) as session:
+            return adapter.account_check(session)
     except BudgetExhausted as exhausted:
         raise ValidationError(
             {"non_field_errors": [f"This connection's request budget is used up; try again in {exhausted.wait:.0f} s."]}
         ) from None
-    except HubSpotError as error:
+    except CrmError as error:
         if error.refusal == Refusal.AUTH:
             raise ValidationError({"access_token": [error.message]}) from None
         if error.refusal == Refusal.UNAVAILABLE:
             raise ValidationError(
-                {"base_url": [f"Could not reach HubSpot at {connection.base_url}: {error.message} Check base_url."]}
+                {
+                    "base_url": [
+                        f"Could not reach {adapter.label} at {connection.base_url}: {error.message} Check base_url."
+                    ]
+                }
             ) from None
-        raise ValidationError({"non_field_errors": [f"HubSpot did not accept the check: {error.message}"]}) from None
-    portal = details.get("portalId")
-    return int(portal) if isinstance(portal, int) else None
+        raise ValidationError(
+            {"non_field_errors": [f"{adapter.label} did not accept the check: {error.message}"]}
+        ) from None

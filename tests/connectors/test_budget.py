@@ -2,7 +2,7 @@
 
 import pytest
 
-from connectors.budget import BudgetExhausted, budget_release, budget_take, in_flight_cap
+from connectors.budget import BudgetExhausted, budget_release, budget_take, in_flight_cap, requests_per_window
 from connectors.models import Connection, ConnectionRequest
 from tests.factories import ConnectionFactory
 
@@ -15,7 +15,7 @@ def connection() -> Connection:
 
 
 def test_the_flight_is_the_budget_per_second_times_the_latency(connection: Connection) -> None:
-    assert connection.requests_per_window == 90
+    assert requests_per_window(connection) == 90
     assert in_flight_cap(connection) == 11  # no answer yet: HubSpot's usual second, and a spare of 2
     connection.latency_ms = 800
     assert in_flight_cap(connection) == 9  # 90 per 11 s is 8.2/s; x 0.8 s = 6.5 -> 7, and 2

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from connectors.hubspot_properties import record_properties
+from connectors.crm.hubspot.properties import record_properties
 from connectors.models import Connection
 from connectors.outbox import records_enqueue
 from simulations.models import LIFECYCLE_ORDER, Company, Contact, Deal, DealStage, LifecycleStage, RecordEvent

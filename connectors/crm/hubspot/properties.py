@@ -31,7 +31,8 @@ from typing import Any
 
 from django.db import transaction
 
-from connectors.hubspot import HubSpotClient
+from connectors.crm.base import CrmConnection
+from connectors.crm.hubspot.client import HubSpotClient
 from connectors.models import Connection
 from simulations.models import (
     DEAL_ORDER,
@@ -121,7 +122,7 @@ def custom_property_definitions(object_type: str) -> dict[str, dict[str, Any]]:
     return definitions
 
 
-def custom_properties_ensure(*, client: HubSpotClient, connection: Connection, object_type: str) -> None:
+def custom_properties_ensure(*, client: HubSpotClient, connection: CrmConnection, object_type: str) -> None:
     """Make sure SimCRM's properties of this object type exist in the portal, creating the missing ones,
     and record on the connection which do: two requests the first time, none once they are all recorded."""
     wanted = custom_property_definitions(object_type)

@@ -10,13 +10,12 @@ in plain sight.
 import functools
 import json
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import httpx
 
+from connectors.crm.base import BeforeRequest, CrmError, Refusal
 from core.redaction import redact_secrets
 
 # Batch endpoints take at most this many inputs.
@@ -29,23 +28,9 @@ ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
 }
 
 
-class Refusal(StrEnum):
-    AUTH = "auth"  # 401: the token is wrong or revoked
-    RATE = "rate"  # 429 on the rolling 10 s (or secondly) window
-    DAILY = "daily"  # 429 on the daily limit
-    INVALID = "invalid"  # 400 and other 4xx: this input will never be accepted
-    UNAVAILABLE = "unavailable"  # 5xx, a timeout, a lost connection: try again later
-
-
-@dataclass
-class HubSpotError(Exception):
-    refusal: Refusal
-    message: str
-    status: int | None = None
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        return self.message
+class HubSpotError(CrmError):
+    """401 is AUTH; 429 RATE on the rolling 10 s (or secondly) window, DAILY on the daily limit; 400 and
+    other 4xx INVALID; 5xx, a timeout or a lost connection UNAVAILABLE (connectors.crm.hubspot.client._refusal)."""
 
 
 @dataclass
@@ -53,11 +38,6 @@ class Answer:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
-
-
-# Called before every request; raises to stop it (SimCRM's shared budget says "not now"). None where
-# the caller has taken the budget's slots itself (delivery's concurrent requests).
-BeforeRequest = Callable[[], None] | None
 
 
 class HubSpotClient:

@@ -1,0 +1,120 @@
+"""What the neutral delivery core asks of a CRM: one adapter per CRM, registered by the connection kind it serves.
+
+The core (connectors.delivery, budget, outbox, services) knows SimCRM's record kinds ("contacts",
+"companies", "deals") and their associations; an adapter knows how its CRM names, checks, stores and
+refuses them. A session's methods only speak HTTP (the delivery runs them in threads); everything that
+reads the database happens in the adapter's other methods, in the job's own thread.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from simulations.delivery import DeliveryVolume
+
+# One record's input to an upsert: its key in the CRM (what the answer is matched by) and its fields.
+UpsertInput = tuple[str, dict[str, str]]
+# Called before every request a session sends; raises to stop it (the shared budget says "not now").
+# None where the caller has taken the budget's slots itself (delivery's concurrent requests).
+BeforeRequest = Callable[[], None] | None
+
+
+class Refusal(StrEnum):
+    AUTH = "auth"  # the token is wrong or revoked: deliveries are held
+    RATE = "rate"  # the CRM's rolling window is full: wait its retry_after
+    DAILY = "daily"  # the CRM's daily limit is reached: probe until it accepts again
+    INVALID = "invalid"  # this input will never be accepted
+    UNAVAILABLE = "unavailable"  # 5xx, a timeout, a lost connection: try again later
+
+
+@dataclass
+class CrmError(Exception):
+    """A CRM's refusal, classified by its adapter; the message says what to change, and holds no secret."""
+
+    refusal: Refusal
+    message: str
+    status: int | None = None
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class CrmBudget:
+    window_seconds: float  # the CRM's rolling window
+    requests_per_window: Mapping[str, int]  # its limit per window, by Connection.tier
+    batch_limit: int  # records (or associations) per request
+
+
+class CrmConnection(Protocol):
+    """What an adapter reads of a connection (connectors.models.Connection)."""
+
+    pk: Any
+    base_url: str
+    token_encrypted: str
+    custom_properties: dict[str, Any]
+
+
+class CrmSession(Protocol):
+    """An open client of one connection; safe to share between threads when made without `before_request`.
+    Every method raises CrmError for a refusal or a lost answer."""
+
+    def close(self) -> None: ...
+    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
+        """Create or update up to batch_limit records; return {key: the CRM's id} for those it answered."""
+        ...
+
+    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
+        """Associate up to batch_limit pairs of CRM ids; associating a pair again changes nothing."""
+        ...
+
+
+class CrmAdapter(Protocol):
+    kind: str  # Connection.kind
+    label: str  # the CRM's name in messages
+    budget: CrmBudget
+
+    def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession: ...
+    def account_check(self, session: CrmSession) -> int | None:
+        """The cheapest authenticated call (the token check, and the probe after a daily limit): the account's id."""
+        ...
+
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
+        """Make the CRM ready for records of this kind (SimCRM's own fields), recording it on the connection."""
+        ...
+
+    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
+        """The key a record is upserted and matched by."""
+        ...
+
+    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+        """The inputs of a batch of records by key; `fallback`: the shape upsert_fallback asked for."""
+        ...
+
+    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+        """Whether a batch refused this way goes again in its fallback shape."""
+        ...
+
+    def requests_forecast(self, volume: DeliveryVolume) -> int:
+        """How many requests delivering these records (and their associations) takes."""
+        ...
+
+    def probe_seconds(self) -> float:
+        """How long a daily limit holds deliveries before one probe asks again."""
+        ...
+
+
+_adapters: dict[str, CrmAdapter] = {}
+
+
+def crm_adapter_register(adapter: CrmAdapter) -> None:
+    _adapters[adapter.kind] = adapter
+
+
+def crm_adapter(kind: str) -> CrmAdapter:
+    try:
+        return _adapters[kind]
+    except KeyError:
+        raise LookupError(f"No CRM adapter is registered for connections of kind {kind!r}.") from None

@@ -1,0 +1,110 @@
+"""HubSpot, the first CRM adapter: private-app tokens, the v3 batch upserts and v4 default associations.
+
+Contacts are upserted by `email`, companies and deals by SimCRM's unique `simcrm_id` property
+(created in the portal the first time it is needed, connectors.crm.hubspot.properties); associations go
+through the default-association batch endpoint. Each is idempotent in HubSpot, so a delivery repeated
+after a lost answer leaves each record and association there once.
+"""
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+
+from connectors.crm.base import (
+    BeforeRequest,
+    CrmBudget,
+    CrmConnection,
+    CrmError,
+    CrmSession,
+    UpsertInput,
+)
+from connectors.crm.hubspot.client import BATCH_LIMIT, HubSpotClient
+from connectors.crm.hubspot.properties import (
+    UNIQUE_PROPERTY,
+    custom_properties_ensure,
+    properties_without_stage,
+    record_properties,
+)
+from connectors.crypto import token_decrypt
+from connectors.models import Tier
+from simulations.delivery import DeliveryVolume
+
+# HubSpot's private-app limits per rolling 10 seconds, per app and portal.
+TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
+# The unique property: checked, and created when missing, for companies and for deals.
+PROPERTY_REQUESTS = 4
+
+
+class HubSpotSession(HubSpotClient):
+    """The client, speaking the delivery core's record kinds (HubSpot's object types have the same names)."""
+
+    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
+        return self.batch_upsert(kind, id_property="email" if kind == "contacts" else UNIQUE_PROPERTY, inputs=inputs)
+
+    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
+        return self.associate_default(from_kind, to_kind, pairs)
+
+
+class HubSpotAdapter:
+    kind = "hubspot"
+    label = "HubSpot"
+    budget = CrmBudget(window_seconds=10.0, requests_per_window=TIER_REQUESTS_PER_10S, batch_limit=BATCH_LIMIT)
+
+    def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> HubSpotSession:
+        return HubSpotSession(
+            base_url=connection.base_url,
+            token=token_decrypt(connection.token_encrypted),
+            timeout=settings.SIMCRM_HUBSPOT_TIMEOUT_SECONDS,
+            before_request=before_request,
+        )
+
+    def account_check(self, session: CrmSession) -> int | None:
+        portal = _hubspot(session).account_details().get("portalId")
+        return int(portal) if isinstance(portal, int) else None
+
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
+        custom_properties_ensure(client=_hubspot(session), connection=connection, object_type=kind)
+
+    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
+        return str(record.email).lower() if kind == "contacts" else simcrm_id
+
+    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+        return [
+            (key, properties_without_stage(properties) if fallback else properties)
+            for key, properties in record_properties(kind, keyed).items()
+        ]
+
+    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+        # The portal holds a later stage for one of these emails (a replay into the same portal, or a stage
+        # set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
+        return kind == "contacts" and "lifecyclestage" in error.message
+
+    def requests_forecast(self, volume: DeliveryVolume) -> int:
+        """Batches of 100 at best: upserts, stage updates, and the three kinds of association."""
+
+        def batches(count: int) -> int:
+            return math.ceil(count / BATCH_LIMIT)
+
+        return (
+            batches(volume.contacts)
+            + batches(volume.companies)
+            + batches(volume.deals)
+            + batches(volume.contact_updates)
+            + batches(volume.deal_updates)
+            + (batches(volume.contacts) if volume.companies else 0)  # contact to company
+            + batches(volume.deals) * (2 if volume.companies else 1)  # deal to contact (and company)
+            + (PROPERTY_REQUESTS if volume.companies or volume.deals else 0)
+        )
+
+    def probe_seconds(self) -> float:
+        return float(settings.SIMCRM_HUBSPOT_PROBE_SECONDS)
+
+
+def _hubspot(session: CrmSession) -> HubSpotClient:
+    assert isinstance(session, HubSpotClient), "a HubSpot adapter's session is its own"
+    return session
+
+
+HUBSPOT_ADAPTER = HubSpotAdapter()

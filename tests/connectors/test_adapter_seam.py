@@ -1,0 +1,226 @@
+"""A CRM is one adapter: a throwaway CRM, its server and its adapter all in this module, registered for a
+kind of its own, receives a simulation through the same budget, outbox and retries as HubSpot."""
+
+import json
+import math
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from rest_framework.test import APIClient
+
+from connectors.budget import requests_per_window
+from connectors.crm import base
+from connectors.crm.base import (
+    BeforeRequest,
+    CrmBudget,
+    CrmConnection,
+    CrmError,
+    CrmSession,
+    Refusal,
+    UpsertInput,
+)
+from connectors.crypto import token_decrypt
+from connectors.models import Connection, Tier
+from connectors.services import connection_create
+from jobs.models import ScheduledJob
+from simulations.delivery import DeliveryVolume
+from simulations.job_types import JobType
+from simulations.models import Company, Contact, Deal
+from tests.connectors.test_delivery import planned
+from tests.idle import run_until_idle
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "tiny-crm-token-1234"
+
+
+@dataclass
+class TinyCrm:
+    """The CRM's state: records by kind and key (an upsert by key never makes a second one), links, requests."""
+
+    records: dict[str, dict[str, tuple[str, dict[str, str]]]] = field(default_factory=dict)
+    links: set[tuple[str, str, str, str]] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)
+    refuse_next_upsert: bool = True
+    refused: int = 0
+    next_id: int = 1000
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, method: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests.append(f"{method} {path}")
+            if token != TOKEN:
+                return 401, {"error": "bad token"}
+            parts = path.strip("/").split("/")
+            if method == "GET" and parts == ["account"]:
+                return 200, {"id": 77}
+            if method == "POST" and parts[0] == "records":
+                if self.refuse_next_upsert:
+                    self.refuse_next_upsert, self.refused = False, self.refused + 1
+                    return 503, {"error": "busy, try again"}
+                stored = self.records.setdefault(parts[1], {})
+                for item in body["records"]:
+                    if item["key"] not in stored:
+                        self.next_id += 1
+                        stored[item["key"]] = (str(self.next_id), {})
+                    stored[item["key"]] = (stored[item["key"]][0], item["fields"])
+                return 200, {"ids": {item["key"]: stored[item["key"]][0] for item in body["records"]}}
+            if method == "POST" and parts[0] == "links":
+                self.links.update((parts[1], a, parts[2], b) for a, b in body["pairs"])
+                return 200, {"linked": len(body["pairs"])}
+            return 404, {"error": path}
+
+
+@pytest.fixture
+def tiny_crm() -> Iterator[tuple[TinyCrm, str]]:
+    crm = TinyCrm()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            status, answer = crm.answer(self.command, self.path, token, body)
+            content = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield crm, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class TinySession:
+    def __init__(self, base_url: str, token: str, before_request: BeforeRequest) -> None:
+        self._http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=5.0)
+        self._before_request = before_request
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if self._before_request is not None:
+            self._before_request()
+        try:
+            response = self._http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise CrmError(Refusal.UNAVAILABLE, f"No answer from the tiny CRM ({type(error).__name__}).") from None
+        if response.status_code >= 400:
+            raise TinyAdapter.classify(response.status_code, response.json())
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
+        records = [{"key": key, "fields": fields} for key, fields in inputs]
+        return dict(self.send("POST", f"/records/{kind}", {"records": records})["ids"])
+
+    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
+        return int(self.send("POST", f"/links/{from_kind}/{to_kind}", {"pairs": pairs})["linked"])
+
+
+class TinyAdapter:
+    kind = "tinycrm"
+    label = "Tiny CRM"
+    # Batches of 7, so a small simulation takes several requests of each kind.
+    budget = CrmBudget(window_seconds=1.0, requests_per_window=dict.fromkeys(Tier.values, 40), batch_limit=7)
+
+    def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession:
+        return TinySession(connection.base_url, token_decrypt(connection.token_encrypted), before_request)
+
+    def account_check(self, session: CrmSession) -> int | None:
+        assert isinstance(session, TinySession)
+        return int(session.send("GET", "/account")["id"])
+
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
+        pass  # no fields of SimCRM's own to make
+
+    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
+        return simcrm_id
+
+    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+        return [(key, {"name": str(getattr(record, "email", None) or record.name)}) for key, record in keyed.items()]
+
+    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+        return False
+
+    def requests_forecast(self, volume: DeliveryVolume) -> int:
+        records = volume.contacts + volume.companies + volume.deals + volume.contact_updates + volume.deal_updates
+        return math.ceil(records / self.budget.batch_limit)
+
+    def probe_seconds(self) -> float:
+        return 60.0
+
+    @staticmethod
+    def classify(status: int, body: dict[str, Any]) -> CrmError:
+        message = f"The tiny CRM answered {status}: {body.get('error')}."
+        if status == 401:
+            return CrmError(Refusal.AUTH, message, status)
+        if status == 429:
+            return CrmError(Refusal.RATE, message, status, retry_after=1.0)
+        if status >= 500:
+            return CrmError(Refusal.UNAVAILABLE, message, status)
+        return CrmError(Refusal.INVALID, message, status)
+
+
+@pytest.fixture
+def tiny_adapter(monkeypatch: pytest.MonkeyPatch) -> TinyAdapter:
+    adapter = TinyAdapter()
+    monkeypatch.setitem(base._adapters, adapter.kind, adapter)
+    return adapter
+
+
+def test_a_simulation_is_delivered_to_a_crm_added_as_one_adapter(
+    api_client: APIClient, user: Any, tiny_crm: tuple[TinyCrm, str], tiny_adapter: TinyAdapter
+) -> None:
+    crm, base_url = tiny_crm
+    connection = connection_create(
+        owner=user, name="Tiny", kind=tiny_adapter.kind, access_token=TOKEN, base_url=base_url
+    )
+    assert connection.portal_id == 77  # the token checked through the adapter
+    assert requests_per_window(connection) == 36  # 90% of the adapter's limit for the tier
+
+    response = api_client.post("/api/simulations/", planned(connection.pk, total_records=40), format="json")
+    assert response.status_code == 201, response.content
+    simulation_id = response.json()["id"]
+    run_until_idle()
+
+    # HubSpot's stand-in is not running: every request went to the tiny CRM, and its 503 was retried.
+    assert crm.refused == 1
+    for kind, model in (("contacts", Contact), ("companies", Company), ("deals", Deal)):
+        records = list(model.objects.filter(simulation_id=simulation_id))
+        stored = crm.records[kind]
+        assert records and all(record.sync_status == "synced" and record.crm_id for record in records)
+        assert len(stored) == len(records)  # each record once, however many times it was sent
+        assert sorted(crm_id for crm_id, _ in stored.values()) == sorted(record.crm_id or "" for record in records)
+    contacts = Contact.objects.filter(simulation_id=simulation_id, company_record__isnull=False)
+    pairs = {(c.crm_id, c.company_record.crm_id if c.company_record else None) for c in contacts}
+    assert pairs and {("contacts", a, "companies", b) for a, b in pairs} <= crm.links
+    assert all(contact.crm_associated for contact in contacts)
+
+    # The same shared budget counted every request the CRM received, the token check included.
+    assert Connection.objects.get(pk=connection.pk).requests_sent == len(crm.requests)
+    # Through the outbox's SYNC_CRM jobs, one of which met the refusal.
+    deliveries = ScheduledJob.objects.filter(simulation_id=simulation_id, job_type=JobType.SYNC_CRM)
+    assert deliveries.count() >= 2
+
+    preview = api_client.post("/api/simulations/preview/", planned(connection.pk, total_records=40), format="json")
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["forecast"]["hubspot_requests"] > 0  # the API keeps its public name
