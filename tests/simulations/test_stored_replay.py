@@ -131,9 +131,9 @@ def _fixture_text(records: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def _made_before(owner: User) -> Simulation:
-    stored = {**SETTINGS}
+    stored: dict[str, Any] = {**SETTINGS}
     for field in ("starts_at", "ends_at"):
-        stored[field] = datetime.fromisoformat(stored[field])
+        stored[field] = datetime.fromisoformat(str(stored[field]))
     return Simulation.objects.create(owner=owner, status="completed", planned_records=150, plan_finished=True, **stored)
 
 
