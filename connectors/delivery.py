@@ -11,8 +11,10 @@ One job at a time works on one simulation's records (a PostgreSQL advisory lock)
 never send the same batch twice at once, and a stage update follows its record's creation.
 """
 
+import functools
 import hashlib
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -43,11 +45,17 @@ from jobs.models import ScheduledJob
 from jobs.registry import JobDeferred, JobFailed, JobHandler
 from jobs.runner import scheduled_job_completing
 from simulations.job_types import JobType
-from simulations.models import Company, Contact, Deal, DeliveredRecord, Simulation, SyncStatus
+from simulations.kinds import RecordKind, delivered_kinds, record_kind
+from simulations.models import Simulation, SyncStatus
 
 logger = logging.getLogger(__name__)
 
-MODELS: dict[str, type[DeliveredRecord]] = {"contacts": Contact, "companies": Company, "deals": Deal}
+
+def delivered_models() -> list[type[Any]]:
+    """The models of the kinds a CRM receives (simulations.kinds): each has the fields of models.Delivered."""
+    return [kind.model for kind in delivered_kinds()]
+
+
 _LOCK_NAMESPACE = int.from_bytes(hashlib.blake2b(b"simcrm.delivery", digest_size=4).digest(), "big", signed=True)
 
 
@@ -56,7 +64,7 @@ def delivery_run(job: ScheduledJob, claim: str) -> None:
     connection = Connection.objects.filter(simulation_links__simulation_id=simulation.pk).first()
     if connection is None:
         message = "The simulation's connection was deleted; it is not delivered."
-        failed = sum(_fail_pending(simulation.pk, object_type, message) for object_type in MODELS)
+        failed = sum(_fail_pending(simulation.pk, kind, message) for kind in delivered_kinds())
         _complete(job, claim, {"delivered": 0, "failed": failed})
         return
     if connection.status == ConnectionStatus.INVALID:
@@ -97,21 +105,21 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
         try:
             if connection.status == ConnectionStatus.RATE_LIMITED:
                 _probe(connection)
-            for object_type, model in MODELS.items():
-                if not _pending(model, simulation_id).exists():
+            for kind in delivered_kinds():
+                if not _pending(kind.model, simulation_id).exists():
                     continue
                 try:
-                    adapter.prepare(session, connection, object_type)
+                    adapter.prepare(session, connection, kind)
                 except CrmError as error:
                     if error.refusal == Refusal.UNAVAILABLE:
-                        unready[object_type] = error.message  # the other types go on; this one next time
+                        unready[kind.name] = error.message  # the other kinds go on; this one next time
                     elif error.refusal == Refusal.INVALID:
                         # The CRM cannot be prepared (a missing scope, say): no record of this kind can go.
-                        failed += _fail_pending(simulation_id, object_type, error.message)
+                        failed += _fail_pending(simulation_id, kind, error.message)
                     else:
                         raise
                     continue
-                lanes.append(UpsertLane(simulation_id, object_type, adapter))
+                lanes.append(UpsertLane(simulation_id, kind, adapter))
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except CrmError as error:
@@ -122,7 +130,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                 return {"delivered": 0, "held": stop.message}, None
             if job.attempts < settings.SIMCRM_MAX_ATTEMPTS:
                 raise JobFailed(error.message, retryable=True) from None
-            failed += sum(_fail_pending(simulation_id, object_type, error.message) for object_type in MODELS)
+            failed += sum(_fail_pending(simulation_id, kind, error.message) for kind in delivered_kinds())
             return {"delivered": 0, "failed": failed, "error": error.message}, None
     lanes.append(AssociationLane(simulation_id, adapter.budget.batch_limit))
     run = _drive(connection, simulation_id, lanes)
@@ -140,7 +148,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
             raise JobFailed(problem, retryable=True)
         # The CRM stayed unavailable through every attempt: say so on the records it could not take.
         run.failed += sum(unit.lane.fail(unit, problem) for unit in run.unavailable)
-        run.failed += sum(_fail_pending(simulation_id, object_type, why) for object_type, why in unready.items())
+        run.failed += sum(_fail_pending(simulation_id, record_kind(name), why) for name, why in unready.items())
     if run.stop is not None and run.stop.defer is not None and not run.delivered:
         raise JobDeferred(run.stop.message, delay=run.stop.defer)
     if run.failed:
@@ -149,7 +157,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
         result["error"] = problem
     if not all(lane.finished for lane in lanes):
         return result, timedelta(seconds=wait or 0.0)  # stopped with work left
-    if wait is not None or any(_pending(model, simulation_id).exists() for model in MODELS.values()):
+    if wait is not None or any(_pending(model, simulation_id).exists() for model in delivered_models()):
         # Records that came while it ran: gathered a moment, so they go in full batches.
         return result, max(GATHER, timedelta(seconds=wait or 0.0))
     # What was just delivered may have associations to make: look again soon.
@@ -180,6 +188,7 @@ class Unit:
     records: list[Any]
     send: Callable[[CrmSession], Any]
     retry_without_stage: bool = False
+    kind: RecordKind | None = None  # the records' kind, where the lane settles several
 
 
 @dataclass
@@ -310,9 +319,9 @@ def _timed(send: Callable[[CrmSession], Any], session: CrmSession) -> tuple[Any,
 class UpsertLane:
     """A simulation's pending records of one kind, a batch to an upsert, each record in one batch at a time."""
 
-    def __init__(self, simulation_id: int, object_type: str, adapter: CrmAdapter) -> None:
-        self.simulation_id, self.object_type, self.adapter = simulation_id, object_type, adapter
-        self.model = MODELS[object_type]
+    def __init__(self, simulation_id: int, kind: RecordKind, adapter: CrmAdapter) -> None:
+        self.simulation_id, self.kind, self.adapter = simulation_id, kind, adapter
+        self.model = kind.model
         self._batch = adapter.budget.batch_limit
         self.finished = False
         self._busy: set[int] = set()
@@ -346,19 +355,19 @@ class UpsertLane:
         return min(record.created_at for record in batch) <= timezone.now() - PART_BATCH_WAIT
 
     def _unit(self, batch: list[Any], *, without_stage: bool) -> Unit:
-        object_type = self.object_type
+        kind = self.kind
         keyed = self._keyed(batch)
-        inputs = self.adapter.upsert_inputs(object_type, keyed, fallback=without_stage)
+        inputs = self.adapter.upsert_inputs(kind, keyed, fallback=without_stage)
 
         def send(session: CrmSession) -> dict[str, str]:
-            return session.upsert(object_type, inputs)
+            return session.upsert(kind, inputs)
 
         return Unit(self, batch, send, retry_without_stage=without_stage)
 
     def _keyed(self, records: list[Any]) -> dict[str, Any]:
-        kind = self.object_type
+        kind = self.kind
         return {
-            self.adapter.record_key(kind, record, _simcrm_id(kind, record, self._installation)): record
+            self.adapter.record_key(kind, record, _simcrm_id(kind.name, record, self._installation)): record
             for record in records
         }
 
@@ -373,39 +382,39 @@ class UpsertLane:
             )
             missing = [record.pk for key, record in keyed.items() if key not in answered]
             if missing:
-                self.model.objects.filter(pk__in=missing).update(
+                self.model._default_manager.filter(pk__in=missing).update(
                     sync_status=SyncStatus.FAILED,
                     sync_error=f"{self.adapter.label}'s answer to the batch did not include this record.",
                 )
         return len(answered)
 
     def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
-        if not unit.retry_without_stage and self.adapter.upsert_fallback(self.object_type, error):
+        if not unit.retry_without_stage and self.adapter.upsert_fallback(self.kind, error):
             return self._unit(unit.records, without_stage=True), 0
         return None, self.fail(unit, error.message)
 
     def fail(self, unit: Unit, message: str) -> int:
         self._busy.difference_update(record.pk for record in unit.records)
         ids = [record.pk for record in unit.records]
-        return self.model.objects.filter(pk__in=ids, sync_status=SyncStatus.PENDING).update(
+        return self.model._default_manager.filter(pk__in=ids, sync_status=SyncStatus.PENDING).update(
             sync_status=SyncStatus.FAILED, sync_error=message
         )
 
 
 class AssociationLane:
-    """A simulation's associations whose two ends are in the CRM, a batch to a request, by turns: contacts
-    to companies, then deals to contacts and deals to companies. Each request goes only
-    when full, or when no record it waits for is still to be delivered, so none goes a quarter full
-    while the rest is on its way."""
+    """A simulation's associations whose two ends are in the CRM (each kind's `associations`), a batch to
+    a request, the kinds by turns; a record counts as associated once every one of its associations is
+    answered. Each request goes only when full, or when no record it waits for is still to be delivered,
+    so none goes a quarter full while the rest is on its way."""
 
     def __init__(self, simulation_id: int, batch_limit: int) -> None:
         self.simulation_id, self._batch = simulation_id, batch_limit
         self.finished = False
-        self._busy_contacts: set[int] = set()
-        self._busy_deals: set[int] = set()
-        self._halves: dict[int, int] = {}  # deal id -> its association requests still to answer
+        self._kinds = [kind for kind in delivered_kinds() if kind.associations]
+        self._busy: dict[str, set[int]] = {kind.name: set() for kind in self._kinds}
+        self._unanswered: dict[tuple[str, int], int] = {}  # (kind, record id) -> its requests still to answer
         self._queued: list[Unit] = []
-        self._deals_turn = False
+        self._turn = 0
         self._quiet_until = 0.0
 
     def next_unit(self) -> Unit | None:
@@ -413,9 +422,10 @@ class AssociationLane:
             return self._queued.pop(0)
         if time.monotonic() < self._quiet_until:
             return None
-        for _ in range(2):
-            self._deals_turn = not self._deals_turn
-            unit = self._deals_unit() if self._deals_turn else self._contacts_unit()
+        for _ in range(len(self._kinds)):
+            kind = self._kinds[self._turn % len(self._kinds)]
+            self._turn += 1
+            unit = self._kind_unit(kind)
             if unit is not None:
                 self.finished = False
                 return unit
@@ -427,76 +437,65 @@ class AssociationLane:
     def wake(self) -> None:
         self._quiet_until = 0.0
 
-    def _contacts_unit(self) -> Unit | None:
-        sim = self.simulation_id
-        contacts = list(
-            Contact.objects.filter(
-                simulation_id=sim, crm_associated=False, crm_id__isnull=False, company_record__crm_id__isnull=False
-            )
-            .exclude(pk__in=self._busy_contacts)
-            .select_related("company_record")
+    def _kind_unit(self, kind: RecordKind) -> Unit | None:
+        """A unit per association of a batch of this kind's records; the first, and the others queued."""
+        sim, fields = self.simulation_id, [association.field for association in kind.associations]
+        # Every end it has is in the CRM, and it has one at least.
+        ready = Q(crm_associated=False, crm_id__isnull=False)
+        for name in fields:
+            ready &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__crm_id__isnull": False})
+        ready &= functools.reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in fields))
+        records = list(
+            _records_of(kind.model, sim)
+            .filter(ready)
+            .exclude(pk__in=self._busy[kind.name])
+            .select_related(*fields)
             .order_by("id")[: self._batch]
         )
-        waiting = _pending(Contact, sim).exists() or _pending(Company, sim).exists()
-        if not contacts or (len(contacts) < self._batch and waiting):
+        ends = [kind.model, *(record_kind(association.to).model for association in kind.associations)]
+        waiting = any(_pending(model, sim).exists() for model in ends)
+        if not records or (len(records) < self._batch and waiting):
             return None
-        self._busy_contacts.update(contact.pk for contact in contacts)
-        pairs = [(c.crm_id or "", c.company_record.crm_id or "") for c in contacts if c.company_record]
+        self._busy[kind.name].update(record.pk for record in records)
+        units: list[Unit] = []
+        for association in kind.associations:
+            linked = [(record, getattr(record, association.field)) for record in records]
+            linked = [(record, end) for record, end in linked if end is not None]
+            if linked:
+                units.append(self._unit(kind, record_kind(association.to), linked))
+        for record in records:
+            self._unanswered[(kind.name, record.pk)] = sum(getattr(record, name) is not None for name in fields)
+        self._queued += units[1:]
+        return units[0]
+
+    def _unit(self, kind: RecordKind, to_kind: RecordKind, linked: list[tuple[Any, Any]]) -> Unit:
+        pairs = [(record.crm_id or "", end.crm_id or "") for record, end in linked]
 
         def send(session: CrmSession) -> int:
-            return session.associate("contacts", "companies", pairs)
+            return session.associate(kind, to_kind, pairs)
 
-        return Unit(self, contacts, send)
-
-    def _deals_unit(self) -> Unit | None:
-        """Two units: the deals to their contacts, and to their companies (a deal counts once both are made)."""
-        sim = self.simulation_id
-        deals = list(
-            Deal.objects.filter(simulation_id=sim, crm_associated=False, crm_id__isnull=False)
-            .filter(contact__crm_id__isnull=False)
-            .filter(Q(company__isnull=True) | Q(company__crm_id__isnull=False))
-            .exclude(pk__in=self._busy_deals)
-            .select_related("contact", "company")
-            .order_by("id")[: self._batch]
-        )
-        waiting = any(_pending(model, sim).exists() for model in (Contact, Company, Deal))
-        if not deals or (len(deals) < self._batch and waiting):
-            return None
-        self._busy_deals.update(deal.pk for deal in deals)
-        with_company = [deal for deal in deals if deal.company is not None]
-        for deal in deals:
-            self._halves[deal.pk] = 2 if deal.company is not None else 1
-        if with_company:
-            to_companies = [(d.crm_id or "", d.company.crm_id if d.company else "") for d in with_company]
-            self._queued.append(self._unit("deals", "companies", with_company, to_companies))
-        return self._unit("deals", "contacts", deals, [(d.crm_id or "", d.contact.crm_id or "") for d in deals])
-
-    def _unit(self, from_type: str, to_type: str, records: list[Any], pairs: list[tuple[str, str | None]]) -> Unit:
-        def send(session: CrmSession) -> int:
-            return session.associate(from_type, to_type, [(a, b or "") for a, b in pairs])
-
-        return Unit(self, records, send)
+        return Unit(self, [record for record, _ in linked], send, kind=kind)
 
     def settle(self, unit: Unit, answer: Any) -> int:
-        done = [record.pk for record in unit.records]
-        if isinstance(unit.records[0], Deal):
-            for pk in done:
-                self._halves[pk] -= 1
-            done = [pk for pk in done if self._halves[pk] == 0]
-        type(unit.records[0]).objects.filter(pk__in=done).update(crm_associated=True)
-        self._release(unit, done)
+        assert unit.kind is not None
+        done = []
+        for record in unit.records:
+            key = (unit.kind.name, record.pk)
+            self._unanswered[key] -= 1
+            if self._unanswered[key] == 0:
+                del self._unanswered[key]
+                done.append(record.pk)
+        unit.kind.model._default_manager.filter(pk__in=done).update(crm_associated=True)
+        self._busy[unit.kind.name].difference_update(done)
         return int(answer)
 
     def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
         return None, 0  # left unassociated, and not sent again by this job; its result says why
 
     def fail(self, unit: Unit, message: str) -> int:
-        self._release(unit, [record.pk for record in unit.records])
+        assert unit.kind is not None
+        self._busy[unit.kind.name].difference_update(record.pk for record in unit.records)
         return 0
-
-    def _release(self, unit: Unit, ids: list[int]) -> None:
-        busy = self._busy_deals if isinstance(unit.records[0], Deal) else self._busy_contacts
-        busy.difference_update(ids)
 
 
 def _probe(connection: Connection) -> None:
@@ -517,11 +516,15 @@ def _probe(connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.OK, last_error="", blocked_until=None)
 
 
-def _pending(model: type[DeliveredRecord], simulation_id: int) -> QuerySet[Any]:
-    return model.objects.filter(simulation_id=simulation_id, sync_status=SyncStatus.PENDING).order_by("id")
+def _records_of(model: type[Any], simulation_id: int) -> QuerySet[Any]:
+    return model._default_manager.filter(simulation_id=simulation_id)
 
 
-def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str, int]]) -> None:
+def _pending(model: type[Any], simulation_id: int) -> QuerySet[Any]:
+    return model._default_manager.filter(simulation_id=simulation_id, sync_status=SyncStatus.PENDING).order_by("id")
+
+
+def _mark_delivered(model: type[Any], delivered: list[tuple[int, str, int]]) -> None:
     """Store each (id, crm_id, version)'s crm_id, and mark it synced unless it changed again since it was read.
 
     On PostgreSQL one UPDATE joined to unnest()ed arrays (a hundred single updates cost more than the request).
@@ -530,8 +533,8 @@ def _mark_delivered(model: type[DeliveredRecord], delivered: list[tuple[int, str
         return
     if db_connection.vendor != "postgresql":
         for record_id, crm_id, version in delivered:
-            model.objects.filter(pk=record_id).update(crm_id=crm_id)
-            model.objects.filter(pk=record_id, sync_version=version).update(
+            model._default_manager.filter(pk=record_id).update(crm_id=crm_id)
+            model._default_manager.filter(pk=record_id, sync_version=version).update(
                 sync_status=SyncStatus.SYNCED, sync_error=""
             )
         return
@@ -574,11 +577,8 @@ def _refused(connection: Connection, error: CrmError) -> Stop:
     return Stop(error.message)
 
 
-def _fail_pending(simulation_id: int, object_type: str, message: str) -> int:
-    model = MODELS.get(object_type)
-    if model is None:
-        return 0
-    return _pending(model, simulation_id).update(sync_status=SyncStatus.FAILED, sync_error=message)
+def _fail_pending(simulation_id: int, kind: RecordKind, message: str) -> int:
+    return _pending(kind.model, simulation_id).update(sync_status=SyncStatus.FAILED, sync_error=message)
 
 
 def _complete(job: ScheduledJob, claim: str, result: dict[str, Any], next_delay: timedelta | None = None) -> None:

@@ -3,15 +3,16 @@ in the same transaction, and a SYNC_CRM job is queued for its simulation unless 
 One job delivers everything its simulation has pending: records of every type, then their associations."""
 
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from connectors.models import SimulationConnection
 from jobs.models import JobStatus, ScheduledJob
 from jobs.tasks import worker_wake
 from simulations.job_types import JobType
-from simulations.models import DeliveredRecord, SyncStatus
+from simulations.models import SyncStatus
 
 # A first delivery waits this long, so the records of the next moments ride in the same batch.
 GATHER = timedelta(seconds=1)
@@ -19,9 +20,10 @@ GATHER = timedelta(seconds=1)
 DELIVERY_PRIORITY = 1
 
 
-def records_enqueue(model: type[DeliveredRecord], ids: list[int]) -> None:
+def records_enqueue(model: type[Model], ids: list[int]) -> None:
     """Mark these records pending if their simulation has a connection, and make sure a delivery is queued."""
-    marked = model.objects.filter(pk__in=ids, simulation__connection_link__isnull=False)
+    records: Any = model._default_manager  # a delivered kind's (simulations.kinds): it has the Delivered fields
+    marked = records.filter(pk__in=ids, simulation__connection_link__isnull=False)
     simulation_ids = set(marked.order_by().values_list("simulation_id", flat=True).distinct())
     if not simulation_ids:
         return

@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 from connectors.budget import BudgetExhausted
 from connectors.crm.base import CrmError, Refusal, crm_adapter
 from connectors.crypto import token_encrypt
-from connectors.delivery import MODELS, crm_session
+from connectors.delivery import crm_session, delivered_models
 from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, ConnectionStatus, Tier
 from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
@@ -74,8 +74,8 @@ def connection_update(*, connection: Connection, **changes: Any) -> Connection:
 def connection_delete(*, connection: Connection) -> None:
     """Delete the connection; records of its simulations not delivered yet are marked failed, saying why."""
     with transaction.atomic():
-        for model in MODELS.values():
-            model.objects.filter(
+        for model in delivered_models():
+            model._default_manager.filter(
                 simulation__connection_link__connection=connection, sync_status=SyncStatus.PENDING
             ).update(sync_status=SyncStatus.FAILED, sync_error="Its connection was deleted before it was delivered.")
         connection.delete()
@@ -85,10 +85,10 @@ def deliveries_retry_failed(*, connection: Connection) -> int:
     """Queue every failed delivery of the connection's simulations again; return how many records."""
     with transaction.atomic():
         retried = sum(
-            model.objects.filter(
+            model._default_manager.filter(
                 simulation__connection_link__connection=connection, sync_status=SyncStatus.FAILED
             ).update(sync_status=SyncStatus.PENDING, sync_error="", sync_version=F("sync_version") + 1)
-            for model in MODELS.values()
+            for model in delivered_models()
         )
         deliveries_requeue(connection_id=connection.pk)
     return retried
@@ -100,9 +100,9 @@ def connection_delivery_counts(*, connection_ids: list[int]) -> dict[int, dict[s
     One grouped query per record table for all the connections asked about, so a list costs three queries.
     """
     counts = {connection_id: dict.fromkeys(SyncStatus.values, 0) for connection_id in connection_ids}
-    for model in MODELS.values():
+    for model in delivered_models():
         rows = (
-            model.objects.filter(
+            model._default_manager.filter(
                 simulation__connection_link__connection_id__in=connection_ids, sync_status__isnull=False
             )
             .values_list("simulation__connection_link__connection_id", "sync_status")

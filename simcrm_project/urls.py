@@ -24,6 +24,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="docs"),
     path("", include(router.urls)),
+    path("", include("simulations.api.urls")),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from core.admin_actions import apply_service_to_each
 from simulations.lifecycle import simulation_cancel, simulation_pause, simulation_resume
-from simulations.models import Company, Contact, Deal, Simulation
+from simulations.models import Contact, Simulation
 
 CONTACT_INLINE_FIELDS = ("firstname", "lastname", "email", "jobtitle", "company", "source", "occurred_at")
 
@@ -75,51 +75,3 @@ class SimulationAdmin(admin.ModelAdmin):
         apply_service_to_each(
             self, request, queryset, lambda s: simulation_cancel(simulation=s), done_message="{count} cancelled."
         )
-
-
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "firstname",
-        "lastname",
-        "email",
-        "company",
-        "lifecyclestage",
-        "source",
-        "simulation",
-        "created_at",
-    ]
-    list_filter = ["source", "lifecyclestage", "simulation"]
-    search_fields = ["firstname", "lastname", "email", "company", "jobtitle"]
-    # Stages move only through the funnel's jobs, which write an event for each move.
-    readonly_fields = [
-        "simulation",
-        "job",
-        "source",
-        "lifecyclestage",
-        "company_record",
-        "record_index",
-        "occurred_at",
-        "created_at",
-    ]
-    list_select_related = ["simulation"]
-
-
-@admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "domain", "industry", "country", "employees", "simulation", "occurred_at"]
-    list_filter = ["source", "simulation"]
-    search_fields = ["name", "domain"]
-    readonly_fields = ["simulation", "source", "record_index", "occurred_at", "created_at"]
-    list_select_related = ["simulation"]
-
-
-@admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "amount", "currency", "dealstage", "closedate", "simulation", "occurred_at"]
-    list_filter = ["dealstage", "simulation"]
-    search_fields = ["name", "contact__email", "company__name"]
-    # Stages move only through the funnel's jobs, which write an event for each move.
-    readonly_fields = ["simulation", "dealstage", "contact", "company", "occurred_at", "created_at"]
-    list_select_related = ["simulation"]

@@ -6,21 +6,17 @@ class SimulationsConfig(AppConfig):
     name = "simulations"
 
     def ready(self) -> None:
-        from jobs.registry import job_handler_register, job_queue_pass_hook_register, owner_lifecycle_register
-        from simulations.companies import CREATE_COMPANY_HANDLER
-        from simulations.contacts import CREATE_CONTACT_HANDLER
+        from jobs.registry import job_queue_pass_hook_register, owner_lifecycle_register
+        from simulations.kinds import record_kind_register
+        from simulations.kinds.companies import COMPANIES
+        from simulations.kinds.contacts import CONTACTS
+        from simulations.kinds.deals import DEALS
+        from simulations.kinds.moves import MOVES
         from simulations.lifecycle import JOB_QUEUE_LIFECYCLE
         from simulations.planner import simulations_plan_due
-        from simulations.stages import ADVANCE_DEAL_HANDLER, ADVANCE_LIFECYCLE_HANDLER, CREATE_DEAL_HANDLER
 
         owner_lifecycle_register(JOB_QUEUE_LIFECYCLE)
-        # In the order a record's jobs build on each other: within one claim, types run in this order.
-        for handler in (
-            CREATE_COMPANY_HANDLER,
-            CREATE_CONTACT_HANDLER,
-            ADVANCE_LIFECYCLE_HANDLER,
-            CREATE_DEAL_HANDLER,
-            ADVANCE_DEAL_HANDLER,
-        ):
-            job_handler_register(handler)
+        # In the order records build on each other: within one claim, their job types run in this order.
+        for kind in (COMPANIES, CONTACTS, DEALS, MOVES):
+            record_kind_register(kind)
         job_queue_pass_hook_register(simulations_plan_due)

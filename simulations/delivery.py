@@ -2,28 +2,27 @@
 them, to whatever delivers them (the connectors app registers itself), so a delivery is queued
 exactly when its change commits."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import IntegerField, Value
+from django.db.models import IntegerField, Model, Value
 from django.db.models.expressions import BaseExpression
 
-from simulations.models import DeliveredRecord, Simulation
+from simulations.models import Simulation
 
-RecordsChanged = Callable[[type[DeliveredRecord], list[int]], None]
+RecordsChanged = Callable[[type[Model], list[int]], None]
 
 
 @dataclass(frozen=True)
 class DeliveryVolume:
-    """What a run would deliver: records to create, and stage changes to send as updates."""
+    """What a run would deliver, by record kind: records to create, stage changes to send as updates, and
+    associations to make by (kind, the kind it is associated with)."""
 
-    contacts: int
-    companies: int
-    deals: int
-    contact_updates: int
-    deal_updates: int
+    creates: Mapping[str, int]
+    updates: Mapping[str, int]
+    associations: Mapping[tuple[str, str], int]
 
 
 # (connection id, volume) -> (requests, seconds the connection's limit implies)
@@ -96,7 +95,7 @@ def delivery_hook_register(hook: RecordsChanged) -> None:
         _hooks.append(hook)
 
 
-def records_changed(model: type[DeliveredRecord], ids: list[int]) -> None:
+def records_changed(model: type[Model], ids: list[int]) -> None:
     """Call inside the transaction that created or changed these records."""
     if not ids:
         return

@@ -18,12 +18,14 @@ import math
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from simulations import timeline_versions
 from simulations.curves import Plan, curve_clock, schedule_offsets
+from simulations.kinds import STEP_CODES, TimelineContext, TimelinePart, record_kinds_of_version
 
 BLOCK = 4096
 _FUNNEL_SALT = 0x46554E4E  # "FUNN": the funnel's generators are apart from the schedule's
@@ -41,7 +43,8 @@ AMOUNT_SIGMA = 0.8
 
 
 class Step(IntEnum):
-    """The kinds of timeline entries; at one instant, they run in this order."""
+    """The step codes of simulations' own kinds (simulations/kinds/): at one instant, entries run in code
+    order. Released codes never change; a new kind's steps take codes from 10 up."""
 
     COMPANY = 0
     CONTACT = 1
@@ -90,25 +93,14 @@ class Draws:
 
 
 @dataclass(frozen=True)
-class Facts:
-    """What the jobs of each contact's entries need to know, kept with a cached timeline (about 40 bytes a contact)."""
-
-    company: npt.NDArray[np.int64]
-    close_at: npt.NDArray[np.int64]
-    stage_taken: npt.NDArray[np.bool_]
-    won: npt.NDArray[np.bool_]
-    amount: npt.NDArray[np.float64]
-    offering: npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
 class Timeline:
-    """Entries in time order: (offset µs, Step, index). The index is a contact's (or, for COMPANY, a company's)."""
+    """Entries in time order: (offset µs, step code, index). The index is a contact's (or, for COMPANY, a
+    company's); `facts` are what the entries' jobs read, by name (simulations.kinds)."""
 
     at: npt.NDArray[np.int64]
     step: npt.NDArray[np.int8]
     index: npt.NDArray[np.int64]
-    draws: Facts
+    facts: dict[str, Any]
     # The length of the whole timeline, when this was computed from all its records.
     total: int | None
 
@@ -157,58 +149,28 @@ def _sliced(timeline: Timeline, start: int, count: int, *, whole: bool = True) -
         at=timeline.at[start:stop],
         step=timeline.step[start:stop],
         index=timeline.index[start:stop],
-        draws=timeline.draws,
+        facts=timeline.facts,
         total=len(timeline) if whole else None,
     )
 
 
 def _timeline(plan: Plan, crm: CrmSettings, *, contacts: int) -> Timeline:
+    """The entries of the kinds in the plan's timeline version (simulations.kinds), from its first `contacts`."""
     offsets = plan_offsets(plan)[:contacts]
-    draws = funnel_draws(plan, crm, offsets)
-    window = plan.window_us
-    records = np.arange(contacts, dtype=np.int64)
-    parts_at: list[npt.NDArray[np.int64]] = []
-    parts_step: list[npt.NDArray[np.int8]] = []
-    parts_index: list[npt.NDArray[np.int64]] = []
-
-    def add(step: Step, at: npt.NDArray[np.int64], index: npt.NDArray[np.int64]) -> None:
-        parts_at.append(at)
-        parts_step.append(np.full(len(at), step, dtype=np.int8))
-        parts_index.append(index)
-
-    if crm.has_companies:
-        companies = np.arange(len(draws.company_first), dtype=np.int64)
-        add(Step.COMPANY, offsets[draws.company_first], companies)
-    add(Step.CONTACT, offsets, records)
-    for step, reached, at in (
-        (Step.MQL, draws.reaches >= 1, draws.mql_at),
-        (Step.SQL, draws.reaches >= 2, draws.sql_at),
-        (Step.DEAL, draws.reaches >= 3, draws.deal_at),
-    ):
-        kept = reached & (at < window)
-        add(step, at[kept], records[kept])
-    has_deal = (draws.reaches >= 3) & (draws.deal_at < window)
-    for stage in range(OPEN_STAGES):
-        at = draws.stage_at[:, stage]
-        kept = has_deal & draws.stage_taken[:, stage] & (at < window)
-        add(Step(Step.QUALIFIED + stage), at[kept], records[kept])
-    kept = has_deal & (draws.close_at < window)
-    add(Step.CLOSE, draws.close_at[kept], records[kept])
-
-    instants = np.concatenate(parts_at)
-    steps = np.concatenate(parts_step)
-    indexes = np.concatenate(parts_index)
-    # Parts were added in step order, each in index order: a stable sort on (instant, step) keeps that.
-    order = np.argsort(instants * 16 + steps, kind="stable")
-    facts = Facts(
-        company=draws.company,
-        close_at=draws.close_at,
-        stage_taken=draws.stage_taken,
-        won=draws.won,
-        amount=draws.amount,
-        offering=draws.offering,
-    )
-    return Timeline(at=instants[order], step=steps[order], index=indexes[order], draws=facts, total=len(instants))
+    context = TimelineContext(plan=plan, crm=crm, offsets=offsets, draws=funnel_draws(plan, crm, offsets))
+    parts: list[TimelinePart] = []
+    facts: dict[str, Any] = {}
+    for kind in record_kinds_of_version(plan.timeline_version):
+        if kind.timeline is not None:
+            kind_parts, kind_facts = kind.timeline(context)
+            parts += kind_parts
+            facts |= kind_facts
+    instants = np.concatenate([part.at for part in parts])
+    steps = np.concatenate([np.full(len(part.at), part.code, dtype=np.int8) for part in parts])
+    indexes = np.concatenate([part.index for part in parts])
+    # Each step is one part, in index order: a stable sort on (instant, step) keeps that.
+    order = np.argsort(instants * STEP_CODES + steps, kind="stable")
+    return Timeline(at=instants[order], step=steps[order], index=indexes[order], facts=facts, total=len(instants))
 
 
 def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -> Draws:

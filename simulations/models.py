@@ -226,6 +226,10 @@ class Delivered(models.Model):
         abstract = True
 
 
+# What the API shows of a delivered record's delivery.
+DELIVERY_FIELDS = ("crm_id", "sync_status", "sync_error")
+
+
 def _pending_index(table: str) -> models.Index:
     # The delivery's question: which records of this simulation wait to be sent?
     return models.Index(
@@ -381,7 +385,3 @@ class RecordEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id}: {self.property} {self.old_value} -> {self.new_value}"
-
-
-# The records a connected CRM receives.
-DeliveredRecord = Contact | Company | Deal

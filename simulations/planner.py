@@ -19,19 +19,10 @@ from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
 from simulations import timeline_versions
 from simulations.curves import Plan
-from simulations.funnel import (
-    OFFERINGS,
-    OPEN_STAGES,
-    CrmSettings,
-    Facts,
-    Step,
-    Timeline,
-    deal_amount,
-    timeline_slice,
-)
-from simulations.job_types import JobType
+from simulations.funnel import CrmSettings, Timeline, timeline_slice
+from simulations.kinds import EntryJob, record_step_codes, timeline_step
 from simulations.lifecycle import UNFINISHED
-from simulations.models import DealStage, LifecycleStage, Simulation, SimulationStatus
+from simulations.models import Simulation, SimulationStatus
 
 # The contract's bound on live job rows per simulation.
 MAX_LIVE_JOBS = 10_000
@@ -119,7 +110,7 @@ def records_plan_next(*, simulation: Simulation, limit: int = MAX_LIVE_JOBS) -> 
     ]
     ScheduledJob.objects.bulk_create(jobs, batch_size=2_000)
     worker_wake()  # at the commit
-    contacts = int(np.count_nonzero(entries.step == Step.CONTACT))
+    contacts = int(np.count_nonzero(np.isin(entries.step, record_step_codes())))
     # A head computed from the first records alone leaves records unplanned, so it never finishes the plan.
     finished = entries.total is not None and start + len(entries) >= entries.total
     Simulation.objects.filter(pk=simulation.pk).update(
@@ -133,69 +124,15 @@ def records_plan_next(*, simulation: Simulation, limit: int = MAX_LIVE_JOBS) -> 
     return len(entries)
 
 
-_STEP_JOBS: dict[Step, tuple[str, str, str]] = {
-    # (job type, the stage the record must be at, the stage it moves to)
-    Step.MQL: (JobType.ADVANCE_LIFECYCLE, LifecycleStage.LEAD, LifecycleStage.MARKETING_QUALIFIED),
-    Step.SQL: (JobType.ADVANCE_LIFECYCLE, LifecycleStage.MARKETING_QUALIFIED, LifecycleStage.SALES_QUALIFIED),
-}
-OPEN_DEAL_STAGES = (
-    DealStage.QUALIFIED_TO_BUY,
-    DealStage.PRESENTATION_SCHEDULED,
-    DealStage.DECISION_MAKER_BOUGHT_IN,
-    DealStage.CONTRACT_SENT,
-)
-
-
 def timeline_jobs(entries: Timeline, *, plan: Plan, industry: str) -> Iterator[tuple[str, dict[str, Any], datetime]]:
-    """(job type, payload, due instant) of each timeline entry: the payload says all its handler needs."""
-    draws = entries.draws
-    for offset, step_code, index_ in zip(
-        entries.at.tolist(), entries.step.tolist(), entries.index.tolist(), strict=True
-    ):
+    """(job type, payload, due instant) of each timeline entry, as its kind's step says: the payload
+    says all its handler needs."""
+    for offset, code, index_ in zip(entries.at.tolist(), entries.step.tolist(), entries.index.tolist(), strict=True):
         instant = plan.starts_at + timedelta(microseconds=offset)
-        at = instant.isoformat()
-        step = Step(step_code)
-        if step == Step.COMPANY:
-            yield JobType.CREATE_COMPANY, {"company": index_, "at": at}, instant
-        elif step == Step.CONTACT:
-            company = int(draws.company[index_])
-            payload: dict[str, Any] = {"index": index_, "at": at}
-            if company >= 0:
-                payload["company"] = company
-            yield JobType.CREATE_CONTACT, payload, instant
-        elif step in _STEP_JOBS:
-            job_type, old, new = _STEP_JOBS[step]
-            yield job_type, {"index": index_, "from": old, "to": new, "at": at}, instant
-        elif step == Step.DEAL:
-            closedate = plan.starts_at + timedelta(microseconds=int(draws.close_at[index_]))
-            yield (
-                JobType.CREATE_DEAL,
-                {
-                    "index": index_,
-                    "from": LifecycleStage.SALES_QUALIFIED,
-                    "to": LifecycleStage.OPPORTUNITY,
-                    "at": at,
-                    "amount": deal_amount(industry, float(draws.amount[index_])),
-                    "closedate": closedate.isoformat(),
-                    "offering": OFFERINGS[int(draws.offering[index_])],
-                },
-                instant,
-            )
-        else:
-            yield JobType.ADVANCE_DEAL, {"index": index_, **_deal_move(draws, index_, step), "at": at}, instant
-
-
-def _deal_move(draws: Facts, index: int, step: Step) -> dict[str, str]:
-    """The deal stage this step moves from and to: from the last open stage the deal passed before it."""
-    taken = draws.stage_taken[index]
-    before = OPEN_STAGES if step == Step.CLOSE else step - Step.QUALIFIED
-    passed = [stage for stage in range(before) if taken[stage]]
-    old = OPEN_DEAL_STAGES[passed[-1]] if passed else DealStage.APPOINTMENT_SCHEDULED
-    if step == Step.CLOSE:
-        new = DealStage.CLOSED_WON if draws.won[index] else DealStage.CLOSED_LOST
-    else:
-        new = OPEN_DEAL_STAGES[step - Step.QUALIFIED]
-    return {"from": old, "to": new}
+        job_type, payload = timeline_step(code).job(
+            EntryJob(index=index_, instant=instant, facts=entries.facts, plan=plan, industry=industry)
+        )
+        yield job_type, payload, instant
 
 
 def simulations_plan_due() -> int:

@@ -7,10 +7,12 @@ from typing import Any
 from django.utils import timezone
 
 from personas.forecast import persona_forecast
+from simulations import timeline_versions
 from simulations.calendar_buckets import calendar_buckets
 from simulations.curves import Plan, schedule_buckets, schedule_instants, schedule_offsets
 from simulations.delivery import DeliveryVolume, delivery_forecast
-from simulations.funnel import CONTACTS_ONLY, OPEN_STAGE_SHARE, OPEN_STAGES, CrmSettings, funnel_draws, plan_offsets
+from simulations.funnel import CONTACTS_ONLY, CrmSettings, funnel_draws, plan_offsets
+from simulations.kinds import record_kinds_of_version
 from simulations.models import FREQUENCY_MINUTES, EmailDomains, RecordFrequency, Simulation
 from simulations.planner import PlanSettings, simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
@@ -53,7 +55,9 @@ def simulation_preview(
     crm = crm or CONTACTS_ONLY
     companies = math.ceil(total / crm.contacts_per_company) if plan is not None and crm.has_companies else 0
     forecast = persona_forecast(theme=theme, industry=industry, records=total, companies=companies).as_dict()
-    requests, seconds = delivery_forecast(connection_id, _delivery_volume(total, companies, crm if plan else None))
+    version = plan.timeline_version if plan is not None else timeline_versions.CURRENT
+    volume = _delivery_volume(total, companies, crm if plan else None, version=version)
+    requests, seconds = delivery_forecast(connection_id, volume)
     return {
         "schedule": {
             "total_records": total,
@@ -98,17 +102,22 @@ def deal_forecast(plan: PlanSettings, crm: CrmSettings) -> dict[str, int]:
     }
 
 
-def _delivery_volume(contacts: int, companies: int, crm: CrmSettings | None) -> DeliveryVolume:
-    """Expected values, counting every move as if the window let it happen (an upper bound)."""
-    if crm is None:
-        return DeliveryVolume(contacts=contacts, companies=0, deals=0, contact_updates=0, deal_updates=0)
-    step = crm.deal_rate ** (1 / 3)
-    deals = round(contacts * crm.deal_rate)
-    # MQL and SQL, then opportunity and the close for those with a deal; a deal passes about
-    # OPEN_STAGE_SHARE of the open stages, then closes.
-    contact_updates = round(contacts * (step + step**2)) + 2 * deals
-    deal_updates = round(deals * (OPEN_STAGES * OPEN_STAGE_SHARE + 1))
-    return DeliveryVolume(contacts, companies, deals, contact_updates, deal_updates)
+def _delivery_volume(contacts: int, companies: int, crm: CrmSettings | None, *, version: int) -> DeliveryVolume:
+    """The expected creates and updates of each delivered kind of the timeline version (its `volume`), and
+    an association for each record whose other end the run makes (an upper bound)."""
+    kinds = [kind for kind in record_kinds_of_version(version) if kind.delivered]
+    creates: dict[str, int] = {}
+    updates: dict[str, int] = {}
+    for kind in kinds:
+        if kind.volume is not None:
+            creates[kind.name], updates[kind.name] = kind.volume(contacts, companies, crm)
+    associations = {
+        (kind.name, association.to): creates.get(kind.name, 0)
+        for kind in kinds
+        for association in kind.associations
+        if creates.get(association.to, 0)
+    }
+    return DeliveryVolume(creates=creates, updates=updates, associations=associations)
 
 
 def simulation_schedule(simulation: Simulation) -> dict[str, Any]:

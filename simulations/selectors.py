@@ -1,10 +1,14 @@
+from decimal import Decimal
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from jobs.models import JobStatus, ScheduledJob
 from simulations.delivery import connection_of_simulation
-from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
+from simulations.kinds import delivered_kinds
+from simulations.models import Contact, DealStage, LifecycleStage, Simulation, SyncStatus
 
 
 def _count_of(queryset: QuerySet) -> Coalesce:
@@ -30,8 +34,8 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
                 connection_ref__isnull=False,
                 then=sum(
                     (
-                        _count_of(records.objects.filter(simulation_id=OuterRef("pk"), sync_status=status))
-                        for records in (Contact, Company, Deal)
+                        _count_of(kind.model._default_manager.filter(simulation_id=OuterRef("pk"), sync_status=status))
+                        for kind in delivered_kinds()
                     ),
                     start=Value(0),
                 ),
@@ -51,3 +55,16 @@ def simulation_list(*, user: User | AnonymousUser) -> QuerySet[Simulation]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def simulation_funnel(*, simulation: Simulation) -> dict[str, dict[str, Any]]:
+    """Contacts per lifecycle stage, deals per deal stage and the amount at each: every stage named, zeros included."""
+    lifecycle = dict.fromkeys(LifecycleStage.values, 0)
+    for row in simulation.contacts.order_by().values("lifecyclestage").annotate(n=Count("id")):
+        lifecycle[row["lifecyclestage"]] = row["n"]
+    deals = dict.fromkeys(DealStage.values, 0)
+    amounts = dict.fromkeys(DealStage.values, Decimal("0.00"))
+    for row in simulation.deals.order_by().values("dealstage").annotate(n=Count("id"), amount=Sum("amount")):
+        deals[row["dealstage"]] = row["n"]
+        amounts[row["dealstage"]] = row["amount"] or Decimal("0.00")
+    return {"lifecyclestage": lifecycle, "dealstage": deals, "pipeline_amount": amounts}

@@ -11,17 +11,8 @@ from jobs.tasks import worker_wake
 from simulations.delivery import connection_id_of, simulation_connect
 from simulations.funnel import CrmSettings
 from simulations.job_types import JobType
-from simulations.models import (
-    FREQUENCY_MINUTES,
-    MAX_SEED,
-    Company,
-    Contact,
-    Deal,
-    EmailDomains,
-    RecordEvent,
-    RecordFrequency,
-    Simulation,
-)
+from simulations.kinds import record_kinds
+from simulations.models import FREQUENCY_MINUTES, MAX_SEED, EmailDomains, RecordFrequency, Simulation
 from simulations.planner import FIRST_WINDOW, PlanSettings, crm_settings_of, plan_settings_of, records_plan_next
 from simulations.schedule import job_due_times
 
@@ -139,10 +130,15 @@ def simulation_delete(*, simulation: Simulation) -> None:
         locked = Simulation.objects.select_for_update().filter(pk=simulation.pk).first()
         if locked is None:
             return
-        # Records first, each kind once nothing refers to it any more, in one DELETE each; then the
+        # Records first, each kind once nothing refers to it any more (kinds refer only to kinds
+        # registered before them), in one DELETE each; then the
         # jobs have no referrers left either, and go in one statement too instead of Django's per-row
         # cascade, which would load a million-record run's ids into memory.
         with connection.cursor() as cursor:
-            for model in (RecordEvent, Deal, Contact, Company, ScheduledJob):
-                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE simulation_id = %s", [locked.pk])  # noqa: S608
+            tables = [
+                *(kind.model._meta.db_table for kind in reversed(list(record_kinds()))),
+                ScheduledJob._meta.db_table,
+            ]
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table} WHERE simulation_id = %s", [locked.pk])  # noqa: S608
         locked.delete()

@@ -1,7 +1,7 @@
 """What the neutral delivery core asks of a CRM: one adapter per CRM, registered by the connection kind it serves.
 
-The core (connectors.delivery, budget, outbox, services) knows SimCRM's record kinds ("contacts",
-"companies", "deals") and their associations; an adapter knows how its CRM names, checks, stores and
+The core (connectors.delivery, budget, outbox, services) reads SimCRM's record kinds, their fields
+and associations from simulations.kinds; an adapter knows how its CRM names, checks, stores and
 refuses them. A session's methods only speak HTTP (the delivery runs them in threads); everything that
 reads the database happens in the adapter's other methods, in the job's own thread.
 """
@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from simulations.delivery import DeliveryVolume
+from simulations.kinds import RecordKind
 
 # One record's input to an upsert: its key in the CRM (what the answer is matched by) and its fields.
 UpsertInput = tuple[str, dict[str, str]]
@@ -62,11 +63,11 @@ class CrmSession(Protocol):
     Every method raises CrmError for a refusal or a lost answer."""
 
     def close(self) -> None: ...
-    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
+    def upsert(self, kind: RecordKind, inputs: list[UpsertInput]) -> dict[str, str]:
         """Create or update up to batch_limit records; return {key: the CRM's id} for those it answered."""
         ...
 
-    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
+    def associate(self, from_kind: RecordKind, to_kind: RecordKind, pairs: list[tuple[str, str]]) -> int:
         """Associate up to batch_limit pairs of CRM ids; associating a pair again changes nothing."""
         ...
 
@@ -81,19 +82,19 @@ class CrmAdapter(Protocol):
         """The cheapest authenticated call (the token check, and the probe after a daily limit): the account's id."""
         ...
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
         """Make the CRM ready for records of this kind (SimCRM's own fields), recording it on the connection."""
         ...
 
-    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
+    def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
         """The key a record is upserted and matched by."""
         ...
 
-    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+    def upsert_inputs(self, kind: RecordKind, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
         """The inputs of a batch of records by key; `fallback`: the shape upsert_fallback asked for."""
         ...
 
-    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+    def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:
         """Whether a batch refused this way goes again in its fallback shape."""
         ...
 

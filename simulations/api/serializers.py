@@ -14,15 +14,12 @@ from jobs.models import JobStatus
 from simulations.curves import EmptyCurve, curve_check
 from simulations.delivery import connection_id_of, connection_is_usable
 from simulations.funnel import CrmSettings
+from simulations.kinds import exported_kinds, names
 from simulations.models import (
     MAX_SEED,
     MAX_TOTAL_RECORDS,
-    Company,
-    Contact,
-    Deal,
     Distribution,
     EmailDomains,
-    RecordEvent,
     RecordFrequency,
     Scenario,
     Simulation,
@@ -31,7 +28,6 @@ from simulations.models import (
 from simulations.planner import PlanSettings
 
 PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
-DELIVERY_FIELDS = ("crm_id", "sync_status", "sync_error")
 CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days")
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_WINDOW = timedelta(days=7)
@@ -361,84 +357,6 @@ class SimulationSerializer(serializers.ModelSerializer):
         return int(total) if total is not None else simulation.contacts.count()
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    company_id = serializers.IntegerField(
-        source="company_record_id", allow_null=True, read_only=True, help_text="Its company (null in b2c)."
-    )
-
-    class Meta:
-        model = Contact
-        fields = [
-            "id",
-            "simulation",
-            "job",
-            "firstname",
-            "lastname",
-            "email",
-            "jobtitle",
-            "company",
-            "industry",
-            "phone",
-            "city",
-            "country",
-            "source",
-            "lifecyclestage",
-            "company_id",
-            *DELIVERY_FIELDS,
-            "occurred_at",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class CompanySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Company
-        fields = [
-            "id",
-            "simulation",
-            "name",
-            "domain",
-            "industry",
-            "city",
-            "country",
-            "employees",
-            "source",
-            *DELIVERY_FIELDS,
-            "occurred_at",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class DealSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Deal
-        fields = [
-            "id",
-            "simulation",
-            "name",
-            "amount",
-            "currency",
-            "pipeline",
-            "dealstage",
-            "closedate",
-            "contact",
-            "company",
-            *DELIVERY_FIELDS,
-            "occurred_at",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class RecordEventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RecordEvent
-        fields = ["id", "simulation", "object_type", "object_id", "property", "old_value", "new_value", "occurred_at"]
-        read_only_fields = fields
-
-
 class FunnelSerializer(serializers.Serializer):
     lifecyclestage = serializers.DictField(child=serializers.IntegerField(), help_text="Contacts at each stage.")
     dealstage = serializers.DictField(child=serializers.IntegerField(), help_text="Deals at each stage.")
@@ -448,7 +366,11 @@ class FunnelSerializer(serializers.Serializer):
 
 
 class ExportQuerySerializer(serializers.Serializer):
-    object = StrictChoiceField(choices=["contacts", "companies", "deals"], help_text="Which records to export.")
+    object = StrictChoiceField(choices=[], help_text="Which records to export.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(StrictChoiceField, self.fields["object"]).choices = names(exported_kinds())
 
 
 class PreviewBucketSerializer(serializers.Serializer):

@@ -2,11 +2,12 @@ import json
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -16,22 +17,20 @@ from jobs.api import JobSerializer
 from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
 from simulations.api.serializers import (
-    CompanySerializer,
-    ContactSerializer,
-    DealSerializer,
     ExportQuerySerializer,
     FunnelSerializer,
     PreviewSerializer,
-    RecordEventSerializer,
     SimulationCreateSerializer,
     SimulationScheduleSerializer,
     SimulationSerializer,
     SimulationUpdateSerializer,
 )
 from simulations.api.throttles import SimulationCreateThrottle
+from simulations.exports import export_rows
+from simulations.kinds import RecordKind, exported_kinds, names, record_kind
 from simulations.models import Simulation
 from simulations.preview import simulation_preview, simulation_schedule
-from simulations.records import export_rows, simulation_funnel
+from simulations.selectors import simulation_funnel
 
 
 class CSVRenderer(BaseRenderer):
@@ -130,35 +129,6 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         page = self.paginate_queryset(jobs)
         return self.get_paginated_response(JobSerializer(page, many=True).data)
 
-    @extend_schema(responses=ContactSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def contacts(self, request: Request, pk: str) -> Response:
-        contacts = self.get_object().contacts.order_by("occurred_at", "id")
-        page = self.paginate_queryset(contacts)
-        return self.get_paginated_response(ContactSerializer(page, many=True).data)
-
-    @extend_schema(responses=CompanySerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def companies(self, request: Request, pk: str) -> Response:
-        companies = self.get_object().companies.order_by("occurred_at", "id")
-        page = self.paginate_queryset(companies)
-        return self.get_paginated_response(CompanySerializer(page, many=True).data)
-
-    @extend_schema(responses=DealSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def deals(self, request: Request, pk: str) -> Response:
-        deals = self.get_object().deals.order_by("occurred_at", "id")
-        page = self.paginate_queryset(deals)
-        return self.get_paginated_response(DealSerializer(page, many=True).data)
-
-    @extend_schema(responses=RecordEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str) -> Response:
-        """Every stage its records took, in the order they happened."""
-        events = self.get_object().events.order_by("occurred_at", "id")
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(RecordEventSerializer(page, many=True).data)
-
     @extend_schema(responses=FunnelSerializer)
     @action(detail=True, methods=["get"])
     def funnel(self, request: Request, pk: str) -> Response:
@@ -166,18 +136,40 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(FunnelSerializer(simulation_funnel(simulation=self.get_object())).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("object", str, enum=["contacts", "companies", "deals"], required=True)],
+        parameters=[OpenApiParameter("object", str, enum=names(exported_kinds()), required=True)],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per record, streamed.")},
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def export(self, request: Request, pk: str) -> StreamingHttpResponse:
-        """Its contacts, companies or deals as CSV, with HubSpot property names as the header."""
+        """Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header."""
         simulation = self.get_object()
         query = ExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         name = query.validated_data["object"]
         response = StreamingHttpResponse(
-            export_rows(simulation=simulation, object_name=name), content_type="text/csv; charset=utf-8"
+            export_rows(simulation=simulation, kind=record_kind(name)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="simulation-{simulation.pk}-{name}.csv"'
         return response
+
+
+class RecordListView(generics.ListAPIView):
+    """One kind's records of a simulation the caller may see, in timeline order (a route per kind: urls.py)."""
+
+    kind: RecordKind
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        assert self.kind.serializer is not None
+        return self.kind.serializer
+
+    def get_queryset(self) -> QuerySet[Model]:
+        simulation = get_object_or_404(selectors.simulation_list(user=self.request.user), pk=self.kwargs["pk"])
+        return self.kind.model._default_manager.filter(simulation=simulation).order_by("occurred_at", "id")
+
+
+def record_list_view(kind: RecordKind) -> Any:
+    """The list view of one kind: a class of its own, so the schema documents each kind as its own operation."""
+    view: type[RecordListView] = type(
+        f"{kind.name.title()}ListView", (RecordListView,), {"kind": kind, "__doc__": kind.list_doc}
+    )
+    return view.as_view()

@@ -30,6 +30,7 @@ from connectors.services import connection_create
 from jobs.models import ScheduledJob
 from simulations.delivery import DeliveryVolume
 from simulations.job_types import JobType
+from simulations.kinds import RecordKind
 from simulations.models import Company, Contact, Deal
 from tests.connectors.test_delivery import planned
 from tests.idle import run_until_idle
@@ -128,12 +129,12 @@ class TinySession:
         answer: dict[str, Any] = response.json()
         return answer
 
-    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
+    def upsert(self, kind: RecordKind, inputs: list[UpsertInput]) -> dict[str, str]:
         records = [{"key": key, "fields": fields} for key, fields in inputs]
-        return dict(self.send("POST", f"/records/{kind}", {"records": records})["ids"])
+        return dict(self.send("POST", f"/records/{kind.name}", {"records": records})["ids"])
 
-    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
-        return int(self.send("POST", f"/links/{from_kind}/{to_kind}", {"pairs": pairs})["linked"])
+    def associate(self, from_kind: RecordKind, to_kind: RecordKind, pairs: list[tuple[str, str]]) -> int:
+        return int(self.send("POST", f"/links/{from_kind.name}/{to_kind.name}", {"pairs": pairs})["linked"])
 
 
 class TinyAdapter:
@@ -149,20 +150,20 @@ class TinyAdapter:
         assert isinstance(session, TinySession)
         return int(session.send("GET", "/account")["id"])
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
         pass  # no fields of SimCRM's own to make
 
-    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
+    def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
         return simcrm_id
 
-    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+    def upsert_inputs(self, kind: RecordKind, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
         return [(key, {"name": str(getattr(record, "email", None) or record.name)}) for key, record in keyed.items()]
 
-    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+    def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:
         return False
 
     def requests_forecast(self, volume: DeliveryVolume) -> int:
-        records = volume.contacts + volume.companies + volume.deals + volume.contact_updates + volume.deal_updates
+        records = sum(volume.creates.values()) + sum(volume.updates.values())
         return math.ceil(records / self.budget.batch_limit)
 
     def probe_seconds(self) -> float:

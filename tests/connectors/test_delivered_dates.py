@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from connectors.crm.hubspot.properties import record_properties
 from connectors.models import Connection
 from connectors.outbox import records_enqueue
+from simulations.kinds import record_kind
 from simulations.models import LIFECYCLE_ORDER, Company, Contact, Deal, DealStage, LifecycleStage, RecordEvent
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
 from tests.connectors.test_delivery import DELIVERY_DEFERRAL, URL, assert_delivered_once, planned
@@ -173,14 +174,14 @@ def test_a_batchs_stage_history_is_read_in_one_query(api_client: APIClient) -> N
 
     for object_type, records, queries in (("contacts", contacts, 1), ("deals", deals, 1), ("companies", companies, 0)):
         with CaptureQueriesContext(db_connection) as captured:
-            properties = record_properties(object_type, {str(record.pk): record for record in records})
+            properties = record_properties(record_kind(object_type), {str(record.pk): record for record in records})
         assert len(captured) == queries, object_type
         assert len(properties) == len(records)
     # A record whose events were never written (the original schedule's contacts have them; a guard):
     # its current stage's date is its own instant.
     contact = contacts[0]
     RecordEvent.objects.filter(object_type="contact", object_id=contact.pk).delete()
-    (props,) = record_properties("contacts", {contact.email: contact}).values()
+    (props,) = record_properties(record_kind("contacts"), {contact.email: contact}).values()
     assert props[f"simcrm_{contact.lifecyclestage}_at"] == props["createdate"]
     assert not set(props) & (LIFECYCLE_DATES - {f"simcrm_{contact.lifecyclestage}_at"})
 
@@ -196,7 +197,7 @@ def test_a_batchs_stage_history_is_read_in_one_query(api_client: APIClient) -> N
         new_value=later,
         occurred_at=timezone.now(),
     )
-    (props,) = record_properties("contacts", {stale.email: stale}).values()
+    (props,) = record_properties(record_kind("contacts"), {stale.email: stale}).values()
     assert f"simcrm_{stale.lifecyclestage}_at" in props and f"simcrm_{later}_at" not in props
 
 

@@ -73,9 +73,9 @@ def test_companies_group_about_contacts_per_company_consecutive_contacts() -> No
     timeline = timeline_slice(plan(6_000), CrmSettings(contacts_per_company=5), start=1, count=10**7)
     companies = int(np.count_nonzero(timeline.step == Step.COMPANY)) + 1  # entry 0 was left out
     assert 6_000 / 5.5 < companies < 6_000 / 4.5
-    assert np.all(np.diff(timeline.draws.company) >= 0)
+    assert np.all(np.diff(timeline.facts["company"]) >= 0)
     b2c = timeline_slice(plan(600), CrmSettings(scenario="b2c"), start=0, count=10**7)
-    assert not np.any(b2c.step == Step.COMPANY) and np.all(b2c.draws.company == -1)
+    assert not np.any(b2c.step == Step.COMPANY) and np.all(b2c.facts["company"] == -1)
 
 
 def test_another_seed_gives_another_funnel_and_the_same_seed_the_same() -> None:

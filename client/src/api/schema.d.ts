@@ -304,7 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        /** @description Its companies (a planned b2b run), in the order they were founded in its timeline. */
         get: operations["simulations_companies_list"];
         put?: never;
         post?: never;
@@ -321,7 +321,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        /** @description Its contacts, in the order of its timeline. */
         get: operations["simulations_contacts_list"];
         put?: never;
         post?: never;
@@ -338,7 +338,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
+        /** @description Its deals, in the order they were opened in its timeline. */
         get: operations["simulations_deals_list"];
         put?: never;
         post?: never;
@@ -372,7 +372,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Its contacts, companies or deals as CSV, with HubSpot property names as the header. */
+        /** @description Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header. */
         get: operations["simulations_export_retrieve"];
         put?: never;
         post?: never;
@@ -1771,7 +1771,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A unique integer value identifying this simulation. */
                 id: number;
             };
             cookie?: never;
@@ -1798,7 +1797,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A unique integer value identifying this simulation. */
                 id: number;
             };
             cookie?: never;
@@ -1825,7 +1823,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A unique integer value identifying this simulation. */
                 id: number;
             };
             cookie?: never;
@@ -1852,7 +1849,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A unique integer value identifying this simulation. */
                 id: number;
             };
             cookie?: never;

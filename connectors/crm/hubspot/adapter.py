@@ -30,6 +30,7 @@ from connectors.crm.hubspot.properties import (
 from connectors.crypto import token_decrypt
 from connectors.models import Tier
 from simulations.delivery import DeliveryVolume
+from simulations.kinds import RecordKind
 
 # HubSpot's private-app limits per rolling 10 seconds, per app and portal.
 TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
@@ -38,13 +39,15 @@ PROPERTY_REQUESTS = 4
 
 
 class HubSpotSession(HubSpotClient):
-    """The client, speaking the delivery core's record kinds (HubSpot's object types have the same names)."""
+    """The client, speaking the delivery core's record kinds (a kind's crm_object is HubSpot's object type)."""
 
-    def upsert(self, kind: str, inputs: list[UpsertInput]) -> dict[str, str]:
-        return self.batch_upsert(kind, id_property="email" if kind == "contacts" else UNIQUE_PROPERTY, inputs=inputs)
+    def upsert(self, kind: RecordKind, inputs: list[UpsertInput]) -> dict[str, str]:
+        object_type = kind.crm_object
+        id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
+        return self.batch_upsert(object_type, id_property=id_property, inputs=inputs)
 
-    def associate(self, from_kind: str, to_kind: str, pairs: list[tuple[str, str]]) -> int:
-        return self.associate_default(from_kind, to_kind, pairs)
+    def associate(self, from_kind: RecordKind, to_kind: RecordKind, pairs: list[tuple[str, str]]) -> int:
+        return self.associate_default(from_kind.crm_object, to_kind.crm_object, pairs)
 
 
 class HubSpotAdapter:
@@ -64,38 +67,36 @@ class HubSpotAdapter:
         portal = _hubspot(session).account_details().get("portalId")
         return int(portal) if isinstance(portal, int) else None
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: str) -> None:
-        custom_properties_ensure(client=_hubspot(session), connection=connection, object_type=kind)
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
+        custom_properties_ensure(client=_hubspot(session), connection=connection, kind=kind)
 
-    def record_key(self, kind: str, record: Any, simcrm_id: str) -> str:
-        return str(record.email).lower() if kind == "contacts" else simcrm_id
+    def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
+        return str(record.email).lower() if kind.crm_object == "contacts" else simcrm_id
 
-    def upsert_inputs(self, kind: str, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
+    def upsert_inputs(self, kind: RecordKind, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
         return [
             (key, properties_without_stage(properties) if fallback else properties)
             for key, properties in record_properties(kind, keyed).items()
         ]
 
-    def upsert_fallback(self, kind: str, error: CrmError) -> bool:
+    def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:
         # The portal holds a later stage for one of these emails (a replay into the same portal, or a stage
         # set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
-        return kind == "contacts" and "lifecyclestage" in error.message
+        return kind.crm_object == "contacts" and "lifecyclestage" in error.message
 
     def requests_forecast(self, volume: DeliveryVolume) -> int:
-        """Batches of 100 at best: upserts, stage updates, and the three kinds of association."""
+        """Batches of 100 at best: upserts, stage updates and associations, and the unique property of the
+        object types that need it (checked, and created when missing)."""
 
-        def batches(count: int) -> int:
-            return math.ceil(count / BATCH_LIMIT)
+        def batches(counts: Mapping[Any, int]) -> int:
+            return sum(math.ceil(count / BATCH_LIMIT) for count in counts.values())
 
+        keyed_by_property = any(count for name, count in volume.creates.items() if name != "contacts")
         return (
-            batches(volume.contacts)
-            + batches(volume.companies)
-            + batches(volume.deals)
-            + batches(volume.contact_updates)
-            + batches(volume.deal_updates)
-            + (batches(volume.contacts) if volume.companies else 0)  # contact to company
-            + batches(volume.deals) * (2 if volume.companies else 1)  # deal to contact (and company)
-            + (PROPERTY_REQUESTS if volume.companies or volume.deals else 0)
+            batches(volume.creates)
+            + batches(volume.updates)
+            + batches(volume.associations)
+            + (PROPERTY_REQUESTS if keyed_by_property else 0)
         )
 
     def probe_seconds(self) -> float:

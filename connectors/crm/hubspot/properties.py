@@ -34,31 +34,19 @@ from django.db import transaction
 from connectors.crm.base import CrmConnection
 from connectors.crm.hubspot.client import HubSpotClient
 from connectors.models import Connection
-from simulations.models import (
-    DEAL_ORDER,
-    LIFECYCLE_ORDER,
-    DealStage,
-    EventObject,
-    EventProperty,
-    LifecycleStage,
-    RecordEvent,
-)
+from simulations.kinds import RecordKind, delivered_values
+from simulations.models import RecordEvent
 
-# Companies and deals are upserted by it; contacts by email.
+# Records other than contacts are upserted by it; contacts by email.
 UNIQUE_PROPERTY = "simcrm_id"
 _GROUPS = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
-# The record types with stages: their stage field (a HubSpot property of the same name), events and order.
-_STAGES: dict[str, tuple[str, type[LifecycleStage] | type[DealStage], EventObject, dict[str, int]]] = {
-    "contacts": (EventProperty.LIFECYCLE_STAGE, LifecycleStage, EventObject.CONTACT, LIFECYCLE_ORDER),
-    "deals": (EventProperty.DEAL_STAGE, DealStage, EventObject.DEAL, DEAL_ORDER),
-}
 # HubSpot's own date of entering a stage, and whether a client may write it (see above: it may not).
 _HUBSPOT_STAGE_DATE = {"contacts": ("hs_lifecyclestage_{}_date", False), "deals": ("hs_v2_date_entered_{}", False)}
 
 
 def stage_date_property(object_type: str, stage: str) -> str:
     """The property a stage's date goes to: HubSpot's own where it takes a client's value, else SimCRM's."""
-    pattern, writable = _HUBSPOT_STAGE_DATE[object_type]
+    pattern, writable = _HUBSPOT_STAGE_DATE.get(object_type, ("", False))
     return pattern.format(stage) if writable else f"simcrm_{stage}_at"
 
 
@@ -67,12 +55,12 @@ def hubspot_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def record_properties(object_type: str, keyed: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def record_properties(kind: RecordKind, keyed: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The HubSpot properties of each record of a batch (up to 100), by its key (its email, or its
     simcrm_id): its fields, its createdate, and the dates of the stages it has reached."""
-    reached = _stages_reached(object_type, keyed.values())
+    reached = _stages_reached(kind, keyed.values())
     return {
-        key: {**_fields(object_type, record, key), **_dates(object_type, record, reached.get(record.pk, {}))}
+        key: {**_fields(kind, record, key), **_dates(kind, record, reached.get(record.pk, {}))}
         for key, record in keyed.items()
     }
 
@@ -89,9 +77,10 @@ def properties_without_stage(properties: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in properties.items() if name != "lifecyclestage"}
 
 
-def custom_property_definitions(object_type: str) -> dict[str, dict[str, Any]]:
-    """SimCRM's own properties of this object type, by name, as the properties API creates them."""
-    group = _GROUPS[object_type]
+def custom_property_definitions(kind: RecordKind) -> dict[str, dict[str, Any]]:
+    """SimCRM's own properties of this kind's object type, by name, as the properties API creates them."""
+    object_type = kind.crm_object
+    group = _GROUPS.get(object_type, f"{object_type[:-1]}information")
     definitions: dict[str, dict[str, Any]] = {}
     if object_type != "contacts":
         definitions[UNIQUE_PROPERTY] = {
@@ -103,9 +92,8 @@ def custom_property_definitions(object_type: str) -> dict[str, dict[str, Any]]:
             "hasUniqueValue": True,
             "description": "Set by SimCRM: the record's id there, so a repeated delivery updates, never duplicates.",
         }
-    if object_type in _STAGES:
-        _, stages, _, _ = _STAGES[object_type]
-        for stage in stages:
+    if kind.stage is not None:
+        for stage in kind.stage.choices:
             name = stage_date_property(object_type, stage.value)
             if name.startswith("simcrm_"):
                 definitions[name] = {
@@ -122,10 +110,11 @@ def custom_property_definitions(object_type: str) -> dict[str, dict[str, Any]]:
     return definitions
 
 
-def custom_properties_ensure(*, client: HubSpotClient, connection: CrmConnection, object_type: str) -> None:
-    """Make sure SimCRM's properties of this object type exist in the portal, creating the missing ones,
-    and record on the connection which do: two requests the first time, none once they are all recorded."""
-    wanted = custom_property_definitions(object_type)
+def custom_properties_ensure(*, client: HubSpotClient, connection: CrmConnection, kind: RecordKind) -> None:
+    """Make sure SimCRM's properties of this kind exist in the portal, creating the missing ones, and
+    record on the connection which do: two requests the first time, none once they are all recorded."""
+    object_type = kind.crm_object
+    wanted = custom_property_definitions(kind)
     known = set(connection.custom_properties.get(object_type, []))
     missing = [name for name in wanted if name not in known]
     if not missing:
@@ -144,14 +133,15 @@ def custom_properties_ensure(*, client: HubSpotClient, connection: CrmConnection
     connection.custom_properties = locked.custom_properties
 
 
-def _stages_reached(object_type: str, records: Iterable[Any]) -> dict[int, dict[str, datetime | None]]:
+def _stages_reached(kind: RecordKind, records: Iterable[Any]) -> dict[int, dict[str, datetime | None]]:
     """Record id -> {stage: when it was entered}, from the batch's RecordEvents in one query; a first
     stage (old_value null) maps to None: its date is the record's own occurred_at."""
-    if object_type not in _STAGES:
+    if kind.stage is None:
         return {}
-    stage_property, _, event_object, _ = _STAGES[object_type]
     events = RecordEvent.objects.filter(
-        object_type=event_object, property=stage_property, object_id__in=[record.pk for record in records]
+        object_type=kind.stage.event_object,
+        property=kind.stage.field,
+        object_id__in=[record.pk for record in records],
     ).values_list("object_id", "new_value", "old_value", "occurred_at")
     reached: dict[int, dict[str, datetime | None]] = {}
     for object_id, stage, old_value, occurred_at in events:
@@ -159,50 +149,32 @@ def _stages_reached(object_type: str, records: Iterable[Any]) -> dict[int, dict[
     return reached
 
 
-def _dates(object_type: str, record: Any, reached: dict[str, datetime | None]) -> dict[str, str]:
+def _dates(kind: RecordKind, record: Any, reached: dict[str, datetime | None]) -> dict[str, str]:
     created: datetime = record.occurred_at or record.created_at
     dates = {"createdate": hubspot_datetime(created)}
-    if object_type not in _STAGES:
+    if kind.stage is None:
         return dates
-    stage_property, _, _, order = _STAGES[object_type]
-    current = getattr(record, stage_property)
+    order = kind.stage.order
+    current = getattr(record, kind.stage.field)
     # A stage entered after this record was read (its event committed since) waits for its own delivery.
     for stage, entered in (reached or {current: None}).items():
         if order[stage] <= order[current]:
-            dates[stage_date_property(object_type, stage)] = hubspot_datetime(entered or created)
+            dates[stage_date_property(kind.crm_object, stage)] = hubspot_datetime(entered or created)
     return dates
 
 
-def _fields(object_type: str, record: Any, key: str) -> dict[str, str]:
-    if object_type == "contacts":
-        return {
-            "email": record.email,
-            "firstname": record.firstname,
-            "lastname": record.lastname,
-            "jobtitle": record.jobtitle,
-            "company": record.company,
-            "industry": record.industry,
-            "phone": record.phone,
-            "city": record.city,
-            "country": record.country,
-            "lifecyclestage": record.lifecyclestage,
-        }
-    if object_type == "companies":
+def _fields(kind: RecordKind, record: Any, key: str) -> dict[str, str]:
+    """The kind's delivered fields (simulations.kinds), as HubSpot takes them."""
+    properties = {name: _text(value) for name, value in delivered_values(kind, record).items()}
+    if kind.crm_object != "contacts":
+        properties = {UNIQUE_PROPERTY: key, **properties}
+    if kind.crm_object == "companies" and "industry" in properties:
         # HubSpot's company `industry` is an enumeration of its own: the text goes in the description.
-        return {
-            UNIQUE_PROPERTY: key,
-            "name": record.name,
-            "domain": record.domain,
-            "city": record.city,
-            "country": record.country,
-            "numberofemployees": str(record.employees),
-            "description": f"{record.industry} (SimCRM)",
-        }
-    return {
-        UNIQUE_PROPERTY: key,
-        "dealname": record.name,
-        "amount": str(record.amount),
-        "pipeline": record.pipeline,
-        "dealstage": record.dealstage,
-        "closedate": hubspot_datetime(record.closedate),
-    }
+        properties["description"] = f"{properties.pop('industry')} (SimCRM)"
+    return properties
+
+
+def _text(value: object) -> str:
+    if isinstance(value, datetime):
+        return hubspot_datetime(value)
+    return "" if value is None else str(value)

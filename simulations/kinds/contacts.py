@@ -7,9 +7,12 @@ provider (seconds) outside any transaction.
 
 import dataclasses
 from collections import Counter, defaultdict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import numpy as np
+from django.contrib import admin
 from django.db import IntegrityError, OperationalError
+from rest_framework import serializers
 
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobDeferred, JobFailed, JobHandler
@@ -29,13 +32,33 @@ from personas.services import (
     record_seed,
 )
 from simulations import timeline_versions
-from simulations.companies import SIMULATION_FIELDS, company_ensure
 from simulations.delivery import records_changed
 from simulations.domains import email_with_domains
+from simulations.funnel import CrmSettings, Step
 from simulations.job_types import JobType
-from simulations.models import Company, Contact, RecordEvent, Simulation
+from simulations.kinds import (
+    EntryJob,
+    KindAssociation,
+    KindField,
+    KindStage,
+    RecordKind,
+    TimelineContext,
+    TimelinePart,
+    TimelineStep,
+)
+from simulations.kinds.companies import SIMULATION_FIELDS, company_ensure
+from simulations.kinds.moves import first_stage_events
+from simulations.models import (
+    DELIVERY_FIELDS,
+    LIFECYCLE_ORDER,
+    Company,
+    Contact,
+    EventObject,
+    LifecycleStage,
+    RecordEvent,
+    Simulation,
+)
 from simulations.payloads import payload_index, payload_instant
-from simulations.stages import first_stage_events
 
 # Two jobs of one simulation can pick the same persona at once; the loser picks again.
 PERSONA_PICK_ROUNDS = 5
@@ -313,3 +336,116 @@ def _job_result(contact: Contact, taken: TakenPersona) -> dict[str, object]:
         "persona_cached": taken.cached,
         "contact": dict(taken.data),
     }
+
+
+# --- the kind ------------------------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(
+        source="company_record_id", allow_null=True, read_only=True, help_text="Its company (null in b2c)."
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "simulation",
+            "job",
+            "firstname",
+            "lastname",
+            "email",
+            "jobtitle",
+            "company",
+            "industry",
+            "phone",
+            "city",
+            "country",
+            "source",
+            "lifecyclestage",
+            "company_id",
+            *DELIVERY_FIELDS,
+            "occurred_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "firstname",
+        "lastname",
+        "email",
+        "company",
+        "lifecyclestage",
+        "source",
+        "simulation",
+        "created_at",
+    ]
+    list_filter = ["source", "lifecyclestage", "simulation"]
+    search_fields = ["firstname", "lastname", "email", "company", "jobtitle"]
+    # Stages move only through the funnel's jobs, which write an event for each move.
+    readonly_fields = [
+        "simulation",
+        "job",
+        "source",
+        "lifecyclestage",
+        "company_record",
+        "record_index",
+        "occurred_at",
+        "created_at",
+    ]
+    list_select_related = ["simulation"]
+
+
+def _timeline(context: TimelineContext) -> tuple[list[TimelinePart], dict[str, Any]]:
+    """Each contact at its instant on the curve; the facts say its company (-1: none)."""
+    records = np.arange(len(context.offsets), dtype=np.int64)
+    return [TimelinePart(Step.CONTACT, context.offsets, records)], {"company": context.draws.company}
+
+
+def _contact_job(entry: EntryJob) -> tuple[str, dict[str, Any]]:
+    company = int(entry.facts["company"][entry.index])
+    payload: dict[str, Any] = {"index": entry.index, "at": entry.instant.isoformat()}
+    if company >= 0:
+        payload["company"] = company
+    return JobType.CREATE_CONTACT, payload
+
+
+def _volume(contacts: int, companies: int, crm: CrmSettings | None) -> tuple[int, int]:
+    """Expected values, counting every move as if the window let it happen (an upper bound): MQL and SQL,
+    then opportunity and the close for those with a deal."""
+    if crm is None:
+        return contacts, 0
+    step = crm.deal_rate ** (1 / 3)
+    return contacts, round(contacts * (step + step**2)) + 2 * round(contacts * crm.deal_rate)
+
+
+CONTACTS = RecordKind(
+    name="contacts",
+    model=Contact,
+    serializer=ContactSerializer,
+    admin=ContactAdmin,
+    handlers=(CREATE_CONTACT_HANDLER,),
+    steps=(TimelineStep(Step.CONTACT, "contact", _contact_job, counts_as_record=True),),
+    timeline=_timeline,
+    fields=(
+        KindField("firstname", lambda c: c.firstname),
+        KindField("lastname", lambda c: c.lastname),
+        KindField("email", lambda c: c.email),
+        KindField("jobtitle", lambda c: c.jobtitle),
+        KindField("company", lambda c: c.company),
+        KindField("industry", lambda c: c.industry),
+        KindField("phone", lambda c: c.phone, phone=True),
+        KindField("city", lambda c: c.city),
+        KindField("country", lambda c: c.country),
+        KindField("lifecyclestage", lambda c: c.lifecyclestage),
+        KindField("createdate", lambda c: c.occurred_at, delivered=False),
+    ),
+    delivered=True,
+    stage=KindStage("lifecyclestage", LifecycleStage, LIFECYCLE_ORDER, EventObject.CONTACT),
+    associations=(KindAssociation("companies", "company_record"),),
+    volume=_volume,
+    list_doc="Its contacts, in the order of its timeline.",
+)

@@ -10,7 +10,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from django.contrib import admin
 from django.db import IntegrityError, transaction
+from rest_framework import serializers
 
 from jobs.models import ScheduledJob
 from jobs.registry import BatchOutcome, JobFailed, JobHandler
@@ -20,9 +23,10 @@ from personas.services import TakenCompany, companies_for_records, company_for_r
 from simulations import timeline_versions
 from simulations.delivery import records_changed
 from simulations.domains import domain_with_domains
-from simulations.funnel import company_headcounts
+from simulations.funnel import CrmSettings, Step, company_headcounts
 from simulations.job_types import JobType
-from simulations.models import Company, Scenario, Simulation
+from simulations.kinds import KindField, RecordKind, TimelineContext, TimelinePart, TimelineStep
+from simulations.models import DELIVERY_FIELDS, Company, Scenario, Simulation
 from simulations.payloads import payload_instant
 
 # Another company of the simulation may hold the drawn domain; the next attempt draws another.
@@ -191,3 +195,75 @@ def _company_fields(simulation_id: int, index: int, taken: TakenCompany, occurre
 
 def _job_result(company: Company) -> dict[str, Any]:
     return {"company_id": company.pk, "name": company.name, "domain": company.domain}
+
+
+# --- the kind ------------------------------------------------------------------------------------------
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "simulation",
+            "name",
+            "domain",
+            "industry",
+            "city",
+            "country",
+            "employees",
+            "source",
+            *DELIVERY_FIELDS,
+            "occurred_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "domain", "industry", "country", "employees", "simulation", "occurred_at"]
+    list_filter = ["source", "simulation"]
+    search_fields = ["name", "domain"]
+    readonly_fields = ["simulation", "source", "record_index", "occurred_at", "created_at"]
+    list_select_related = ["simulation"]
+
+
+def _timeline(context: TimelineContext) -> tuple[list[TimelinePart], dict[str, Any]]:
+    """In b2b, one company at its first contact's instant."""
+    if not context.crm.has_companies:
+        return [], {}
+    first = context.draws.company_first
+    return [TimelinePart(Step.COMPANY, context.offsets[first], np.arange(len(first), dtype=np.int64))], {}
+
+
+def _volume(contacts: int, companies: int, crm: CrmSettings | None) -> tuple[int, int]:
+    return companies, 0
+
+
+COMPANIES = RecordKind(
+    name="companies",
+    model=Company,
+    serializer=CompanySerializer,
+    admin=CompanyAdmin,
+    handlers=(CREATE_COMPANY_HANDLER,),
+    steps=(
+        TimelineStep(
+            Step.COMPANY,
+            "company",
+            lambda entry: (JobType.CREATE_COMPANY, {"company": entry.index, "at": entry.instant.isoformat()}),
+        ),
+    ),
+    timeline=_timeline,
+    fields=(
+        KindField("name", lambda c: c.name),
+        KindField("domain", lambda c: c.domain),
+        KindField("industry", lambda c: c.industry),
+        KindField("city", lambda c: c.city),
+        KindField("country", lambda c: c.country),
+        KindField("numberofemployees", lambda c: c.employees),
+        KindField("createdate", lambda c: c.occurred_at, delivered=False),
+    ),
+    delivered=True,
+    volume=_volume,
+    list_doc="Its companies (a planned b2b run), in the order they were founded in its timeline.",
+)

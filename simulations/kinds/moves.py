@@ -10,20 +10,24 @@ same events.
 Locks, after the claimed job rows: contacts, then deals, each in id order.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.db import OperationalError
 from django.db.models import Q
+from rest_framework import serializers
 
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobDeferred, JobFailed, JobHandler, LostClaim
 from jobs.runner import BatchCompletion, scheduled_jobs_completing
 from simulations.delivery import records_changed
+from simulations.funnel import OFFERINGS, OPEN_STAGES, Step, deal_amount
 from simulations.job_types import JobType
+from simulations.kinds import EntryJob, RecordKind, TimelineContext, TimelinePart, TimelineStep
 from simulations.models import (
     DEAL_ORDER,
     LIFECYCLE_ORDER,
@@ -282,3 +286,115 @@ def _waiting_message(job: ScheduledJob) -> str:
         f"Waiting for contact #{payload_index(job)} to reach {job.payload['from']} (an earlier job of it "
         "has not run yet); not an error, and no attempt is used."
     )
+
+
+# --- the kind: stage moves, each a RecordEvent ------------------------------------------------------------
+
+
+class RecordEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecordEvent
+        fields = ["id", "simulation", "object_type", "object_id", "property", "old_value", "new_value", "occurred_at"]
+        read_only_fields = fields
+
+
+def _timeline(context: TimelineContext) -> tuple[list[TimelinePart], dict[str, Any]]:
+    """Each contact's moves that fall inside the window: MQL, SQL, the deal's opening, its open stages, its close."""
+    draws, window = context.draws, context.plan.window_us
+    records = np.arange(len(context.offsets), dtype=np.int64)
+    parts: list[TimelinePart] = []
+    for step, reached, at in (
+        (Step.MQL, draws.reaches >= 1, draws.mql_at),
+        (Step.SQL, draws.reaches >= 2, draws.sql_at),
+        (Step.DEAL, draws.reaches >= 3, draws.deal_at),
+    ):
+        kept = reached & (at < window)
+        parts.append(TimelinePart(step, at[kept], records[kept]))
+    has_deal = (draws.reaches >= 3) & (draws.deal_at < window)
+    for stage in range(OPEN_STAGES):
+        at = draws.stage_at[:, stage]
+        kept = has_deal & draws.stage_taken[:, stage] & (at < window)
+        parts.append(TimelinePart(Step.QUALIFIED + stage, at[kept], records[kept]))
+    kept = has_deal & (draws.close_at < window)
+    parts.append(TimelinePart(Step.CLOSE, draws.close_at[kept], records[kept]))
+    facts = {
+        "close_at": draws.close_at,
+        "stage_taken": draws.stage_taken,
+        "won": draws.won,
+        "amount": draws.amount,
+        "offering": draws.offering,
+    }
+    return parts, facts
+
+
+def _lifecycle_step(old: str, new: str) -> Callable[[EntryJob], tuple[str, dict[str, Any]]]:
+    def job(entry: EntryJob) -> tuple[str, dict[str, Any]]:
+        return JobType.ADVANCE_LIFECYCLE, {
+            "index": entry.index,
+            "from": old,
+            "to": new,
+            "at": entry.instant.isoformat(),
+        }
+
+    return job
+
+
+def _deal_open_job(entry: EntryJob) -> tuple[str, dict[str, Any]]:
+    facts, index = entry.facts, entry.index
+    closedate = entry.plan.starts_at + timedelta(microseconds=int(facts["close_at"][index]))
+    return JobType.CREATE_DEAL, {
+        "index": index,
+        "from": LifecycleStage.SALES_QUALIFIED,
+        "to": LifecycleStage.OPPORTUNITY,
+        "at": entry.instant.isoformat(),
+        "amount": deal_amount(entry.industry, float(facts["amount"][index])),
+        "closedate": closedate.isoformat(),
+        "offering": OFFERINGS[int(facts["offering"][index])],
+    }
+
+
+OPEN_DEAL_STAGES = (
+    DealStage.QUALIFIED_TO_BUY,
+    DealStage.PRESENTATION_SCHEDULED,
+    DealStage.DECISION_MAKER_BOUGHT_IN,
+    DealStage.CONTRACT_SENT,
+)
+
+
+def _deal_step(step: Step) -> Callable[[EntryJob], tuple[str, dict[str, Any]]]:
+    """The deal stage this step moves from and to: from the last open stage the deal passed before it."""
+
+    def job(entry: EntryJob) -> tuple[str, dict[str, Any]]:
+        facts, index = entry.facts, entry.index
+        taken = facts["stage_taken"][index]
+        before = OPEN_STAGES if step == Step.CLOSE else step - Step.QUALIFIED
+        passed = [stage for stage in range(before) if taken[stage]]
+        old = OPEN_DEAL_STAGES[passed[-1]] if passed else DealStage.APPOINTMENT_SCHEDULED
+        if step == Step.CLOSE:
+            new = DealStage.CLOSED_WON if facts["won"][index] else DealStage.CLOSED_LOST
+        else:
+            new = OPEN_DEAL_STAGES[step - Step.QUALIFIED]
+        return JobType.ADVANCE_DEAL, {"index": index, "from": old, "to": new, "at": entry.instant.isoformat()}
+
+    return job
+
+
+MOVES = RecordKind(
+    name="events",
+    model=RecordEvent,
+    serializer=RecordEventSerializer,
+    handlers=(ADVANCE_LIFECYCLE_HANDLER, CREATE_DEAL_HANDLER, ADVANCE_DEAL_HANDLER),
+    steps=(
+        TimelineStep(Step.MQL, "mql", _lifecycle_step(LifecycleStage.LEAD, LifecycleStage.MARKETING_QUALIFIED)),
+        TimelineStep(
+            Step.SQL, "sql", _lifecycle_step(LifecycleStage.MARKETING_QUALIFIED, LifecycleStage.SALES_QUALIFIED)
+        ),
+        TimelineStep(Step.DEAL, "deal", _deal_open_job),
+        *(
+            TimelineStep(step, step.name.lower(), _deal_step(step))
+            for step in (Step.QUALIFIED, Step.PRESENTATION, Step.DECISION, Step.CONTRACT, Step.CLOSE)
+        ),
+    ),
+    timeline=_timeline,
+    list_doc="Every stage its records took, in the order they happened.",
+)
