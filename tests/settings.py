@@ -19,3 +19,5 @@ OPENAI_API_KEY = ""
 OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
 SIMCRM_PERSONA_PROVIDER = "offline"
 SIMCRM_RETRY_BASE_SECONDS = 0.0
+# A throwaway record kind, added as one module plus this registration (tests/simulations/test_record_kind_seam.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.kind_probe"]  # noqa: F405

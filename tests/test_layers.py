@@ -1,7 +1,8 @@
 """The graph between SimCRM's top-level folders points one way: down.
 
-core < personas < jobs < simulations < connectors < operations < standins, bench < simcrm_project. An app may use the
-ones below it, never the ones above; `jobs` knows no job type by name. Model references count as imports: a foreign
+standins < core < jobs < personas < simulations < connectors < operations, bench < simcrm_project, the order of
+../shared/STYLE.md's layout. An app may use the ones below it, never the ones above nor the one beside it (operations
+and bench share a rank); `jobs` knows no job type by name. Model references count as imports: a foreign
 key, one-to-one or many-to-many target (read from Django's app registry), and an "app.Model" string or
 `apps.get_model(...)` call in the source. Reaching a model through `related_model` or `remote_field` to dodge this
 is refused.
@@ -17,19 +18,23 @@ from django.db.models import Model
 
 from tests.processes import ROOT
 
-LAYERS = ["core", "personas", "jobs", "simulations", "connectors", "operations", "standins", "bench", "simcrm_project"]
-# standins and bench are side by side: standins must not import bench.
+LAYERS = ["standins", "core", "jobs", "personas", "simulations", "connectors", "operations", "bench", "simcrm_project"]
+# operations and bench are side by side: neither uses the other.
 RANK = {
-    "core": 0,
-    "personas": 1,
+    "standins": 0,
+    "core": 1,
     "jobs": 2,
-    "simulations": 3,
-    "connectors": 4,
-    "operations": 5,
-    "standins": 6,
-    "bench": 7,
-    "simcrm_project": 8,
+    "personas": 3,
+    "simulations": 4,
+    "connectors": 5,
+    "operations": 6,
+    "bench": 6,
+    "simcrm_project": 7,
 }
+
+
+def _above_or_beside(target: str, folder: str) -> bool:
+    return target != folder and RANK[target] >= RANK[folder]
 
 
 # The one reference that crosses upward, with why it is allowed. Keep this list short and honest.
@@ -64,7 +69,7 @@ def test_a_folder_imports_only_folders_below_it(folder: str) -> None:
         f"{path.relative_to(ROOT)} imports {name}"
         for path in _python_files(folder)
         for name in _imported_top_folders(path)
-        if name == "tests" or RANK[name] > RANK[folder]
+        if name == "tests" or _above_or_beside(name, folder)
     }
     assert not upward, sorted(upward)
 
@@ -113,7 +118,7 @@ def test_a_model_references_only_models_below_it(folder: str) -> None:
         source_folder, target_folder = APP_FOLDER[field.split(".")[0]], APP_FOLDER[target.split(".")[0]]
         if source_folder != folder or target_folder not in RANK or (field, target) in ALLOWED_MODEL_REFERENCES:
             continue
-        if RANK[target_folder] > RANK[folder]:
+        if _above_or_beside(target_folder, folder):
             upward.append(f"{field} -> {target}")
     assert not upward, sorted(upward)
 
@@ -143,7 +148,9 @@ def test_a_folder_names_only_models_below_it(folder: str) -> None:
         f"{path.relative_to(ROOT)} names {name}"
         for path in _python_files(folder)
         for name in _model_strings(path)
-        if RANK.get(APP_FOLDER.get(name.split(".")[0], ""), -1) > RANK[folder] and name not in allowed_targets
+        if APP_FOLDER.get(name.split(".")[0]) in RANK
+        and _above_or_beside(APP_FOLDER[name.split(".")[0]], folder)
+        and name not in allowed_targets
     }
     assert not upward, sorted(upward)
 
