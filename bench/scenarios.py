@@ -33,10 +33,11 @@ from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat
 from personas.models import CachedPersona, PoolKind
 from personas.services import persona_cache_key, persona_pool_extend, persona_take
+from simulations.curves import Plan
 from simulations.funnel import CONTACTS_ONLY, CrmSettings
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
-from simulations.planner import MAX_LIVE_JOBS, PlanSettings
+from simulations.planner import MAX_LIVE_JOBS
 from simulations.schedule import JOBS_PER_SIMULATION
 from simulations.services import contact_jobs_schedule, simulation_create
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
@@ -256,10 +257,10 @@ def simulations_seed(*, themes: list[tuple[str, str]], count: int, jobs_each: in
     return len(jobs)
 
 
-def past_plan(total: int, *, days: int, seed: int) -> PlanSettings:
+def past_plan(total: int, *, days: int, seed: int) -> Plan:
     """A uniform backfill of `total` records over the past `days`, up to a minute ago."""
     now = timezone.now()
-    return PlanSettings(
+    return Plan(
         total_records=total,
         starts_at=now - timedelta(days=days),
         ends_at=now - timedelta(minutes=1),

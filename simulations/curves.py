@@ -53,12 +53,19 @@ class Plan:
     distribution: str = "uniform"
     curve_weights: tuple[float, ...] | None = None
     timezone: str = "UTC"
-    seed: int = 0
+    # None until simulations.services draws one (plan_seeded); nothing is drawn from an unseeded plan.
+    seed: int | None = None
     timeline_version: int = timeline_versions.CURRENT
 
     @property
     def window_us(self) -> int:
         return (self.ends_at - self.starts_at) // MICROSECOND
+
+    @property
+    def drawn_seed(self) -> int:
+        if self.seed is None:
+            raise ValueError("This plan has no seed yet: simulations.services.plan_seeded gives it one.")
+        return self.seed
 
 
 def curve_check(plan: Plan) -> None:
@@ -69,7 +76,7 @@ def curve_check(plan: Plan) -> None:
 def schedule_offsets(plan: Plan) -> npt.NDArray[np.int64]:
     """Every record's instant as microseconds after `starts_at`, earliest first."""
     edges, cdf = _cdf(plan)
-    draws = np.sort(np.random.default_rng(plan.seed).random(plan.total_records))
+    draws = np.sort(np.random.default_rng(plan.drawn_seed).random(plan.total_records))
     offsets = np.floor(np.interp(draws, cdf, edges)).astype(np.int64)
     return np.minimum(offsets, max(plan.window_us - 1, 0))
 
@@ -171,7 +178,7 @@ def _bursts(plan: Plan, middle: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     """A few bursts placed by the seed (its own stream, apart from the draws), over a thin background."""
     hours = max(plan.window_us / 3_600_000_000, 1.0)
     count = int(min(max(3, math.ceil(hours / 24)), 40))
-    rng = np.random.default_rng([plan.seed, 1])
+    rng = np.random.default_rng([plan.drawn_seed, 1])
     width = BURST_TIME_SHARE / count
     centres = rng.uniform(width, 1 - width, size=count)
     heights = rng.uniform(0.5, 1.5, size=count)

@@ -181,7 +181,7 @@ def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -
     normal = np.empty((blocks * BLOCK, 5))
     stage_share = np.empty((blocks * BLOCK, OPEN_STAGES))
     for block in range(blocks):
-        rng = np.random.default_rng([plan.seed, _FUNNEL_SALT, block])
+        rng = np.random.default_rng([plan.drawn_seed, _FUNNEL_SALT, block])
         rows = slice(block * BLOCK, (block + 1) * BLOCK)
         uniform[rows] = rng.random((BLOCK, 10))
         normal[rows] = rng.standard_normal((BLOCK, 5))
@@ -244,7 +244,7 @@ def _companies(plan: Plan, crm: CrmSettings, contacts: int) -> tuple[npt.NDArray
     """Consecutive contacts share a company, in groups of about contacts_per_company (seeded sizes)."""
     if not crm.has_companies or contacts == 0:
         return np.full(contacts, -1, dtype=np.int64), np.empty(0, dtype=np.int64)
-    first = _company_firsts(plan.seed, crm.contacts_per_company, contacts)
+    first = _company_firsts(plan.drawn_seed, crm.contacts_per_company, contacts)
     company = np.searchsorted(first, np.arange(contacts), side="right").astype(np.int64) - 1
     return company, first
 

@@ -7,7 +7,6 @@ MAX_LIVE_JOBS pending or processing job rows, however large `total_records` is.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from django.db.models import F
 
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
-from simulations import timeline_versions
 from simulations.curves import Plan
 from simulations.funnel import CrmSettings, Timeline, timeline_slice
 from simulations.kinds import EntryJob, record_step_codes, timeline_step
@@ -32,35 +30,11 @@ FIRST_WINDOW = 1_000
 TOP_UP_BELOW = MAX_LIVE_JOBS // 2
 
 
-@dataclass(frozen=True)
-class PlanSettings:
-    total_records: int
-    starts_at: datetime
-    ends_at: datetime
-    distribution: str
-    curve_weights: tuple[float, ...] | None
-    timezone: str
-    seed: int
-    timeline_version: int = timeline_versions.CURRENT
-
-    def plan(self) -> Plan:
-        return Plan(
-            total_records=self.total_records,
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-            distribution=self.distribution,
-            curve_weights=self.curve_weights,
-            timezone=self.timezone,
-            seed=self.seed,
-            timeline_version=self.timeline_version,
-        )
-
-
-def plan_settings_of(simulation: Simulation) -> PlanSettings:
-    """A planned simulation's schedule settings, as stored."""
+def simulation_plan(simulation: Simulation) -> Plan:
+    """A planned simulation's schedule, as stored: what the pure schedule and timeline functions take."""
     assert simulation.total_records is not None and simulation.starts_at and simulation.ends_at
     weights = simulation.curve_weights
-    return PlanSettings(
+    return Plan(
         total_records=simulation.total_records,
         starts_at=simulation.starts_at,
         ends_at=simulation.ends_at,
@@ -70,11 +44,6 @@ def plan_settings_of(simulation: Simulation) -> PlanSettings:
         seed=simulation.seed,
         timeline_version=simulation.timeline_version,
     )
-
-
-def simulation_plan(simulation: Simulation) -> Plan:
-    """The schedule of a planned simulation, as the pure schedule function takes it."""
-    return plan_settings_of(simulation).plan()
 
 
 def crm_settings_of(simulation: Simulation) -> CrmSettings:

@@ -14,8 +14,9 @@ from simulations.delivery import DeliveryVolume, delivery_forecast
 from simulations.funnel import CONTACTS_ONLY, CrmSettings, funnel_draws, plan_offsets
 from simulations.kinds import record_kinds_of_version
 from simulations.models import FREQUENCY_MINUTES, EmailDomains, RecordFrequency, Simulation
-from simulations.planner import PlanSettings, simulation_plan
+from simulations.planner import simulation_plan
 from simulations.schedule import JOBS_PER_SIMULATION, job_due_times
+from simulations.services import plan_seeded
 
 BUCKETS = 48
 FIRST_INSTANTS = 20
@@ -30,7 +31,7 @@ def simulation_preview(
     industry: str,
     record_frequency: str = RecordFrequency.HOURLY,
     name: str = "",
-    plan: PlanSettings | None = None,
+    plan: Plan | None = None,
     crm: CrmSettings | None = None,
     connection_id: int | None = None,
     email_domains: str = EmailDomains.RESERVED,
@@ -48,7 +49,7 @@ def simulation_preview(
         buckets = _classic_buckets(instants, start, end)
         total = JOBS_PER_SIMULATION
     else:
-        schedule = plan.plan()
+        schedule = plan = plan_seeded(plan)
         start, end, total = plan.starts_at, plan.ends_at, plan.total_records
         buckets = schedule_buckets(schedule, buckets=min(BUCKETS, max(total, 1)))
         instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
@@ -78,7 +79,7 @@ def simulation_preview(
 NO_DEALS = {"deals": 0, "deals_won": 0, "deals_lost": 0}
 
 
-def deal_forecast(plan: PlanSettings, crm: CrmSettings) -> dict[str, int]:
+def deal_forecast(plan: Plan, crm: CrmSettings) -> dict[str, int]:
     """How many deals the run opens before its window ends, and how many of them close won or lost by then.
 
     deal_rate is the share of contacts whose funnel opens a deal given the time; a contact created
@@ -87,7 +88,7 @@ def deal_forecast(plan: PlanSettings, crm: CrmSettings) -> dict[str, int]:
     """
     if crm.deal_rate == 0:
         return dict(NO_DEALS)
-    schedule = plan.plan()
+    schedule = plan
     offsets = plan_offsets(schedule)
     stride = math.ceil(len(offsets) / DEAL_SAMPLE)
     draws = funnel_draws(schedule, crm, offsets[::stride])

@@ -8,12 +8,13 @@ from django.utils import timezone
 from core.errors import ConflictError
 from jobs.models import ScheduledJob
 from jobs.tasks import worker_wake
+from simulations.curves import Plan
 from simulations.delivery import connection_id_of, simulation_connect
 from simulations.funnel import CrmSettings
 from simulations.job_types import JobType
 from simulations.kinds import record_kinds
 from simulations.models import FREQUENCY_MINUTES, MAX_SEED, EmailDomains, RecordFrequency, Simulation
-from simulations.planner import FIRST_WINDOW, PlanSettings, crm_settings_of, plan_settings_of, records_plan_next
+from simulations.planner import FIRST_WINDOW, crm_settings_of, records_plan_next, simulation_plan
 from simulations.schedule import job_due_times
 
 
@@ -25,7 +26,7 @@ def simulation_create(
     industry: str,
     record_frequency: str = RecordFrequency.HOURLY,
     name: str = "",
-    plan: PlanSettings | None = None,
+    plan: Plan | None = None,
     crm: CrmSettings | None = None,
     connection_id: int | None = None,
     email_domains: str = EmailDomains.RESERVED,
@@ -43,12 +44,13 @@ def simulation_create(
             industry=industry,
             record_frequency=record_frequency,
             name=name,
-            seed=secrets.randbelow(MAX_SEED + 1),
+            seed=seed_draw(),
             email_domains=email_domains,
         )
         _connect(simulation, connection_id)
         contact_jobs_schedule(simulation=simulation)
     else:
+        plan = plan_seeded(plan)
         simulation = Simulation.objects.create(
             owner=owner,
             theme=theme,
@@ -60,7 +62,7 @@ def simulation_create(
             distribution=plan.distribution,
             curve_weights=list(plan.curve_weights) if plan.curve_weights is not None else None,
             timezone=plan.timezone,
-            seed=plan.seed,
+            seed=plan.drawn_seed,
             timeline_version=plan.timeline_version,
             email_domains=email_domains,
             **dataclasses.asdict(crm or CrmSettings()),
@@ -68,6 +70,16 @@ def simulation_create(
         _connect(simulation, connection_id)
         records_plan_next(simulation=simulation, limit=FIRST_WINDOW)
     return simulation
+
+
+def seed_draw() -> int:
+    """A new simulation's seed when its creator gave none: the one place a seed is drawn."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+def plan_seeded(plan: Plan) -> Plan:
+    """The plan with its own seed, or a newly drawn one."""
+    return plan if plan.seed is not None else dataclasses.replace(plan, seed=seed_draw())
 
 
 def _connect(simulation: Simulation, connection_id: int | None) -> None:
@@ -91,7 +103,7 @@ def simulation_replay(*, simulation: Simulation, owner: User) -> Simulation:
         theme=simulation.theme,
         industry=simulation.industry,
         name=f"{simulation} (replay)"[:255],
-        plan=plan_settings_of(simulation),
+        plan=simulation_plan(simulation),
         crm=crm_settings_of(simulation),
         connection_id=connection_id_of(simulation_id=simulation.pk),
         email_domains=simulation.email_domains,

@@ -11,9 +11,9 @@ from connectors.models import Connection
 from jobs.models import JobStatus, ScheduledJob
 from personas.models import POOL_DATA_KEYS, CachedPersona, PersonaSource, PoolKind
 from personas.services import persona_pool_extend
+from simulations.curves import Plan
 from simulations.job_types import JobType
 from simulations.models import Company, Contact, ContactSource, Deal, RecordFrequency, Simulation
-from simulations.planner import PlanSettings
 
 PASSWORD = "correct-horse-battery"
 
@@ -103,11 +103,11 @@ class ConnectionFactory(factory.django.DjangoModelFactory[Connection]):
     token_last4 = factory.LazyAttribute(lambda connection: connection.token[-4:])
 
 
-class PlanSettingsFactory(factory.Factory[PlanSettings]):
+class PlanFactory(factory.Factory[Plan]):
     """A planned schedule over the past 30 days, for simulation_create(plan=...)."""
 
     class Meta:
-        model = PlanSettings
+        model = Plan
 
     total_records = 100
     starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))

@@ -1,4 +1,3 @@
-import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
@@ -11,7 +10,7 @@ from rest_framework.fields import SkipField
 
 from core.fields import StrictCharField, StrictChoiceField, StrictFloatField, StrictIntegerField
 from jobs.models import JobStatus
-from simulations.curves import EmptyCurve, curve_check
+from simulations.curves import EmptyCurve, Plan, curve_check
 from simulations.delivery import connection_id_of, connection_is_usable
 from simulations.funnel import CrmSettings
 from simulations.kinds import exported_kinds, names
@@ -25,7 +24,6 @@ from simulations.models import (
     Simulation,
     SyncStatus,
 )
-from simulations.planner import PlanSettings
 
 PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
 CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days")
@@ -140,17 +138,18 @@ class SimulationCreateSerializer(serializers.Serializer):
         ends_at = attrs.get("ends_at") or starts_at + DEFAULT_WINDOW
         distribution = attrs.get("distribution", Distribution.UNIFORM)
         weights = attrs.get("curve_weights")
-        settings_ = PlanSettings(
+        # Without a seed the service draws one (simulations.services.plan_seeded).
+        settings_ = Plan(
             total_records=attrs["total_records"],
             starts_at=starts_at,
             ends_at=ends_at,
             distribution=distribution,
             curve_weights=tuple(weights) if weights is not None else None,
             timezone=attrs.get("timezone", "UTC"),
-            seed=attrs["seed"] if "seed" in attrs else secrets.randbelow(MAX_SEED + 1),
+            seed=attrs.get("seed"),
         )
         try:
-            curve_check(settings_.plan())
+            curve_check(settings_)
         except EmptyCurve:
             label = Distribution(distribution).label.lower()
             raise serializers.ValidationError(

@@ -20,7 +20,7 @@ from jobs.runner import scheduled_jobs_run_due
 from simulations.models import Company, Contact, Deal, Simulation
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
 from tests.contract import CONNECTION_FIELDS
-from tests.factories import PlanSettingsFactory, UserFactory
+from tests.factories import PlanFactory, UserFactory
 from tests.idle import run_until_idle
 from tests.processes import process_env, running, wait_for
 
@@ -297,7 +297,7 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
             owner=owner,
             theme=theme,
             industry="Logistics",
-            plan=PlanSettingsFactory.create(total_records=1500, seed=index),
+            plan=PlanFactory.create(total_records=1500, seed=index),
             crm=CrmSettings(deal_rate=0.5, sales_cycle_days=5),
             connection_id=connection.pk,
         )
@@ -411,7 +411,7 @@ def _backfill(owner: Any, connection_id: int, *, contacts: int, seed: int = 1, *
     from simulations.funnel import CrmSettings
     from simulations.services import simulation_create
 
-    plan = PlanSettingsFactory.create(total_records=contacts, starts_at=timezone.now() - timedelta(days=90), seed=seed)
+    plan = PlanFactory.create(total_records=contacts, starts_at=timezone.now() - timedelta(days=90), seed=seed)
     return simulation_create(
         owner=owner,
         theme="Space pirates",

@@ -14,7 +14,7 @@ from jobs.models import JobStatus
 from simulations.models import Simulation, SimulationStatus
 from simulations.services import simulation_create
 from tests.e2e.conftest import browser_page, make_user
-from tests.factories import PASSWORD, ContactFactory, PlanSettingsFactory
+from tests.factories import PASSWORD, ContactFactory, PlanFactory
 from tests.processes import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -443,7 +443,7 @@ def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
 
     user = make_user()
     now = timezone.now()
-    plan = PlanSettingsFactory.create(
+    plan = PlanFactory.create(
         total_records=60, starts_at=now - timedelta(days=45), ends_at=now - timedelta(hours=1), seed=11
     )
     crm = CrmSettings(deal_rate=0.8, win_rate=0.5, sales_cycle_days=10)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from jobs.models import ScheduledJob
+from simulations.curves import Plan
 from simulations.funnel import CrmSettings
 from simulations.models import Simulation, SimulationStatus
-from simulations.planner import PlanSettings
 from simulations.services import simulation_create
 from tests.e2e.conftest import browser_page, make_user
 from tests.e2e.test_browser import screenshotter, sign_in, watch_page
@@ -39,7 +39,7 @@ NO_SIDEWAYS_SCROLL = """() => {
 def finished_simulation() -> Simulation:
     user = make_user()
     now = timezone.now()
-    plan = PlanSettings(
+    plan = Plan(
         total_records=CONTACTS,
         starts_at=now - timedelta(days=10),
         ends_at=now - timedelta(hours=1),

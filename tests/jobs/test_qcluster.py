@@ -66,10 +66,11 @@ def test_worker_survives_its_database_connections_being_killed(tmp_path: Path) -
 def test_qcluster_catches_up_a_backfill_of_two_thousand_past_records(tmp_path: Path) -> None:
     from django.utils import timezone
 
-    from simulations.planner import FIRST_WINDOW, PlanSettings
+    from simulations.curves import Plan
+    from simulations.planner import FIRST_WINDOW
 
     now = timezone.now()
-    plan = PlanSettings(
+    plan = Plan(
         total_records=2_000,
         starts_at=now - timedelta(days=30),
         ends_at=now - timedelta(days=1),

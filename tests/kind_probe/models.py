@@ -51,7 +51,7 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 
 def _timeline(context: TimelineContext) -> tuple[list[TimelinePart], dict[str, Any]]:
-    chosen = np.random.default_rng([context.plan.seed, _SALT]).random(len(context.offsets)) < 0.2
+    chosen = np.random.default_rng([context.plan.drawn_seed, _SALT]).random(len(context.offsets)) < 0.2
     at = context.offsets + HOUR_US
     kept = chosen & (at < context.plan.window_us)
     return [TimelinePart(STEP_CODE, at[kept], np.flatnonzero(kept).astype(np.int64))], {}

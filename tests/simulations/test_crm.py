@@ -29,7 +29,7 @@ from simulations.models import (
 from simulations.planner import MAX_LIVE_JOBS, simulations_plan_due
 from standins.openai import OpenAIStandIn
 from tests.contract import COMPANY_FIELDS, CONTACT_FIELDS, DEAL_FIELDS, EVENT_FIELDS
-from tests.factories import PlanSettingsFactory, UserFactory
+from tests.factories import PlanFactory, UserFactory
 from tests.idle import run_until_idle
 from tests.processes import process_env, running, wait_for
 
@@ -454,7 +454,7 @@ def test_qcluster_plays_a_funnel_to_its_end(tmp_path: Path) -> None:
     from simulations.funnel import CrmSettings
     from simulations.services import simulation_create
 
-    plan = PlanSettingsFactory.create(total_records=120, starts_at=timezone.now() - timedelta(days=60), seed=7)
+    plan = PlanFactory.create(total_records=120, starts_at=timezone.now() - timedelta(days=60), seed=7)
     crm = CrmSettings(deal_rate=0.8, win_rate=0.5, sales_cycle_days=10)
     simulation = simulation_create(owner=UserFactory.create(), theme="Deep sea", industry="Mining", plan=plan, crm=crm)
 

@@ -21,10 +21,10 @@ from rest_framework.test import APIClient
 
 from jobs.runner import scheduled_jobs_run_due
 from simulations import timeline_versions
+from simulations.curves import Plan
 from simulations.domains import reserved_domain
 from simulations.funnel import CrmSettings
 from simulations.models import Company, Contact, Deal, RecordEvent, Simulation
-from simulations.planner import PlanSettings
 from simulations.services import simulation_create
 from standins.openai import OpenAIStandIn, StandInReply
 from tests.factories import UserFactory
@@ -325,7 +325,7 @@ def test_a_simulation_of_the_first_timeline_replays_as_it_was_drawn(api_client: 
         owner=user,
         theme=body["theme"],
         industry=body["industry"],
-        plan=PlanSettings(
+        plan=Plan(
             total_records=300,
             starts_at=datetime.fromisoformat(body["starts_at"]),
             ends_at=datetime.fromisoformat(body["ends_at"]),

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from simulations.curves import Plan
 from simulations.funnel import CrmSettings, funnel_draws, plan_offsets
 from simulations.models import Deal, Simulation
-from simulations.planner import PlanSettings
 from simulations.preview import DEAL_SAMPLE
 from tests.idle import run_until_idle
 
@@ -152,7 +152,7 @@ def test_a_huge_run_is_forecast_from_a_sample_close_to_the_exact_count(api_clien
 
     forecast = api_client.post(f"{URL}preview/", body, format="json").json()["forecast"]
 
-    validated = PlanSettings(
+    validated = Plan(
         total_records=total,
         starts_at=timezone.now() - timedelta(days=20),
         ends_at=timezone.now() - timedelta(hours=1),
@@ -160,7 +160,7 @@ def test_a_huge_run_is_forecast_from_a_sample_close_to_the_exact_count(api_clien
         curve_weights=None,
         timezone="UTC",
         seed=99,
-    ).plan()
+    )
     draws = funnel_draws(validated, CrmSettings(), plan_offsets(validated))
     exact = int(((draws.reaches >= 3) & (draws.deal_at < validated.window_us)).sum())
     assert forecast["deals"] == pytest.approx(exact, rel=0.03)

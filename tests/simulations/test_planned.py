@@ -366,3 +366,20 @@ def test_a_replay_of_another_users_simulation_is_not_found(other_client: APIClie
 
     assert other_client.post(f"{URL}{created['id']}/replay/").status_code == 404
     assert Simulation.objects.count() == 1
+
+
+def test_the_service_draws_the_seed_a_create_left_out_and_the_serializer_draws_none(
+    api_client: APIClient, user: User
+) -> None:
+    from simulations.api.serializers import SimulationCreateSerializer
+    from simulations.models import MAX_SEED
+
+    asked = body(**past_window())
+    del asked["seed"]
+    validated = SimulationCreateSerializer(data=asked)
+    assert validated.is_valid(), validated.errors
+    assert validated.validated_data["plan"].seed is None  # validated, not decided
+    seeds = {api_client.post(URL, asked, format="json").json()["seed"] for _ in range(3)}
+    assert len(seeds) == 3 and all(0 <= seed <= MAX_SEED for seed in seeds)
+    given = api_client.post(URL, {**asked, "seed": 31337}, format="json").json()
+    assert given["seed"] == 31337

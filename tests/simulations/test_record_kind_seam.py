@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from jobs.models import JobStatus, ScheduledJob
 from simulations import timeline_versions
+from simulations.curves import Plan
 from simulations.funnel import CrmSettings, timeline_slice
 from simulations.models import Contact
-from simulations.planner import PlanSettings
 from simulations.preview import simulation_preview
 from simulations.services import simulation_create
 from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 CRM = CrmSettings(deal_rate=0.4, win_rate=0.5, sales_cycle_days=5)
 
 
-def _plan(version: int) -> PlanSettings:
+def _plan(version: int) -> Plan:
     now = timezone.now().replace(microsecond=0)
-    return PlanSettings(
+    return Plan(
         total_records=60,
         starts_at=now - timedelta(days=10),
         ends_at=now - timedelta(hours=1),
@@ -47,8 +47,8 @@ def _later(contact_at: datetime | None) -> datetime:
     return contact_at + timedelta(hours=1)
 
 
-def _entries(plan: PlanSettings) -> list[tuple[int, int, int]]:
-    timeline = timeline_slice(plan.plan(), CRM, start=0, count=10**6)
+def _entries(plan: Plan) -> list[tuple[int, int, int]]:
+    timeline = timeline_slice(plan, CRM, start=0, count=10**6)
     return list(zip(timeline.at.tolist(), timeline.step.tolist(), timeline.index.tolist(), strict=True))
 
 
