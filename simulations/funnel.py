@@ -15,6 +15,7 @@ computed from its first records alone (a create answers quickly) and agree with 
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -25,7 +26,6 @@ import numpy.typing as npt
 
 from simulations import timeline_versions
 from simulations.curves import Plan, curve_clock, schedule_offsets
-from simulations.kinds import STEP_CODES, TimelineContext, TimelinePart, record_kinds_of_version
 
 BLOCK = 4096
 _FUNNEL_SALT = 0x46554E4E  # "FUNN": the funnel's generators are apart from the schedule's
@@ -154,15 +154,54 @@ def _sliced(timeline: Timeline, start: int, count: int, *, whole: bool = True) -
     )
 
 
+# Entries of one instant are ordered by their step's code: instant * STEP_CODES + code.
+STEP_CODES = 64
+
+
+@dataclass(frozen=True)
+class TimelineContext:
+    """What a record kind's timeline entries are drawn from: the plan, its CRM settings, the first
+    contacts' instants (µs from the window's start) and their funnel's draws."""
+
+    plan: Plan
+    crm: CrmSettings
+    offsets: npt.NDArray[np.int64]
+    draws: Draws
+
+
+@dataclass(frozen=True)
+class TimelinePart:
+    """Entries of one step: their instants (µs from the window's start) and record indexes.
+
+    Each entry belongs to a contact and comes at or after that contact's instant, so the first
+    entries of a huge timeline can be computed from its first contacts alone (timeline_head).
+    """
+
+    code: int
+    at: npt.NDArray[np.int64]
+    index: npt.NDArray[np.int64]
+
+
+# A record kind's entries and the facts their jobs read (simulations.kinds registers each kind's).
+TimelineContributor = Callable[[TimelineContext], tuple[list[TimelinePart], dict[str, Any]]]
+_contributors: list[tuple[int, TimelineContributor]] = []
+
+
+def timeline_contributor_register(since_version: int, contributor: TimelineContributor) -> None:
+    """Entries from this contributor enter timelines of `since_version` on, in registration order."""
+    if all(registered is not contributor for _, registered in _contributors):
+        _contributors.append((since_version, contributor))
+
+
 def _timeline(plan: Plan, crm: CrmSettings, *, contacts: int) -> Timeline:
     """The entries of the kinds in the plan's timeline version (simulations.kinds), from its first `contacts`."""
     offsets = plan_offsets(plan)[:contacts]
     context = TimelineContext(plan=plan, crm=crm, offsets=offsets, draws=funnel_draws(plan, crm, offsets))
     parts: list[TimelinePart] = []
     facts: dict[str, Any] = {}
-    for kind in record_kinds_of_version(plan.timeline_version):
-        if kind.timeline is not None:
-            kind_parts, kind_facts = kind.timeline(context)
+    for since_version, contributor in _contributors:
+        if since_version <= plan.timeline_version:
+            kind_parts, kind_facts = contributor(context)
             parts += kind_parts
             facts |= kind_facts
     instants = np.concatenate([part.at for part in parts])

@@ -18,17 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from django.contrib.admin import ModelAdmin, site
 from django.db import models
 from rest_framework import serializers
 
 from jobs.registry import JobHandler, job_handler_register
+from simulations.funnel import STEP_CODES, CrmSettings, TimelineContext, TimelinePart, timeline_contributor_register
 
 if TYPE_CHECKING:
     from simulations.curves import Plan
-    from simulations.funnel import CrmSettings, Draws
 
 
 @dataclass(frozen=True)
@@ -58,30 +56,6 @@ class KindAssociation:
 
     to: str  # the other kind's name
     field: str
-
-
-@dataclass(frozen=True)
-class TimelineContext:
-    """What a kind's timeline entries are drawn from: the plan, its CRM settings, the first `contacts`
-    contacts' instants (µs from the window's start) and their funnel's draws."""
-
-    plan: "Plan"
-    crm: "CrmSettings"
-    offsets: npt.NDArray[np.int64]
-    draws: "Draws"
-
-
-@dataclass(frozen=True)
-class TimelinePart:
-    """Entries of one step: their instants (µs from the window's start) and record indexes.
-
-    Each entry belongs to a contact and comes at or after that contact's instant, so the first
-    entries of a huge timeline can be computed from its first contacts alone (funnel.timeline_head).
-    """
-
-    code: int
-    at: npt.NDArray[np.int64]
-    index: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -122,7 +96,7 @@ class RecordKind:
     stage: KindStage | None = None
     associations: tuple[KindAssociation, ...] = ()
     # Its expected creates and stage updates for a run of this many contacts and companies (the forecast).
-    volume: Callable[[int, int, "CrmSettings | None"], tuple[int, int]] | None = None
+    volume: Callable[[int, int, CrmSettings | None], tuple[int, int]] | None = None
     since_version: int = 1
     list_doc: str = ""  # the API list's description
     crm_object: str = ""  # the CRM object type its records become (adapters map it); its name when empty
@@ -151,14 +125,12 @@ def record_kind_register(kind: RecordKind) -> None:
     _kinds[kind.name] = kind
     for step in kind.steps:
         _steps[step.code] = (kind, step)
+    if kind.timeline is not None:
+        timeline_contributor_register(kind.since_version, kind.timeline)
     for handler in kind.handlers:
         job_handler_register(handler)
     if kind.admin is not None and not site.is_registered(kind.model):
         site.register(kind.model, kind.admin)
-
-
-# Entries of one instant are ordered by their step's code (funnel: instant * STEP_CODES + code).
-STEP_CODES = 64
 
 
 def record_kinds() -> Iterator[RecordKind]:
