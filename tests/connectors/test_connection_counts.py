@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from connectors.models import Connection, SimulationConnection
+from simulations.kinds import delivered_kinds
 from simulations.models import Simulation, SyncStatus
 from tests.factories import CompanyFactory, ConnectionFactory, ContactFactory, SimulationFactory
 
@@ -58,4 +59,4 @@ def test_each_connection_counts_the_records_of_its_simulations_by_delivery_statu
     }
     assert one.json()["delivery"] == by_name["Portal"]
     # A list counts every row at once (one grouped query per record table), not per connection.
-    assert len(counting) == 3
+    assert len(counting) == len(delivered_kinds())
