@@ -67,7 +67,7 @@ class EmailDomains(models.TextChoices):
 
 
 class LifecycleStage(models.TextChoices):
-    """HubSpot's internal values, in the only order a contact moves through them."""
+    """The lifecycle stages CRMs share (HubSpot's internal values), in the only order a contact moves through them."""
 
     SUBSCRIBER = "subscriber", "Subscriber"
     LEAD = "lead", "Lead"
@@ -80,7 +80,7 @@ class LifecycleStage(models.TextChoices):
 
 
 class DealStage(models.TextChoices):
-    """HubSpot's default pipeline, in order; a deal may skip stages but never goes back."""
+    """The default sales pipeline (HubSpot's internal values), in order; a deal may skip stages but never goes back."""
 
     APPOINTMENT_SCHEDULED = "appointmentscheduled", "Appointment scheduled"
     QUALIFIED_TO_BUY = "qualifiedtobuy", "Qualified to buy"

@@ -14,7 +14,7 @@ existing simulation replays.
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -100,10 +100,8 @@ class RecordKind:
     since_version: int = 1
     list_doc: str = ""  # the API list's description
     crm_object: str = ""  # the CRM object type its records become (adapters map it); its name when empty
-    step_codes: frozenset[int] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "step_codes", frozenset(step.code for step in self.steps))
         object.__setattr__(self, "crm_object", self.crm_object or self.name)
 
 
@@ -119,7 +117,7 @@ def record_kind_register(kind: RecordKind) -> None:
         raise ValueError(f"A record kind named {kind.name!r} is registered already.")
     for step in kind.steps:
         if step.code in _steps:
-            raise ValueError(f"Timeline step code {step.code} of {kind.name} is {_steps[step.code][0].name}'s already.")
+            raise ValueError(f"Timeline step code {step.code} of {kind.name} is taken by {_steps[step.code][0].name}.")
         if not 0 <= step.code < STEP_CODES:
             raise ValueError(f"Timeline step codes are 0..{STEP_CODES - 1}; {kind.name} asked for {step.code}.")
     _kinds[kind.name] = kind
@@ -169,13 +167,6 @@ def exported_kinds() -> list[RecordKind]:
 
 def listed_kinds() -> list[RecordKind]:
     return [kind for kind in _kinds.values() if kind.serializer is not None]
-
-
-def kind_of_model(model: type[models.Model]) -> RecordKind:
-    for kind in _kinds.values():
-        if kind.model is model:
-            return kind
-    raise LookupError(f"{model.__name__} is not a registered record kind's model.")
 
 
 def delivered_values(kind: RecordKind, record: Any) -> dict[str, object]:

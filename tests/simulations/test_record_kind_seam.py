@@ -16,6 +16,7 @@ from jobs.models import JobStatus, ScheduledJob
 from simulations import timeline_versions
 from simulations.curves import Plan
 from simulations.funnel import CrmSettings, timeline_slice
+from simulations.kinds import RecordKind, TimelineStep, record_kind_register, record_kinds
 from simulations.models import Contact
 from simulations.preview import simulation_preview
 from simulations.services import simulation_create
@@ -115,3 +116,14 @@ def test_a_kind_in_one_module_is_planned_made_listed_exported_and_delivered(api_
     # Deleted with its simulation.
     assert api_client.delete(f"/api/simulations/{simulation.pk}/").status_code == 204
     assert not Partner.objects.filter(simulation_id=simulation.pk).exists()
+
+
+def test_a_kind_cannot_take_a_released_step_code_nor_a_taken_name() -> None:
+    def job(entry: Any) -> tuple[str, dict[str, Any]]:
+        return "NOTHING", {}
+
+    with pytest.raises(ValueError, match="code 1 of clones is taken by contacts"):
+        record_kind_register(RecordKind(name="clones", model=Partner, steps=(TimelineStep(1, "clone", job),)))
+    with pytest.raises(ValueError, match="named 'partners' is registered"):
+        record_kind_register(RecordKind(name="partners", model=Partner))
+    assert [kind.name for kind in record_kinds()][-1] == "partners"  # nothing half registered
