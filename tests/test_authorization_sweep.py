@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from jobs.models import JobStatus
 from personas.models import CachedPersona
+from simulations.kinds import listed_kinds
 from simulations.services import simulation_create
 from tests.factories import ConnectionFactory, UserFactory
 
@@ -54,6 +55,12 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("get", "/api/health/"): (200, 200, 200),
     ("get", "/api/status/"): (401, 200, 200),
     ("get", "/api/schema/"): (200, 200, 200),
+}
+# Every other record kind's list (simulations.kinds) answers as the contract's kinds do.
+SWEEP |= {
+    ("get", f"/api/simulations/{{id}}/{kind.name}/"): (401, 404, 200)
+    for kind in listed_kinds()
+    if ("get", f"/api/simulations/{{id}}/{kind.name}/") not in SWEEP
 }
 
 
