@@ -1,6 +1,7 @@
 import type { Connection, ConnectionStatus, Simulation, SyncStatus, Tier } from '../api/types';
 import { formatCount } from './planned';
 import { humanizeMinutes } from './schedule';
+import type { RecordKindId } from '../records/kinds';
 
 /** HubSpot's API: a connection's base URL when none is given. */
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
@@ -73,7 +74,8 @@ export function isHubSpotApi(baseUrl: string): boolean {
 
 // ---- records in the CRM -----------------------------------------------------------------------
 
-export type CrmObject = 'contacts' | 'companies' | 'deals';
+/** A record kind as a CRM object (records/kinds.ts). */
+export type CrmObject = RecordKindId;
 
 /** HubSpot's object type ids, as its record pages name them. */
 const OBJECT_TYPE_IDS: Record<CrmObject, string> = { contacts: '0-1', companies: '0-2', deals: '0-3' };

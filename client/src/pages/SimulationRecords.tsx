@@ -26,24 +26,17 @@ import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, forma
 import { formatRelative, plural } from '../lib/format';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatInZone, isPlanned } from '../lib/planned';
+import { recordKindsOf, type RecordKindId } from '../records/kinds';
 
-export type RecordTab = 'contacts' | 'companies' | 'deals' | 'activity' | 'funnel';
+export type RecordTab = RecordKindId | 'activity' | 'funnel';
 
-const TAB_LABELS: Record<RecordTab, string> = {
-  contacts: 'Contacts',
-  companies: 'Companies',
-  deals: 'Deals',
-  activity: 'Activity',
-  funnel: 'Funnel',
-};
-
-/** The tabs a simulation has: companies only in a planned b2b run, deals only in a planned run. */
+/** The tabs a simulation has: its record kinds (records/kinds.ts), then its activity and funnel. */
 export function recordTabs(sim: Pick<Simulation, 'total_records' | 'scenario'>): TabItem<RecordTab>[] {
-  const ids: RecordTab[] = ['contacts'];
-  if (hasCompanies(sim)) ids.push('companies');
-  if (hasDeals(sim)) ids.push('deals');
-  ids.push('activity', 'funnel');
-  return ids.map((id) => ({ id, label: TAB_LABELS[id] }));
+  return [
+    ...recordKindsOf(sim).map((kind) => ({ id: kind.id, label: kind.label })),
+    { id: 'activity', label: 'Activity' },
+    { id: 'funnel', label: 'Funnel' },
+  ];
 }
 
 const TAB_PARAM = 'tab';
@@ -167,9 +160,7 @@ function RecordsNote({ sim }: { sim: Simulation }) {
 /** CSV downloads through the export URL (plain links: the session cookie signs them). Planned runs only. */
 function ExportLinks({ sim }: { sim: Simulation }) {
   if (!isPlanned(sim)) return null;
-  const links: { object: 'contacts' | 'companies' | 'deals'; label: string }[] = [{ object: 'contacts', label: 'Contacts CSV' }];
-  if (hasCompanies(sim)) links.push({ object: 'companies', label: 'Companies CSV' });
-  if (hasDeals(sim)) links.push({ object: 'deals', label: 'Deals CSV' });
+  const links = recordKindsOf(sim).map((kind) => ({ object: kind.id, label: kind.csv }));
   return (
     <div className="exports" role="group" aria-label="Download as CSV">
       <span className="muted small" aria-hidden="true">

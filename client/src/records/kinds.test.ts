@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { recordTabs } from '../pages/SimulationRecords';
+import { RECORD_KINDS, recordKindsOf } from './kinds';
+
+const planned = { total_records: 100, scenario: 'b2b' } as const;
+const b2c = { total_records: 100, scenario: 'b2c' } as const;
+const original = { total_records: null, scenario: 'b2b' } as const;
+
+describe('record kinds', () => {
+  it('gives each simulation the kinds it has, in registry order', () => {
+    expect(recordKindsOf(planned).map((k) => k.id)).toEqual(['contacts', 'companies', 'deals']);
+    expect(recordKindsOf(b2c).map((k) => k.id)).toEqual(['contacts', 'deals']);
+    expect(recordKindsOf(original).map((k) => k.id)).toEqual(['contacts']);
+  });
+
+  it('makes the record tabs from the registry, then activity and funnel', () => {
+    const tabs = recordTabs(planned);
+    expect(tabs.map((t) => t.label)).toEqual([...RECORD_KINDS.map((k) => k.label), 'Activity', 'Funnel']);
+    expect(recordTabs(original).map((t) => t.id)).toEqual(['contacts', 'activity', 'funnel']);
+  });
+
+  it('names each kind once', () => {
+    const ids = RECORD_KINDS.map((k) => k.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
