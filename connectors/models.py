@@ -48,6 +48,8 @@ class Connection(models.Model):
     rate_limited_answers = models.PositiveBigIntegerField(default=0)
     # How long the CRM takes to answer, a moving average: it sets how many requests fly at once.
     latency_ms = models.FloatField(null=True, blank=True)
+    # Epoch hour -> requests taken in it, over the last DAY_HOURS + 1 hours (connectors.budget): the daily limit.
+    requests_by_hour = models.JSONField(default=dict, blank=True)
     # Simulation id -> when it last asked for a request (epoch seconds): the ones that share the budget now.
     wanting = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

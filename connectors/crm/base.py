@@ -7,7 +7,7 @@ reads the database happens in the adapter's other methods, in the job's own thre
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -46,6 +46,8 @@ class CrmBudget:
     window_seconds: float  # the CRM's rolling window
     requests_per_window: Mapping[str, int]  # its limit per window, by Connection.tier
     batch_limit: int  # records (or associations) per request
+    # Its limit per day, by Connection.tier; a tier it does not name has none.
+    requests_per_day: Mapping[str, int] = field(default_factory=dict)
 
 
 class CrmConnection(Protocol):

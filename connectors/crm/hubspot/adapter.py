@@ -33,6 +33,11 @@ from simulations.delivery import DeliveryVolume
 
 # HubSpot's private-app limits per rolling 10 seconds, per app and portal.
 TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
+# And per day, per account, shared by its private apps: 250,000 for Free and Starter
+# (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines), 650,000 for Professional and
+# 1,000,000 for Enterprise (https://developers.hubspot.com/changelog/increasing-our-api-limits); HubSpot's day
+# ends at midnight in the account's time zone.
+TIER_REQUESTS_PER_DAY: dict[str, int] = {Tier.STARTER: 250_000, Tier.PROFESSIONAL: 650_000, Tier.ENTERPRISE: 1_000_000}
 # The unique property: checked, and created when missing, for companies and for deals.
 PROPERTY_REQUESTS = 4
 
@@ -50,7 +55,12 @@ class HubSpotSession(HubSpotClient):
 class HubSpotAdapter:
     kind = "hubspot"
     label = "HubSpot"
-    budget = CrmBudget(window_seconds=10.0, requests_per_window=TIER_REQUESTS_PER_10S, batch_limit=BATCH_LIMIT)
+    budget = CrmBudget(
+        window_seconds=10.0,
+        requests_per_window=TIER_REQUESTS_PER_10S,
+        batch_limit=BATCH_LIMIT,
+        requests_per_day=TIER_REQUESTS_PER_DAY,
+    )
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> HubSpotSession:
         return HubSpotSession(
