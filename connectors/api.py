@@ -69,9 +69,7 @@ def _choices_of_adapters(serializer: serializers.Serializer) -> None:
 class ConnectionCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255)
     kind = StrictChoiceField(choices=[])  # the registered adapters' kinds
-    access_token = StrictCharField(
-        max_length=1000, write_only=True, help_text="The CRM's access token (for hubspot, a private-app token)."
-    )
+    access_token = StrictCharField(max_length=1000, write_only=True, help_text="The CRM's access token.")
     base_url = serializers.URLField(max_length=500, required=False, help_text="Default: the CRM's API address.")
     tier = StrictChoiceField(choices=[], required=False)  # its adapter's, which default to their first
 

@@ -31,7 +31,7 @@ from connectors.models import Connection, ConnectionRequest
 
 # The CRM's rolling window is counted a second longer: a slot is taken a moment before the CRM receives
 # its request, and with several requests in flight from threads on a busy machine that moment varies
-# (with half a second, the HubSpot stand-in counted 91 of a budget of 90 in its busiest 10 s).
+# (with half a second, the first CRM's stand-in counted 91 of a budget of 90 in its busiest 10 s).
 WINDOW_MARGIN_SECONDS = 1.0
 # A wait this short is slept in place; a longer one hands the worker back (the job is deferred).
 SHORT_WAIT_SECONDS = 2.0
@@ -43,12 +43,12 @@ STALE_LATENCIES = 4
 STALE_SECONDS = 5.0
 # A simulation that asked for a slot this recently shares the budget.
 FAIR_SECONDS = 2.0
-# Until a connection has answered, assume a second per batch (HubSpot's usual time).
+# Until a connection has answered, assume a second per batch (a CRM's usual time for one).
 ASSUMED_LATENCY_MS = 1000.0
 # Requests in flight beyond budget x latency, to cover the latency's jitter.
 IN_FLIGHT_SPARE = 2
 # A CRM's day is counted over the current hour and the DAY_HOURS before it: whenever the CRM's day starts
-# (HubSpot's at midnight in the account's time zone), all of its requests are in that count, so SimCRM never
+# (at midnight in the account's time zone, say), all of its requests are in that count, so SimCRM never
 # runs into the CRM's daily refusal, and waits at most an hour longer than it would need to.
 DAY_HOURS = 24
 # Weight of the newest answer in the latency's moving average.

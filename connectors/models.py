@@ -48,11 +48,11 @@ class Connection(models.Model):
     token_last4 = models.CharField(max_length=4, editable=False)
     status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.OK)
     last_error = models.TextField(blank=True, default="")
-    # The CRM account's id, as its token check answers it (the name is the API's, from HubSpot's "portal").
+    # The CRM account's id, as its token check answers it (the API's name for it).
     portal_id = models.BigIntegerField(null=True, blank=True)
     # No request before this instant: a 429's Retry-After, or the next probe of a daily limit.
     blocked_until = models.DateTimeField(null=True, blank=True)
-    # SimCRM's own fields known to exist in the CRM, by record kind (the adapter's prepare), for HubSpot:
+    # SimCRM's own fields known to exist in the CRM, by record kind (the adapter's prepare), e.g.
     # {"deals": ["simcrm_appointmentscheduled_at", ..., "simcrm_id"], ...}.
     custom_properties = models.JSONField(default=dict, blank=True)
     # Counters for /metrics: every request sent, and the CRM's rate-limit answers.

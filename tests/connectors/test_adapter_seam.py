@@ -281,3 +281,13 @@ def test_an_adapter_adds_the_shapes_of_its_secrets_to_the_redaction(monkeypatch:
     assert TOKEN in redaction.redact_secrets(f"refused {TOKEN}")
     base.crm_adapter_register(TinyAdapter())
     assert redaction.redact_secrets(f"refused {TOKEN}") == "refused [redacted]"
+
+
+def test_the_admin_lists_and_filters_connections_by_the_adapters_kinds_and_tiers(
+    admin_client: Any, user: Any, tiny_adapter: TinyAdapter
+) -> None:
+    Connection.objects.create(owner=user, name="Tiny", kind="tinycrm", tier="large", token_encrypted="x")
+    page = admin_client.get("/admin/connectors/connection/?kind=tinycrm")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Tiny CRM" in text and "Large" in text  # the adapter's labels, from its registration

@@ -607,7 +607,7 @@ export interface components {
         ConnectionCreateRequest: {
             name: string;
             kind: components["schemas"]["ConnectionKindEnum"];
-            /** @description The CRM's access token (for hubspot, a private-app token). */
+            /** @description The CRM's access token. */
             access_token: string;
             /**
              * Format: uri
