@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connectors import services
-from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, Tier
+from connectors.crm.base import crm_kind_choices, crm_tier_choices
+from connectors.models import Connection
 from core.fields import StrictCharField, StrictChoiceField
 
 
@@ -53,18 +54,28 @@ class ConnectionSerializer(serializers.ModelSerializer):
 def _token_checked(value: str) -> str:
     # It travels in an HTTP header, which takes printable ASCII only.
     if not value.isascii() or not value.isprintable() or " " in value:
-        raise serializers.ValidationError("A HubSpot access token is printable ASCII without spaces, like pat-na1-….")
+        raise serializers.ValidationError("An access token is printable ASCII without spaces.")
     return value
+
+
+def _choices_of_adapters(serializer: serializers.Serializer) -> None:
+    # Read when the serializer is made, not when this module is imported: the registered adapters'.
+    for name, choices in (("kind", crm_kind_choices), ("tier", crm_tier_choices)):
+        field = serializer.fields.get(name)
+        if isinstance(field, serializers.ChoiceField):
+            field.choices = choices()
 
 
 class ConnectionCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255)
-    kind = StrictChoiceField(choices=ConnectionKind.choices)
-    access_token = StrictCharField(max_length=1000, write_only=True, help_text="A HubSpot private-app token.")
-    base_url = serializers.URLField(
-        max_length=500, required=False, default=DEFAULT_BASE_URL, help_text="Default https://api.hubapi.com."
-    )
-    tier = StrictChoiceField(choices=Tier.choices, required=False, default=Tier.STARTER)
+    kind = StrictChoiceField(choices=[])  # the registered adapters' kinds
+    access_token = StrictCharField(max_length=1000, write_only=True, help_text="The CRM's access token.")
+    base_url = serializers.URLField(max_length=500, required=False, help_text="Default: the CRM's API address.")
+    tier = StrictChoiceField(choices=[], required=False)  # its adapter's, which default to their first
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices_of_adapters(self)
 
     def validate_base_url(self, value: str) -> str:
         return value.rstrip("/")
@@ -76,7 +87,11 @@ class ConnectionCreateSerializer(serializers.Serializer):
 class ConnectionUpdateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255, required=False)
     access_token = StrictCharField(max_length=1000, required=False, write_only=True)
-    tier = StrictChoiceField(choices=Tier.choices, required=False)
+    tier = StrictChoiceField(choices=[], required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices_of_adapters(self)
 
     def validate_access_token(self, value: str) -> str:
         return _token_checked(value)
@@ -93,7 +108,7 @@ class ConnectionUpdateSerializer(serializers.Serializer):
 
 
 class ConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Your HubSpot connections; the token is written, never read back (`token_last4` shows which one)."""
+    """Your CRM connections; the token is written, never read back (`token_last4` shows which one)."""
 
     serializer_class = ConnectionSerializer
 

@@ -6,8 +6,10 @@ class ConnectorsConfig(AppConfig):
     name = "connectors"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
         from connectors.crm.base import crm_adapter_register
-        from connectors.crm.hubspot.adapter import HUBSPOT_ADAPTER
         from connectors.delivery import SYNC_CRM_HANDLER
         from connectors.forecast import crm_requests_forecast
         from connectors.links import SimulationConnections
@@ -19,7 +21,9 @@ class ConnectorsConfig(AppConfig):
             delivery_hook_register,
         )
 
-        crm_adapter_register(HUBSPOT_ADAPTER)
+        # The one place that names the CRMs: a setting listing their adapters, the default kind first.
+        for path in settings.SIMCRM_CRM_ADAPTERS:
+            crm_adapter_register(import_string(path))
         job_handler_register(SYNC_CRM_HANDLER)
         delivery_hook_register(records_enqueue)
         delivery_forecast_register(crm_requests_forecast)

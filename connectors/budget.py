@@ -1,9 +1,11 @@
 """One request budget per connection, shared by every worker process: PostgreSQL holds it.
 
 A request takes a slot in `connection_requests` under the connection's row lock, so two workers
-never count the same free slot. Two limits apply to every take:
+never count the same free slot. Three limits apply to every take:
 
 - the rate: at most `requests_per_window` slots in the CRM's rolling window (its adapter's budget);
+- the day: at most `requests_per_day` in the last DAY_HOURS hours, when the adapter's budget has a daily
+  limit for the tier, counted by the hour on the connection's row (`requests_by_hour`);
 - the flight: a delivery's request stays "in flight" until it is released, and a connection keeps at
   most `in_flight_cap` in flight, about its budget per second times the CRM's measured latency, so
   delivery runs at the budget however slowly the CRM answers, and never far ahead of it.
@@ -29,7 +31,7 @@ from connectors.models import Connection, ConnectionRequest
 
 # The CRM's rolling window is counted a second longer: a slot is taken a moment before the CRM receives
 # its request, and with several requests in flight from threads on a busy machine that moment varies
-# (with half a second, the HubSpot stand-in counted 91 of a budget of 90 in its busiest 10 s).
+# (with half a second, the first CRM's stand-in counted 91 of a budget of 90 in its busiest 10 s).
 WINDOW_MARGIN_SECONDS = 1.0
 # A wait this short is slept in place; a longer one hands the worker back (the job is deferred).
 SHORT_WAIT_SECONDS = 2.0
@@ -41,10 +43,14 @@ STALE_LATENCIES = 4
 STALE_SECONDS = 5.0
 # A simulation that asked for a slot this recently shares the budget.
 FAIR_SECONDS = 2.0
-# Until a connection has answered, assume a second per batch (HubSpot's usual time).
+# Until a connection has answered, assume a second per batch (a CRM's usual time for one).
 ASSUMED_LATENCY_MS = 1000.0
 # Requests in flight beyond budget x latency, to cover the latency's jitter.
 IN_FLIGHT_SPARE = 2
+# A CRM's day is counted over the current hour and the DAY_HOURS before it: whenever the CRM's day starts
+# (at midnight in the account's time zone, say), all of its requests are in that count, so SimCRM never
+# runs into the CRM's daily refusal, and waits at most an hour longer than it would need to.
+DAY_HOURS = 24
 # Weight of the newest answer in the latency's moving average.
 LATENCY_WEIGHT = 0.2
 
@@ -60,6 +66,12 @@ class BudgetExhausted(Exception):
 def requests_per_window(connection: Connection) -> int:
     """The budget: 90% of the tier's limit per the CRM's rolling window, leaving room for other apps' bursts."""
     return crm_adapter(connection.kind).budget.requests_per_window[connection.tier] * 9 // 10
+
+
+def requests_per_day(connection: Connection) -> int | None:
+    """90% of the tier's daily limit, for the same reason; None when the CRM has none."""
+    daily = crm_adapter(connection.kind).budget.requests_per_day.get(connection.tier)
+    return None if daily is None else daily * 9 // 10
 
 
 def in_flight_cap(connection: Connection) -> int:
@@ -91,7 +103,7 @@ def budget_take(
     with transaction.atomic():
         connection = (
             Connection.objects.select_for_update()
-            .only("id", "kind", "tier", "blocked_until", "latency_ms", "wanting")
+            .only("id", "kind", "tier", "blocked_until", "latency_ms", "wanting", "requests_by_hour")
             .get(pk=connection_id)
         )
         now = timezone.now()
@@ -99,7 +111,10 @@ def budget_take(
             wait = (connection.blocked_until - now).total_seconds()
             raise BudgetExhausted(wait, f"The CRM asked SimCRM to wait {wait:.0f} s more.")
         sharing = _sharing(connection, simulation_id, now.timestamp())
-        granted = _room(connection, simulation_id, sharing, now, up_to)
+        hours = _hours(connection, now)
+        granted = _day_room(connection, hours, now, up_to)
+        if isinstance(granted, int):
+            granted = _room(connection, simulation_id, sharing, now, granted)
         if isinstance(granted, int):
             slots = ConnectionRequest.objects.bulk_create(
                 ConnectionRequest(
@@ -110,7 +125,11 @@ def budget_take(
                 )
                 for _ in range(granted)
             )
-            Connection.objects.filter(pk=connection_id).update(requests_sent=F("requests_sent") + granted)
+            hour = str(_hour(now))
+            hours[hour] = hours.get(hour, 0) + granted
+            Connection.objects.filter(pk=connection_id).update(
+                requests_sent=F("requests_sent") + granted, requests_by_hour=hours
+            )
             ids = [slot.pk for slot in slots if slot.pk is not None]
             if any(slot_id % 50 == 0 for slot_id in ids):
                 ConnectionRequest.objects.filter(connection_id=connection_id, at__lt=now - KEEP).delete()
@@ -131,7 +150,8 @@ def budget_release(*, connection_id: int, slot_ids: list[int], latencies: list[f
 
 
 def budget_unuse(*, slot_ids: list[int]) -> None:
-    """Give back slots taken for requests that were not sent after all."""
+    """Give back slots taken for requests that were not sent after all (the day's count keeps them: it errs
+    on the safe side)."""
     if slot_ids:
         ConnectionRequest.objects.filter(pk__in=slot_ids).delete()
 
@@ -165,6 +185,29 @@ def _sharing(connection: Connection, simulation_id: int | None, now: float) -> i
         Connection.objects.filter(pk=connection.pk).update(wanting=wanting)
     wanting.setdefault(key, now)
     return len(wanting)
+
+
+def _hour(now: datetime) -> int:
+    return int(now.timestamp() // 3600)
+
+
+def _hours(connection: Connection, now: datetime) -> dict[str, int]:
+    """The requests of the current hour and the DAY_HOURS before it, by hour."""
+    first = _hour(now) - DAY_HOURS
+    return {hour: n for hour, n in connection.requests_by_hour.items() if int(hour) >= first}
+
+
+def _day_room(connection: Connection, hours: dict[str, int], now: datetime, up_to: int) -> int | BudgetExhausted:
+    """How many of `up_to` requests the day has room for, or how long until its oldest hour leaves the count."""
+    daily = requests_per_day(connection)
+    if daily is None:
+        return up_to
+    room = daily - sum(hours.values())
+    if room > 0:
+        return min(up_to, room)
+    leaves = (min(int(hour) for hour in hours) + DAY_HOURS + 1) * 3600
+    wait = max(leaves - now.timestamp(), 1.0)
+    return BudgetExhausted(wait, f"The connection's budget of {daily} requests a day is used up.")
 
 
 def _room(

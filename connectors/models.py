@@ -3,15 +3,26 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from connectors.crm.base import (
+    crm_default_base_url,
+    crm_default_kind,
+    crm_default_tier,
+    crm_kind_choices,
+    crm_tier_choices,
+)
 
-class ConnectionKind(models.TextChoices):
-    HUBSPOT = "hubspot", "HubSpot"
+# The kinds are the registered adapters' (connectors.crm.base); the API's enum is named after this
+# (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+ConnectionKind = crm_kind_choices
 
 
 class Tier(models.TextChoices):
-    STARTER = "starter", "Free or Starter (100 requests per 10 s)"
-    PROFESSIONAL = "professional", "Professional (190 requests per 10 s)"
-    ENTERPRISE = "enterprise", "Enterprise (190 requests per 10 s)"
+    """The first adapter's tiers, kept for bench/scenarios.py, which imports them from here; a connection's
+    valid tiers come from its adapter (CrmAdapter.tiers)."""
+
+    STARTER = "starter"
+    PROFESSIONAL = "professional"
+    ENTERPRISE = "enterprise"
 
 
 class ConnectionStatus(models.TextChoices):
@@ -20,27 +31,28 @@ class ConnectionStatus(models.TextChoices):
     RATE_LIMITED = "rate_limited", "Daily limit reached: deliveries held"
 
 
-DEFAULT_BASE_URL = "https://api.hubapi.com"
-
-
 class Connection(models.Model):
     """A CRM account that simulations deliver to, through the adapter of its `kind` (connectors.crm).
     The token is stored encrypted (connectors.crypto)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
     name = models.CharField(max_length=255)
-    # No check constraint: the registered adapters say which kinds exist (a test registers one of its own).
-    kind = models.CharField(max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.HUBSPOT)
-    base_url = models.URLField(max_length=500, default=DEFAULT_BASE_URL)
-    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STARTER)
+    # No check constraints: the registered adapters say which kinds exist (a test registers one of its own),
+    # and which tiers each accepts. The defaults are the first adapter's: connection_create fills in those of
+    # the kind it is given.
+    kind = models.CharField(max_length=16, choices=crm_kind_choices, default=crm_default_kind)
+    base_url = models.URLField(max_length=500, default=crm_default_base_url)
+    # The plan of the CRM account, which sets the limits of its adapter's budget.
+    tier = models.CharField(max_length=16, choices=crm_tier_choices, default=crm_default_tier)
     token_encrypted = models.TextField(editable=False)
     token_last4 = models.CharField(max_length=4, editable=False)
     status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.OK)
     last_error = models.TextField(blank=True, default="")
+    # The CRM account's id, as its token check answers it (the API's name for it).
     portal_id = models.BigIntegerField(null=True, blank=True)
     # No request before this instant: a 429's Retry-After, or the next probe of a daily limit.
     blocked_until = models.DateTimeField(null=True, blank=True)
-    # SimCRM's own fields known to exist in the CRM, by record kind (the adapter's prepare), for HubSpot:
+    # SimCRM's own fields known to exist in the CRM, by record kind (the adapter's prepare), e.g.
     # {"deals": ["simcrm_appointmentscheduled_at", ..., "simcrm_id"], ...}.
     custom_properties = models.JSONField(default=dict, blank=True)
     # Counters for /metrics: every request sent, and the CRM's rate-limit answers.
@@ -48,6 +60,8 @@ class Connection(models.Model):
     rate_limited_answers = models.PositiveBigIntegerField(default=0)
     # How long the CRM takes to answer, a moving average: it sets how many requests fly at once.
     latency_ms = models.FloatField(null=True, blank=True)
+    # Epoch hour -> requests taken in it, over the last DAY_HOURS + 1 hours (connectors.budget): the daily limit.
+    requests_by_hour = models.JSONField(default=dict, blank=True)
     # Simulation id -> when it last asked for a request (epoch seconds): the ones that share the budget now.
     wanting = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,7 +71,6 @@ class Connection(models.Model):
         db_table = "connections"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(tier__in=Tier.values), name="connection_tier_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=ConnectionStatus.values), name="connection_status_valid"
             ),

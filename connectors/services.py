@@ -12,10 +12,10 @@ from django.db.models import Count, F
 from rest_framework.exceptions import ValidationError
 
 from connectors.budget import BudgetExhausted
-from connectors.crm.base import CrmError, Refusal, crm_adapter
+from connectors.crm.base import CrmAdapter, CrmError, Refusal, crm_adapter, crm_default_kind
 from connectors.crypto import token_encrypt
 from connectors.delivery import crm_session, delivered_models
-from connectors.models import DEFAULT_BASE_URL, Connection, ConnectionKind, ConnectionStatus, Tier
+from connectors.models import Connection, ConnectionStatus
 from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
 
@@ -25,11 +25,19 @@ def connection_create(
     owner: User,
     name: str,
     access_token: str,
-    kind: str = ConnectionKind.HUBSPOT,
-    base_url: str = DEFAULT_BASE_URL,
-    tier: str = Tier.STARTER,
+    kind: str | None = None,
+    base_url: str | None = None,
+    tier: str | None = None,
 ) -> Connection:
-    """Save a connection once its CRM accepts its token (one call); otherwise raise a 400 naming the field."""
+    """Save a connection once its CRM accepts its token (one call); otherwise raise a 400 naming the field.
+    Without a kind, the first adapter's; without a base_url or tier, its adapter's defaults."""
+    kind = kind or crm_default_kind()
+    try:
+        adapter = crm_adapter(kind)
+    except LookupError as error:
+        raise ValidationError({"kind": [str(error)]}) from None
+    tier = _tier_checked(adapter, tier)
+    base_url = base_url or adapter.default_base_url
     with transaction.atomic():
         connection = Connection.objects.create(
             owner=owner,
@@ -49,6 +57,8 @@ def connection_update(*, connection: Connection, **changes: Any) -> Connection:
     """Rename, change the tier, or give a new token: checked first; a good one clears `invalid` and
     releases the held deliveries."""
     token = changes.pop("access_token", None)
+    if "tier" in changes:
+        changes["tier"] = _tier_checked(crm_adapter(connection.kind), changes["tier"])
     fields = ["updated_at", *changes]
     for name, value in changes.items():
         setattr(connection, name, value)
@@ -113,6 +123,17 @@ def connection_delivery_counts(*, connection_ids: list[int]) -> dict[int, dict[s
             if sync_status in counts[connection_id]:
                 counts[connection_id][sync_status] += n
     return counts
+
+
+def _tier_checked(adapter: CrmAdapter, tier: str | None) -> str:
+    """The tier, or the adapter's first when none is given; a 400 naming `tier` when its CRM has no such plan."""
+    if tier is None:
+        return next(iter(adapter.tiers))
+    if tier not in adapter.tiers:
+        raise ValidationError(
+            {"tier": [f"{adapter.label} connections take one of: {', '.join(adapter.tiers)}; not {tier!r}."]}
+        )
+    return tier
 
 
 def _account_of(connection: Connection) -> int | None:

@@ -6,12 +6,18 @@ import re
 from django.conf import settings
 
 # OpenAI echoes part of a rejected key ("Incorrect API key provided: sk-abc***xyz"), whatever the
-# key's shape; treat that echo, and anything shaped like a key (OpenAI's sk-, HubSpot's private-app
-# pat-), as secret, whole or partial.
-_KEY_PATTERN = re.compile(
-    r"sk-[A-Za-z0-9_\-*]+|\bpat-[A-Za-z0-9_\-]{6,}|(?<=API key provided: )[^\s.,;]+|(?<=Bearer )\S+"
-)
+# key's shape; treat that echo, and anything shaped like a key (OpenAI's sk-, and the shapes each CRM
+# adapter adds for its tokens), as secret, whole or partial.
+_PATTERNS = [r"sk-[A-Za-z0-9_\-*]+", r"(?<=API key provided: )[^\s.,;]+", r"(?<=Bearer )\S+"]
+_KEY_PATTERN = re.compile("|".join(_PATTERNS))
 REDACTED = "[redacted]"
+
+
+def secret_patterns_add(patterns: tuple[str, ...]) -> None:
+    """Treat text matching these regular expressions as secret too (a CRM adapter's token shapes)."""
+    global _KEY_PATTERN
+    _PATTERNS.extend(pattern for pattern in patterns if pattern not in _PATTERNS)
+    _KEY_PATTERN = re.compile("|".join(_PATTERNS))
 
 
 def redact_secrets(text: str) -> str:

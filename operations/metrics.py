@@ -26,7 +26,7 @@ class SimcrmCollector(Collector):
         yield from _jobs()
         yield from _latency()
         yield from _personas()
-        yield from _hubspot()
+        yield from _crm()
 
 
 def _jobs() -> Iterator[Metric]:
@@ -95,15 +95,16 @@ def _personas() -> Iterator[Metric]:
         )
 
 
-def _hubspot() -> Iterator[Metric]:
+def _crm() -> Iterator[Metric]:
     requests = CounterMetricFamily(
-        "simcrm_hubspot_requests", "Requests sent to HubSpot, by connection.", labels=["connection"]
+        "simcrm_crm_requests", "Requests sent to a CRM, by connection and CRM.", labels=["connection", "crm"]
     )
     limited = CounterMetricFamily(
-        "simcrm_hubspot_rate_limited", "HubSpot's 429 answers, by connection.", labels=["connection"]
+        "simcrm_crm_rate_limited", "A CRM's rate-limit answers, by connection and CRM.", labels=["connection", "crm"]
     )
-    for connection_id, sent, refused in Connection.objects.values_list("id", "requests_sent", "rate_limited_answers"):
-        requests.add_metric([str(connection_id)], sent)
-        limited.add_metric([str(connection_id)], refused)
+    rows = Connection.objects.values_list("id", "kind", "requests_sent", "rate_limited_answers")
+    for connection_id, kind, sent, refused in rows:
+        requests.add_metric([str(connection_id), kind], sent)
+        limited.add_metric([str(connection_id), kind], refused)
     yield requests
     yield limited

@@ -215,7 +215,9 @@ SIMCRM_MODEL_PRICES: dict[str, tuple[float, float]] = {
 }
 SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 
-# --- Delivery to HubSpot --------------------------------------------------------------------------
+# --- Delivery to a CRM ----------------------------------------------------------------------------
+# One adapter per CRM (connectors.crm.base.CrmAdapter), by import path; the first is the default kind.
+SIMCRM_CRM_ADAPTERS: list[str] = ["connectors.crm.hubspot.adapter.HUBSPOT_ADAPTER"]
 # The access tokens are encrypted with SIMCRM_ENCRYPTION_KEY (a Fernet key:
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`), or
 # with a key derived from SECRET_KEY when it is unset.

@@ -7,10 +7,11 @@ reads the database happens in the adapter's other methods, in the job's own thre
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from core.redaction import secret_patterns_add
 from simulations.delivery import DeliveryVolume
 from simulations.kinds import RecordKind
 
@@ -47,6 +48,8 @@ class CrmBudget:
     window_seconds: float  # the CRM's rolling window
     requests_per_window: Mapping[str, int]  # its limit per window, by Connection.tier
     batch_limit: int  # records (or associations) per request
+    # Its limit per day, by Connection.tier; a tier it does not name has none.
+    requests_per_day: Mapping[str, int] = field(default_factory=dict)
 
 
 class CrmConnection(Protocol):
@@ -76,6 +79,11 @@ class CrmAdapter(Protocol):
     kind: str  # Connection.kind
     label: str  # the CRM's name in messages
     budget: CrmBudget
+    default_base_url: str  # Connection.base_url when none is given: the CRM's API
+    # Connection.tier: the plans whose limits the budget knows, with their labels; the first is the default.
+    tiers: Mapping[str, str]
+    # Regular expressions of what its secrets look like, so logs and answers never show one (core.redaction).
+    secret_patterns: tuple[str, ...]
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession: ...
     def account_check(self, session: CrmSession) -> int | None:
@@ -112,6 +120,7 @@ _adapters: dict[str, CrmAdapter] = {}
 
 def crm_adapter_register(adapter: CrmAdapter) -> None:
     _adapters[adapter.kind] = adapter
+    secret_patterns_add(adapter.secret_patterns)
 
 
 def crm_adapter(kind: str) -> CrmAdapter:
@@ -119,3 +128,35 @@ def crm_adapter(kind: str) -> CrmAdapter:
         return _adapters[kind]
     except KeyError:
         raise LookupError(f"No CRM adapter is registered for connections of kind {kind!r}.") from None
+
+
+def crm_adapters() -> list[CrmAdapter]:
+    """The registered adapters, the first registered first (SIMCRM_CRM_ADAPTERS' order)."""
+    return list(_adapters.values())
+
+
+def crm_kind_choices() -> list[tuple[str, str]]:
+    """Connection.kind's choices: one per registered adapter."""
+    return [(adapter.kind, adapter.label) for adapter in _adapters.values()]
+
+
+def crm_tier_choices() -> list[tuple[str, str]]:
+    """Connection.tier's choices: every registered adapter's tiers (each kind accepts only its own)."""
+    choices: dict[str, str] = {}
+    for adapter in _adapters.values():
+        for tier, label in adapter.tiers.items():
+            choices.setdefault(tier, label)
+    return list(choices.items())
+
+
+def crm_default_kind() -> str:
+    """A connection's kind when none is given: the first adapter registered."""
+    return next(iter(_adapters))
+
+
+def crm_default_base_url() -> str:
+    return crm_adapter(crm_default_kind()).default_base_url
+
+
+def crm_default_tier() -> str:
+    return next(iter(crm_adapter(crm_default_kind()).tiers))

@@ -25,7 +25,7 @@ from connectors.crm.base import (
     UpsertInput,
 )
 from connectors.crypto import token_decrypt
-from connectors.models import Connection, Tier
+from connectors.models import Connection
 from connectors.services import connection_create
 from jobs.models import ScheduledJob
 from simulations.delivery import DeliveryVolume
@@ -140,8 +140,16 @@ class TinySession:
 class TinyAdapter:
     kind = "tinycrm"
     label = "Tiny CRM"
+    default_base_url = "https://api.tinycrm.invalid"
+    tiers: Mapping[str, str] = {"small": "Small", "large": "Large"}  # plans of its own, none of HubSpot's
+    secret_patterns: tuple[str, ...] = (r"tiny-crm-token-\d+",)
     # Batches of 7, so a small simulation takes several requests of each kind.
-    budget = CrmBudget(window_seconds=1.0, requests_per_window=dict.fromkeys(Tier.values, 40), batch_limit=7)
+    budget = CrmBudget(
+        window_seconds=1.0,
+        requests_per_window={"small": 40, "large": 80},
+        batch_limit=7,
+        requests_per_day={"small": 1_000_000},
+    )
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession:
         return TinySession(connection.base_url, token_decrypt(connection.token_encrypted), before_request)
@@ -196,6 +204,7 @@ def test_a_simulation_is_delivered_to_a_crm_added_as_one_adapter(
         owner=user, name="Tiny", kind=tiny_adapter.kind, access_token=TOKEN, base_url=base_url
     )
     assert connection.portal_id == 77  # the token checked through the adapter
+    assert connection.tier == "small"  # its adapter's first tier
     assert requests_per_window(connection) == 36  # 90% of the adapter's limit for the tier
 
     response = api_client.post("/api/simulations/", planned(connection.pk, total_records=40), format="json")
@@ -225,3 +234,61 @@ def test_a_simulation_is_delivered_to_a_crm_added_as_one_adapter(
     preview = api_client.post("/api/simulations/preview/", planned(connection.pk, total_records=40), format="json")
     assert preview.status_code == 200, preview.content
     assert preview.json()["forecast"]["hubspot_requests"] > 0  # the API keeps its public name
+
+
+def test_a_connections_kind_tiers_and_default_address_come_from_its_adapter(
+    api_client: APIClient, tiny_crm: tuple[TinyCrm, str], tiny_adapter: TinyAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm, base_url = tiny_crm
+    monkeypatch.setattr(tiny_adapter, "default_base_url", base_url)
+    body = {"name": "Tiny", "kind": "tinycrm", "access_token": TOKEN}
+
+    refused = api_client.post("/api/connections/", {**body, "tier": "starter"}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["tier"]  # a HubSpot plan, not this CRM's
+    assert "small, large" in refused.json()["tier"][0]
+    unknown = api_client.post("/api/connections/", {**body, "kind": "nocrm"}, format="json")
+    assert unknown.status_code == 400 and list(unknown.json()) == ["kind"]
+    assert crm.requests == []  # refused before any request
+
+    created = api_client.post("/api/connections/", {**body, "tier": "large"}, format="json")
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    assert (answer["kind"], answer["tier"], answer["base_url"], answer["portal_id"]) == (
+        "tinycrm",
+        "large",
+        base_url,
+        77,
+    )
+    assert Connection.objects.get(pk=answer["id"]).get_kind_display() == "Tiny CRM"
+
+    patched = api_client.patch(f"/api/connections/{answer['id']}/", {"tier": "enterprise"}, format="json")
+    assert patched.status_code == 400 and list(patched.json()) == ["tier"]
+    patched = api_client.patch(f"/api/connections/{answer['id']}/", {"tier": "small"}, format="json")
+    assert patched.status_code == 200 and patched.json()["tier"] == "small"
+
+
+def test_hubspot_keeps_its_defaults_when_no_kind_tier_or_address_is_given(user: Any) -> None:
+    connection = Connection.objects.create(owner=user, name="Defaults", token_encrypted="x", token_last4="x")
+    assert (connection.kind, connection.tier, connection.base_url) == ("hubspot", "starter", "https://api.hubapi.com")
+
+
+def test_an_adapter_adds_the_shapes_of_its_secrets_to_the_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import redaction
+
+    monkeypatch.setattr(base, "_adapters", dict(base._adapters))
+    monkeypatch.setattr(redaction, "_PATTERNS", list(redaction._PATTERNS))
+    monkeypatch.setattr(redaction, "_KEY_PATTERN", redaction._KEY_PATTERN)
+    assert redaction.redact_secrets("refused pat-na1-0123456789") == "refused [redacted]"  # HubSpot's, registered
+    assert TOKEN in redaction.redact_secrets(f"refused {TOKEN}")
+    base.crm_adapter_register(TinyAdapter())
+    assert redaction.redact_secrets(f"refused {TOKEN}") == "refused [redacted]"
+
+
+def test_the_admin_lists_and_filters_connections_by_the_adapters_kinds_and_tiers(
+    admin_client: Any, user: Any, tiny_adapter: TinyAdapter
+) -> None:
+    Connection.objects.create(owner=user, name="Tiny", kind="tinycrm", tier="large", token_encrypted="x")
+    page = admin_client.get("/admin/connectors/connection/?kind=tinycrm")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Tiny CRM" in text and "Large" in text  # the adapter's labels, from its registration

@@ -1,9 +1,24 @@
-"""The shared request budget: its rolling window, the requests it keeps in flight, and how simulations share it."""
+"""The shared request budget: its rolling window, its day, the requests it keeps in flight, and how simulations
+share it."""
+
+import dataclasses
+import time
 
 import pytest
 
-from connectors.budget import BudgetExhausted, budget_release, budget_take, in_flight_cap, requests_per_window
+from connectors.budget import (
+    SHORT_WAIT_SECONDS,
+    BudgetExhausted,
+    budget_release,
+    budget_take,
+    in_flight_cap,
+    requests_per_day,
+    requests_per_window,
+)
+from connectors.crm.base import crm_adapter
+from connectors.forecast import crm_requests_forecast
 from connectors.models import Connection, ConnectionRequest
+from simulations.delivery import DeliveryVolume
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +98,50 @@ def test_a_simulation_past_its_share_of_the_window_uses_all_but_the_slots_kept_f
     take(live)
     with pytest.raises(BudgetExhausted, match="used up"):
         take(live)
+
+
+def test_the_day_holds_90_percent_of_the_tiers_daily_limit_counted_by_the_hour(connection: Connection) -> None:
+    assert requests_per_day(connection) == 225_000  # HubSpot's starter: 250,000 a day
+    hour = int(time.time() // 3600)
+    # 3 hours ago, near the limit; and 30 hours ago, outside any day that could still count.
+    Connection.objects.filter(pk=connection.pk).update(
+        requests_by_hour={str(hour - 3): 224_990, str(hour - 30): 100_000}
+    )
+    assert len(budget_take(connection_id=connection.pk, up_to=20)) == 10
+    with pytest.raises(BudgetExhausted, match="225000 requests a day") as refused:
+        budget_take(connection_id=connection.pk)
+    # Until the hour of those requests leaves the count: 22 hours from now, at most one hour more.
+    assert 21 * 3600 < refused.value.wait <= 22 * 3600
+    counted = Connection.objects.get(pk=connection.pk).requests_by_hour
+    assert counted == {str(hour - 3): 224_990, str(hour): 10}  # the old hour is gone
+
+
+def test_a_delivery_past_the_day_is_deferred_like_a_full_window(connection: Connection) -> None:
+    hour = int(time.time() // 3600)
+    Connection.objects.filter(pk=connection.pk).update(requests_by_hour={str(hour - 24): 225_000})
+    with pytest.raises(BudgetExhausted) as refused:
+        budget_take(connection_id=connection.pk, simulation_id=1, up_to=5)
+    assert refused.value.wait > SHORT_WAIT_SECONDS  # a delivery hands its worker back
+    assert not ConnectionRequest.objects.exists()
+    # The new hour's count starts when that hour leaves (simulated here by moving it back).
+    Connection.objects.filter(pk=connection.pk).update(requests_by_hour={str(hour - 25): 225_000})
+    assert len(budget_take(connection_id=connection.pk, simulation_id=1, up_to=5)) == 5
+
+
+def test_a_crm_without_a_daily_limit_counts_no_day(connection: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = crm_adapter(connection.kind)
+    monkeypatch.setattr(adapter, "budget", dataclasses.replace(adapter.budget, requests_per_day={}))
+    assert requests_per_day(connection) is None
+    Connection.objects.filter(pk=connection.pk).update(requests_by_hour={str(int(time.time() // 3600)): 10**9})
+    assert len(budget_take(connection_id=connection.pk, up_to=3)) == 3
+
+
+def test_the_forecast_adds_a_day_for_each_daily_limit_a_run_goes_past(connection: Connection) -> None:
+    small = DeliveryVolume(creates={"contacts": 900}, updates={}, associations={})
+    requests, seconds = crm_requests_forecast(connection.pk, small)
+    assert requests == 9 and seconds == pytest.approx(1.0)  # 9 requests a second
+    # 50 million contacts: 500,000 batches, past two daily limits of 225,000.
+    huge = DeliveryVolume(creates={"contacts": 50_000_000}, updates={}, associations={})
+    requests, seconds = crm_requests_forecast(connection.pk, huge)
+    assert requests == 500_000
+    assert seconds == pytest.approx(2 * 86_400 + 50_000 / 9)

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from jobs.runner import scheduled_jobs_run_due
 from personas.models import CachedPersona
 from simulations.services import simulation_create
-from tests.factories import UserFactory
+from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def families(text: str) -> dict[str, Any]:
 
 def test_metrics_parse_and_count_jobs_queue_latency_and_personas(admin_client: Client) -> None:
     simulation = simulation_create(owner=UserFactory.create(), theme="Metrics", industry="Music")
+    connection = ConnectionFactory.create(requests_sent=7, rate_limited_answers=2)
     scheduled_jobs_run_due()  # the first job is due at once; the other four wait
 
     response = admin_client.get("/metrics")
@@ -41,7 +42,10 @@ def test_metrics_parse_and_count_jobs_queue_latency_and_personas(admin_client: C
     assert latency["+Inf"] == 1.0 and latency["300.0"] == 1.0
     calls = CachedPersona.objects.aggregate(calls=Sum("generation_calls"))["calls"]
     assert found["simcrm_persona_calls"].samples[0].value == calls == 1  # the theme's pool, made once
-    assert "simcrm_hubspot_requests" in found and "simcrm_hubspot_rate_limited" in found
+    # Counters of every CRM under neutral names, the CRM a label.
+    for name, value in (("simcrm_crm_requests", 7.0), ("simcrm_crm_rate_limited", 2.0)):
+        [sample] = found[name].samples
+        assert sample.labels == {"connection": str(connection.pk), "crm": connection.kind} and sample.value == value
     # A job waiting for a worker shows in the queue's depth and age.
     simulation.jobs.filter(status="pending").update(scheduled_for=timezone.now() - timedelta(seconds=30))
     again = families(admin_client.get("/metrics").content.decode())

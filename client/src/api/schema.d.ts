@@ -96,10 +96,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        /** @description Your CRM connections; the token is written, never read back (`token_last4` shows which one). */
         get: operations["connections_list"];
         put?: never;
-        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        /** @description Your CRM connections; the token is written, never read back (`token_last4` shows which one). */
         post: operations["connections_create"];
         delete?: never;
         options?: never;
@@ -114,15 +114,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        /** @description Your CRM connections; the token is written, never read back (`token_last4` shows which one). */
         get: operations["connections_retrieve"];
         put?: never;
         post?: never;
-        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        /** @description Your CRM connections; the token is written, never read back (`token_last4` shows which one). */
         delete: operations["connections_destroy"];
         options?: never;
         head?: never;
-        /** @description Your HubSpot connections; the token is written, never read back (`token_last4` shows which one). */
+        /** @description Your CRM connections; the token is written, never read back (`token_last4` shows which one). */
         patch: operations["connections_partial_update"];
         trace?: never;
     };
@@ -607,15 +607,13 @@ export interface components {
         ConnectionCreateRequest: {
             name: string;
             kind: components["schemas"]["ConnectionKindEnum"];
-            /** @description A HubSpot private-app token. */
+            /** @description The CRM's access token. */
             access_token: string;
             /**
              * Format: uri
-             * @description Default https://api.hubapi.com.
-             * @default https://api.hubapi.com
+             * @description Default: the CRM's API address.
              */
             base_url?: string;
-            /** @default starter */
             tier?: components["schemas"]["TierEnum"];
         };
         /**

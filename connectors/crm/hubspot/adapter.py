@@ -28,12 +28,22 @@ from connectors.crm.hubspot.properties import (
     record_properties,
 )
 from connectors.crypto import token_decrypt
-from connectors.models import Tier
 from simulations.delivery import DeliveryVolume
 from simulations.kinds import RecordKind
 
+# The account's subscription: its limits below.
+TIERS: dict[str, str] = {
+    "starter": "Free or Starter (100 requests per 10 s)",
+    "professional": "Professional (190 requests per 10 s)",
+    "enterprise": "Enterprise (190 requests per 10 s)",
+}
 # HubSpot's private-app limits per rolling 10 seconds, per app and portal.
-TIER_REQUESTS_PER_10S: dict[str, int] = {Tier.STARTER: 100, Tier.PROFESSIONAL: 190, Tier.ENTERPRISE: 190}
+TIER_REQUESTS_PER_10S: dict[str, int] = {"starter": 100, "professional": 190, "enterprise": 190}
+# And per day, per account, shared by its private apps: 250,000 for Free and Starter
+# (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines), 650,000 for Professional and
+# 1,000,000 for Enterprise (https://developers.hubspot.com/changelog/increasing-our-api-limits); HubSpot's day
+# ends at midnight in the account's time zone.
+TIER_REQUESTS_PER_DAY: dict[str, int] = {"starter": 250_000, "professional": 650_000, "enterprise": 1_000_000}
 # The unique property: checked, and created when missing, for companies and for deals.
 PROPERTY_REQUESTS = 4
 
@@ -53,7 +63,16 @@ class HubSpotSession(HubSpotClient):
 class HubSpotAdapter:
     kind = "hubspot"
     label = "HubSpot"
-    budget = CrmBudget(window_seconds=10.0, requests_per_window=TIER_REQUESTS_PER_10S, batch_limit=BATCH_LIMIT)
+    default_base_url = "https://api.hubapi.com"
+    tiers: Mapping[str, str] = TIERS
+    # Private-app tokens (pat-na1-…), whole or partial. Connection.portal_id is the account's Hub ID.
+    secret_patterns: tuple[str, ...] = (r"\bpat-[A-Za-z0-9_\-]{6,}",)
+    budget = CrmBudget(
+        window_seconds=10.0,
+        requests_per_window=TIER_REQUESTS_PER_10S,
+        batch_limit=BATCH_LIMIT,
+        requests_per_day=TIER_REQUESTS_PER_DAY,
+    )
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> HubSpotSession:
         return HubSpotSession(
