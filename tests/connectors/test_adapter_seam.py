@@ -6,11 +6,13 @@ import math
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connectors.budget import requests_per_window
@@ -292,3 +294,27 @@ def test_the_admin_lists_and_filters_connections_by_the_adapters_kinds_and_tiers
     assert page.status_code == 200
     text = page.content.decode()
     assert "Tiny CRM" in text and "Large" in text  # the adapter's labels, from its registration
+
+
+def test_a_delivery_past_the_adapters_daily_limit_waits_for_the_next_day_instead_of_sending(
+    api_client: APIClient, user: Any, tiny_crm: tuple[TinyCrm, str], tiny_adapter: TinyAdapter
+) -> None:
+    crm, base_url = tiny_crm
+    crm.refuse_next_upsert = False
+    # 90% of 20: 18 requests a day, the token check included; 40 records in batches of 7 need more.
+    budget = CrmBudget(
+        window_seconds=1.0, requests_per_window={"small": 40}, batch_limit=7, requests_per_day={"small": 20}
+    )
+    tiny_adapter.budget = budget  # the instance's own, undone with the fixture's adapter
+    connection = connection_create(
+        owner=user, name="Tiny", kind=tiny_adapter.kind, access_token=TOKEN, base_url=base_url
+    )
+    response = api_client.post("/api/simulations/", planned(connection.pk, total_records=40), format="json")
+    assert response.status_code == 201, response.content
+    run_until_idle()
+
+    assert len(crm.requests) == 18  # never past the day, so the CRM never had to refuse
+    simulation_id = response.json()["id"]
+    assert Contact.objects.filter(simulation_id=simulation_id, sync_status="pending").exists()
+    waiting = ScheduledJob.objects.filter(simulation_id=simulation_id, job_type=JobType.SYNC_CRM, status="pending")
+    assert waiting.exists() and all(job.scheduled_for > timezone.now() + timedelta(hours=20) for job in waiting)
