@@ -148,6 +148,12 @@ class Cluster:
             self._out.close()
             self._out = None
 
+    def largest_rss_kib(self) -> int:
+        """The resident memory of the cluster's largest process now (a worker holds what its jobs read)."""
+        if self._process is None:
+            return 0
+        return max((_status_kib(pid)[0] for pid in _session_pids(self._process.pid)), default=0)
+
     def _sample(self) -> None:
         while not self._stop.is_set():
             if self._process is not None:

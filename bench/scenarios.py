@@ -5,6 +5,7 @@ Every figure is measured next to its reference in the same run: absolute times o
 drift, ratios much less.
 """
 
+import itertools
 import statistics
 import sys
 import time
@@ -54,6 +55,7 @@ SCENARIOS = (
     "backfill",
     "delivery",
     "delivery_live",
+    "cold_pool",
 )
 WORKERS = (1, 4)
 MANY_WORKERS = 4
@@ -90,6 +92,7 @@ class Sizes:
     backfill_records: int  # past records caught up by 4 workers on a warm pool
     delivery_contacts: int  # contacts (with companies and deals) delivered to the HubSpot stand-in
     idle_seconds: float  # how long an idle cluster's transactions are counted
+    cold_pool_records: int  # one planned run on a cold key: every persona written during it
 
 
 FULL = Sizes(
@@ -106,6 +109,7 @@ FULL = Sizes(
     backfill_records=100_000,
     delivery_contacts=10_000,
     idle_seconds=30.0,
+    cold_pool_records=20_000,
 )
 QUICK = Sizes(
     warm_simulations=10,
@@ -121,6 +125,7 @@ QUICK = Sizes(
     backfill_records=3_000,
     delivery_contacts=500,
     idle_seconds=3.0,
+    cold_pool_records=1_000,
 )
 
 
@@ -1060,6 +1065,89 @@ def company_pool_fill_large(*, theme: str, industry: str, size: int) -> None:
     persona_pool_extend(pool=pool, entries=companies)
 
 
+def cold_pool(ctx: Context) -> None:
+    """cold_pool_records contacts of one planned run on a cold key (its persona pool grows from empty as
+    the stand-in, answering at once, writes it), 4 workers: the last quarter's rate over the first's, the
+    WAL written per contact and the largest worker's memory, each quarter against the first."""
+    total = ctx.sizes.cold_pool_records
+    cluster = ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    ctx.standin.latency = 0.0
+    say(f"cold pool: {total:,} contacts of one cold theme, {MANY_WORKERS} workers, stand-in answering at once")
+    plan = past_plan(total, days=30, seed=20261205)
+    simulation = simulation_create(
+        owner=bench_owner(), theme="Cold pool lighthouse keepers", industry="Logistics", plan=plan, crm=CONTACTS_ONLY
+    )
+    made = Contact.objects.filter(simulation_id=simulation.pk)
+    marks = [total * quarter // 4 for quarter in range(1, 5)]
+    samples = [(time.monotonic(), _wal_lsn(), cluster.largest_rss_kib())]
+    deadline = time.monotonic() + 120 + total / 20
+    while marks and time.monotonic() < deadline:
+        count = made.count()
+        while marks and count >= marks[0]:
+            samples.append((time.monotonic(), _wal_lsn(), cluster.largest_rss_kib()))
+            marks.pop(0)
+        time.sleep(0.2)
+    calls = CachedPersona.objects.count()
+    quarters = [
+        (total / 4 / max(b[0] - a[0], 1e-9), _wal_bytes(a[1], b[1]) / (total / 4) / 1024, b[2] / 1024)
+        for a, b in itertools.pairwise(samples)
+    ]
+    for number, (rate, wal, rss) in enumerate(quarters, start=1):
+        say(
+            f"cold pool: quarter {number}: {rate:.0f} contacts/s, {wal:.1f} KiB WAL a contact, "
+            f"largest worker {rss:.0f} MiB"
+        )
+    if len(quarters) < 4:
+        ctx.results.rows.append(
+            Row("cold pool", f"{made.count():,}/{total:,} contacts", "-", "-", "every contact made", met=False)
+        )
+        return
+    (first_rate, first_wal, first_rss), (last_rate, last_wal, last_rss) = quarters[0], quarters[-1]
+    ctx.results.rows += [
+        Row(
+            scenario=f"cold pool, {total:,} contacts, {MANY_WORKERS} workers: rate, last quarter",
+            measured=f"{last_rate:.0f} contacts/s",
+            reference=f"first quarter {first_rate:.0f} contacts/s",
+            ratio=f"{last_rate / first_rate:.2f}",
+            target=">= 0.7",
+            met=last_rate >= 0.7 * first_rate,
+        ),
+        Row(
+            scenario="cold pool: WAL per contact, last quarter",
+            measured=f"{last_wal:.1f} KiB",
+            reference=f"first quarter {first_wal:.1f} KiB",
+            ratio=f"{last_wal / first_wal:.2f}",
+            target="flat (<= 1.3x)",
+            met=last_wal <= 1.3 * first_wal,
+        ),
+        Row(
+            scenario="cold pool: largest worker's memory, end of last quarter",
+            measured=f"{last_rss:.0f} MiB",
+            reference=f"end of first quarter {first_rss:.0f} MiB",
+            ratio=f"{last_rss / first_rss:.2f}",
+            target="flat (<= 1.3x)",
+            met=last_rss <= 1.3 * first_rss,
+        ),
+    ]
+    ctx.results.notes.append(
+        f"cold pool: {calls} persona pool(s) after the run; quarters (contacts/s, KiB WAL a contact, MiB): "
+        + "; ".join(f"{r:.0f}, {w:.1f}, {m:.0f}" for r, w, m in quarters)
+    )
+
+
+def _wal_lsn() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return str(cursor.fetchone()[0])
+
+
+def _wal_bytes(start: str, end: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [end, start])
+        return float(cursor.fetchone()[0])
+
+
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "warm": warm,
     "cold": cold,
@@ -1071,6 +1159,7 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
     "backfill": backfill,
     "delivery": delivery,
     "delivery_live": delivery_live,
+    "cold_pool": cold_pool,
 }
 
 

@@ -537,10 +537,16 @@ class OpenAIStandIn(StandInServer):
         with self._lock:
             start = self._names_written
             pairs = len(_FIRST_NAMES) * len(_LAST_NAMES)
+            # Every (first, last) pair once, then again with double-barrelled surnames (65,600 names in
+            # all): a model asked for thousands of people of one theme keeps inventing new ones.
+            names = pairs * (len(_LAST_NAMES) + 1)
             index = start
-            while len(personas) < count and index < start + pairs:
+            while len(personas) < count and index < start + names:
                 first = _FIRST_NAMES[index % len(_FIRST_NAMES)]
                 last = _LAST_NAMES[(index // len(_FIRST_NAMES) + index) % len(_LAST_NAMES)]
+                barrel = (index // pairs) % (len(_LAST_NAMES) + 1)
+                if barrel:
+                    last = f"{last}-{_LAST_NAMES[barrel - 1]}"
                 index += 1
                 if f"{first} {last}".casefold() in avoid:
                     continue
