@@ -28,7 +28,7 @@ from django_q.tasks import async_task
 
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
 from connectors.crm.hubspot.adapter import TIER_REQUESTS_PER_10S
-from connectors.models import Connection, ConnectionStatus, SimulationConnection, Tier
+from connectors.models import Connection, ConnectionStatus, SimulationConnection
 from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
 from jobs.models import JobStatus, ScheduledJob, WorkerHeartbeat
@@ -63,6 +63,7 @@ MANY_WORKERS = 4
 COLD_LATENCY_SECONDS = 0.5
 # HubSpot's usual time to answer a batch request.
 HUBSPOT_LATENCY_MS = 800
+STARTER = "starter"  # the HubSpot tier the delivery rows run at
 ORIGINAL_POLL_SECONDS = 30.0
 INPUT_DOLLARS_PER_MILLION = 0.10
 OUTPUT_DOLLARS_PER_MILLION = 0.40
@@ -831,7 +832,7 @@ def delivery(ctx: Context) -> None:
     owner, theme, industry = _delivery_setup(ctx)
     simulation: Simulation | None = None
     for latency_ms in (0, HUBSPOT_LATENCY_MS):
-        with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[Tier.STARTER], latency_ms=latency_ms) as hubspot:
+        with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[STARTER], latency_ms=latency_ms) as hubspot:
             connection = connection_create(
                 owner=owner,
                 name=f"Bench portal, {latency_ms} ms",
@@ -875,7 +876,7 @@ def delivery_live(ctx: Context) -> None:
     total = ctx.sizes.delivery_contacts
     owner, theme, industry = _delivery_setup(ctx)
     latency_ms = HUBSPOT_LATENCY_MS
-    with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[Tier.STARTER], latency_ms=latency_ms) as hubspot:
+    with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[STARTER], latency_ms=latency_ms) as hubspot:
         connection = connection_create(
             owner=owner, name="Bench portal, live", access_token=STANDIN_TOKEN, base_url=hubspot.base_url
         )
@@ -965,7 +966,7 @@ def _delivery_row(
     records = sum(model.objects.filter(simulation=simulation).count() for model in (Contact, Company, Deal))
     portal = sum(len(hubspot.objects(kind)) for kind in ("contacts", "companies", "deals"))
     busiest = hubspot.max_in_window(10.0)
-    budget = TIER_REQUESTS_PER_10S[Tier.STARTER] * 9 // 10 / 10  # requests per second
+    budget = TIER_REQUESTS_PER_10S[STARTER] * 9 // 10 / 10  # requests per second
     links = (
         Contact.objects.filter(simulation=simulation, company_record__isnull=False).count()
         + 2 * Deal.objects.filter(simulation=simulation).count()
@@ -1011,7 +1012,7 @@ def _delivery_row(
     ctx.results.notes.append(
         f"{name} at {latency_ms} ms: {records:,} records ({links:,} associations) in {requests} requests, "
         f"{per_thousand:.1f} per 1,000 records; the busiest rolling 10 s held {busiest} requests (the budget is "
-        f"{budget * 10:.0f} of the limit's {TIER_REQUESTS_PER_10S[Tier.STARTER]}); {portal:,} objects in the portal"
+        f"{budget * 10:.0f} of the limit's {TIER_REQUESTS_PER_10S[STARTER]}); {portal:,} objects in the portal"
     )
 
 

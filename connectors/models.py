@@ -16,15 +16,6 @@ from connectors.crm.base import (
 ConnectionKind = crm_kind_choices
 
 
-class Tier(models.TextChoices):
-    """The first adapter's tiers, kept for bench/scenarios.py, which imports them from here; a connection's
-    valid tiers come from its adapter (CrmAdapter.tiers)."""
-
-    STARTER = "starter"
-    PROFESSIONAL = "professional"
-    ENTERPRISE = "enterprise"
-
-
 class ConnectionStatus(models.TextChoices):
     OK = "ok", "OK"
     INVALID = "invalid", "Invalid token: deliveries held"

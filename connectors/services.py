@@ -7,9 +7,9 @@ from contextlib import closing
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
-from rest_framework.exceptions import ValidationError
 
 from connectors.budget import BudgetExhausted
 from connectors.crm.base import CrmAdapter, CrmError, Refusal, crm_adapter, crm_default_kind
