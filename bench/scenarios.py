@@ -1081,12 +1081,12 @@ def cold_pool(ctx: Context) -> None:
     )
     made = Contact.objects.filter(simulation_id=simulation.pk)
     marks = [total * quarter // 4 for quarter in range(1, 5)]
-    samples = [(time.monotonic(), _wal_lsn(), cluster.largest_rss_kib(), _full_page_images())]
+    samples = [(time.monotonic(), _wal_lsn(), cluster.largest_rss_kib())]
     deadline = time.monotonic() + 120 + total / 20
     while marks and time.monotonic() < deadline:
         count = made.count()
         while marks and count >= marks[0]:
-            samples.append((time.monotonic(), _wal_lsn(), cluster.largest_rss_kib(), _full_page_images()))
+            samples.append((time.monotonic(), _wal_lsn(), cluster.largest_rss_kib()))
             marks.pop(0)
         time.sleep(0.2)
     calls = CachedPersona.objects.count()
@@ -1131,22 +1131,10 @@ def cold_pool(ctx: Context) -> None:
             met=last_rss <= 1.3 * first_rss,
         ),
     ]
-    images = [b[3] - a[3] for a, b in itertools.pairwise(samples)]
-    ctx.results.notes.append(
-        "cold pool: full-page images written (PostgreSQL's pg_stat_wal.wal_fpi, the whole server) per quarter: "
-        + ", ".join(f"{count:,}" for count in images)
-        + " (after a checkpoint, the first write of each page is logged whole, which raises that quarter's WAL)"
-    )
     ctx.results.notes.append(
         f"cold pool: {calls} persona pool(s) after the run; quarters (contacts/s, KiB WAL a contact, MiB): "
         + "; ".join(f"{r:.0f}, {w:.1f}, {m:.0f}" for r, w, m in quarters)
     )
-
-
-def _full_page_images() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT wal_fpi FROM pg_stat_wal")
-        return int(cursor.fetchone()[0])
 
 
 def _wal_lsn() -> str:
