@@ -4,7 +4,6 @@
  * `npm --prefix client run api:types` after changing a serializer; `./test` checks it is current).
  */
 import type { components } from './schema';
-import type { RecordKindId } from '../records/kinds';
 
 type Schemas = components['schemas'];
 
@@ -54,8 +53,6 @@ export type Deal = Schemas['Deal'];
 export type RecordEvent = Schemas['RecordEvent'];
 /** GET /api/simulations/{id}/funnel/: counts per stage (every stage present) and amounts as decimal strings. */
 export type Funnel = Schemas['Funnel'];
-/** What GET /api/simulations/{id}/export/ can export: a record kind (records/kinds.ts). */
-export type ExportObject = RecordKindId;
 /** One entry of the persona cache (GET /api/personas/): a pool of personas for a theme and industry. */
 export type CachedPersona = Schemas['CachedPersona'];
 /** One persona of a pool: the contact fields a provider wrote. */

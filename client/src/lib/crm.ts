@@ -1,4 +1,4 @@
-import type { DealStage, ExportObject, LifecycleStage, RecordEvent, Scenario, Simulation } from '../api/types';
+import type { DealStage, LifecycleStage, RecordEvent, Scenario, Simulation } from '../api/types';
 import { formatCount, isPlanned } from './planned';
 
 // ---- stages -----------------------------------------------------------------------------------
@@ -145,9 +145,4 @@ export function crmSummary(
   if (typeof sim.win_rate === 'number') parts.push(`${formatPercent(sim.win_rate)} of deals won`);
   if (typeof sim.sales_cycle_days === 'number') parts.push(`${formatCount(sim.sales_cycle_days)}-day sales cycle`);
   return parts.join(' · ');
-}
-
-/** GET /api/simulations/{id}/export/?object=…: a CSV download (the session cookie signs it). */
-export function exportUrl(simulationId: string | number, object: ExportObject): string {
-  return `/api/simulations/${encodeURIComponent(String(simulationId))}/export/?object=${object}`;
 }

@@ -22,11 +22,11 @@ import { RecordTable, type Column } from '../components/RecordTable';
 import { EmptyState, ErrorState, Loading } from '../components/States';
 import { Tabs, type TabItem } from '../components/Tabs';
 import { Timestamp, simulationZone } from '../components/Timestamp';
-import { exportUrl, formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
+import { formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
 import { formatRelative, plural } from '../lib/format';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatInZone, isPlanned } from '../lib/planned';
-import { recordKindsOf, type RecordKindId } from '../records/kinds';
+import { exportUrl, recordKindsOf, type RecordKindId } from '../records/kinds';
 
 export type RecordTab = RecordKindId | 'activity' | 'funnel';
 

@@ -28,3 +28,8 @@ export type RecordKindId = RecordKindEntry['id'];
 export function recordKindsOf(sim: Pick<Simulation, 'total_records' | 'scenario'>): RecordKindEntry[] {
   return RECORD_KINDS.filter((kind) => kind.present(sim));
 }
+
+/** GET /api/simulations/{id}/export/?object=…: a CSV download (the session cookie signs it). */
+export function exportUrl(simulationId: string | number, object: RecordKindId): string {
+  return `/api/simulations/${encodeURIComponent(String(simulationId))}/export/?object=${object}`;
+}
