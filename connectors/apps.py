@@ -10,7 +10,7 @@ class ConnectorsConfig(AppConfig):
         from django.utils.module_loading import import_string
 
         from connectors.crm.base import crm_adapter_register
-        from connectors.delivery import SYNC_CRM_HANDLER
+        from connectors.delivery import SYNC_CRM_HANDLER, simcrm_ids
         from connectors.forecast import crm_requests_forecast
         from connectors.links import SimulationConnections
         from connectors.outbox import records_enqueue
@@ -19,6 +19,7 @@ class ConnectorsConfig(AppConfig):
             connection_links_register,
             delivery_forecast_register,
             delivery_hook_register,
+            simcrm_ids_register,
         )
 
         # The one place that names the CRMs: a setting listing their adapters, the default kind first.
@@ -28,3 +29,4 @@ class ConnectorsConfig(AppConfig):
         delivery_hook_register(records_enqueue)
         delivery_forecast_register(crm_requests_forecast)
         connection_links_register(SimulationConnections())
+        simcrm_ids_register(simcrm_ids)

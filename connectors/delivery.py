@@ -593,9 +593,19 @@ def _installation_key() -> str:
     return str(installation.key)
 
 
+def simcrm_ids(kind: str, ids: list[int]) -> dict[int, str]:
+    """The simcrm_id of each of these records of a kind, as deliveries write it."""
+    installation = _installation_key()
+    return {pk: _simcrm_id_of(kind, pk, installation) for pk in ids}
+
+
 def _simcrm_id(object_type: str, record: Any, installation: str) -> str:
+    return _simcrm_id_of(object_type, record.pk, installation)
+
+
+def _simcrm_id_of(object_type: str, pk: int, installation: str) -> str:
     """The record's id across installations, written into the CRM so a repeated delivery updates, never duplicates."""
-    return f"{installation}:{object_type[:-1] if object_type != 'companies' else 'company'}:{record.pk}"
+    return f"{installation}:{object_type[:-1] if object_type != 'companies' else 'company'}:{pk}"
 
 
 @contextmanager

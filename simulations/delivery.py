@@ -101,3 +101,17 @@ def records_changed(model: type[Model], ids: list[int]) -> None:
         return
     for hook in _hooks:
         hook(model, ids)
+
+
+# (record kind, record ids) -> the id each carries into a CRM (connectors registers the one it writes there).
+SimcrmIds = Callable[[str, list[int]], dict[int, str]]
+_simcrm_ids: list[SimcrmIds] = []
+
+
+def simcrm_ids_register(simcrm_ids: SimcrmIds) -> None:
+    _simcrm_ids[:] = [simcrm_ids]
+
+
+def simcrm_ids_of(kind: str, ids: list[int]) -> dict[int, str]:
+    """Each record's simcrm_id, the id a CRM knows it by; none when no app delivers records."""
+    return _simcrm_ids[0](kind, ids) if _simcrm_ids and ids else {}

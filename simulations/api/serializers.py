@@ -364,12 +364,16 @@ class FunnelSerializer(serializers.Serializer):
     )
 
 
+# The answer key (simulations.outcomes), exported beside the record kinds.
+OUTCOMES = "outcomes"
+
+
 class ExportQuerySerializer(serializers.Serializer):
     object = StrictChoiceField(choices=[], help_text="Which records to export.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(StrictChoiceField, self.fields["object"]).choices = names(exported_kinds())
+        cast(StrictChoiceField, self.fields["object"]).choices = [*names(exported_kinds()), OUTCOMES]
 
 
 class PreviewBucketSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from jobs.api import JobSerializer
 from jobs.services import scheduled_jobs_retry_failed
 from simulations import lifecycle, selectors, services
 from simulations.api.serializers import (
+    OUTCOMES,
     ExportQuerySerializer,
     FunnelSerializer,
     PreviewSerializer,
@@ -29,6 +31,7 @@ from simulations.api.throttles import SimulationCreateThrottle
 from simulations.exports import export_rows
 from simulations.kinds import RecordKind, exported_kinds, names, record_kind
 from simulations.models import Simulation
+from simulations.outcomes import outcome_rows
 from simulations.preview import simulation_preview, simulation_schedule
 from simulations.selectors import simulation_funnel
 
@@ -136,19 +139,32 @@ class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(FunnelSerializer(simulation_funnel(simulation=self.get_object())).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("object", str, enum=names(exported_kinds()), required=True)],
+        parameters=[OpenApiParameter("object", str, enum=[*names(exported_kinds()), OUTCOMES], required=True)],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per record, streamed.")},
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def export(self, request: Request, pk: str) -> StreamingHttpResponse:
-        """Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header."""
+        """Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header;
+        or its answer key (outcomes): what its timeline plans for every contact and deal by the window's end."""
         simulation = self.get_object()
         query = ExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         name = query.validated_data["object"]
-        response = StreamingHttpResponse(
-            export_rows(simulation=simulation, kind=record_kind(name)), content_type="text/csv; charset=utf-8"
+        if name == OUTCOMES and not simulation.is_planned:
+            raise ValidationError(
+                {
+                    "object": [
+                        "The original schedule has no funnel (its 5 contacts stay leads): "
+                        "the answer key (outcomes) is a planned run's."
+                    ]
+                }
+            )
+        lines = (
+            outcome_rows(simulation=simulation)
+            if name == OUTCOMES
+            else export_rows(simulation=simulation, kind=record_kind(name))
         )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="simulation-{simulation.pk}-{name}.csv"'
         return response
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import OperationalError
 from django.db.models import Q
 from rest_framework import serializers
@@ -25,7 +26,7 @@ from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobDeferred, JobFailed, JobHandler, LostClaim
 from jobs.runner import BatchCompletion, scheduled_jobs_completing
 from simulations.delivery import records_changed
-from simulations.funnel import OFFERINGS, OPEN_STAGES, Step, deal_amount
+from simulations.funnel import OFFERINGS, OPEN_STAGES, Step, Timeline, deal_amount
 from simulations.job_types import JobType
 from simulations.kinds import EntryJob, RecordKind, TimelineContext, TimelinePart, TimelineStep
 from simulations.models import (
@@ -398,3 +399,52 @@ MOVES = RecordKind(
     timeline=_timeline,
     list_doc="Every stage its records took, in the order they happened.",
 )
+
+
+@dataclass(frozen=True)
+class PlannedEnds:
+    """Where each contact's funnel stands at the end of its window, as its timeline plans it (µs offsets
+    from the window's start, -1 where it does not happen before `ends_at`)."""
+
+    lifecyclestage: list[str]
+    dealstage: list[str]  # "" without a deal
+    converts_at: npt.NDArray[np.int64]  # when it becomes a customer
+    closes_at: npt.NDArray[np.int64]  # when its deal closes, won or lost
+
+
+def planned_ends(timeline: Timeline, contacts: int) -> PlannedEnds:
+    """Apply every move of the whole timeline, in step order, as the move jobs do (each only forward)."""
+    lifecycle = np.full(contacts, LIFECYCLE_ORDER[LifecycleStage.LEAD], dtype=np.int8)
+    deal = np.full(contacts, -1, dtype=np.int8)
+    converts_at = np.full(contacts, -1, dtype=np.int64)
+    closes_at = np.full(contacts, -1, dtype=np.int64)
+    lifecycle_values, deal_values = LifecycleStage.values, DealStage.values
+    won = np.asarray(timeline.facts["won"], dtype=bool) if "won" in timeline.facts else np.zeros(0, dtype=bool)
+
+    def moved(step: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        chosen = timeline.step == step
+        return timeline.index[chosen], timeline.at[chosen]
+
+    for step, stage in ((Step.MQL, LifecycleStage.MARKETING_QUALIFIED), (Step.SQL, LifecycleStage.SALES_QUALIFIED)):
+        lifecycle[moved(step)[0]] = LIFECYCLE_ORDER[stage]
+    opened, _ = moved(Step.DEAL)
+    lifecycle[opened] = LIFECYCLE_ORDER[LifecycleStage.OPPORTUNITY]
+    deal[opened] = deal_values.index(DealStage.APPOINTMENT_SCHEDULED)
+    for offset, open_stage in enumerate(OPEN_DEAL_STAGES):
+        deal[moved(Step.QUALIFIED + offset)[0]] = deal_values.index(open_stage)
+    closed, closed_at = moved(Step.CLOSE)
+    closed_won = won[closed]
+    deal[closed] = np.where(
+        closed_won, deal_values.index(DealStage.CLOSED_WON), deal_values.index(DealStage.CLOSED_LOST)
+    )
+    lifecycle[closed] = np.where(
+        closed_won, LIFECYCLE_ORDER[LifecycleStage.CUSTOMER], LIFECYCLE_ORDER[LifecycleStage.OTHER]
+    )
+    closes_at[closed] = closed_at
+    converts_at[closed[closed_won]] = closed_at[closed_won]
+    return PlannedEnds(
+        lifecyclestage=[lifecycle_values[rank] for rank in lifecycle.tolist()],
+        dealstage=[deal_values[rank] if rank >= 0 else "" for rank in deal.tolist()],
+        converts_at=converts_at,
+        closes_at=closes_at,
+    )

@@ -372,7 +372,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header. */
+        /**
+         * @description Its records of one kind (contacts, companies, deals...) as CSV, the CRM's property names as the header;
+         *     or its answer key (outcomes): what its timeline plans for every contact and deal by the window's end.
+         */
         get: operations["simulations_export_retrieve"];
         put?: never;
         post?: never;
@@ -1867,7 +1870,7 @@ export interface operations {
         parameters: {
             query: {
                 format?: "csv" | "json";
-                object: "companies" | "contacts" | "deals";
+                object: "companies" | "contacts" | "deals" | "outcomes";
             };
             header?: never;
             path: {

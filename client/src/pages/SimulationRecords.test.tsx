@@ -225,7 +225,7 @@ describe('records tabs', () => {
 });
 
 describe('export links', () => {
-  it('download contacts, companies and deals as CSV from the export URL', async () => {
+  it('download contacts, companies, deals and the answer key as CSV from the export URL', async () => {
     crmBackend(plannedSimulation(completed));
     renderApp('/simulations/7');
     const group = await screen.findByRole('group', { name: 'Download as CSV' });
@@ -234,6 +234,7 @@ describe('export links', () => {
       ['Contacts CSV', '/api/simulations/7/export/?object=contacts'],
       ['Companies CSV', '/api/simulations/7/export/?object=companies'],
       ['Deals CSV', '/api/simulations/7/export/?object=deals'],
+      ['Answer key CSV', '/api/simulations/7/export/?object=outcomes'],
     ]);
     for (const link of links) expect(link).toHaveAttribute('download');
   });
@@ -242,7 +243,7 @@ describe('export links', () => {
     crmBackend(plannedSimulation({ ...completed, scenario: 'b2c', contacts_per_company: null }));
     renderApp('/simulations/7');
     const group = await screen.findByRole('group', { name: 'Download as CSV' });
-    expect(within(group).getAllByRole('link').map((l) => l.textContent)).toEqual(['Contacts CSV', 'Deals CSV']);
+    expect(within(group).getAllByRole('link').map((l) => l.textContent)).toEqual(['Contacts CSV', 'Deals CSV', 'Answer key CSV']);
   });
 });
 

@@ -160,7 +160,11 @@ function RecordsNote({ sim }: { sim: Simulation }) {
 /** CSV downloads through the export URL (plain links: the session cookie signs them). Planned runs only. */
 function ExportLinks({ sim }: { sim: Simulation }) {
   if (!isPlanned(sim)) return null;
-  const links = recordKindsOf(sim).map((kind) => ({ object: kind.id, label: kind.csv }));
+  const links: { object: RecordKindId | 'outcomes'; label: string }[] = [
+    ...recordKindsOf(sim).map((kind) => ({ object: kind.id, label: kind.csv })),
+    // The answer key: what the timeline plans for every contact and deal by the window's end.
+    { object: 'outcomes', label: 'Answer key CSV' },
+  ];
   return (
     <div className="exports" role="group" aria-label="Download as CSV">
       <span className="muted small" aria-hidden="true">

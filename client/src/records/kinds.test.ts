@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordTabs } from '../pages/SimulationRecords';
-import { RECORD_KINDS, recordKindsOf } from './kinds';
+import { RECORD_KINDS, exportUrl, recordKindsOf } from './kinds';
 
 const planned = { total_records: 100, scenario: 'b2b' } as const;
 const b2c = { total_records: 100, scenario: 'b2c' } as const;
@@ -22,5 +22,12 @@ describe('record kinds', () => {
   it('names each kind once', () => {
     const ids = RECORD_KINDS.map((k) => k.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('exports', () => {
+  it('links each kind and the answer key to the export endpoint', () => {
+    expect(exportUrl(7, 'deals')).toBe('/api/simulations/7/export/?object=deals');
+    expect(exportUrl(7, 'outcomes')).toBe('/api/simulations/7/export/?object=outcomes');
   });
 });

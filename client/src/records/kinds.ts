@@ -30,6 +30,6 @@ export function recordKindsOf(sim: Pick<Simulation, 'total_records' | 'scenario'
 }
 
 /** GET /api/simulations/{id}/export/?object=…: a CSV download (the session cookie signs it). */
-export function exportUrl(simulationId: string | number, object: RecordKindId): string {
+export function exportUrl(simulationId: string | number, object: RecordKindId | 'outcomes'): string {
   return `/api/simulations/${encodeURIComponent(String(simulationId))}/export/?object=${object}`;
 }
