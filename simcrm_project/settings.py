@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "personas",
     "jobs",
     "simulations",
+    "activities",
     "connectors",
     "operations",
     "standins",

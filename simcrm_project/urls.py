@@ -25,6 +25,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="docs"),
     path("", include(router.urls)),
     path("", include("simulations.api.urls")),
+    path("", include("activities.urls")),
 ]
 
 urlpatterns = [

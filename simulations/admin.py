@@ -44,6 +44,7 @@ class SimulationAdmin(admin.ModelAdmin):
         "deal_rate",
         "win_rate",
         "sales_cycle_days",
+        "activity_level",
         "email_domains",
         "timeline_version",
         "planned_entries",

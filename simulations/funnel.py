@@ -65,6 +65,7 @@ class CrmSettings:
     deal_rate: float = 0.3
     win_rate: float = 0.25
     sales_cycle_days: int = 30
+    activity_level: str = "normal"  # how many activities tell its story (activities.story.LEVELS)
 
     @property
     def has_companies(self) -> bool:

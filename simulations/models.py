@@ -66,6 +66,15 @@ class EmailDomains(models.TextChoices):
     REALISTIC = "realistic", "Realistic: lifelike domains, which may belong to real businesses"
 
 
+class ActivityLevel(models.TextChoices):
+    """How many activities tell a planned simulation's story (activities.story.LEVELS)."""
+
+    NONE = "none", "None"
+    LIGHT = "light", "Light"
+    NORMAL = "normal", "Normal"
+    BUSY = "busy", "Busy"
+
+
 class LifecycleStage(models.TextChoices):
     """The lifecycle stages CRMs share (HubSpot's internal values), in the only order a contact moves through them."""
 
@@ -124,6 +133,8 @@ class Simulation(models.Model):
     win_rate = models.FloatField(default=0.25)
     sales_cycle_days = models.PositiveSmallIntegerField(default=30)
     email_domains = models.CharField(max_length=16, choices=EmailDomains.choices, default=EmailDomains.RESERVED)
+    # Simulations planned before activities existed (timeline version 2 and older) have none.
+    activity_level = models.CharField(max_length=8, choices=ActivityLevel.choices, default=ActivityLevel.NORMAL)
     timeline_version = models.PositiveSmallIntegerField(
         default=timeline_versions.CURRENT,
         help_text="How its records are drawn (simulations/timeline_versions.py); a replay keeps it.",
@@ -159,6 +170,9 @@ class Simulation(models.Model):
             models.CheckConstraint(condition=models.Q(seed__gte=0), name="simulation_seed_valid"),
             models.CheckConstraint(
                 condition=models.Q(email_domains__in=EmailDomains.values), name="simulation_email_domains_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(activity_level__in=ActivityLevel.values), name="simulation_activity_level_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(

@@ -54,6 +54,7 @@ def crm_settings_of(simulation: Simulation) -> CrmSettings:
         deal_rate=simulation.deal_rate,
         win_rate=simulation.win_rate,
         sales_cycle_days=simulation.sales_cycle_days,
+        activity_level=simulation.activity_level,
     )
 
 

@@ -23,6 +23,7 @@ SIMULATION_FIELDS = [
     "deal_rate",
     "win_rate",
     "sales_cycle_days",
+    "activity_level",
     "email_domains",
     "connection",
     "delivery",

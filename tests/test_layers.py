@@ -1,6 +1,6 @@
 """The graph between SimCRM's top-level folders points one way: down.
 
-standins < core < jobs < personas < simulations < connectors < operations, bench < simcrm_project, the order of
+standins < core < jobs < personas < simulations < activities < connectors < operations, bench < simcrm_project, the order of
 ../shared/STYLE.md's layout. An app may use the ones below it, never the ones above nor the one beside it (operations
 and bench share a rank); `jobs` knows no job type by name. Model references count as imports: a foreign
 key, one-to-one or many-to-many target (read from Django's app registry), and an "app.Model" string or
@@ -18,7 +18,18 @@ from django.db.models import Model
 
 from tests.processes import ROOT
 
-LAYERS = ["standins", "core", "jobs", "personas", "simulations", "connectors", "operations", "bench", "simcrm_project"]
+LAYERS = [
+    "standins",
+    "core",
+    "jobs",
+    "personas",
+    "simulations",
+    "activities",
+    "connectors",
+    "operations",
+    "bench",
+    "simcrm_project",
+]
 # operations and bench are side by side: neither uses the other.
 RANK = {
     "standins": 0,
@@ -26,10 +37,11 @@ RANK = {
     "jobs": 2,
     "personas": 3,
     "simulations": 4,
-    "connectors": 5,
-    "operations": 6,
-    "bench": 6,
-    "simcrm_project": 7,
+    "activities": 5,
+    "connectors": 6,
+    "operations": 7,
+    "bench": 7,
+    "simcrm_project": 8,
 }
 
 

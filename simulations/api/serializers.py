@@ -17,6 +17,7 @@ from simulations.kinds import exported_kinds, names
 from simulations.models import (
     MAX_SEED,
     MAX_TOTAL_RECORDS,
+    ActivityLevel,
     Distribution,
     EmailDomains,
     RecordFrequency,
@@ -26,7 +27,7 @@ from simulations.models import (
 )
 
 PLAN_FIELDS = ("total_records", "starts_at", "ends_at", "distribution", "curve_weights", "timezone", "seed")
-CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days")
+CRM_FIELDS = ("scenario", "contacts_per_company", "deal_rate", "win_rate", "sales_cycle_days", "activity_level")
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -68,6 +69,12 @@ class SimulationCreateSerializer(serializers.Serializer):
         max_value=365,
         required=False,
         help_text="Typical days from a contact's creation to its deal's close (30).",
+    )
+    activity_level = StrictChoiceField(
+        choices=ActivityLevel.choices,
+        required=False,
+        help_text="How many emails, calls, meetings, notes and tasks tell each contact's story: none, light, "
+        "normal (default) or busy.",
     )
     connection = StrictIntegerField(
         min_value=1, required=False, help_text="One of your connections: every record it makes is delivered there."
@@ -270,6 +277,7 @@ class SimulationSerializer(serializers.ModelSerializer):
     deal_rate = serializers.SerializerMethodField(help_text="null for the original schedule.")
     win_rate = serializers.SerializerMethodField(help_text="null for the original schedule.")
     sales_cycle_days = serializers.SerializerMethodField(help_text="null for the original schedule.")
+    activity_level = serializers.SerializerMethodField(help_text="null for the original schedule.")
     connection = ConnectionField(allow_null=True, read_only=True, help_text="Where its records are delivered.")
     delivery = serializers.SerializerMethodField(
         help_text="Its records by delivery status (pending, synced, failed); null without a connection."
@@ -330,6 +338,9 @@ class SimulationSerializer(serializers.ModelSerializer):
 
     def get_sales_cycle_days(self, simulation: Simulation) -> int | None:
         return simulation.sales_cycle_days if simulation.is_planned else None
+
+    def get_activity_level(self, simulation: Simulation) -> str | None:
+        return simulation.activity_level if simulation.is_planned else None
 
     def get_job_counts(self, simulation: Simulation) -> dict[str, int]:
         if hasattr(simulation, "jobs_pending"):

@@ -76,7 +76,7 @@ def stage_moves_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
             with scheduled_jobs_completing([job.pk for job in jobs], claim) as completion:
                 ours = [job for job in jobs if job.pk in completion.still_ours]
                 waiting = _moves_apply(ours, completion)
-                coming = _earlier_moves_unfinished(waiting)
+                coming = earlier_jobs_unfinished(waiting)
                 for job in waiting:
                     if job.pk in coming:
                         completion.deferrals[job.pk] = (WAIT_SECONDS, _waiting_message(job))
@@ -94,7 +94,7 @@ def stage_move_for_job(job: ScheduledJob, claim: str) -> None:
         return
     if not ScheduledJob.objects.filter(pk=job.pk, claimed_by=claim, status=JobStatus.PROCESSING).exists():
         raise LostClaim(job.pk)
-    if _earlier_moves_unfinished([job]):
+    if earlier_jobs_unfinished([job]):
         raise JobDeferred(_waiting_message(job), delay=WAIT_SECONDS)
     raise JobFailed(
         f"Contact #{payload_index(job)} of this simulation never reached {job.payload['from']} (the job of "
@@ -260,7 +260,7 @@ def _result(object_type: str, object_id: int | None, moved: bool, stage: str) ->
     return {"moved": moved, "object": object_type, "id": object_id, "stage": stage}
 
 
-def _earlier_moves_unfinished(jobs: list[ScheduledJob]) -> set[int]:
+def earlier_jobs_unfinished(jobs: list[ScheduledJob]) -> set[int]:
     """The jobs among these whose record still has an unfinished job planned before them."""
     if not jobs:
         return set()

@@ -280,6 +280,40 @@ export interface paths {
         patch: operations["simulations_partial_update"];
         trace?: never;
     };
+    "/api/simulations/{id}/activities/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every activity of a simulation the caller may see, in timeline order, each with its `kind`. */
+        get: operations["simulations_activities_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/calls/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its calls, in the order of its timeline. */
+        get: operations["simulations_calls_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/simulations/{id}/cancel/": {
         parameters: {
             query?: never;
@@ -340,6 +374,23 @@ export interface paths {
         };
         /** @description Its deals, in the order they were opened in its timeline. */
         get: operations["simulations_deals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/emails/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its emails, in the order of its timeline. */
+        get: operations["simulations_emails_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -411,6 +462,40 @@ export interface paths {
         };
         /** @description Simulations; PATCH renames, DELETE removes one from SimCRM with its jobs and records. */
         get: operations["simulations_jobs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/meetings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its meetings, in the order of its timeline. */
+        get: operations["simulations_meetings_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/simulations/{id}/notes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its notes, in the order of its timeline. */
+        get: operations["simulations_notes_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -504,6 +589,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/simulations/{id}/tasks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Its tasks, in the order of its timeline. */
+        get: operations["simulations_tasks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/simulations/preview/": {
         parameters: {
             query?: never;
@@ -541,6 +643,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Activity: components["schemas"]["Email"] | components["schemas"]["Call"] | components["schemas"]["Meeting"] | components["schemas"]["Note"] | components["schemas"]["Task"];
+        /**
+         * @description * `none` - None
+         *     * `light` - Light
+         *     * `normal` - Normal
+         *     * `busy` - Busy
+         * @enum {string}
+         */
+        ActivityLevelEnum: "none" | "light" | "normal" | "busy";
         /** @description One cached company: the company fields a provider wrote. */
         CachedCompany: {
             readonly name: string;
@@ -573,6 +684,36 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        Call: {
+            /**
+             * @description emails, calls, meetings, notes or tasks. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "calls";
+            readonly id: number;
+            readonly simulation: number;
+            readonly contact: number;
+            readonly company: number | null;
+            readonly deal: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
+            /** @description The lifecycle or deal stage it belongs to. */
+            readonly stage: string;
+            readonly title: string;
+            readonly body: string;
+            readonly direction: components["schemas"]["CallDirectionEnum"];
+            readonly duration_ms: number;
+            readonly status: string;
+        };
+        /**
+         * @description * `INBOUND` - Inbound
+         *     * `OUTBOUND` - Outbound
+         * @enum {string}
+         */
+        CallDirectionEnum: "INBOUND" | "OUTBOUND";
         Company: {
             readonly id: number;
             readonly simulation: number;
@@ -714,6 +855,38 @@ export interface components {
          * @enum {string}
          */
         DistributionEnum: "uniform" | "front_loaded" | "back_loaded" | "bell_curve" | "random_bursts" | "business_hours" | "weekend_surge" | "custom";
+        Email: {
+            /**
+             * @description emails, calls, meetings, notes or tasks. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "emails";
+            readonly id: number;
+            readonly simulation: number;
+            readonly contact: number;
+            readonly company: number | null;
+            readonly deal: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
+            /** @description The lifecycle or deal stage it belongs to. */
+            readonly stage: string;
+            readonly subject: string;
+            readonly text: string;
+            readonly direction: components["schemas"]["EmailDirectionEnum"];
+            readonly status: string;
+            readonly from_email: string;
+            readonly to_email: string;
+        };
+        /**
+         * @description * `EMAIL` - Sent
+         *     * `INCOMING_EMAIL` - Received
+         *     * `FORWARDED_EMAIL` - Forwarded
+         * @enum {string}
+         */
+        EmailDirectionEnum: "EMAIL" | "INCOMING_EMAIL" | "FORWARDED_EMAIL";
         /**
          * @description * `reserved` - Reserved: subdomains of example.com, .org and .net, no real mailbox
          *     * `realistic` - Realistic: lifelike domains, which may belong to real businesses
@@ -785,6 +958,52 @@ export interface components {
             username: string;
             is_staff: boolean;
         };
+        Meeting: {
+            /**
+             * @description emails, calls, meetings, notes or tasks. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "meetings";
+            readonly id: number;
+            readonly simulation: number;
+            readonly contact: number;
+            readonly company: number | null;
+            readonly deal: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
+            /** @description The lifecycle or deal stage it belongs to. */
+            readonly stage: string;
+            readonly title: string;
+            readonly body: string;
+            /** Format: date-time */
+            readonly start_time: string;
+            /** Format: date-time */
+            readonly end_time: string;
+            readonly outcome: string;
+        };
+        Note: {
+            /**
+             * @description emails, calls, meetings, notes or tasks. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "notes";
+            readonly id: number;
+            readonly simulation: number;
+            readonly contact: number;
+            readonly company: number | null;
+            readonly deal: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
+            /** @description The lifecycle or deal stage it belongs to. */
+            readonly stage: string;
+            readonly body: string;
+        };
         /** @enum {unknown} */
         NullEnum: null;
         /**
@@ -793,6 +1012,21 @@ export interface components {
          * @enum {string}
          */
         ObjectTypeEnum: "contact" | "deal";
+        PaginatedActivityList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Activity"][];
+        };
         PaginatedCachedPersonaList: {
             /** @example 123 */
             count: number;
@@ -807,6 +1041,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["CachedPersona"][];
+        };
+        PaginatedCallList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Call"][];
         };
         PaginatedCompanyList: {
             /** @example 123 */
@@ -868,6 +1117,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Deal"][];
         };
+        PaginatedEmailList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Email"][];
+        };
         PaginatedJobList: {
             /** @example 123 */
             count: number;
@@ -882,6 +1146,36 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Job"][];
+        };
+        PaginatedMeetingList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Meeting"][];
+        };
+        PaginatedNoteList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Note"][];
         };
         PaginatedRecordEventList: {
             /** @example 123 */
@@ -912,6 +1206,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Simulation"][];
+        };
+        PaginatedTaskList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Task"][];
         };
         PatchedConnectionUpdateRequest: {
             name?: string;
@@ -1012,6 +1321,13 @@ export interface components {
             first: string[];
         };
         /**
+         * @description * `LOW` - Low
+         *     * `MEDIUM` - Medium
+         *     * `HIGH` - High
+         * @enum {string}
+         */
+        PriorityEnum: "LOW" | "MEDIUM" | "HIGH";
+        /**
          * @description * `unreachable` - unreachable
          *     * `key` - key
          *     * `model` - model
@@ -1097,6 +1413,8 @@ export interface components {
             readonly win_rate: number | null;
             /** @description null for the original schedule. */
             readonly sales_cycle_days: number | null;
+            /** @description null for the original schedule. */
+            readonly activity_level: string | null;
             readonly email_domains: components["schemas"]["EmailDomainsEnum"];
             /** @description Where its records are delivered. */
             readonly connection: number | null;
@@ -1159,6 +1477,15 @@ export interface components {
             win_rate?: number;
             /** @description Typical days from a contact's creation to its deal's close (30). */
             sales_cycle_days?: number;
+            /**
+             * @description How many emails, calls, meetings, notes and tasks tell each contact's story: none, light, normal (default) or busy.
+             *
+             *     * `none` - None
+             *     * `light` - Light
+             *     * `normal` - Normal
+             *     * `busy` - Busy
+             */
+            activity_level?: components["schemas"]["ActivityLevelEnum"];
             /** @description One of your connections: every record it makes is delivered there. */
             connection?: number;
             /**
@@ -1211,6 +1538,39 @@ export interface components {
          * @enum {string}
          */
         SyncStatusEnum: "pending" | "synced" | "failed";
+        Task: {
+            /**
+             * @description emails, calls, meetings, notes or tasks. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "tasks";
+            readonly id: number;
+            readonly simulation: number;
+            readonly contact: number;
+            readonly company: number | null;
+            readonly deal: number | null;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly crm_id: string | null;
+            readonly sync_status: (components["schemas"]["SyncStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly sync_error: string;
+            /** @description The lifecycle or deal stage it belongs to. */
+            readonly stage: string;
+            readonly subject: string;
+            readonly body: string;
+            readonly priority: components["schemas"]["PriorityEnum"];
+            readonly status: components["schemas"]["TaskStatusEnum"];
+            /** Format: date-time */
+            readonly due_at: string;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+        };
+        /**
+         * @description * `NOT_STARTED` - Not started
+         *     * `COMPLETED` - Completed
+         * @enum {string}
+         */
+        TaskStatusEnum: "NOT_STARTED" | "COMPLETED";
         /**
          * @description * `starter` - Free or Starter (100 requests per 10 s)
          *     * `professional` - Professional (190 requests per 10 s)
@@ -1740,6 +2100,61 @@ export interface operations {
             };
         };
     };
+    simulations_activities_list: {
+        parameters: {
+            query?: {
+                contact?: number;
+                deal?: number;
+                kind?: "calls" | "emails" | "meetings" | "notes" | "tasks";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedActivityList"];
+                };
+            };
+        };
+    };
+    simulations_calls_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCallList"];
+                };
+            };
+        };
+    };
     simulations_cancel_create: {
         parameters: {
             query?: never;
@@ -1840,6 +2255,32 @@ export interface operations {
             };
         };
     };
+    simulations_emails_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEmailList"];
+                };
+            };
+        };
+    };
     simulations_events_list: {
         parameters: {
             query?: {
@@ -1870,7 +2311,7 @@ export interface operations {
         parameters: {
             query: {
                 format?: "csv" | "json";
-                object: "companies" | "contacts" | "deals" | "outcomes";
+                object: "calls" | "companies" | "contacts" | "deals" | "emails" | "meetings" | "notes" | "outcomes" | "tasks";
             };
             header?: never;
             path: {
@@ -1937,6 +2378,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedJobList"];
+                };
+            };
+        };
+    };
+    simulations_meetings_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMeetingList"];
+                };
+            };
+        };
+    };
+    simulations_notes_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNoteList"];
                 };
             };
         };
@@ -2047,6 +2540,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimulationSchedule"];
+                };
+            };
+        };
+    };
+    simulations_tasks_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTaskList"];
                 };
             };
         };

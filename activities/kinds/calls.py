@@ -1,0 +1,58 @@
+"""Calls: the discovery call before a lead becomes sales-qualified."""
+
+from activities.kinds import (
+    ACTIVITY_FIELDS,
+    ASSOCIATION_COLUMNS,
+    EXPORT_RELATED,
+    ActivityAdmin,
+    ActivitySerializer,
+    beat_step,
+    create_handler,
+)
+from activities.making import Making
+from activities.models import Call, CallDirection
+from activities.story import Beat
+from simulations.kinds import KindField, RecordKind
+
+CREATE_CALL = "CREATE_CALL"
+MINUTE_MS = 60_000
+
+
+def _build(making: Making) -> Call:
+    return Call(
+        **making.common(),
+        title=making.words.subject,
+        body=making.words.body,
+        direction=CallDirection.OUTBOUND if making.rng.random() < 0.8 else CallDirection.INBOUND,
+        duration_ms=making.rng.randint(6, 45) * MINUTE_MS + making.rng.randint(0, 59) * 1000,
+        status="COMPLETED",
+    )
+
+
+class CallSerializer(ActivitySerializer):
+    class Meta:
+        model = Call
+        fields = [*ACTIVITY_FIELDS, "title", "body", "direction", "duration_ms", "status"]
+        read_only_fields = fields
+
+
+CALLS = RecordKind(
+    name="calls",
+    model=Call,
+    serializer=CallSerializer,
+    admin=ActivityAdmin,
+    handlers=(create_handler(CREATE_CALL, Call, _build, delivered=False),),
+    steps=(beat_step(Beat.DISCOVERY_CALL, CREATE_CALL),),
+    fields=(
+        KindField("hs_timestamp", lambda c: c.occurred_at),
+        KindField("hs_call_title", lambda c: c.title),
+        KindField("hs_call_body", lambda c: c.body),
+        KindField("hs_call_direction", lambda c: c.direction),
+        KindField("hs_call_duration", lambda c: c.duration_ms),
+        KindField("hs_call_status", lambda c: c.status),
+        *ASSOCIATION_COLUMNS,
+    ),
+    export_related=EXPORT_RELATED,
+    since_version=3,
+    list_doc="Its calls, in the order of its timeline.",
+)

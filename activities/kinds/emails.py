@@ -1,0 +1,71 @@
+"""Emails: a new lead's inbound email, marketing emails while it warms, the proposal, check-ins after a win."""
+
+from activities.kinds import (
+    ACTIVITY_FIELDS,
+    ASSOCIATION_COLUMNS,
+    EXPORT_RELATED,
+    ActivityAdmin,
+    ActivitySerializer,
+    beat_step,
+    create_handler,
+)
+from activities.making import Making
+from activities.models import Email, EmailDirection
+from activities.story import Beat, story_timeline
+from simulations.kinds import KindField, RecordKind
+
+CREATE_EMAIL = "CREATE_EMAIL"
+SELLER_DOMAIN = "sales.example.net"  # reserved (RFC 2606): no real mailbox
+
+
+def seller_address(rep: str) -> str:
+    return f"{rep.casefold().replace(' ', '.')}@{SELLER_DOMAIN}"
+
+
+def _build(making: Making) -> Email:
+    inbound = making.beat == Beat.INBOUND_EMAIL
+    seller = seller_address(making.rep)
+    return Email(
+        **making.common(),
+        subject=making.words.subject,
+        text=making.words.body,
+        direction=EmailDirection.INCOMING_EMAIL if inbound else EmailDirection.EMAIL,
+        status="SENT",
+        from_email=making.contact.email if inbound else seller,
+        to_email=seller if inbound else making.contact.email,
+    )
+
+
+class EmailSerializer(ActivitySerializer):
+    class Meta:
+        model = Email
+        fields = [*ACTIVITY_FIELDS, "subject", "text", "direction", "status", "from_email", "to_email"]
+        read_only_fields = fields
+
+
+EMAILS = RecordKind(
+    name="emails",
+    model=Email,
+    serializer=EmailSerializer,
+    admin=ActivityAdmin,
+    handlers=(create_handler(CREATE_EMAIL, Email, _build, delivered=False),),
+    steps=tuple(
+        beat_step(beat, CREATE_EMAIL)
+        for beat in (Beat.INBOUND_EMAIL, Beat.MARKETING_EMAIL, Beat.PROPOSAL_EMAIL, Beat.CHECK_IN_EMAIL)
+    ),
+    # The whole story is drawn once, for the five activity kinds, with the first of them.
+    timeline=story_timeline,
+    fields=(
+        KindField("hs_timestamp", lambda e: e.occurred_at),
+        KindField("hs_email_subject", lambda e: e.subject),
+        KindField("hs_email_text", lambda e: e.text),
+        KindField("hs_email_direction", lambda e: e.direction),
+        KindField("hs_email_status", lambda e: e.status),
+        KindField("hs_email_from_email", lambda e: e.from_email),
+        KindField("hs_email_to_email", lambda e: e.to_email),
+        *ASSOCIATION_COLUMNS,
+    ),
+    export_related=EXPORT_RELATED,
+    since_version=3,
+    list_doc="Its emails, in the order of its timeline.",
+)

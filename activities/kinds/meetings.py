@@ -1,0 +1,62 @@
+"""Meetings: the first meeting when a deal opens, the presentation, the kickoff after a win."""
+
+from datetime import timedelta
+
+from activities.kinds import (
+    ACTIVITY_FIELDS,
+    ASSOCIATION_COLUMNS,
+    EXPORT_RELATED,
+    ActivityAdmin,
+    ActivitySerializer,
+    beat_step,
+    create_handler,
+)
+from activities.making import Making
+from activities.models import Meeting
+from activities.story import Beat
+from simulations.kinds import KindField, RecordKind
+
+CREATE_MEETING = "CREATE_MEETING"
+
+
+def _build(making: Making) -> Meeting:
+    minutes = making.rng.choice((30, 30, 45, 60, 60, 90))
+    return Meeting(
+        **making.common(),
+        title=making.words.subject,
+        body=making.words.body,
+        start_time=making.occurred_at,
+        end_time=making.occurred_at + timedelta(minutes=minutes),
+        outcome="COMPLETED",
+    )
+
+
+class MeetingSerializer(ActivitySerializer):
+    class Meta:
+        model = Meeting
+        fields = [*ACTIVITY_FIELDS, "title", "body", "start_time", "end_time", "outcome"]
+        read_only_fields = fields
+
+
+MEETINGS = RecordKind(
+    name="meetings",
+    model=Meeting,
+    serializer=MeetingSerializer,
+    admin=ActivityAdmin,
+    handlers=(create_handler(CREATE_MEETING, Meeting, _build, delivered=False),),
+    steps=tuple(
+        beat_step(beat, CREATE_MEETING) for beat in (Beat.DEAL_MEETING, Beat.PRESENTATION_MEETING, Beat.KICKOFF_MEETING)
+    ),
+    fields=(
+        KindField("hs_timestamp", lambda m: m.occurred_at),
+        KindField("hs_meeting_title", lambda m: m.title),
+        KindField("hs_meeting_body", lambda m: m.body),
+        KindField("hs_meeting_start_time", lambda m: m.start_time),
+        KindField("hs_meeting_end_time", lambda m: m.end_time),
+        KindField("hs_meeting_outcome", lambda m: m.outcome),
+        *ASSOCIATION_COLUMNS,
+    ),
+    export_related=EXPORT_RELATED,
+    since_version=3,
+    list_doc="Its meetings, in the order of its timeline.",
+)

@@ -1,0 +1,46 @@
+"""Notes: a new lead's form, the discovery call's notes, the reason a deal was lost."""
+
+from activities.kinds import (
+    ACTIVITY_FIELDS,
+    ASSOCIATION_COLUMNS,
+    EXPORT_RELATED,
+    ActivityAdmin,
+    ActivitySerializer,
+    beat_step,
+    create_handler,
+)
+from activities.making import Making
+from activities.models import Note
+from activities.story import Beat
+from simulations.kinds import KindField, RecordKind
+
+CREATE_NOTE = "CREATE_NOTE"
+
+
+def _build(making: Making) -> Note:
+    return Note(**making.common(), body=making.words.body)
+
+
+class NoteSerializer(ActivitySerializer):
+    class Meta:
+        model = Note
+        fields = [*ACTIVITY_FIELDS, "body"]
+        read_only_fields = fields
+
+
+NOTES = RecordKind(
+    name="notes",
+    model=Note,
+    serializer=NoteSerializer,
+    admin=ActivityAdmin,
+    handlers=(create_handler(CREATE_NOTE, Note, _build, delivered=False),),
+    steps=tuple(beat_step(beat, CREATE_NOTE) for beat in (Beat.FORM_NOTE, Beat.DISCOVERY_NOTE, Beat.LOSS_NOTE)),
+    fields=(
+        KindField("hs_timestamp", lambda n: n.occurred_at),
+        KindField("hs_note_body", lambda n: n.body),
+        *ASSOCIATION_COLUMNS,
+    ),
+    export_related=EXPORT_RELATED,
+    since_version=3,
+    list_doc="Its notes, in the order of its timeline.",
+)

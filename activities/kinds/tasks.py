@@ -1,0 +1,68 @@
+"""Tasks: follow-ups while a deal is open, due a few days later; most are done (some late), some stay open."""
+
+from datetime import timedelta
+
+from django.utils.dateparse import parse_datetime
+
+from activities.kinds import (
+    ACTIVITY_FIELDS,
+    ASSOCIATION_COLUMNS,
+    EXPORT_RELATED,
+    ActivityAdmin,
+    ActivitySerializer,
+    beat_step,
+    create_handler,
+)
+from activities.making import Making, one_by_one, tasks_done_for_jobs
+from activities.models import Task, TaskPriority, TaskStatus
+from activities.story import Beat
+from jobs.registry import JobHandler
+from simulations.kinds import KindField, RecordKind
+
+CREATE_TASK = "CREATE_TASK"
+TASK_DONE = "TASK_DONE"
+
+
+def _build(making: Making) -> Task:
+    due = parse_datetime(making.job.payload["due_at"]) or making.occurred_at + timedelta(days=3)
+    return Task(
+        **making.common(),
+        subject=making.words.subject,
+        body=making.words.body,
+        priority=making.rng.choice((TaskPriority.LOW, TaskPriority.MEDIUM, TaskPriority.MEDIUM, TaskPriority.HIGH)),
+        status=TaskStatus.NOT_STARTED,
+        due_at=due,
+    )
+
+
+class TaskSerializer(ActivitySerializer):
+    class Meta:
+        model = Task
+        fields = [*ACTIVITY_FIELDS, "subject", "body", "priority", "status", "due_at", "completed_at"]
+        read_only_fields = fields
+
+
+TASKS = RecordKind(
+    name="tasks",
+    model=Task,
+    serializer=TaskSerializer,
+    admin=ActivityAdmin,
+    handlers=(
+        create_handler(CREATE_TASK, Task, _build, delivered=False),
+        JobHandler(job_type=TASK_DONE, run=one_by_one(tasks_done_for_jobs), run_batch=tasks_done_for_jobs),
+    ),
+    steps=(beat_step(Beat.FOLLOW_UP_TASK, CREATE_TASK), beat_step(Beat.TASK_DONE, TASK_DONE)),
+    fields=(
+        KindField("hs_timestamp", lambda t: t.due_at),  # HubSpot's task date is its due date
+        KindField("hs_task_subject", lambda t: t.subject),
+        KindField("hs_task_body", lambda t: t.body),
+        KindField("hs_task_priority", lambda t: t.priority),
+        KindField("hs_task_status", lambda t: t.status),
+        KindField("hs_task_completion_date", lambda t: t.completed_at, delivered=False),  # HubSpot sets it
+        KindField("hs_createdate", lambda t: t.occurred_at, delivered=False),
+        *ASSOCIATION_COLUMNS,
+    ),
+    export_related=EXPORT_RELATED,
+    since_version=3,
+    list_doc="Its tasks, in the order of its timeline.",
+)
