@@ -20,7 +20,7 @@ from tests.idle import run_until_idle
 pytestmark = pytest.mark.django_db
 
 URL = "/api/simulations/"
-MODELS = {"emails": Email, "calls": Call, "meetings": Meeting, "notes": Note, "tasks": Task}
+MODELS: dict[str, Any] = {"emails": Email, "calls": Call, "meetings": Meeting, "notes": Note, "tasks": Task}
 TEXT_FIELDS = {
     "emails": ("subject", "text", "direction", "from_email", "to_email"),
     "calls": ("title", "body", "direction", "duration_ms"),
@@ -107,7 +107,7 @@ def test_a_backfill_tells_each_story_in_the_funnels_order_and_its_replay_tells_i
     for deal in lost:
         lost_at = _event_at(simulation.pk, EventObject.DEAL, deal.pk, DealStage.CLOSED_LOST)
         notes = Note.objects.filter(contact_id=deal.contact_id, beat=Beat.LOSS_NOTE)
-        assert [note.occurred_at >= lost_at for note in notes] == [True], f"deal {deal.pk}: one loss note after the loss"
+        assert [note.occurred_at >= lost_at for note in notes] == [True], f"deal {deal.pk}: one note after the loss"
     tasks = Task.objects.filter(simulation=simulation)
     assert tasks.filter(status=TaskStatus.COMPLETED).exists() and tasks.filter(status=TaskStatus.NOT_STARTED).exists()
     assert any(t.completed_at and t.completed_at > t.due_at for t in tasks), "no task was done late"
