@@ -1,7 +1,8 @@
 """The graph between SimCRM's top-level folders points one way: down.
 
 standins < core < jobs < personas < simulations < activities < connectors < operations, bench < simcrm_project,
-the order of ../shared/STYLE.md's layout (activities: the record kinds of the second round, on simulations'). An app may use the ones below it, never the ones above nor the one beside it (operations
+the order of ../shared/STYLE.md's layout (activities: the record kinds of the second round, on simulations').
+An app may use the ones below it, never the ones above nor the one beside it (operations
 and bench share a rank); `jobs` knows no job type by name. Model references count as imports: a foreign
 key, one-to-one or many-to-many target (read from Django's app registry), and an "app.Model" string or
 `apps.get_model(...)` call in the source. Reaching a model through `related_model` or `remote_field` to dodge this
