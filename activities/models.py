@@ -7,7 +7,7 @@ instant it is the activity's key in the timeline, so a retried job never makes i
 
 from django.db import models
 
-from simulations.models import Company, Contact, Deal, Delivered, Simulation
+from simulations.models import Company, Contact, Deal, Delivered, Simulation, pending_index
 
 
 class Activity(Delivered):
@@ -19,6 +19,10 @@ class Activity(Delivered):
     stage = models.CharField(max_length=32, help_text="The lifecycle or deal stage it belongs to.")
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Made in the CRM with its associations (a CRM that creates activities with them inline).
+    crm_associated = models.BooleanField(default=False)
+    # When a request that may have created it in the CRM went unanswered: found there before it is sent again.
+    crm_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -34,6 +38,7 @@ def _indexes(table: str) -> list[models.Index]:
         models.Index(fields=["simulation", "occurred_at", "id"], name=f"{table}_timeline_idx"),
         models.Index(fields=["contact", "occurred_at"], name=f"{table}_contact_idx"),
         models.Index(fields=["deal", "occurred_at"], name=f"{table}_deal_idx"),
+        pending_index(table),
     ]
 
 

@@ -630,7 +630,7 @@ def crm_economy(ctx: Context) -> None:
             theme=theme,
             industry=industry,
             plan=past_plan(per_simulation, days=60, seed=index),
-            crm=CrmSettings(),
+            crm=CrmSettings(activity_level="none"),
         )
         for index, (theme, industry) in enumerate(THEMES)
     ]
@@ -850,7 +850,7 @@ def delivery(ctx: Context) -> None:
                     theme=theme,
                     industry=industry,
                     plan=past_plan(total, days=90, seed=20261130),
-                    crm=CrmSettings(),
+                    crm=CrmSettings(activity_level="none"),
                     connection_id=connection.pk,
                 )
                 ctx.delivery_made_seconds = _wait_completed(simulation, timeout=120 + total / 50) - making
@@ -888,7 +888,7 @@ def delivery_live(ctx: Context) -> None:
             theme=theme,
             industry=industry,
             plan=past_plan(total, days=90, seed=20261201),
-            crm=CrmSettings(),
+            crm=CrmSettings(activity_level="none"),
             connection_id=connection.pk,
         )
         made = _wait_completed(simulation, timeout=120 + total / 20) - started

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db import connection as db_connection
@@ -38,7 +38,7 @@ from connectors.budget import (
     connection_block,
     in_flight_cap,
 )
-from connectors.crm.base import CrmAdapter, CrmError, CrmSession, Refusal, crm_adapter
+from connectors.crm.base import CrmAdapter, CrmCreatingSession, CrmError, CrmSession, Refusal, crm_adapter
 from connectors.models import Connection, ConnectionStatus, Installation
 from connectors.outbox import GATHER, delivery_queue
 from jobs.models import ScheduledJob
@@ -119,7 +119,11 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                     else:
                         raise
                     continue
-                lanes.append(UpsertLane(simulation_id, kind, adapter))
+                lanes.append(
+                    CreateLane(simulation_id, kind, adapter)
+                    if adapter.creates(kind)
+                    else UpsertLane(simulation_id, kind, adapter)
+                )
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except CrmError as error:
@@ -132,7 +136,8 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                 raise JobFailed(error.message, retryable=True) from None
             failed += sum(_fail_pending(simulation_id, kind, error.message) for kind in delivered_kinds())
             return {"delivered": 0, "failed": failed, "error": error.message}, None
-    lanes.append(AssociationLane(simulation_id, adapter.budget.batch_limit))
+    upserted = [kind for kind in delivered_kinds() if kind.associations and not adapter.creates(kind)]
+    lanes.append(AssociationLane(simulation_id, adapter.budget.batch_limit, upserted))
     run = _drive(connection, simulation_id, lanes)
     run.failed += failed
     result: dict[str, Any] = {"delivered": run.delivered, "requests": run.requests}
@@ -189,6 +194,8 @@ class Unit:
     send: Callable[[CrmSession], Any]
     retry_without_stage: bool = False
     kind: RecordKind | None = None  # the records' kind, where the lane settles several
+    creating: bool = False  # a create whose lost answer may have made its records (CreateLane)
+    finding: bool = False  # a look for what a lost create made (CreateLane)
 
 
 @dataclass
@@ -301,6 +308,8 @@ def _answer_refused(connection: Connection, unit: Unit, error: CrmError, run: Ru
     run.error = error.message
     if error.refusal == Refusal.UNAVAILABLE:
         run.unavailable.append(unit)
+        if unit.creating:
+            _creates_unanswered(unit)
     stop = _refused(connection, error)
     if run.stop is None or stop.held or stop.defer is not None:
         run.stop = stop
@@ -407,10 +416,10 @@ class AssociationLane:
     answered. Each request goes only when full, or when no record it waits for is still to be delivered,
     so none goes a quarter full while the rest is on its way."""
 
-    def __init__(self, simulation_id: int, batch_limit: int) -> None:
+    def __init__(self, simulation_id: int, batch_limit: int, kinds: list[RecordKind]) -> None:
         self.simulation_id, self._batch = simulation_id, batch_limit
         self.finished = False
-        self._kinds = [kind for kind in delivered_kinds() if kind.associations]
+        self._kinds = kinds
         self._busy: dict[str, set[int]] = {kind.name: set() for kind in self._kinds}
         self._unanswered: dict[tuple[str, int], int] = {}  # (kind, record id) -> its requests still to answer
         self._queued: list[Unit] = []
@@ -496,6 +505,155 @@ class AssociationLane:
         assert unit.kind is not None
         self._busy[unit.kind.name].difference_update(record.pk for record in unit.records)
         return 0
+
+
+class CreateLane:
+    """A simulation's pending records of a kind its CRM creates with their associations (CrmAdapter.creates):
+    those whose associated records are all in the CRM go in a create, those already there in an update.
+
+    A create whose answer is lost may have made its records: each is marked (crm_sent_at), and once the CRM
+    can find what it made (find_after_seconds), a find asks for their keys; the found are delivered, the rest
+    created again. A record whose associated record failed to be delivered fails with it.
+    """
+
+    def __init__(self, simulation_id: int, kind: RecordKind, adapter: CrmAdapter) -> None:
+        self.simulation_id, self.kind, self.adapter = simulation_id, kind, adapter
+        self.model = kind.model
+        self._batch = adapter.budget.batch_limit
+        self._fields = [association.field for association in kind.associations]
+        self.finished = False
+        self._busy: set[int] = set()
+        self._buffer: list[Unit] = []
+        self._installation = _installation_key()
+
+    def next_unit(self) -> Unit | None:
+        if not self._buffer and not self.finished:
+            self._buffer = self._units()
+            self.finished = not self._buffer
+        return self._buffer.pop(0) if self._buffer else None
+
+    def wake(self) -> None:
+        self.finished = False  # the records they wait for may have been delivered meanwhile
+
+    def _units(self) -> list[Unit]:
+        pending = _pending(self.model, self.simulation_id).exclude(pk__in=self._busy)
+        self._fail_orphans(pending)
+        found_after = timezone.now() - timedelta(seconds=self.adapter.find_after_seconds)
+        ends_there = Q()
+        for name in self._fields:
+            ends_there &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__crm_id__isnull": False})
+        size = self._batch
+        lost = list(pending.filter(crm_id__isnull=True, crm_sent_at__lte=found_after)[:size])
+        new = list(
+            pending.filter(ends_there, crm_id__isnull=True, crm_sent_at__isnull=True).select_related(*self._fields)[
+                :size
+            ]
+        )
+        known = list(pending.filter(crm_id__isnull=False)[:size])
+        units = [
+            *([self._find(lost)] if lost else []),
+            *([self._create(new)] if new and (len(new) == size or UpsertLane._gathered(new)) else []),
+            *([self._update(known)] if known else []),
+        ]
+        for unit in units:
+            self._busy.update(record.pk for record in unit.records)
+        return units
+
+    def _fail_orphans(self, pending: QuerySet[Any]) -> None:
+        """A record whose associated record failed to be delivered cannot be made with it: it fails too."""
+        for name in self._fields:
+            orphans = pending.filter(crm_id__isnull=True, **{f"{name}__sync_status": SyncStatus.FAILED})
+            orphans.update(
+                sync_status=SyncStatus.FAILED,
+                sync_error=f"Its {name} could not be delivered, so it cannot be made with its associations: retry "
+                "the failed records of this simulation.",
+            )
+
+    def _keyed(self, records: list[Any]) -> dict[str, Any]:
+        kind = self.kind
+        return {_simcrm_id(kind.name, record, self._installation): record for record in records}
+
+    def _create(self, records: list[Any]) -> Unit:
+        kind, keyed = self.kind, self._keyed(records)
+        inputs = [
+            (
+                key,
+                fields,
+                [
+                    (record_kind(association.to).crm_object, end.crm_id)
+                    for association in kind.associations
+                    if (end := getattr(keyed[key], association.field)) is not None
+                ],
+            )
+            for key, fields in self.adapter.upsert_inputs(kind, keyed, fallback=False)
+        ]
+
+        def send(session: CrmSession) -> dict[str, str]:
+            return cast(CrmCreatingSession, session).create(kind, inputs)
+
+        return Unit(self, records, send, creating=True)
+
+    def _update(self, records: list[Any]) -> Unit:
+        kind, keyed = self.kind, self._keyed(records)
+        by_key = dict(self.adapter.upsert_inputs(kind, keyed, fallback=False))
+        inputs = [(record.crm_id, by_key[key]) for key, record in keyed.items()]
+
+        def send(session: CrmSession) -> dict[str, str]:
+            return cast(CrmCreatingSession, session).update(kind, inputs)
+
+        return Unit(self, records, send)
+
+    def _find(self, records: list[Any]) -> Unit:
+        kind, keys = self.kind, list(self._keyed(records))
+
+        def send(session: CrmSession) -> dict[str, str]:
+            return cast(CrmCreatingSession, session).find(kind, keys)
+
+        return Unit(self, records, send, finding=True)
+
+    def settle(self, unit: Unit, answer: Any) -> int:
+        """Answered records are `synced` (made with their associations) unless they changed again meanwhile;
+        those a find did not see are created again; those a create or update left out fail."""
+        self._busy.difference_update(record.pk for record in unit.records)
+        keyed = (
+            {record.crm_id: record for record in unit.records}
+            if not unit.creating and not unit.finding
+            else self._keyed(unit.records)
+        )
+        answered = {key: crm_id for key, crm_id in answer.items() if key in keyed}
+        with transaction.atomic():
+            _mark_delivered(
+                self.model, [(keyed[key].pk, crm_id, keyed[key].sync_version) for key, crm_id in answered.items()]
+            )
+            made = [keyed[key].pk for key in answered]
+            self.model._default_manager.filter(pk__in=made).update(crm_associated=True, crm_sent_at=None)
+            missing = [record.pk for key, record in keyed.items() if key not in answered]
+            if unit.finding:
+                self.model._default_manager.filter(pk__in=missing).update(crm_sent_at=None)
+            elif missing:
+                self.model._default_manager.filter(pk__in=missing).update(
+                    sync_status=SyncStatus.FAILED,
+                    sync_error=f"{self.adapter.label}'s answer to the batch did not include this record.",
+                )
+        self.finished = False  # what a find did not see goes in a create, now
+        return 0 if unit.finding else len(answered)
+
+    def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
+        return None, self.fail(unit, error.message)
+
+    def fail(self, unit: Unit, message: str) -> int:
+        self._busy.difference_update(record.pk for record in unit.records)
+        ids = [record.pk for record in unit.records]
+        return self.model._default_manager.filter(pk__in=ids, sync_status=SyncStatus.PENDING).update(
+            sync_status=SyncStatus.FAILED, sync_error=message
+        )
+
+
+def _creates_unanswered(unit: Unit) -> None:
+    """The CRM may have made what a create sent before its answer was lost: look for it before sending again."""
+    model = unit.records[0]._meta.model if unit.records else None
+    if model is not None:
+        model._default_manager.filter(pk__in=[record.pk for record in unit.records]).update(crm_sent_at=timezone.now())
 
 
 def _probe(connection: Connection) -> None:

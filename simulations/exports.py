@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from core.csv_export import csv_lines
-from simulations.kinds import RecordKind
+from simulations.kinds import RecordKind, exported_fields
 from simulations.models import Simulation
 
 
@@ -20,11 +20,12 @@ def export_rows(*, simulation: Simulation, kind: RecordKind) -> Iterator[str]:
     Record text is a model's or a user's: core.csv_export keeps it from reaching a spreadsheet as a formula.
     """
     records = kind.model._default_manager.filter(simulation=simulation).select_related(*kind.export_related)
+    fields = exported_fields(kind)
     return csv_lines(
-        header=[field.name for field in kind.fields],
+        header=[field.name for field in fields],
         rows=(
-            [_cell(field.value(record)) for field in kind.fields]
+            [_cell(field.value(record)) for field in fields]
             for record in records.order_by("occurred_at", "id").iterator(chunk_size=2_000)
         ),
-        phone_columns={field.name for field in kind.fields if field.phone},
+        phone_columns={field.name for field in fields if field.phone},
     )

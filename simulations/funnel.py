@@ -72,7 +72,7 @@ class CrmSettings:
         return self.scenario == "b2b"
 
 
-CONTACTS_ONLY = CrmSettings(scenario="b2c", deal_rate=0.0)
+CONTACTS_ONLY = CrmSettings(scenario="b2c", deal_rate=0.0, activity_level="none")
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,7 @@ class Delivered(models.Model):
 DELIVERY_FIELDS = ("crm_id", "sync_status", "sync_error")
 
 
-def _pending_index(table: str) -> models.Index:
+def pending_index(table: str) -> models.Index:
     # The delivery's question: which records of this simulation wait to be sent?
     return models.Index(
         fields=["simulation", "id"], name=f"{table}_pending_idx", condition=models.Q(sync_status="pending")
@@ -291,7 +291,7 @@ class Contact(Delivered):
         ]
         indexes = [
             models.Index(fields=["simulation", "occurred_at", "id"], name="contacts_timeline_idx"),
-            _pending_index("contacts"),
+            pending_index("contacts"),
         ]
 
     def __str__(self) -> str:
@@ -321,7 +321,7 @@ class Company(Delivered):
         ]
         indexes = [
             models.Index(fields=["simulation", "occurred_at", "id"], name="companies_timeline_idx"),
-            _pending_index("companies"),
+            pending_index("companies"),
         ]
 
     def __str__(self) -> str:
@@ -352,7 +352,7 @@ class Deal(Delivered):
         ]
         indexes = [
             models.Index(fields=["simulation", "occurred_at", "id"], name="deals_timeline_idx"),
-            _pending_index("deals"),
+            pending_index("deals"),
         ]
 
     def __str__(self) -> str:

@@ -48,8 +48,26 @@ STANDIN_TOKEN = "pat-standin-0123456789abcdef"  # noqa: S105 - a fake token, pri
 TIER_LIMITS = {"starter": 100, "professional": 190, "enterprise": 190}
 BATCH_LIMIT = 100
 WINDOW_SECONDS = 10.0
-OBJECT_TYPES = ("contacts", "companies", "deals")
-OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
+ACTIVITY_TYPES = ("emails", "calls", "meetings", "notes", "tasks")
+OBJECT_TYPES = ("contacts", "companies", "deals", *ACTIVITY_TYPES)
+OBJECT_TYPE_IDS = {
+    "contacts": "0-1",
+    "companies": "0-2",
+    "deals": "0-3",
+    "tasks": "0-27",
+    "notes": "0-46",
+    "meetings": "0-47",
+    "calls": "0-48",
+    "emails": "0-49",
+}
+# HubSpot documents unique value properties for contacts, companies, deals, tickets and custom objects
+# (developers.hubspot.com/changelog/unique-properties-for-contacts), not for the activity objects: a
+# property with hasUniqueValue on one of those is refused here.
+UNIQUE_PROPERTY_TYPES = ("contacts", "companies", "deals")
+# How long a new record takes to show in search: HubSpot's search reads an index that lags its writes.
+SEARCH_LAG_SECONDS = 1.0
+SEARCH_LIMIT = 200  # results per search page
+SEARCH_PER_SECOND = 5  # HubSpot's search endpoints take 5 requests a second per account
 LIFECYCLE_STAGES = (
     "subscriber",
     "lead",
@@ -77,6 +95,43 @@ ASSOCIATION_TYPE_IDS = {
     ("contacts", "deals"): 4,
     ("deals", "companies"): 341,
     ("companies", "deals"): 342,
+    # An activity to its contact, company and deal (HubSpot's association type id table).
+    ("emails", "contacts"): 198,
+    ("emails", "companies"): 186,
+    ("emails", "deals"): 210,
+    ("calls", "contacts"): 194,
+    ("calls", "companies"): 182,
+    ("calls", "deals"): 206,
+    ("meetings", "contacts"): 200,
+    ("meetings", "companies"): 188,
+    ("meetings", "deals"): 212,
+    ("notes", "contacts"): 202,
+    ("notes", "companies"): 190,
+    ("notes", "deals"): 214,
+    ("tasks", "contacts"): 204,
+    ("tasks", "companies"): 192,
+    ("tasks", "deals"): 216,
+}
+# Values HubSpot's activity enumerations take (its objects' guides).
+_ENUMERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("emails", "hs_email_direction"): ("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL"),
+    ("emails", "hs_email_status"): ("BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT"),
+    ("calls", "hs_call_direction"): ("INBOUND", "OUTBOUND"),
+    ("calls", "hs_call_status"): (
+        "BUSY",
+        "CALLING_CRM_USER",
+        "CANCELED",
+        "COMPLETED",
+        "CONNECTING",
+        "FAILED",
+        "IN_PROGRESS",
+        "NO_ANSWER",
+        "QUEUED",
+        "RINGING",
+    ),
+    ("meetings", "hs_meeting_outcome"): ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"),
+    ("tasks", "hs_task_status"): ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"),
+    ("tasks", "hs_task_priority"): ("NONE", "LOW", "MEDIUM", "HIGH"),
 }
 
 
@@ -134,9 +189,44 @@ _BUILT_IN_PROPERTIES: dict[str, dict[str, _BuiltIn]] = {
         **_built_ins("datetime", "hs_lastmodifieddate", read_only=True),
         **_stage_dates(_DEAL_STAGE_DATES, DEAL_STAGES),
     },
+    # hs_timestamp is required to create an activity (for a task it is its due date). An email's sender and
+    # recipients are read-only: HubSpot fills them from hs_email_headers.
+    "emails": {
+        **_built_ins("string", "hs_email_subject hs_email_text hs_email_html hs_email_headers"),
+        **_built_ins("enumeration", "hs_email_direction hs_email_status"),
+        **_built_ins("datetime", "hs_timestamp"),
+        **_built_ins("string", "hs_email_from_email hs_email_to_email", read_only=True),
+    },
+    "calls": {
+        **_built_ins("string", "hs_call_title hs_call_body hs_call_disposition"),
+        **_built_ins("enumeration", "hs_call_direction hs_call_status"),
+        **_built_ins("number", "hs_call_duration"),
+        **_built_ins("datetime", "hs_timestamp"),
+    },
+    "meetings": {
+        **_built_ins("string", "hs_meeting_title hs_meeting_body hs_internal_meeting_notes hs_meeting_location"),
+        **_built_ins("enumeration", "hs_meeting_outcome"),
+        **_built_ins("datetime", "hs_timestamp hs_meeting_start_time hs_meeting_end_time"),
+    },
+    "notes": {
+        **_built_ins("string", "hs_note_body"),
+        **_built_ins("datetime", "hs_timestamp"),
+    },
+    "tasks": {
+        **_built_ins("string", "hs_task_subject hs_task_body"),
+        **_built_ins("enumeration", "hs_task_status hs_task_priority hs_task_type"),
+        **_built_ins("datetime", "hs_timestamp"),
+        # Set by HubSpot when the task is completed: the moment it saw the completion.
+        **_built_ins("datetime", "hs_task_completion_date", read_only=True),
+    },
 }
+for _activity in ACTIVITY_TYPES:
+    _BUILT_IN_PROPERTIES[_activity] |= {
+        **_built_ins("number", "hs_object_id", read_only=True),
+        **_built_ins("datetime", "hs_createdate hs_lastmodifieddate", read_only=True),
+    }
 # Each object type's own name for its last-modified property.
-_LAST_MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+_LAST_MODIFIED = {object_type: "hs_lastmodifieddate" for object_type in OBJECT_TYPES} | {"contacts": "lastmodifieddate"}
 _PROPERTY_TYPES = ("bool", "date", "datetime", "enumeration", "number", "phone_number", "string")
 _AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
@@ -246,6 +336,7 @@ class HubSpotStandIn(StandInServer):
         daily_limit: int = 250_000,
         portal_id: int = 12345678,
         latency_ms: float = 0.0,
+        search_lag_ms: float = SEARCH_LAG_SECONDS * 1000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(name="hubspot-standin", host="127.0.0.1", port=port)
@@ -256,6 +347,8 @@ class HubSpotStandIn(StandInServer):
         # Seconds before each answer, jittered ±25% (latency_jitter): HubSpot's batch endpoints take about 1 s.
         self.latency = latency_ms / 1000
         self.latency_jitter = 0.25
+        self.search_lag = search_lag_ms / 1000
+        self._searches: deque[float] = deque()  # the instants of the last second's searches
         self._latency_random = random.Random(latency_ms)
         self.requests: list[RequestRecord] = []
         self._clock = clock
@@ -263,6 +356,7 @@ class HubSpotStandIn(StandInServer):
         self._random = random.Random()
         self._forced: deque[tuple[int, str]] = deque()
         self._lose = 0
+        self._lose_path = re.compile("")
         self._windows: dict[str, deque[float]] = {}
         self._daily: dict[str, int] = {}
         self._next_id = 1000
@@ -272,6 +366,7 @@ class HubSpotStandIn(StandInServer):
         self._holders: dict[str, dict[tuple[str, str], list[str]]] = {name: {} for name in OBJECT_TYPES}
         self._properties: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in OBJECT_TYPES}
         self._associations: set[tuple[str, str, str, str]] = set()
+        self._indexed: dict[tuple[str, str], float] = {}  # when each record was written (its search lag)
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(r"/account-info/v3/details"), self._account),
             ("GET", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)"), self._list_properties),
@@ -280,6 +375,9 @@ class HubSpotStandIn(StandInServer):
             ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/batch/read"), self._read_properties),
             ("POST", re.compile(r"/crm/v3/properties/(?P<type>[^/]+)/batch/create"), self._create_properties),
             ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/batch/upsert"), self._batch_upsert),
+            ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/batch/create"), self._batch_create),
+            ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/batch/update"), self._batch_update),
+            ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/search"), self._search),
             ("POST", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._create_object),
             ("GET", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)"), self._list_objects),
             ("GET", re.compile(r"/crm/v3/objects/(?P<type>[^/]+)/(?P<id>[^/]+)"), self._get_object),
@@ -301,10 +399,12 @@ class HubSpotStandIn(StandInServer):
         with self._lock:
             self._forced.extend([(status, policy)] * n)
 
-    def lose_next_answers(self, n: int) -> None:
-        """Apply the next n write requests fully, then close the connection without answering."""
+    def lose_next_answers(self, n: int, *, path: str = "") -> None:
+        """Apply the next n write requests (those whose path the regular expression `path` finds) fully,
+        then close the connection without answering."""
         with self._lock:
             self._lose += n
+            self._lose_path = re.compile(path)
 
     def reset_daily(self) -> None:
         with self._lock:
@@ -405,7 +505,7 @@ class HubSpotStandIn(StandInServer):
             status, body = self._route(record.method, record.path, query_string, raw)
         except _HubSpotError as error:
             status, body = error.status, self._error_body(error)
-        drop = record.method == "POST" and self._lose > 0
+        drop = record.method == "POST" and self._lose > 0 and self._lose_path.search(record.path) is not None
         if drop:
             self._lose -= 1
         return _Answer(status, body, headers, drop)
@@ -565,6 +665,8 @@ class HubSpotStandIn(StandInServer):
         return name
 
     def _property_add(self, object_type: str, body: Any) -> dict[str, Any]:
+        if body.get("hasUniqueValue") and object_type not in UNIQUE_PROPERTY_TYPES:
+            raise _invalid(f"Property values were not valid: {object_type} do not support unique value properties")
         prop = self._property(
             body["name"],
             body["label"],
@@ -676,6 +778,8 @@ class HubSpotStandIn(StandInServer):
                 raise _invalid(
                     f"Property values were not valid: lifecyclestage cannot move backward from {current} to {stage}"
                 )
+        if object_type in ACTIVITY_TYPES:
+            self._check_activity(object_type, existing, properties)
         if object_type == "deals":
             if properties.get("pipeline", "default") != "default":
                 raise _invalid(f"Property values were not valid: {properties['pipeline']} is not a valid pipeline")
@@ -688,6 +792,29 @@ class HubSpotStandIn(StandInServer):
                 )
             if existing is None:
                 properties.setdefault("pipeline", "default")
+
+    def _check_activity(self, object_type: str, existing: str | None, properties: dict[str, str]) -> None:
+        """An activity's enumerations take HubSpot's values, a new one needs its hs_timestamp, a completed
+        task gets HubSpot's completion date (now), and an email's sender and recipient come from its headers."""
+        if existing is None and not properties.get("hs_timestamp"):
+            raise _invalid(f"Property values were not valid: hs_timestamp is required to create {object_type}")
+        for name, value in properties.items():
+            allowed = _ENUMERATIONS.get((object_type, name))
+            if allowed is not None and value and value not in allowed:
+                raise _invalid(f"Property values were not valid: {value} is not a valid option for {name}")
+        if object_type == "tasks" and properties.get("hs_task_status") == "COMPLETED":
+            done = self._objects["tasks"][existing].properties if existing else {}
+            if done.get("hs_task_status") != "COMPLETED":
+                properties["hs_task_completion_date"] = _now_iso()
+        if object_type == "emails" and "hs_email_headers" in properties:
+            try:
+                headers = json.loads(properties["hs_email_headers"])
+                properties["hs_email_from_email"] = str(headers["from"]["email"])
+                properties["hs_email_to_email"] = ";".join(str(to["email"]) for to in headers["to"])
+            except (ValueError, KeyError, TypeError):
+                raise _invalid(
+                    "Property values were not valid: hs_email_headers is not valid email headers JSON"
+                ) from None
 
     def _check_unique(
         self, object_type: str, plans: list[tuple[str | None, dict[str, str]]], status: int, category: str
@@ -714,6 +841,7 @@ class HubSpotStandIn(StandInServer):
             self._next_id += 1
             obj = _Object(str(self._next_id), {}, now, now)
             self._objects[object_type][obj.id] = obj
+            self._indexed[object_type, obj.id] = self._clock()
         else:
             obj = self._objects[object_type][existing]
         holders = self._holders[object_type]
@@ -734,7 +862,7 @@ class HubSpotStandIn(StandInServer):
         properties = {
             **obj.properties,
             "hs_object_id": obj.id,
-            "createdate": created,
+            ("hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"): created,
             _LAST_MODIFIED[object_type]: obj.updated_at,
         }
         if only is not None:
@@ -782,6 +910,99 @@ class HubSpotStandIn(StandInServer):
         results = [self._write(object_type, existing, properties) for existing, properties in plans]
         self._random.shuffle(results)  # HubSpot does not keep the input order
         return 200, {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now_iso()}
+
+    def _batch_create(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        """Create every input, each with its associations (checked first: a bad one refuses the batch);
+        the results come in no particular order, so a client matches them by a property it sent."""
+        object_type = self._object_type(params["type"])
+        started = _now_iso()
+        plans: list[tuple[dict[str, str], list[tuple[str, str]]]] = []
+        for item in self._inputs(body):
+            properties = self._clean(object_type, item.get("properties") or {})
+            self._check_values(object_type, None, properties)
+            plans.append((properties, self._association_inputs(object_type, item.get("associations") or [])))
+        self._check_unique(object_type, [(None, properties) for properties, _ in plans], 400, "VALIDATION_ERROR")
+        results = []
+        for properties, associations in plans:
+            result = self._write(object_type, None, properties)
+            del result["new"]
+            for to_type, to_id in associations:
+                self._associations.add((object_type, result["id"], to_type, to_id))
+            results.append(result)
+        self._random.shuffle(results)
+        return 201, {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now_iso()}
+
+    def _association_inputs(self, object_type: str, associations: Any) -> list[tuple[str, str]]:
+        """(object type, id) of each association of a create input: its type id must be HubSpot's for that
+        pair of objects, and the record must exist."""
+        by_type_id = {type_id: to for (from_, to), type_id in ASSOCIATION_TYPE_IDS.items() if from_ == object_type}
+        pairs: list[tuple[str, str]] = []
+        for association in associations:
+            to_id = _text(association["to"]["id"])
+            for association_type in association["types"]:
+                type_id = association_type["associationTypeId"]
+                to_type = by_type_id.get(type_id)
+                if association_type["associationCategory"] != "HUBSPOT_DEFINED" or to_type is None:
+                    raise _invalid(f"{type_id} is not a valid association type id for {object_type}")
+                if to_id not in self._objects[to_type]:
+                    raise _invalid(f"No {to_type[:-1]} with id {to_id} exists to associate with")
+                pairs.append((to_type, to_id))
+        return pairs
+
+    def _batch_update(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        object_type = self._object_type(params["type"])
+        started = _now_iso()
+        plans: list[tuple[str | None, dict[str, str]]] = []
+        for item in self._inputs(body):
+            id_ = _text(item["id"])
+            if id_ not in self._objects[object_type]:
+                raise _HubSpotError(404, f"Object {id_} not found.", "OBJECT_NOT_FOUND", context={"id": [id_]})
+            properties = self._clean(object_type, item.get("properties") or {})
+            self._check_values(object_type, id_, properties)
+            plans.append((id_, properties))
+        self._check_unique(object_type, plans, 400, "VALIDATION_ERROR")
+        results = [self._write(object_type, existing, properties) for existing, properties in plans]
+        for result in results:
+            del result["new"]
+        return 200, {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now_iso()}
+
+    def _search(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        """Records whose property is EQ or IN the values asked for, as HubSpot's search index holds them:
+        a record written less than search_lag ago is not found yet. Five searches a second at most."""
+        object_type = self._object_type(params["type"])
+        now = self._clock()
+        while self._searches and self._searches[0] <= now - 1.0:
+            self._searches.popleft()
+        if len(self._searches) >= SEARCH_PER_SECOND:
+            raise _HubSpotError(429, "You have reached your secondly limit.", "RATE_LIMITS", policyName="SECONDLY")
+        self._searches.append(now)
+        limit = int(body.get("limit", 10))
+        if not 1 <= limit <= SEARCH_LIMIT:
+            raise _invalid(f"limit must be between 1 and {SEARCH_LIMIT}, got {limit}")
+        wanted: list[tuple[str, set[str]]] = []
+        for group in body.get("filterGroups") or []:
+            for condition in group["filters"]:
+                values = condition.get("values") if condition["operator"] == "IN" else [condition.get("value")]
+                if condition["operator"] not in ("EQ", "IN") or not isinstance(values, list):
+                    raise _invalid(f"Unsupported filter: {condition!r}")
+                wanted.append((condition["propertyName"], {_text(value) for value in values}))
+        indexed_before = now - self.search_lag
+        found = [
+            obj
+            for obj in self._objects[object_type].values()
+            if self._indexed.get((object_type, obj.id), now) <= indexed_before
+            and all(obj.properties.get(name) in values for name, values in wanted)
+        ]
+        after = int(body.get("after") or 0)
+        page = found[after : after + limit]
+        only = list(body.get("properties") or [])
+        payload: dict[str, Any] = {
+            "total": len(found),
+            "results": [self._object_json(object_type, o, only) for o in page],
+        }
+        if after + limit < len(found):
+            payload["paging"] = {"next": {"after": str(after + limit)}}
+        return 200, payload
 
     def _create_object(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         object_type = self._object_type(params["type"])
@@ -907,10 +1128,16 @@ def serve(
     tier: str = "starter",
     daily_limit: int = 250_000,
     latency_ms: float = 0.0,
+    search_lag_ms: float = SEARCH_LAG_SECONDS * 1000,
 ) -> None:
     """Serve until SIGTERM or SIGINT; print the base URL on the first line once listening."""
     standin = HubSpotStandIn(
-        port=port, tokens={token}, ten_second_limit=TIER_LIMITS[tier], daily_limit=daily_limit, latency_ms=latency_ms
+        port=port,
+        tokens={token},
+        ten_second_limit=TIER_LIMITS[tier],
+        daily_limit=daily_limit,
+        latency_ms=latency_ms,
+        search_lag_ms=search_lag_ms,
     )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -948,6 +1175,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="answer every request after about this many ms (±25%%); HubSpot's batch endpoints take about 800",
     )
+    parser.add_argument(
+        "--search-lag-ms",
+        type=float,
+        default=SEARCH_LAG_SECONDS * 1000,
+        help="a new record shows in search this many ms after it is written (HubSpot's search index lags)",
+    )
 
 
 def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
@@ -958,6 +1191,7 @@ def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
         tier=values["tier"],
         daily_limit=values["daily_limit"],
         latency_ms=values.get("latency_ms") or 0.0,
+        search_lag_ms=values.get("search_lag_ms", SEARCH_LAG_SECONDS * 1000),
     )
 
 

@@ -16,7 +16,7 @@ from activities.making import Build, activities_make_for_jobs, one_by_one
 from activities.models import Activity
 from activities.story import Beat
 from jobs.registry import JobHandler
-from simulations.kinds import EntryJob, KindField, RecordKind, TimelineStep
+from simulations.kinds import EntryJob, KindAssociation, KindField, RecordKind, TimelineStep
 from simulations.models import DELIVERY_FIELDS, DealStage, LifecycleStage
 
 # The fields of every activity, in the API (the contract's), before its kind's own.
@@ -36,6 +36,12 @@ ASSOCIATION_COLUMNS = (
     KindField("domain", lambda a: a.company.domain if a.company else "", delivered=False),
 )
 EXPORT_RELATED = ("contact", "company")
+# Each activity is associated in the CRM with its contact, and with its company and deal where it has them.
+ASSOCIATIONS = (
+    KindAssociation("contacts", "contact"),
+    KindAssociation("companies", "company"),
+    KindAssociation("deals", "deal"),
+)
 
 _OPEN_DEAL_STAGES = (
     DealStage.QUALIFIED_TO_BUY,
@@ -102,8 +108,8 @@ def _instant(entry: EntryJob, offset: Any) -> str:
     return (entry.plan.starts_at + timedelta(microseconds=int(offset))).isoformat()
 
 
-def create_handler(job_type: str, model: type[Activity], build: Build, *, delivered: bool) -> JobHandler:
-    run_batch = activities_make_for_jobs(build, model, delivered)
+def create_handler(job_type: str, model: type[Activity], build: Build) -> JobHandler:
+    run_batch = activities_make_for_jobs(build, model)
     return JobHandler(job_type=job_type, run=one_by_one(run_batch), run_batch=run_batch)
 
 

@@ -3,6 +3,7 @@
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
+    ASSOCIATIONS,
     EXPORT_RELATED,
     ActivityAdmin,
     ActivitySerializer,
@@ -41,7 +42,7 @@ CALLS = RecordKind(
     model=Call,
     serializer=CallSerializer,
     admin=ActivityAdmin,
-    handlers=(create_handler(CREATE_CALL, Call, _build, delivered=False),),
+    handlers=(create_handler(CREATE_CALL, Call, _build),),
     steps=(beat_step(Beat.DISCOVERY_CALL, CREATE_CALL),),
     fields=(
         KindField("hs_timestamp", lambda c: c.occurred_at),
@@ -53,6 +54,8 @@ CALLS = RecordKind(
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,
+    delivered=True,
+    associations=ASSOCIATIONS,
     since_version=3,
     list_doc="Its calls, in the order of its timeline.",
 )

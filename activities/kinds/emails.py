@@ -1,8 +1,11 @@
 """Emails: a new lead's inbound email, marketing emails while it warms, the proposal, check-ins after a win."""
 
+import json
+
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
+    ASSOCIATIONS,
     EXPORT_RELATED,
     ActivityAdmin,
     ActivitySerializer,
@@ -36,6 +39,10 @@ def _build(making: Making) -> Email:
     )
 
 
+def _headers(email: Email) -> str:
+    return json.dumps({"from": {"email": email.from_email}, "to": [{"email": email.to_email}]})
+
+
 class EmailSerializer(ActivitySerializer):
     class Meta:
         model = Email
@@ -48,7 +55,7 @@ EMAILS = RecordKind(
     model=Email,
     serializer=EmailSerializer,
     admin=ActivityAdmin,
-    handlers=(create_handler(CREATE_EMAIL, Email, _build, delivered=False),),
+    handlers=(create_handler(CREATE_EMAIL, Email, _build),),
     steps=tuple(
         beat_step(beat, CREATE_EMAIL)
         for beat in (Beat.INBOUND_EMAIL, Beat.MARKETING_EMAIL, Beat.PROPOSAL_EMAIL, Beat.CHECK_IN_EMAIL)
@@ -61,11 +68,15 @@ EMAILS = RecordKind(
         KindField("hs_email_text", lambda e: e.text),
         KindField("hs_email_direction", lambda e: e.direction),
         KindField("hs_email_status", lambda e: e.status),
-        KindField("hs_email_from_email", lambda e: e.from_email),
-        KindField("hs_email_to_email", lambda e: e.to_email),
+        # HubSpot fills its sender and recipient from the headers (they are read-only there).
+        KindField("hs_email_from_email", lambda e: e.from_email, delivered=False),
+        KindField("hs_email_to_email", lambda e: e.to_email, delivered=False),
+        KindField("hs_email_headers", _headers, exported=False),
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,
+    delivered=True,
+    associations=ASSOCIATIONS,
     since_version=3,
     list_doc="Its emails, in the order of its timeline.",
 )

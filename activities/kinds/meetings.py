@@ -5,6 +5,7 @@ from datetime import timedelta
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
+    ASSOCIATIONS,
     EXPORT_RELATED,
     ActivityAdmin,
     ActivitySerializer,
@@ -43,7 +44,7 @@ MEETINGS = RecordKind(
     model=Meeting,
     serializer=MeetingSerializer,
     admin=ActivityAdmin,
-    handlers=(create_handler(CREATE_MEETING, Meeting, _build, delivered=False),),
+    handlers=(create_handler(CREATE_MEETING, Meeting, _build),),
     steps=tuple(
         beat_step(beat, CREATE_MEETING) for beat in (Beat.DEAL_MEETING, Beat.PRESENTATION_MEETING, Beat.KICKOFF_MEETING)
     ),
@@ -57,6 +58,8 @@ MEETINGS = RecordKind(
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,
+    delivered=True,
+    associations=ASSOCIATIONS,
     since_version=3,
     list_doc="Its meetings, in the order of its timeline.",
 )

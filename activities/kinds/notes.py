@@ -3,6 +3,7 @@
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
+    ASSOCIATIONS,
     EXPORT_RELATED,
     ActivityAdmin,
     ActivitySerializer,
@@ -33,7 +34,7 @@ NOTES = RecordKind(
     model=Note,
     serializer=NoteSerializer,
     admin=ActivityAdmin,
-    handlers=(create_handler(CREATE_NOTE, Note, _build, delivered=False),),
+    handlers=(create_handler(CREATE_NOTE, Note, _build),),
     steps=tuple(beat_step(beat, CREATE_NOTE) for beat in (Beat.FORM_NOTE, Beat.DISCOVERY_NOTE, Beat.LOSS_NOTE)),
     fields=(
         KindField("hs_timestamp", lambda n: n.occurred_at),
@@ -41,6 +42,8 @@ NOTES = RecordKind(
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,
+    delivered=True,
+    associations=ASSOCIATIONS,
     since_version=3,
     list_doc="Its notes, in the order of its timeline.",
 )

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
+    ASSOCIATIONS,
     EXPORT_RELATED,
     ActivityAdmin,
     ActivitySerializer,
@@ -48,7 +49,7 @@ TASKS = RecordKind(
     serializer=TaskSerializer,
     admin=ActivityAdmin,
     handlers=(
-        create_handler(CREATE_TASK, Task, _build, delivered=False),
+        create_handler(CREATE_TASK, Task, _build),
         JobHandler(job_type=TASK_DONE, run=one_by_one(tasks_done_for_jobs), run_batch=tasks_done_for_jobs),
     ),
     steps=(beat_step(Beat.FOLLOW_UP_TASK, CREATE_TASK), beat_step(Beat.TASK_DONE, TASK_DONE)),
@@ -59,10 +60,14 @@ TASKS = RecordKind(
         KindField("hs_task_priority", lambda t: t.priority),
         KindField("hs_task_status", lambda t: t.status),
         KindField("hs_task_completion_date", lambda t: t.completed_at, delivered=False),  # HubSpot sets it
+        # HubSpot dates a completion when it sees it: the simulated one goes in SimCRM's own property.
+        KindField("simcrm_completed_at", lambda t: t.completed_at, exported=False),
         KindField("hs_createdate", lambda t: t.occurred_at, delivered=False),
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,
+    delivered=True,
+    associations=ASSOCIATIONS,
     since_version=3,
     list_doc="Its tasks, in the order of its timeline.",
 )

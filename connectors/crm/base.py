@@ -17,6 +17,9 @@ from simulations.kinds import RecordKind
 
 # One record's input to an upsert: its key in the CRM (what the answer is matched by) and its fields.
 UpsertInput = tuple[str, dict[str, str]]
+# One record's input to a create: its key, its fields, and the (CRM object type, CRM id) of each record it is
+# associated with, made with it.
+CreateInput = tuple[str, dict[str, str], list[tuple[str, str]]]
 # Called before every request a session sends; raises to stop it (the shared budget says "not now").
 # None where the caller has taken the budget's slots itself (delivery's concurrent requests).
 BeforeRequest = Callable[[], None] | None
@@ -75,6 +78,23 @@ class CrmSession(Protocol):
         ...
 
 
+class CrmCreatingSession(CrmSession, Protocol):
+    """The session of an adapter whose `creates` says True for some kind: records of that kind are created with
+    their associations, updated by their CRM id, and found by their key after a lost answer."""
+
+    def create(self, kind: RecordKind, inputs: list[CreateInput]) -> dict[str, str]:
+        """Create up to batch_limit records with their associations; return {key: the CRM's id}."""
+        ...
+
+    def update(self, kind: RecordKind, inputs: list[tuple[str, dict[str, str]]]) -> dict[str, str]:
+        """Update up to batch_limit records by their CRM ids; return {CRM id: CRM id} of those answered."""
+        ...
+
+    def find(self, kind: RecordKind, keys: list[str]) -> dict[str, str]:
+        """{key: the CRM's id} of the records among these keys that the CRM holds."""
+        ...
+
+
 class CrmAdapter(Protocol):
     kind: str  # Connection.kind
     label: str  # the CRM's name in messages
@@ -84,6 +104,8 @@ class CrmAdapter(Protocol):
     tiers: Mapping[str, str]
     # Regular expressions of what its secrets look like, so logs and answers never show one (core.redaction).
     secret_patterns: tuple[str, ...]
+    # How long after a lost answer a find sees what the request created (the CRM's search lags its writes).
+    find_after_seconds: float
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession: ...
     def account_check(self, session: CrmSession) -> int | None:
@@ -100,6 +122,11 @@ class CrmAdapter(Protocol):
 
     def upsert_inputs(self, kind: RecordKind, keyed: Mapping[str, Any], *, fallback: bool) -> list[UpsertInput]:
         """The inputs of a batch of records by key; `fallback`: the shape upsert_fallback asked for."""
+        ...
+
+    def creates(self, kind: RecordKind) -> bool:
+        """Whether this kind's records are created with their associations (its CRM object has no unique key to
+        upsert by), instead of upserted and then associated."""
         ...
 
     def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:

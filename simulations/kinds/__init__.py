@@ -37,6 +37,7 @@ class KindField:
     value: Callable[[Any], object]
     phone: bool = False  # a phone number stays as it is in a spreadsheet (core.csv_export)
     delivered: bool = True  # False: only in the export (its date, or the keys a multi-object import associates by)
+    exported: bool = True  # False: only delivered (a shape the CRM's API wants, not a spreadsheet)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,10 @@ def record_step_codes() -> list[int]:
 
 def delivered_kinds() -> list[RecordKind]:
     return [kind for kind in _kinds.values() if kind.delivered]
+
+
+def exported_fields(kind: RecordKind) -> list[KindField]:
+    return [field for field in kind.fields if field.exported]
 
 
 def exported_kinds() -> list[RecordKind]:

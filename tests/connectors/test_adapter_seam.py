@@ -145,6 +145,7 @@ class TinyAdapter:
     default_base_url = "https://api.tinycrm.invalid"
     tiers: Mapping[str, str] = {"small": "Small", "large": "Large"}  # plans of its own, none of HubSpot's
     secret_patterns: tuple[str, ...] = (r"tiny-crm-token-\d+",)
+    find_after_seconds = 0.0
     # Batches of 7, so a small simulation takes several requests of each kind.
     budget = CrmBudget(
         window_seconds=1.0,
@@ -171,6 +172,9 @@ class TinyAdapter:
 
     def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:
         return False
+
+    def creates(self, kind: RecordKind) -> bool:
+        return False  # every kind is upserted by its key, then associated
 
     def requests_forecast(self, volume: DeliveryVolume) -> int:
         records = sum(volume.creates.values()) + sum(volume.updates.values())

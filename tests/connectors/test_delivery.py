@@ -41,6 +41,8 @@ def planned(connection_id: int, **overrides: Any) -> dict[str, Any]:
         "deal_rate": 0.6,
         "win_rate": 0.5,
         "sales_cycle_days": 10,
+        # Activities' delivery has tests of its own (tests/activities/test_delivery.py).
+        "activity_level": "none",
         "connection": connection_id,
     }
     body.update(overrides)
@@ -417,7 +419,7 @@ def _backfill(owner: Any, connection_id: int, *, contacts: int, seed: int = 1, *
         theme="Space pirates",
         industry="Logistics",
         plan=plan,
-        crm=CrmSettings(),
+        crm=CrmSettings(activity_level="none", **crm),
         connection_id=connection_id,
     )
 

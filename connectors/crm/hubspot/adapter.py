@@ -4,6 +4,13 @@ Contacts are upserted by `email`, companies and deals by SimCRM's unique `simcrm
 (created in the portal the first time it is needed, connectors.crm.hubspot.properties); associations go
 through the default-association batch endpoint. Each is idempotent in HubSpot, so a delivery repeated
 after a lost answer leaves each record and association there once.
+
+Activities (emails, calls, meetings, notes, tasks) have no unique property to upsert by: HubSpot documents
+unique value properties for contacts, companies, deals, tickets and custom objects only
+(developers.hubspot.com/changelog/unique-properties-for-contacts). They are created in batches with their
+associations inline, each carrying its `simcrm_id` in a plain property; after a lost answer, the delivery
+searches for those ids (once HubSpot's search has indexed what the request may have created) before it
+sends again, so each activity is in the portal once. A task completed later is updated by its HubSpot id.
 """
 
 import math
@@ -14,6 +21,7 @@ from django.conf import settings
 
 from connectors.crm.base import (
     BeforeRequest,
+    CreateInput,
     CrmBudget,
     CrmConnection,
     CrmError,
@@ -22,6 +30,7 @@ from connectors.crm.base import (
 )
 from connectors.crm.hubspot.client import BATCH_LIMIT, HubSpotClient
 from connectors.crm.hubspot.properties import (
+    ACTIVITY_OBJECTS,
     UNIQUE_PROPERTY,
     custom_properties_ensure,
     properties_without_stage,
@@ -46,6 +55,9 @@ TIER_REQUESTS_PER_10S: dict[str, int] = {"starter": 100, "professional": 190, "e
 TIER_REQUESTS_PER_DAY: dict[str, int] = {"starter": 250_000, "professional": 650_000, "enterprise": 1_000_000}
 # The unique property: checked, and created when missing, for companies and for deals.
 PROPERTY_REQUESTS = 4
+# HubSpot's search finds a new record a few seconds after it was written (its index lags); the stand-in
+# lags 1 s by default. A lost create is looked for only this long after it was sent.
+FIND_AFTER_SECONDS = 5.0
 
 
 class HubSpotSession(HubSpotClient):
@@ -59,6 +71,15 @@ class HubSpotSession(HubSpotClient):
     def associate(self, from_kind: RecordKind, to_kind: RecordKind, pairs: list[tuple[str, str]]) -> int:
         return self.associate_default(from_kind.crm_object, to_kind.crm_object, pairs)
 
+    def create(self, kind: RecordKind, inputs: list[CreateInput]) -> dict[str, str]:
+        return self.batch_create(kind.crm_object, key_property=UNIQUE_PROPERTY, inputs=inputs)
+
+    def update(self, kind: RecordKind, inputs: list[tuple[str, dict[str, str]]]) -> dict[str, str]:
+        return self.batch_update(kind.crm_object, inputs)
+
+    def find(self, kind: RecordKind, keys: list[str]) -> dict[str, str]:
+        return self.search_ids(kind.crm_object, property_name=UNIQUE_PROPERTY, values=keys)
+
 
 class HubSpotAdapter:
     kind = "hubspot"
@@ -67,6 +88,7 @@ class HubSpotAdapter:
     tiers: Mapping[str, str] = TIERS
     # Private-app tokens (pat-na1-…), whole or partial. Connection.portal_id is the account's Hub ID.
     secret_patterns: tuple[str, ...] = (r"\bpat-[A-Za-z0-9_\-]{6,}",)
+    find_after_seconds = FIND_AFTER_SECONDS
     budget = CrmBudget(
         window_seconds=10.0,
         requests_per_window=TIER_REQUESTS_PER_10S,
@@ -98,6 +120,9 @@ class HubSpotAdapter:
             for key, properties in record_properties(kind, keyed).items()
         ]
 
+    def creates(self, kind: RecordKind) -> bool:
+        return kind.crm_object in ACTIVITY_OBJECTS
+
     def upsert_fallback(self, kind: RecordKind, error: CrmError) -> bool:
         # The portal holds a later stage for one of these emails (a replay into the same portal, or a stage
         # set by hand) and HubSpot moves stages forward only: keep its stage, send the rest.
@@ -111,10 +136,12 @@ class HubSpotAdapter:
             return sum(math.ceil(count / BATCH_LIMIT) for count in counts.values())
 
         keyed_by_property = any(count for name, count in volume.creates.items() if name != "contacts")
+        # Activities are created with their associations: no request of their own for those.
+        associations = {pair: count for pair, count in volume.associations.items() if pair[0] not in ACTIVITY_OBJECTS}
         return (
             batches(volume.creates)
             + batches(volume.updates)
-            + batches(volume.associations)
+            + batches(associations)
             + (PROPERTY_REQUESTS if keyed_by_property else 0)
         )
 

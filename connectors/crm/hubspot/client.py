@@ -20,12 +20,30 @@ from core.redaction import redact_secrets
 
 # Batch endpoints take at most this many inputs.
 BATCH_LIMIT = 100
-# HubSpot's default (unlabelled) association types.
+# HubSpot's default (unlabelled) association types, HUBSPOT_DEFINED (its association type id table:
+# developers.hubspot.com/docs/guides/api/crm/associations/associations-v4); activities take theirs inline.
 ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("contacts", "companies"): 279,
     ("deals", "contacts"): 3,
     ("deals", "companies"): 341,
+    ("emails", "contacts"): 198,
+    ("emails", "companies"): 186,
+    ("emails", "deals"): 210,
+    ("calls", "contacts"): 194,
+    ("calls", "companies"): 182,
+    ("calls", "deals"): 206,
+    ("meetings", "contacts"): 200,
+    ("meetings", "companies"): 188,
+    ("meetings", "deals"): 212,
+    ("notes", "contacts"): 202,
+    ("notes", "companies"): 190,
+    ("notes", "deals"): 214,
+    ("tasks", "contacts"): 204,
+    ("tasks", "companies"): 192,
+    ("tasks", "deals"): 216,
 }
+# Results per page of a search (HubSpot's most).
+SEARCH_LIMIT = 200
 
 
 class HubSpotError(CrmError):
@@ -101,12 +119,61 @@ class HubSpotClient:
             raise ValueError(f"at most {BATCH_LIMIT} inputs per batch")
         body = {"inputs": [{"idProperty": id_property, "id": key, "properties": props} for key, props in inputs]}
         answer = self._send("POST", f"/crm/v3/objects/{object_type}/batch/upsert", body)
+        return _ids_by(answer, id_property)
+
+    def batch_create(
+        self, object_type: str, *, key_property: str, inputs: list[tuple[str, dict[str, str], list[tuple[str, str]]]]
+    ) -> dict[str, str]:
+        """Create up to 100 objects, each with its associations inline ((object type, id) of each record it is
+        associated with); return {key: HubSpot id}, matched by the key property each input carries."""
+        if len(inputs) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} inputs per batch")
+        body = {
+            "inputs": [
+                {
+                    "properties": properties,
+                    "associations": [
+                        {
+                            "to": {"id": to_id},
+                            "types": [
+                                {
+                                    "associationCategory": "HUBSPOT_DEFINED",
+                                    "associationTypeId": ASSOCIATION_TYPES[object_type, to_type],
+                                }
+                            ],
+                        }
+                        for to_type, to_id in associations
+                    ],
+                }
+                for _, properties, associations in inputs
+            ]
+        }
+        answer = self._send("POST", f"/crm/v3/objects/{object_type}/batch/create", body)
+        return _ids_by(answer, key_property)
+
+    def batch_update(self, object_type: str, inputs: list[tuple[str, dict[str, str]]]) -> dict[str, str]:
+        """Update up to 100 objects by their HubSpot ids; return {id: id} for those answered."""
+        body = {"inputs": [{"id": crm_id, "properties": properties} for crm_id, properties in inputs]}
+        answer = self._send("POST", f"/crm/v3/objects/{object_type}/batch/update", body)
+        return {str(result["id"]): str(result["id"]) for result in answer.body.get("results", [])}
+
+    def search_ids(self, object_type: str, *, property_name: str, values: list[str]) -> dict[str, str]:
+        """{value: HubSpot id} of the objects whose property holds one of these values (up to 100 values)."""
         found: dict[str, str] = {}
-        for result in answer.body.get("results", []):
-            value = str(result.get("properties", {}).get(id_property, ""))
-            if value:
-                found[value.lower() if id_property == "email" else value] = str(result["id"])
-        return found
+        after: str | None = None
+        while True:
+            body: dict[str, Any] = {
+                "filterGroups": [{"filters": [{"propertyName": property_name, "operator": "IN", "values": values}]}],
+                "properties": [property_name],
+                "limit": SEARCH_LIMIT,
+            }
+            if after is not None:
+                body["after"] = after
+            answer = self._send("POST", f"/crm/v3/objects/{object_type}/search", body)
+            found |= _ids_by(answer, property_name)
+            after = answer.body.get("paging", {}).get("next", {}).get("after")
+            if not after:
+                return found
 
     def associate_default(self, from_type: str, to_type: str, pairs: list[tuple[str, str]]) -> int:
         """Associate up to 100 pairs with the default type; associating a pair again changes nothing."""
@@ -138,6 +205,16 @@ class HubSpotClient:
         if response.status_code < 400:
             return answer
         raise _refusal(answer)
+
+
+def _ids_by(answer: Answer, property_name: str) -> dict[str, str]:
+    """{the property's value: HubSpot id} of an answer's results (emails in lower case, as HubSpot keeps them)."""
+    found: dict[str, str] = {}
+    for result in answer.body.get("results", []):
+        value = str(result.get("properties", {}).get(property_name) or "")
+        if value:
+            found[value.lower() if property_name == "email" else value] = str(result["id"])
+    return found
 
 
 @functools.cache

@@ -37,8 +37,11 @@ from connectors.models import Connection
 from simulations.kinds import RecordKind, delivered_values
 from simulations.models import RecordEvent
 
-# Records other than contacts are upserted by it; contacts by email.
+# Records other than contacts are upserted by it; contacts by email. Activities carry it too, in a plain
+# property (HubSpot has no unique ones on activities): they are found by it after a lost answer.
 UNIQUE_PROPERTY = "simcrm_id"
+# HubSpot's activity objects: dated by hs_timestamp (their createdate is HubSpot's, read-only).
+ACTIVITY_OBJECTS = frozenset({"emails", "calls", "meetings", "notes", "tasks"})
 _GROUPS = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
 # HubSpot's own date of entering a stage, and whether a client may write it (see above: it may not).
 _HUBSPOT_STAGE_DATE = {"contacts": ("hs_lifecyclestage_{}_date", False), "deals": ("hs_v2_date_entered_{}", False)}
@@ -83,15 +86,26 @@ def custom_property_definitions(kind: RecordKind) -> dict[str, dict[str, Any]]:
     group = _GROUPS.get(object_type, f"{object_type[:-1]}information")
     definitions: dict[str, dict[str, Any]] = {}
     if object_type != "contacts":
+        unique = object_type not in ACTIVITY_OBJECTS
         definitions[UNIQUE_PROPERTY] = {
             "name": UNIQUE_PROPERTY,
             "label": "SimCRM id",
             "type": "string",
             "fieldType": "text",
             "groupName": group,
-            "hasUniqueValue": True,
+            "hasUniqueValue": unique,
             "description": "Set by SimCRM: the record's id there, so a repeated delivery updates, never duplicates.",
         }
+    for field in kind.fields:
+        if field.delivered and field.name.startswith("simcrm_") and field.name not in definitions:
+            definitions[field.name] = {
+                "name": field.name,
+                "label": f"{field.name.removeprefix('simcrm_').replace('_', ' ').capitalize()} (SimCRM)",
+                "type": "datetime",
+                "fieldType": "date",
+                "groupName": group,
+                "description": "Set by SimCRM: the simulated date, which HubSpot's own property takes from its clock.",
+            }
     if kind.stage is not None:
         for stage in kind.stage.choices:
             name = stage_date_property(object_type, stage.value)
@@ -150,6 +164,8 @@ def _stages_reached(kind: RecordKind, records: Iterable[Any]) -> dict[int, dict[
 
 
 def _dates(kind: RecordKind, record: Any, reached: dict[str, datetime | None]) -> dict[str, str]:
+    if kind.crm_object in ACTIVITY_OBJECTS:
+        return {}  # dated by their hs_timestamp field
     created: datetime = record.occurred_at or record.created_at
     dates = {"createdate": hubspot_datetime(created)}
     if kind.stage is None:
@@ -165,7 +181,8 @@ def _dates(kind: RecordKind, record: Any, reached: dict[str, datetime | None]) -
 
 def _fields(kind: RecordKind, record: Any, key: str) -> dict[str, str]:
     """The kind's delivered fields (simulations.kinds), as HubSpot takes them."""
-    properties = {name: _text(value) for name, value in delivered_values(kind, record).items()}
+    # A date not reached yet (a task not completed) is left out, not sent empty.
+    properties = {name: _text(value) for name, value in delivered_values(kind, record).items() if value is not None}
     if kind.crm_object != "contacts":
         properties = {UNIQUE_PROPERTY: key, **properties}
     if kind.crm_object == "companies" and "industry" in properties:
