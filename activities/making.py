@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from activities.job_types import CREATE_TASK
 from activities.models import Activity, Task, TaskStatus
 from activities.story import Beat
 from activities.texts import Words, activity_words, rep_of
@@ -26,9 +27,12 @@ from jobs.registry import BatchOutcome, JobDeferred, JobFailed, LostClaim
 from jobs.runner import scheduled_jobs_completing
 from simulations.delivery import records_changed
 from simulations.kinds import record_kind
-from simulations.kinds.moves import WAIT_SECONDS, earlier_jobs_unfinished
+from simulations.kinds.moves import FUNNEL_JOB_TYPES, WAIT_SECONDS, earlier_jobs_unfinished
 from simulations.models import Contact, Deal, Simulation
 from simulations.payloads import payload_index, payload_instant
+
+# What an activity may wait for: its contact and deal, and (TASK_DONE) its task.
+WAITED_FOR = (*FUNNEL_JOB_TYPES, CREATE_TASK)
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ def _not_made_yet(
 def _defer_waiting(waiting: list[ScheduledJob], deferrals: dict[int, tuple[float, str]]) -> None:
     """Defer the jobs whose records an unfinished earlier job of their contact will make; the others
     are left to the one-by-one path, which fails them."""
-    coming = earlier_jobs_unfinished(waiting)
+    coming = earlier_jobs_unfinished(waiting, WAITED_FOR)
     for job in waiting:
         if job.pk in coming:
             deferrals[job.pk] = (
@@ -185,7 +189,7 @@ def one_by_one(run_batch: Callable[[list[ScheduledJob], str], BatchOutcome]) -> 
             return
         if not ScheduledJob.objects.filter(pk=job.pk, claimed_by=claim, status=JobStatus.PROCESSING).exists():
             raise LostClaim(job.pk)
-        if earlier_jobs_unfinished([job]):
+        if earlier_jobs_unfinished([job], WAITED_FOR):
             raise JobDeferred("Waiting for an earlier job of this contact.", delay=WAIT_SECONDS)
         raise JobFailed(
             f"Contact #{payload_index(job)} of this simulation (or its deal, or the task this job completes) "

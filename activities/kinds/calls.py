@@ -1,5 +1,6 @@
 """Calls: the discovery call before a lead becomes sales-qualified."""
 
+from activities.job_types import CREATE_CALL
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
@@ -15,7 +16,6 @@ from activities.models import Call, CallDirection
 from activities.story import Beat
 from simulations.kinds import KindField, RecordKind
 
-CREATE_CALL = "CREATE_CALL"
 MINUTE_MS = 60_000
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+from activities.job_types import CREATE_EMAIL
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
@@ -17,7 +18,6 @@ from activities.models import Email, EmailDirection
 from activities.story import Beat, story_timeline
 from simulations.kinds import KindField, RecordKind
 
-CREATE_EMAIL = "CREATE_EMAIL"
 SELLER_DOMAIN = "sales.example.net"  # reserved (RFC 2606): no real mailbox
 
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from activities.job_types import CREATE_MEETING
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
@@ -16,8 +17,6 @@ from activities.making import Making
 from activities.models import Meeting
 from activities.story import Beat
 from simulations.kinds import KindField, RecordKind
-
-CREATE_MEETING = "CREATE_MEETING"
 
 
 def _build(making: Making) -> Meeting:

@@ -1,5 +1,6 @@
 """Notes: a new lead's form, the discovery call's notes, the reason a deal was lost."""
 
+from activities.job_types import CREATE_NOTE
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
@@ -14,8 +15,6 @@ from activities.making import Making
 from activities.models import Note
 from activities.story import Beat
 from simulations.kinds import KindField, RecordKind
-
-CREATE_NOTE = "CREATE_NOTE"
 
 
 def _build(making: Making) -> Note:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils.dateparse import parse_datetime
 
+from activities.job_types import CREATE_TASK, TASK_DONE
 from activities.kinds import (
     ACTIVITY_FIELDS,
     ASSOCIATION_COLUMNS,
@@ -19,9 +20,6 @@ from activities.models import Task, TaskPriority, TaskStatus
 from activities.story import Beat
 from jobs.registry import JobHandler
 from simulations.kinds import KindField, RecordKind
-
-CREATE_TASK = "CREATE_TASK"
-TASK_DONE = "TASK_DONE"
 
 
 def _build(making: Making) -> Task:

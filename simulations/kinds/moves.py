@@ -260,13 +260,18 @@ def _result(object_type: str, object_id: int | None, moved: bool, stage: str) ->
     return {"moved": moved, "object": object_type, "id": object_id, "stage": stage}
 
 
-def earlier_jobs_unfinished(jobs: list[ScheduledJob]) -> set[int]:
-    """The jobs among these whose record still has an unfinished job planned before them."""
+# The jobs that make a contact and move it and its deal: a move waits only for these.
+FUNNEL_JOB_TYPES = (JobType.CREATE_CONTACT, JobType.ADVANCE_LIFECYCLE, JobType.CREATE_DEAL, JobType.ADVANCE_DEAL)
+
+
+def earlier_jobs_unfinished(jobs: list[ScheduledJob], job_types: Iterable[str] = FUNNEL_JOB_TYPES) -> set[int]:
+    """The jobs among these whose contact still has an unfinished job of these types planned before them."""
     if not jobs:
         return set()
     unfinished = ScheduledJob.objects.filter(
         simulation_id__in={job.simulation_id for job in jobs},
         status__in=(JobStatus.PENDING, JobStatus.PROCESSING),
+        job_type__in=list(job_types),
         payload__index__in=sorted({payload_index(job) for job in jobs}),
     ).only("id", "simulation_id", "payload")
     planned: dict[tuple[int, int], list[tuple[datetime, int]]] = {}

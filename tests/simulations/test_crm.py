@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from activities.job_types import ACTIVITY_JOB_TYPES
 from jobs.models import JobStatus, ScheduledJob
 from jobs.runner import scheduled_job_run, scheduled_jobs_claim_due, scheduled_jobs_run_due
 from simulations.models import (
@@ -50,6 +51,8 @@ def crm_body(**overrides: Any) -> dict[str, Any]:
         "deal_rate": 0.6,
         "win_rate": 0.4,
         "sales_cycle_days": 20,
+        # The funnel's tests; activities have their own (tests/activities/).
+        "activity_level": "none",
     }
     fields.update(overrides)
     return fields
@@ -431,7 +434,9 @@ def test_a_retried_move_of_a_record_already_past_it_does_nothing(api_client: API
 
 def test_the_live_job_cap_counts_every_job_type(api_client: APIClient) -> None:
     now = timezone.now()
-    body = crm_body(total_records=40_000, starts_at=(now - timedelta(days=200)).isoformat(), deal_rate=0.9)
+    body = crm_body(
+        total_records=40_000, starts_at=(now - timedelta(days=200)).isoformat(), deal_rate=0.9, activity_level="busy"
+    )
     simulation_id = api_client.post(URL, body, format="json").json()["id"]
     simulations_plan_due()
     live = ScheduledJob.objects.filter(simulation_id=simulation_id, status__in=["pending", "processing"])
@@ -442,6 +447,7 @@ def test_the_live_job_cap_counts_every_job_type(api_client: APIClient) -> None:
         "ADVANCE_LIFECYCLE",
         "CREATE_DEAL",
         "ADVANCE_DEAL",
+        *ACTIVITY_JOB_TYPES,
     }
     # Planned in time order: nothing unplanned comes before the last planned instant.
     simulation = Simulation.objects.get(pk=simulation_id)

@@ -24,8 +24,8 @@ URL = "/api/simulations/"
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    # Contacts only (no companies, no funnel): these tests are about the schedule; tests/simulations/test_crm.py
-    # covers the rest of the CRM.
+    # Contacts only (no companies, no funnel, no activities): these tests are about the schedule;
+    # tests/simulations/test_crm.py and tests/activities/ cover the rest of the CRM.
     fields: dict[str, Any] = {
         "theme": "Space pirates",
         "industry": "Logistics",
@@ -33,6 +33,7 @@ def body(**overrides: Any) -> dict[str, Any]:
         "seed": 424242,
         "scenario": "b2c",
         "deal_rate": 0,
+        "activity_level": "none",
     }
     fields.update(overrides)
     return fields
