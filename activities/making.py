@@ -21,10 +21,11 @@ from django.db.models import Q
 from activities.job_types import CREATE_TASK
 from activities.models import Activity, Task, TaskStatus
 from activities.story import Beat
-from activities.texts import Words, activity_words, rep_of
+from activities.texts import Templates, Words, activity_words, rep_of, templates_of, templates_write
 from jobs.models import JobStatus, ScheduledJob
 from jobs.registry import BatchOutcome, JobDeferred, JobFailed, LostClaim
 from jobs.runner import scheduled_jobs_completing
+from personas.errors import PersonaError
 from simulations.delivery import records_changed
 from simulations.kinds import record_kind
 from simulations.kinds.moves import FUNNEL_JOB_TYPES, WAIT_SECONDS, earlier_jobs_unfinished
@@ -93,6 +94,7 @@ def activities_make_for_jobs(build: Build, model: type[Activity]) -> Any:
             contacts, deals, simulations = _records_of(ours)
             made: list[tuple[ScheduledJob, Activity]] = []
             waiting: list[ScheduledJob] = []
+            templates: dict[tuple[int, int], Templates | None] = {}
             for job in ours:
                 contact = contacts.get((job.simulation_id, payload_index(job)))
                 # Its deal only when the timeline has it open by the activity's instant (a backfill makes
@@ -102,10 +104,16 @@ def activities_make_for_jobs(build: Build, model: type[Activity]) -> Any:
                     waiting.append(job)
                     continue
                 simulation = simulations[job.simulation_id]
-                rng = activity_generator(simulation.seed, job)
                 beat = Beat(job.payload["beat"])
+                key = (simulation.pk, beat)
+                if key not in templates:
+                    templates[key] = templates_of(beat=beat, theme=simulation.theme, industry=simulation.industry)
+                found = templates[key]
+                if found is None:
+                    continue  # the model has not written this beat's texts yet: the one-by-one path asks it
+                rng = activity_generator(simulation.seed, job)
                 words = activity_words(
-                    beat=beat,
+                    templates=found,
                     industry=simulation.industry,
                     rng=rng,
                     values=_slot_values(contact, deal, simulation.seed),
@@ -180,10 +188,19 @@ def _defer_waiting(waiting: list[ScheduledJob], deferrals: dict[int, tuple[float
             )
 
 
-def one_by_one(run_batch: Callable[[list[ScheduledJob], str], BatchOutcome]) -> Callable[[ScheduledJob, str], None]:
-    """The one-by-one form of a batch handler: done, deferred, or failed with what to do about it."""
+def one_by_one(
+    run_batch: Callable[[list[ScheduledJob], str], BatchOutcome], *, writes_texts: bool = True
+) -> Callable[[ScheduledJob, str], None]:
+    """The one-by-one form of a batch handler: its beat's texts written first when they are not yet (a model
+    call, outside any transaction), then done, deferred, or failed with what to do about it."""
 
     def run(job: ScheduledJob, claim: str) -> None:
+        if writes_texts:
+            simulation = Simulation.objects.only("theme", "industry").get(pk=job.simulation_id)
+            try:
+                templates_write(beat=Beat(job.payload["beat"]), theme=simulation.theme, industry=simulation.industry)
+            except PersonaError as error:
+                raise JobFailed(str(error), retryable=error.retryable, retry_after=error.retry_after) from error
         outcome = run_batch([job], claim)
         if job.pk in outcome.completed or job.pk in outcome.deferred:
             return

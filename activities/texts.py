@@ -1,10 +1,12 @@
 """An activity's words: templates with slots, filled from its contact, company and deal.
 
-Templates are kept per beat (activities.story.Beat) and per industry group (activities/data/texts.json):
-each body is an opener, a middle and a closer, each picked by the activity's own seeded generator, and
-the slots (`{first_name}`, `{company}`, `{amount}` ...) come from its records. Slots are replaced by name
-from a fixed list, never by str.format, so a template or a value written by a model cannot reach
-anything but plain text.
+Templates are kept per beat (activities.story.Beat): with the offline provider, per industry group in
+activities/data/texts.json; with OpenAI, written by the model once per theme, industry and beat and
+cached in the theme's text pool (personas.services.activity_texts_write), so a run of any size costs
+one call per beat. Each body is an opener, a middle and a closer, each picked by the activity's own
+seeded generator, and the slots (`{first_name}`, `{company}`, `{amount}` ...) come from its records.
+Slots are replaced by name from a fixed list, never by str.format, so a template or a value written by
+a model cannot reach anything but plain text.
 """
 
 import json
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from activities.story import Beat
+from personas.models import PersonaSource
+from personas.services import activity_texts_cached, activity_texts_write, persona_provider_name
 
 _DATA = Path(__file__).parent / "data" / "texts.json"
 SLOT = re.compile(r"\{([a-z_]+)\}")
@@ -55,6 +59,44 @@ REPS = (
 )
 
 
+# What each beat is, as the model is told: the kind of activity and its moment in the funnel.
+BRIEFS: dict[Beat, tuple[str, str]] = {
+    Beat.INBOUND_EMAIL: ("email from a new lead", "a prospect writes in for the first time, asking about the product"),
+    Beat.FORM_NOTE: ("note", "the salesperson notes a web form a new lead filled in"),
+    Beat.MARKETING_EMAIL: ("marketing email", "a short nurture email to a lead who is not sales-ready yet"),
+    Beat.DISCOVERY_CALL: ("call log", "the salesperson's log of a discovery call with a marketing-qualified lead"),
+    Beat.DISCOVERY_NOTE: ("note", "the salesperson's notes after the discovery call, qualifying the lead"),
+    Beat.DEAL_MEETING: ("meeting", "the first meeting (a demo) once a deal is opened"),
+    Beat.PRESENTATION_MEETING: ("meeting", "a presentation to the prospect's stakeholders in the middle of the deal"),
+    Beat.PROPOSAL_EMAIL: ("email", "the salesperson sends the proposal with the deal's amount"),
+    Beat.FOLLOW_UP_TASK: ("task", "a follow-up task the salesperson sets while the deal is open"),
+    Beat.KICKOFF_MEETING: ("meeting", "the kickoff meeting after the deal is won"),
+    Beat.LOSS_NOTE: ("note", "the note recording why the deal was lost"),
+    Beat.CHECK_IN_EMAIL: ("email", "a check-in with a customer weeks after the win"),
+}
+Templates = dict[str, list[str]]
+
+
+def templates_of(*, beat: Beat, theme: str, industry: str) -> Templates | None:
+    """The templates of a beat: offline, the data file's for the industry; with OpenAI, the theme's cached
+    ones, or None when the model has not written them yet (templates_write does, outside transactions)."""
+    if persona_provider_name() == PersonaSource.OFFLINE:
+        templates: Templates = _texts()["beats"][beat.name]
+        return templates
+    return activity_texts_cached(theme=theme, industry=industry, moment=beat.name)
+
+
+def templates_write(*, beat: Beat, theme: str, industry: str) -> Templates:
+    """The templates of a beat, asking the model for them when the theme has none yet (seconds)."""
+    found = templates_of(beat=beat, theme=theme, industry=industry)
+    if found is not None:
+        return found
+    activity, brief = BRIEFS[beat]
+    return activity_texts_write(
+        theme=theme, industry=industry, activity=activity, moment=beat.name, brief=brief, slots=SLOT_NAMES
+    )
+
+
 @dataclass(frozen=True)
 class Words:
     subject: str
@@ -86,10 +128,9 @@ def fill(template: str, values: dict[str, str]) -> str:
     return SLOT.sub(lambda match: values.get(match.group(1), match.group(0)), template)
 
 
-def activity_words(*, beat: Beat, industry: str, rng: random.Random, values: dict[str, str]) -> Words:
-    """A subject and body for one activity of this beat, picked and filled by its own generator."""
+def activity_words(*, templates: Templates, industry: str, rng: random.Random, values: dict[str, str]) -> Words:
+    """A subject and body for one activity from its beat's templates, picked and filled by its own generator."""
     group = _texts()["industries"][industry_group(industry)]
-    templates = _texts()["beats"][beat.name]
     slots = {
         "industry": industry,
         "product": rng.choice(group["products"]),
@@ -99,7 +140,7 @@ def activity_words(*, beat: Beat, industry: str, rng: random.Random, values: dic
         "team_size": str(rng.choice((8, 12, 15, 20, 25, 30, 40, 60, 85, 120))),
         **values,
     }
-    subject = fill(rng.choice(templates["subjects"]), slots) if "subjects" in templates else ""
+    subject = fill(rng.choice(templates["subjects"]), slots) if templates.get("subjects") else ""
     parts = [fill(rng.choice(templates[part]), slots) for part in ("openers", "middles", "closers")]
     body = "\n\n".join(part for part in parts if part)
     return Words(subject=subject[:255], body=body)

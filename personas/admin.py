@@ -79,6 +79,8 @@ class CachedPersonaAdmin(admin.ModelAdmin):
         count = pool.size
         if pool.kind == PoolKind.COMPANY:
             return f"{count} {'company' if count == 1 else 'companies'}"
+        if pool.kind == PoolKind.TEXTS:
+            return f"templates of {count} {'moment' if count == 1 else 'moments'}"
         return f"{count} {'contact' if count == 1 else 'contacts'}"
 
     @admin.action(

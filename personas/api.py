@@ -28,9 +28,15 @@ class CachedCompanySerializer(serializers.Serializer):
 
 
 class PersonaDataSerializer(serializers.Serializer):
-    # A pool holds one of the two lists, as its kind says; the other is shown empty.
+    # A pool holds one of the lists, as its kind says; the others are shown empty.
     personas = PersonaSerializer(many=True, read_only=True, default=list)
     companies = CachedCompanySerializer(many=True, read_only=True, default=list)
+    texts = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        default=list,
+        help_text="An activity text pool's templates, one entry per moment of the funnel's story.",
+    )
 
 
 class CachedPersonaSerializer(serializers.ModelSerializer):

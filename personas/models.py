@@ -11,10 +11,11 @@ class PersonaSource(models.TextChoices):
 class PoolKind(models.TextChoices):
     CONTACT = "contact", "Contacts"
     COMPANY = "company", "Companies"
+    TEXTS = "texts", "Activity texts"  # one entry per moment of the funnel's story: its templates
 
 
 # The key of persona_data (and of the API's answer) that names a pool's entries.
-POOL_DATA_KEYS: dict[str, str] = {PoolKind.CONTACT: "personas", PoolKind.COMPANY: "companies"}
+POOL_DATA_KEYS: dict[str, str] = {PoolKind.CONTACT: "personas", PoolKind.COMPANY: "companies", PoolKind.TEXTS: "texts"}
 
 
 class CachedPersona(models.Model):

@@ -30,6 +30,7 @@ from personas.models import (
     PoolKind,
 )
 from personas.validation import (
+    TEMPLATE_PARTS,
     GeneratedBatch,
     GeneratedCompanies,
     clean_companies,
@@ -362,6 +363,8 @@ def _entries_insert(pool: CachedPersona, entries: list[dict[str, Any]]) -> int:
 
 def _entry_keys(kind: str, entry: dict[str, Any]) -> dict[str, str]:
     """The keys a pool's entries are kept distinct by, in the form the clean_* avoid lists compare."""
+    if kind == PoolKind.TEXTS:
+        return {"name_key": str(entry["moment"]), "address_key": ""}
     if kind == PoolKind.COMPANY:
         return {"name_key": company_name_key(entry), "address_key": str(entry.get("domain", "")).strip().lower()}
     return {"name_key": persona_name_key(entry), "address_key": persona_email_key(entry)}
@@ -431,6 +434,66 @@ def _single_flight(key: str, source: str, kind: str = PoolKind.CONTACT) -> Itera
         except DatabaseError:
             # A broken connection has ended its session, and with it the lock; don't hide the first error.
             logger.warning("Could not release the persona lock for %s (%s)", _key_label(key), source, exc_info=True)
+
+
+# --- activity texts: a model's templates, one pool entry per moment of the funnel's story ------------
+
+
+def activity_texts_cached(*, theme: str, industry: str, moment: str) -> dict[str, list[str]] | None:
+    """The templates a model wrote for this moment of the theme and industry's activities, or None when it
+    has not written them yet."""
+    key = persona_cache_key(theme=theme, industry=industry)
+    data = (
+        PersonaPoolEntry.objects.filter(
+            pool__cache_key=key, pool__source=PersonaSource.OPENAI, pool__kind=PoolKind.TEXTS, name_key=moment
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    return {part: list(data.get(part) or []) for part in TEMPLATE_PARTS} if isinstance(data, dict) else None
+
+
+def activity_texts_write(
+    *, theme: str, industry: str, activity: str, moment: str, brief: str, slots: frozenset[str]
+) -> dict[str, list[str]]:
+    """The templates of this moment, written by the model once per theme and industry (one worker at a time,
+    like a persona pool) and kept in the theme's text pool; may take a model call of seconds, so never call it
+    inside a transaction."""
+    cached = activity_texts_cached(theme=theme, industry=industry, moment=moment)
+    if cached is not None:
+        return cached
+    key = persona_cache_key(theme=theme, industry=industry)
+    with _single_flight(key, PersonaSource.OPENAI, PoolKind.TEXTS):
+        cached = activity_texts_cached(theme=theme, industry=industry, moment=moment)
+        if cached is not None:
+            return cached
+        from personas import agent
+
+        written = agent.generate_activity_texts(
+            theme=theme, industry=industry, activity=activity, moment=brief, slots=slots
+        )
+        with transaction.atomic():
+            row, _ = CachedPersona.objects.select_for_update().get_or_create(
+                cache_key=key,
+                source=PersonaSource.OPENAI,
+                kind=PoolKind.TEXTS,
+                defaults={
+                    "theme": tidy_text(theme)[:255],
+                    "industry": tidy_text(industry)[:255],
+                    "persona_data": {POOL_DATA_KEYS[PoolKind.TEXTS]: []},
+                },
+            )
+            size = _entries_insert(row, [{"moment": moment, **written.templates}])
+            CachedPersona.objects.filter(pk=row.pk).update(
+                **({"model": written.model} if written.model else {}),
+                size=size,
+                misses=F("misses") + 1,
+                generation_calls=F("generation_calls") + 1,
+                prompt_tokens=F("prompt_tokens") + written.prompt_tokens,
+                completion_tokens=F("completion_tokens") + written.completion_tokens,
+                updated_at=timezone.now(),
+            )
+    return written.templates
 
 
 # --- planned simulations: the persona of record `index`, the same on every replay --------------------

@@ -216,3 +216,40 @@ def clean_companies(
         avoid_names=avoid_names,
         avoid=avoid_domains,
     )
+
+
+# --- activity texts: templates with slots, written by a model ---------------------------------------
+
+TEMPLATE_PARTS = ("subjects", "openers", "middles", "closers")
+MAX_TEMPLATE_LENGTH = 400
+_SLOT = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class GeneratedTexts:
+    """The templates of one moment of a theme's activities, by part, and what writing them cost."""
+
+    templates: dict[str, list[str]]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model: str = ""
+
+
+def clean_templates(raw: Any, *, slots: frozenset[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The usable templates of each part, and why the others were dropped: plain text, at most
+    MAX_TEMPLATE_LENGTH characters, braces only around the slots asked for, each template once."""
+    if not isinstance(raw, dict):
+        return {part: [] for part in TEMPLATE_PARTS}, ["not an object"]
+    cleaned: dict[str, list[str]] = {}
+    rejected: list[str] = []
+    for part in TEMPLATE_PARTS:
+        kept: list[str] = []
+        for value in raw.get(part) or []:
+            text = clean_text(value, limit=MAX_TEMPLATE_LENGTH) if isinstance(value, str) else ""
+            unknown = [name for name in _SLOT.findall(text) if name not in slots]
+            if not text or unknown or text.count("{") != text.count("}") or "<" in text:
+                rejected.append(f"{part}: {'unknown slot' if unknown else 'not plain text'}")
+            elif text not in kept:
+                kept.append(text)
+        cleaned[part] = kept
+    return cleaned, rejected

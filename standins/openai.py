@@ -352,6 +352,15 @@ class StandInRequest:
         return _user_json(self.body)
 
     @property
+    def wants_texts(self) -> bool:
+        """Whether the request's JSON schema asks for activity templates ({"subjects": [...], ...})."""
+        try:
+            schema = self.body["response_format"]["json_schema"]["schema"]
+        except (KeyError, TypeError):
+            return False
+        return isinstance(schema, dict) and "middles" in (schema.get("properties") or {})
+
+    @property
     def wants_companies(self) -> bool:
         """Whether the request's JSON schema asks for {"companies": [...]} rather than personas."""
         try:
@@ -389,6 +398,51 @@ def _user_json(body: Any) -> dict[str, Any]:
                 return {}
             return data if isinstance(data, dict) else {}
     return {}
+
+
+_TEXT_OPENERS = (
+    "Hi {first_name},",
+    "{first_name} -",
+    "Hello {first_name},",
+    "Quick one, {first_name}:",
+    "Hey,",
+    "Morning,",
+)
+_TEXT_MIDDLES = (
+    "Following up on our {activity} about {theme}: what does {company} need before {weekday}?",
+    "Noted for {company}: {job_title} cares most about {pain}, less about price.",
+    "Sent over the {product} overview; {first_name} wants numbers for a team of {team_size}.",
+    "{company} is comparing two vendors. Our angle: {outcome}, set up in weeks.",
+    "Talked through {deal} ({amount}); legal review is the next hurdle at {company}.",
+    "{first_name} flagged {pain} again. Worth a short demo of {product} on {weekday}.",
+    "Checked in on {company} ({city}): still keen, budget signs off next month.",
+    "Recap for {company}: agreed scope, {outcome} as the goal, {rep} owns next steps.",
+)
+_TEXT_CLOSERS = ("Thanks, {rep}", "- {rep}", "Talk soon, {rep}", "Next step: {weekday}.", "Cheers", "Best, {rep}")
+_TEXT_SUBJECTS = (
+    "{company}: next steps",
+    "Re: {product}",
+    "Quick follow-up, {first_name}",
+    "{deal} - where we are",
+    "Notes from {weekday}",
+    "{company} x {theme}",
+)
+
+
+def _texts(asked: dict[str, Any]) -> dict[str, list[str]]:
+    """Templates as a model writes them for the asked moment: the slots it was given, and the theme's words
+    as plain text (a brace it was not given never appears)."""
+    slots = {str(slot) for slot in asked.get("slots") or []}
+    words = {"theme": str(asked.get("theme") or "the project"), "activity": str(asked.get("activity") or "call")}
+
+    def usable(template: str) -> str | None:
+        for name, value in words.items():
+            template = template.replace("{" + name + "}", value.replace("{", "(").replace("}", ")"))
+        names = re.findall(r"\{([a-z_]+)\}", template)
+        return template if all(name in slots for name in names) else None
+
+    parts = {"subjects": _TEXT_SUBJECTS, "openers": _TEXT_OPENERS, "middles": _TEXT_MIDDLES, "closers": _TEXT_CLOSERS}
+    return {part: [t for t in (usable(x) for x in templates) if t is not None] for part, templates in parts.items()}
 
 
 def _model_object(name: str) -> dict[str, Any]:
@@ -666,6 +720,8 @@ class OpenAIStandIn(StandInServer):
             content = reply.content if reply.content is not None else "not json"
         elif reply.kind == "json":
             content = json.dumps(reply.payload)
+        elif request.wants_texts:
+            content = json.dumps(_texts(request.user_json), ensure_ascii=False)
         elif request.wants_companies:
             content = json.dumps({"companies": self._companies(request, reply)}, ensure_ascii=False)
         else:

@@ -48,7 +48,9 @@ TASKS = RecordKind(
     admin=ActivityAdmin,
     handlers=(
         create_handler(CREATE_TASK, Task, _build),
-        JobHandler(job_type=TASK_DONE, run=one_by_one(tasks_done_for_jobs), run_batch=tasks_done_for_jobs),
+        JobHandler(
+            job_type=TASK_DONE, run=one_by_one(tasks_done_for_jobs, writes_texts=False), run_batch=tasks_done_for_jobs
+        ),
     ),
     steps=(beat_step(Beat.FOLLOW_UP_TASK, CREATE_TASK), beat_step(Beat.TASK_DONE, TASK_DONE)),
     fields=(

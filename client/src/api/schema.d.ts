@@ -1246,6 +1246,10 @@ export interface components {
         PersonaData: {
             readonly personas: components["schemas"]["Persona"][];
             readonly companies: components["schemas"]["CachedCompany"][];
+            /** @description An activity text pool's templates, one entry per moment of the funnel's story. */
+            readonly texts: {
+                [key: string]: unknown;
+            }[];
         };
         PersonaProviderStatus: {
             provider: string;
@@ -1272,9 +1276,10 @@ export interface components {
         /**
          * @description * `contact` - Contacts
          *     * `company` - Companies
+         *     * `texts` - Activity texts
          * @enum {string}
          */
-        PoolKindEnum: "contact" | "company";
+        PoolKindEnum: "contact" | "company" | "texts";
         Preview: {
             schedule: components["schemas"]["PreviewSchedule"];
             forecast: components["schemas"]["PreviewForecast"];
