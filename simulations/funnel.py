@@ -213,6 +213,32 @@ def _timeline(plan: Plan, crm: CrmSettings, *, contacts: int) -> Timeline:
     return Timeline(at=instants[order], step=steps[order], index=indexes[order], facts=facts, total=len(instants))
 
 
+# Above this many contacts a forecast draws an evenly spaced sample and scales it up, so a preview of a
+# million records stays quick (the draws of a million contacts take about a second).
+FORECAST_SAMPLE = 100_000
+
+
+def forecast_context(plan: Plan, crm: CrmSettings) -> tuple[TimelineContext, float]:
+    """The timeline's context for an evenly spaced sample of at most FORECAST_SAMPLE contacts, and the factor
+    that scales a count of the sample up to the whole run."""
+    offsets = plan_offsets(plan)
+    stride = math.ceil(len(offsets) / FORECAST_SAMPLE)
+    sample = offsets[::stride]
+    context = TimelineContext(plan=plan, crm=crm, offsets=sample, draws=funnel_draws(plan, crm, sample))
+    return context, len(offsets) / max(len(sample), 1)
+
+
+def timeline_step_counts(plan: Plan, crm: CrmSettings) -> dict[int, int]:
+    """How many entries of each step the whole timeline has, estimated from a sample of its contacts."""
+    context, scale = forecast_context(plan, crm)
+    counts: dict[int, int] = {}
+    for since_version, contributor in _contributors:
+        if since_version <= plan.timeline_version:
+            for part in contributor(context)[0]:
+                counts[part.code] = counts.get(part.code, 0) + len(part.at)
+    return {code: round(count * scale) for code, count in counts.items()}
+
+
 def funnel_draws(plan: Plan, crm: CrmSettings, offsets: npt.NDArray[np.int64]) -> Draws:
     """Every contact's funnel, drawn in blocks of BLOCK contacts from the simulation's seed."""
     n = len(offsets)

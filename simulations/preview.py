@@ -11,7 +11,7 @@ from simulations import timeline_versions
 from simulations.calendar_buckets import calendar_buckets
 from simulations.curves import Plan, schedule_buckets, schedule_instants, schedule_offsets
 from simulations.delivery import DeliveryVolume, delivery_forecast
-from simulations.funnel import CONTACTS_ONLY, CrmSettings, funnel_draws, plan_offsets
+from simulations.funnel import CONTACTS_ONLY, CrmSettings, forecast_context, timeline_step_counts
 from simulations.kinds import record_kinds_of_version
 from simulations.models import FREQUENCY_MINUTES, EmailDomains, RecordFrequency, Simulation
 from simulations.planner import simulation_plan
@@ -20,9 +20,6 @@ from simulations.services import plan_seeded
 
 BUCKETS = 48
 FIRST_INSTANTS = 20
-# Above this many contacts the deals are counted on an evenly spaced sample and scaled up, so a
-# preview of a million records stays quick (the draws of a million contacts take about a second).
-DEAL_SAMPLE = 100_000
 
 
 def simulation_preview(
@@ -55,9 +52,16 @@ def simulation_preview(
         instants = schedule_instants(schedule, stop=FIRST_INSTANTS)
     crm = crm or CONTACTS_ONLY
     companies = math.ceil(total / crm.contacts_per_company) if plan is not None and crm.has_companies else 0
-    forecast = persona_forecast(theme=theme, industry=industry, records=total, companies=companies).as_dict()
     version = plan.timeline_version if plan is not None else timeline_versions.CURRENT
-    volume = _delivery_volume(total, companies, crm if plan else None, version=version)
+    kinds = record_kinds_of_version(version) if plan is not None else []
+    # The timeline's entries of each step, from a sample: what the kinds without a volume of their own make.
+    counts = timeline_step_counts(plan, crm) if plan is not None and any(k.volume is None for k in kinds) else {}
+    activities = sum(counts.get(s.code, 0) for kind in kinds if kind.activity for s in kind.steps if s.creates)
+    moments = sorted({s.writes for kind in kinds for s in kind.steps if s.writes and counts.get(s.code)})
+    forecast = persona_forecast(
+        theme=theme, industry=industry, records=total, companies=companies, text_moments=moments
+    ).as_dict()
+    volume = _delivery_volume(total, companies, crm if plan else None, version=version, counts=counts)
     requests, seconds = delivery_forecast(connection_id, volume)
     return {
         "schedule": {
@@ -71,6 +75,7 @@ def simulation_preview(
             **forecast,
             "hubspot_requests": requests,
             "hubspot_seconds": round(seconds, 1),
+            "activities": activities,
             **(deal_forecast(plan, crm) if plan is not None else NO_DEALS),
         },
     }
@@ -88,14 +93,10 @@ def deal_forecast(plan: Plan, crm: CrmSettings) -> dict[str, int]:
     """
     if crm.deal_rate == 0:
         return dict(NO_DEALS)
-    schedule = plan
-    offsets = plan_offsets(schedule)
-    stride = math.ceil(len(offsets) / DEAL_SAMPLE)
-    draws = funnel_draws(schedule, crm, offsets[::stride])
-    window = schedule.window_us
+    context, scale = forecast_context(plan, crm)
+    draws, window = context.draws, plan.window_us
     opened = (draws.reaches >= 3) & (draws.deal_at < window)
     closed = opened & (draws.close_at < window)
-    scale = len(offsets) / len(draws.deal_at)
     return {
         "deals": round(int(opened.sum()) * scale),
         "deals_won": round(int((closed & draws.won).sum()) * scale),
@@ -103,15 +104,21 @@ def deal_forecast(plan: Plan, crm: CrmSettings) -> dict[str, int]:
     }
 
 
-def _delivery_volume(contacts: int, companies: int, crm: CrmSettings | None, *, version: int) -> DeliveryVolume:
-    """The expected creates and updates of each delivered kind of the timeline version (its `volume`), and
-    an association for each record whose other end the run makes (an upper bound)."""
+def _delivery_volume(
+    contacts: int, companies: int, crm: CrmSettings | None, *, version: int, counts: dict[int, int]
+) -> DeliveryVolume:
+    """The expected creates and updates of each delivered kind of the timeline version (its `volume`, or its
+    steps' entries in `counts`), and an association for each record whose other end the run makes (an upper
+    bound)."""
     kinds = [kind for kind in record_kinds_of_version(version) if kind.delivered]
     creates: dict[str, int] = {}
     updates: dict[str, int] = {}
     for kind in kinds:
         if kind.volume is not None:
             creates[kind.name], updates[kind.name] = kind.volume(contacts, companies, crm)
+        elif crm is not None:
+            creates[kind.name] = sum(counts.get(step.code, 0) for step in kind.steps if step.creates)
+            updates[kind.name] = sum(counts.get(step.code, 0) for step in kind.steps if not step.creates)
     associations = {
         (kind.name, association.to): creates.get(kind.name, 0)
         for kind in kinds

@@ -91,7 +91,9 @@ def beat_step(beat: Beat, job_type: str) -> TimelineStep:
             payload |= _task_times(entry, offset, done=beat == Beat.TASK_DONE)
         return job_type, payload
 
-    return TimelineStep(int(beat), beat.name.lower(), job)
+    if beat == Beat.TASK_DONE:
+        return TimelineStep(int(beat), beat.name.lower(), job, creates=False)
+    return TimelineStep(int(beat), beat.name.lower(), job, writes=beat.name)
 
 
 def _task_times(entry: EntryJob, offset: int, *, done: bool) -> dict[str, str]:

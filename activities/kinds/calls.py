@@ -56,6 +56,7 @@ CALLS = RecordKind(
     export_related=EXPORT_RELATED,
     delivered=True,
     associations=ASSOCIATIONS,
+    activity=True,
     since_version=3,
     list_doc="Its calls, in the order of its timeline.",
 )

@@ -77,6 +77,7 @@ EMAILS = RecordKind(
     export_related=EXPORT_RELATED,
     delivered=True,
     associations=ASSOCIATIONS,
+    activity=True,
     since_version=3,
     list_doc="Its emails, in the order of its timeline.",
 )

@@ -59,6 +59,7 @@ MEETINGS = RecordKind(
     export_related=EXPORT_RELATED,
     delivered=True,
     associations=ASSOCIATIONS,
+    activity=True,
     since_version=3,
     list_doc="Its meetings, in the order of its timeline.",
 )

@@ -43,6 +43,7 @@ NOTES = RecordKind(
     export_related=EXPORT_RELATED,
     delivered=True,
     associations=ASSOCIATIONS,
+    activity=True,
     since_version=3,
     list_doc="Its notes, in the order of its timeline.",
 )

@@ -68,6 +68,7 @@ TASKS = RecordKind(
     export_related=EXPORT_RELATED,
     delivered=True,
     associations=ASSOCIATIONS,
+    activity=True,
     since_version=3,
     list_doc="Its tasks, in the order of its timeline.",
 )

@@ -424,6 +424,13 @@ class PreviewForecastSerializer(serializers.Serializer):
     )
     deals_won = serializers.IntegerField(help_text="Of those, the deals closed won by the window's end.")
     deals_lost = serializers.IntegerField(help_text="Of those, the deals closed lost by the window's end.")
+    activities = serializers.IntegerField(
+        help_text="Emails, calls, meetings, notes and tasks the run makes by its window's end (an estimate)."
+    )
+    activity_text_calls = serializers.IntegerField(
+        help_text="Model calls that write activity texts (one per moment of the story a theme has no texts for); "
+        "prompt_tokens, completion_tokens and cost_usd count them with the persona calls."
+    )
 
 
 class PreviewSerializer(serializers.Serializer):

@@ -79,6 +79,8 @@ class TimelineStep:
     name: str
     job: Callable[[EntryJob], tuple[str, dict[str, Any]]]  # (job type, payload)
     counts_as_record: bool = False  # one of the simulation's total_records (planned_records counts it)
+    creates: bool = True  # its job makes a record (False: it changes one)
+    writes: str = ""  # the text moment its record's words come from (a model call per theme, once)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class RecordKind:
     since_version: int = 1
     list_doc: str = ""  # the API list's description
     crm_object: str = ""  # the CRM object type its records become (adapters map it); its name when empty
+    activity: bool = False  # counted among the activities in the preview's forecast
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "crm_object", self.crm_object or self.name)

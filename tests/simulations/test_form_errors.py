@@ -9,9 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from simulations.curves import Plan
-from simulations.funnel import CrmSettings, funnel_draws, plan_offsets
+from simulations.funnel import FORECAST_SAMPLE, CrmSettings, funnel_draws, plan_offsets
 from simulations.models import Deal, Simulation
-from simulations.preview import DEAL_SAMPLE
 from tests.idle import run_until_idle
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +146,7 @@ def test_a_long_window_lets_nearly_deal_rate_of_the_contacts_open_a_deal(api_cli
 
 
 def test_a_huge_run_is_forecast_from_a_sample_close_to_the_exact_count(api_client: APIClient) -> None:
-    total = 3 * DEAL_SAMPLE
+    total = 3 * FORECAST_SAMPLE
     body = planned(total_records=total, starts_at=ago(days=20), ends_at=ago(hours=1), seed=99)
 
     forecast = api_client.post(f"{URL}preview/", body, format="json").json()["forecast"]

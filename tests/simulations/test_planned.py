@@ -179,6 +179,7 @@ def test_preview_shows_what_create_then_schedules(api_client: APIClient) -> None
         "provider": "offline",
         "model": None,
         "persona_calls": 0,
+        "activity_text_calls": 0,
         "prompt_tokens": 0,
         "completion_tokens": 0,
         "cost_usd": 0.0,
@@ -187,6 +188,7 @@ def test_preview_shows_what_create_then_schedules(api_client: APIClient) -> None
         "deals": 0,  # body() asks for no deals
         "deals_won": 0,
         "deals_lost": 0,
+        "activities": 0,  # body() asks for none
     }
 
 

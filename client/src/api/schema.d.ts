@@ -1315,6 +1315,10 @@ export interface components {
             deals_won: number;
             /** @description Of those, the deals closed lost by the window's end. */
             deals_lost: number;
+            /** @description Emails, calls, meetings, notes and tasks the run makes by its window's end (an estimate). */
+            activities: number;
+            /** @description Model calls that write activity texts (one per moment of the story a theme has no texts for); prompt_tokens, completion_tokens and cost_usd count them with the persona calls. */
+            activity_text_calls: number;
         };
         PreviewSchedule: {
             total_records: number;
