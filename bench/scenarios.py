@@ -26,8 +26,11 @@ from django.utils import timezone
 from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 
+from activities.models import Call, Email, Meeting, Note
+from activities.models import Task as ActivityTask
 from bench.processes import Cluster, MemoryPeak, pgbench_tps
 from connectors.crm.hubspot.adapter import TIER_REQUESTS_PER_10S
+from connectors.delivery import delivered_models
 from connectors.models import Connection, ConnectionStatus, SimulationConnection
 from connectors.services import connection_create, connection_update
 from jobs import runner, tasks
@@ -37,6 +40,7 @@ from personas.services import persona_cache_key, persona_pool_extend, persona_ta
 from simulations.curves import Plan
 from simulations.funnel import CONTACTS_ONLY, CrmSettings
 from simulations.job_types import JobType
+from simulations.kinds import delivered_kinds
 from simulations.models import Company, Contact, Deal, Simulation, SyncStatus
 from simulations.planner import MAX_LIVE_JOBS
 from simulations.schedule import JOBS_PER_SIMULATION
@@ -55,6 +59,8 @@ SCENARIOS = (
     "backfill",
     "delivery",
     "delivery_live",
+    "activity_economy",
+    "delivery_activities",
     "cold_pool",
 )
 WORKERS = (1, 4)
@@ -94,6 +100,7 @@ class Sizes:
     delivery_contacts: int  # contacts (with companies and deals) delivered to the HubSpot stand-in
     idle_seconds: float  # how long an idle cluster's transactions are counted
     cold_pool_records: int  # one planned run on a cold key: every persona written during it
+    activity_contacts: int  # contacts of the planned b2b runs whose activities are written and delivered
 
 
 FULL = Sizes(
@@ -111,6 +118,7 @@ FULL = Sizes(
     delivery_contacts=10_000,
     idle_seconds=30.0,
     cold_pool_records=20_000,
+    activity_contacts=1_000,
 )
 QUICK = Sizes(
     warm_simulations=10,
@@ -127,6 +135,7 @@ QUICK = Sizes(
     delivery_contacts=500,
     idle_seconds=3.0,
     cold_pool_records=1_000,
+    activity_contacts=60,
 )
 
 
@@ -899,6 +908,96 @@ def delivery_live(ctx: Context) -> None:
         _delivery_row(ctx, hubspot, simulation, elapsed, requests, undelivered, latency_ms=latency_ms, setup=None)
 
 
+def activity_economy(ctx: Context) -> None:
+    """activity_contacts contacts of one planned b2b run at activity_level normal on a cold theme, its texts
+    written by the OpenAI stand-in: the model calls its activities' texts take, and how distinct their bodies are."""
+    total = ctx.sizes.activity_contacts
+    ctx.app_cluster(MANY_WORKERS)
+    data_reset()
+    requests_before = len(ctx.standin.requests)
+    say(f"activity economy: {total:,} contacts b2b at activity_level normal, a cold theme")
+    simulation = simulation_create(
+        owner=bench_owner(),
+        theme="Activity economy tugboat captains",
+        industry="Logistics",
+        plan=past_plan(total, days=90, seed=20261205),
+        crm=CrmSettings(deal_rate=0.4, sales_cycle_days=30),
+    )
+    _wait_completed(simulation, timeout=180 + total / 2)
+    asked = ctx.standin.requests[requests_before:]
+    calls = sum(1 for request in asked if request.wants_texts)
+    persona_calls = len(asked) - calls
+    bodies = [
+        text
+        for model, field in ((Email, "text"), (Call, "body"), (Meeting, "body"), (Note, "body"), (ActivityTask, "body"))
+        for text in model.objects.filter(simulation=simulation).values_list(field, flat=True)
+    ]
+    share = len(set(bodies)) / len(bodies) if bodies else 0.0
+    per_thousand = calls * 1000 / total
+    say(f"activity economy: {len(bodies):,} activities, {calls} text calls, {share:.1%} distinct bodies")
+    ctx.results.rows.append(
+        Row(
+            scenario=f"activity economy, text calls per 1,000 contacts ({total:,} b2b, normal)",
+            measured=f"{per_thousand:.0f} calls for {len(bodies):,} activities",
+            reference=f"a call per activity: {len(bodies) * 1000 // total:,}; the run's persona calls: {persona_calls}",
+            ratio=f"{calls / len(bodies):.2%}" if bodies else "n/a",
+            target="<= 60 calls",
+            met=per_thousand <= 60 and bool(bodies),
+        )
+    )
+    ctx.results.rows.append(
+        Row(
+            scenario="activity economy, distinct bodies within the simulation",
+            measured=f"{share:.1%} of {len(bodies):,}",
+            reference="-",
+            ratio="-",
+            target=">= 95%",
+            met=share >= 0.95,
+        )
+    )
+
+
+def delivery_activities(ctx: Context) -> None:
+    """activity_contacts contacts b2b with their activities (normal), delivered to the HubSpot stand-in at
+    HubSpot's latency while they are made; beside the time making the same run takes with no connection."""
+    total = ctx.sizes.activity_contacts
+    owner, theme, industry = _delivery_setup(ctx)
+    plan = past_plan(total, days=90, seed=20261206)
+    crm = CrmSettings(deal_rate=0.4, sales_cycle_days=30)
+    say(f"delivery with activities: {total:,} contacts made without a connection, for the reference")
+    started = time.monotonic()
+    unconnected = simulation_create(owner=owner, theme=theme, industry=industry, plan=plan, crm=crm)
+    made = _wait_completed(unconnected, timeout=180 + total) - started
+    latency_ms = HUBSPOT_LATENCY_MS
+    with HubSpotStandIn(ten_second_limit=TIER_REQUESTS_PER_10S[STARTER], latency_ms=latency_ms) as hubspot:
+        connection = connection_create(
+            owner=owner, name="Bench portal, activities", access_token=STANDIN_TOKEN, base_url=hubspot.base_url
+        )
+        before = sum(record.counted for record in hubspot.requests)
+        say(f"delivery with activities: {total:,} contacts and their activities, delivered as they are made")
+        started = time.monotonic()
+        simulation = simulation_create(
+            owner=owner, theme=theme, industry=industry, plan=plan, crm=crm, connection_id=connection.pk
+        )
+        _wait_completed(simulation, timeout=180 + total)
+        undelivered = _wait_delivered(simulation, timeout=180 + total)
+        elapsed = time.monotonic() - started
+        requests = sum(record.counted for record in hubspot.requests) - before
+        _delivery_row(
+            ctx,
+            hubspot,
+            simulation,
+            elapsed,
+            requests,
+            undelivered,
+            latency_ms=latency_ms,
+            setup=None,
+            label="with activities",
+            contacts=total,
+            made_seconds=made,
+        )
+
+
 def _delivery_setup(ctx: Context) -> tuple[User, str, str]:
     """A clean database, 4 workers, and warm pools as large as the run could need, so the figure measures delivery."""
     ctx.app_cluster(MANY_WORKERS)
@@ -926,7 +1025,7 @@ def _wait_delivered(simulation: Simulation, *, timeout: float) -> int:
     while time.monotonic() < deadline:
         undelivered = sum(
             model.objects.filter(simulation=simulation).exclude(sync_status=SyncStatus.SYNCED).count()
-            for model in (Contact, Company, Deal)
+            for model in delivered_models()
         )
         deliveries = ScheduledJob.objects.filter(job_type="SYNC_CRM", status__in=UNFINISHED_STATUSES)
         if not undelivered and not deliveries.exists():
@@ -958,13 +1057,16 @@ def _delivery_row(
     *,
     latency_ms: int,
     setup: float | None,
+    label: str = "",
+    contacts: int | None = None,
+    made_seconds: float | None = None,
 ) -> None:
     """A delivery row; `setup`: the seconds before the first record went (the portal's properties, the
     release), left out of the ratio, or None for the live row, timed from the create call."""
     live = setup is None
-    total = ctx.sizes.delivery_contacts
-    records = sum(model.objects.filter(simulation=simulation).count() for model in (Contact, Company, Deal))
-    portal = sum(len(hubspot.objects(kind)) for kind in ("contacts", "companies", "deals"))
+    total = contacts or ctx.sizes.delivery_contacts
+    records = sum(model.objects.filter(simulation=simulation).count() for model in delivered_models())
+    portal = sum(len(hubspot.objects(kind.crm_object)) for kind in delivered_kinds())
     busiest = hubspot.max_in_window(10.0)
     budget = TIER_REQUESTS_PER_10S[STARTER] * 9 // 10 / 10  # requests per second
     links = (
@@ -977,7 +1079,7 @@ def _delivery_row(
     delivering = elapsed - (setup or 0.0)
     share = ideal_seconds / delivering if delivering else 0.0
     per_thousand = requests * 1000 / records if records else 0.0
-    name = "delivery, live" if live else "delivery"
+    name = ("delivery, live" if live else "delivery") + (f" ({label})" if label else "")
     say(
         f"{name}: {records - undelivered:,}/{records:,} records in {elapsed:.1f} s at {latency_ms} ms, {requests} "
         f"requests ({per_thousand:.1f} per 1,000 records), busiest 10 s: {busiest}; {portal:,} in the portal"
@@ -987,12 +1089,13 @@ def _delivery_row(
     if live:
         # Records cannot go before they are made: the ideal is the budget's time, or the time making them
         # takes when nothing is delivered (the delivery row's, in the same run), whichever is longer.
-        made = ctx.delivery_made_seconds
+        made = made_seconds if made_seconds is not None else ctx.delivery_made_seconds
         ideal = max(ideal_seconds, made or 0.0)
         if made is not None:
             reference += f"; making the records alone: {made:.1f} s"
         row = Row(
-            scenario=f"delivery to HubSpot while made, {total:,} contacts b2b, {latency_ms} ms per answer",
+            scenario=f"delivery to HubSpot while made, {total:,} contacts b2b{label and ', ' + label}, "
+            f"{latency_ms} ms per answer",
             measured=f"{elapsed:.1f} s from the create call to the last association",
             reference=reference,
             ratio=f"{elapsed / ideal:.2f}x" if ideal else "n/a",
@@ -1160,6 +1263,8 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
     "backfill": backfill,
     "delivery": delivery,
     "delivery_live": delivery_live,
+    "activity_economy": activity_economy,
+    "delivery_activities": delivery_activities,
     "cold_pool": cold_pool,
 }
 

@@ -30,6 +30,9 @@ ROWS = [
     "delivery to HubSpot, 500 contacts with companies and deals, 0 ms per answer",
     "delivery to HubSpot, 500 contacts with companies and deals, 800 ms per answer",
     "delivery to HubSpot while made, 500 contacts b2b, 800 ms per answer",
+    "activity economy, text calls per 1,000 contacts (60 b2b, normal)",
+    "activity economy, distinct bodies within the simulation",
+    "delivery to HubSpot while made, 60 contacts b2b, with activities, 800 ms per answer",
 ]
 
 
