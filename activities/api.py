@@ -5,8 +5,10 @@ from its own table and shown with its kind's serializer and a `kind` field.
 """
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import CharField, Count, QuerySet, Value
+from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
@@ -55,6 +57,43 @@ class ActivityListView(generics.ListAPIView):
         rows = _timeline_rows(chosen, simulation_id=simulation.pk, filters=filters)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(_present(page or []))
+
+
+class ActivityWeekSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The week's Monday, 00:00 in the simulation's zone.")
+    emails = serializers.IntegerField()
+    calls = serializers.IntegerField()
+    meetings = serializers.IntegerField()
+    notes = serializers.IntegerField()
+    tasks = serializers.IntegerField()
+
+
+class ActivityWeeksSerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    weeks = ActivityWeekSerializer(many=True)
+
+
+class ActivityWeeksView(generics.GenericAPIView):
+    """A simulation's activities per week of its time zone and per kind, the weeks without any left out."""
+
+    @extend_schema(responses=ActivityWeeksSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        simulation = get_object_or_404(selectors.simulation_list(user=request.user), pk=pk)
+        zone = ZoneInfo(simulation.timezone or "UTC")
+        weeks: dict[Any, dict[str, Any]] = {}
+        for kind in activity_kinds():
+            rows = (
+                kind.model._default_manager.filter(simulation_id=simulation.pk)
+                .annotate(week=TruncWeek("occurred_at", tzinfo=zone))
+                .order_by()
+                .values("week")
+                .annotate(n=Count("id"))
+            )
+            for row in rows:
+                week = weeks.setdefault(row["week"], {"start": row["week"], **{k.name: 0 for k in activity_kinds()}})
+                week[kind.name] = row["n"]
+        answer = {"timezone": zone.key, "weeks": [weeks[start] for start in sorted(weeks)]}
+        return Response(ActivityWeeksSerializer(answer).data)
 
 
 def _timeline_rows(kinds: list[RecordKind], *, simulation_id: int, filters: dict[str, int]) -> QuerySet[Any]:

@@ -37,6 +37,7 @@ SWEEP: dict[tuple[str, str], tuple[int, int, int]] = {
     ("get", "/api/simulations/{id}/funnel/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/export/"): (401, 404, 200),
     ("get", "/api/simulations/{id}/activities/"): (401, 404, 200),
+    ("get", "/api/simulations/{id}/activities/weeks/"): (401, 404, 200),
     ("get", "/api/connections/"): (401, 200, 200),
     ("post", "/api/connections/"): (401, 400, 400),  # an empty body names the missing fields
     # Connections are their owner's alone, staff included (the admin shows them without the token).

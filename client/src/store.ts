@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { Distribution, EmailDomains, Frequency, Scenario } from './api/types';
+import type { ActivityLevel, Distribution, EmailDomains, Frequency, Scenario } from './api/types';
 import { CRM_DEFAULTS } from './lib/crm';
 import { DEFAULT_DISTRIBUTION, browserTimeZone } from './lib/planned';
 import { DEFAULT_FREQUENCY } from './lib/schedule';
@@ -37,6 +37,8 @@ export interface SimulationDraft {
   connection: string;
   /** Both kinds of run; reserved unless the user opts into lifelike domains. */
   email_domains: EmailDomains;
+  /** A planned run's emails, calls, meetings, notes and tasks: how many tell each contact's story. */
+  activity_level: ActivityLevel;
 }
 
 export function emptyDraft(): SimulationDraft {
@@ -60,6 +62,7 @@ export function emptyDraft(): SimulationDraft {
     sales_cycle_days: String(CRM_DEFAULTS.sales_cycle_days),
     connection: '',
     email_domains: 'reserved',
+    activity_level: 'normal',
   };
 }
 

@@ -4,8 +4,9 @@ tells the same story word for word."""
 import csv
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -202,3 +203,17 @@ def test_activity_level_belongs_to_a_planned_run_and_must_be_known(api_client: A
     unknown = api_client.post(URL, _body(activity_level="frantic"), format="json")
     assert unknown.status_code == 400 and "activity_level" in unknown.json()
     assert not Simulation.objects.exists()
+
+
+def test_activities_per_week_count_every_activity_in_the_simulations_zone(api_client: APIClient) -> None:
+    created = api_client.post(URL, _body(total_records=40, seed=12, timezone="Pacific/Auckland"), format="json")
+    simulation_id = created.json()["id"]
+    run_until_idle()
+    answer = api_client.get(f"{URL}{simulation_id}/activities/weeks/").json()
+    assert answer["timezone"] == "Pacific/Auckland"
+    starts = [datetime.fromisoformat(week["start"]) for week in answer["weeks"]]
+    assert starts == sorted(starts) and len(starts) >= 12
+    zone = ZoneInfo("Pacific/Auckland")
+    assert all(start.astimezone(zone).weekday() == 0 and start.astimezone(zone).hour == 0 for start in starts)
+    for name, model in MODELS.items():
+        assert sum(week[name] for week in answer["weeks"]) == model.objects.filter(simulation_id=simulation_id).count()

@@ -438,6 +438,8 @@ def test_planned_simulation_through_the_form_previews_backfills_and_charts(
 def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
     chromium: Path, web_server: str, worker: Any, artifacts: Path
 ) -> None:
+    from activities.models import Call, Email, Meeting, Note
+    from activities.models import Task as ActivityTask
     from simulations.funnel import CrmSettings
     from simulations.models import Contact, RecordEvent
 
@@ -457,6 +459,10 @@ def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
     customers = Contact.objects.filter(simulation=simulation, lifecyclestage="customer").count()
     assert customers > 0
     events = RecordEvent.objects.filter(simulation=simulation).count()
+    first = Contact.objects.filter(simulation=simulation).order_by("occurred_at", "id").first()
+    assert first is not None
+    mine = sum(model.objects.filter(contact=first).count() for model in (Email, Call, Meeting, Note, ActivityTask))
+    assert mine > 0
 
     with browser_page(chromium) as page:
         problems = watch_page(page)
@@ -474,12 +480,24 @@ def test_the_funnel_and_the_activity_timeline_of_a_finished_simulation(
             expect(chart).to_contain_text("Closed won")
             shot("funnel")
 
-            page.get_by_role("tab", name="Activity").click()
+            page.get_by_role("tab", name="Stage changes").click()
             rows = page.get_by_test_id("event-row")
             expect(rows.first).to_be_visible()
             assert rows.count() >= min(events, 10)
             expect(page.get_by_role("tabpanel")).to_contain_text("Lead")
             shot("activity")
+
+            # A contact's timeline: from its name in the contacts tab to its emails, calls, meetings, notes and tasks.
+            page.get_by_role("tab", name="Contacts").click()
+            page.get_by_test_id("contact-row").first.get_by_test_id("timeline-link").click()
+            expect(page.get_by_role("tab", name="Activities")).to_have_attribute("aria-selected", "true")
+            expect(page.get_by_test_id("activity-whose")).to_contain_text(f"{first.firstname} {first.lastname}")
+            timeline = page.get_by_test_id("activity-row")
+            expect(timeline).to_have_count(min(mine, 50))
+            expect(page.get_by_test_id("activities-count")).to_contain_text(str(mine))
+            expect(page.get_by_test_id("activity-who").first).to_have_text(f"{first.firstname} {first.lastname}")
+            expect(page.get_by_test_id("activity-weeks")).to_be_visible()
+            shot("contact timeline")
         except Exception:
             shot("failure")
             raise

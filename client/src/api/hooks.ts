@@ -12,6 +12,9 @@ import {
 } from './client';
 import { meKey } from './queryClient';
 import type {
+  Activity,
+  ActivityKind,
+  ActivityWeeks,
   CachedPersona,
   Company,
   Connection,
@@ -305,6 +308,43 @@ export function useDealIndex(id: string, options: { enabled: boolean; live: bool
 /** Contacts by id, to name the contacts of the deals and the activity shown. */
 export function useContactIndex(id: string, options: { enabled: boolean; live: boolean; wanted: readonly number[] }) {
   return useRecordIndex(id, 'contacts', options);
+}
+
+/** What the activity timeline shows: one kind, one contact's or one deal's; all of them when unset. */
+export interface ActivityFilter {
+  kind?: ActivityKind;
+  contact?: number;
+  deal?: number;
+}
+
+/** GET /api/simulations/{id}/activities/?kind=&contact=&deal=: the first page, in timeline order. */
+export function activitiesUrl(id: string | number, filter: ActivityFilter): string {
+  const params = new URLSearchParams();
+  if (filter.kind) params.set('kind', filter.kind);
+  if (filter.contact) params.set('contact', String(filter.contact));
+  if (filter.deal) params.set('deal', String(filter.deal));
+  const query = params.toString();
+  return `${SIMULATIONS_URL}${encodeURIComponent(String(id))}/activities/${query ? `?${query}` : ''}`;
+}
+
+/** One page of a simulation's activities (`url`: a DRF page link, else the filter's first page), polled while live. */
+export function useSimulationActivities(id: string, filter: ActivityFilter, url: string | null, { live }: { live: boolean }) {
+  const pageUrl = url ?? activitiesUrl(id, filter);
+  return useQuery<Page<Activity>>({
+    queryKey: [...keys.simulation(id), 'activities', pageUrl],
+    queryFn: async () => asPage<Activity>(await api.get<unknown>(pageUrl)),
+    refetchInterval: live ? POLL_MS : false,
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[2] === String(id) ? previous : undefined),
+  });
+}
+
+/** A simulation's activities per week of its zone and per kind; polled while live. */
+export function useActivityWeeks(id: string, { live }: { live: boolean }) {
+  return useQuery<ActivityWeeks>({
+    queryKey: [...keys.simulation(id), 'activity-weeks'],
+    queryFn: () => api.get<ActivityWeeks>(`${SIMULATIONS_URL}${encodeURIComponent(id)}/activities/weeks/`),
+    refetchInterval: live ? POLL_MS : false,
+  });
 }
 
 /** Contacts per lifecycle stage, deals and amounts per deal stage; polled while the simulation is live. */

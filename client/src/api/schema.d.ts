@@ -297,6 +297,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/simulations/{id}/activities/weeks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A simulation's activities per week of its time zone and per kind, the weeks without any left out. */
+        get: operations["simulations_activities_weeks_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/simulations/{id}/calls/": {
         parameters: {
             query?: never;
@@ -652,6 +669,22 @@ export interface components {
          * @enum {string}
          */
         ActivityLevelEnum: "none" | "light" | "normal" | "busy";
+        ActivityWeek: {
+            /**
+             * Format: date-time
+             * @description The week's Monday, 00:00 in the simulation's zone.
+             */
+            start: string;
+            emails: number;
+            calls: number;
+            meetings: number;
+            notes: number;
+            tasks: number;
+        };
+        ActivityWeeks: {
+            timezone: string;
+            weeks: components["schemas"]["ActivityWeek"][];
+        };
         /** @description One cached company: the company fields a provider wrote. */
         CachedCompany: {
             readonly name: string;
@@ -2134,6 +2167,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedActivityList"];
+                };
+            };
+        };
+    };
+    simulations_activities_weeks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityWeeks"];
                 };
             };
         };

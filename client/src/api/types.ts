@@ -49,6 +49,13 @@ export type LifecycleStage = Schemas['LifecyclestageEnum'];
 export type DealStage = Schemas['DealstageEnum'];
 export type Company = Schemas['Company'];
 export type Deal = Schemas['Deal'];
+/** One activity (GET /api/simulations/{id}/activities/): an email, call, meeting, note or task, as its `kind` says. */
+export type Activity = Schemas['Activity'];
+export type ActivityKind = Activity['kind'];
+/** How many activities tell a planned run's story (none, light, normal, busy). */
+export type ActivityLevel = Schemas['ActivityLevelEnum'];
+/** GET /api/simulations/{id}/activities/weeks/: activities per week of the simulation's zone, per kind. */
+export type ActivityWeeks = Schemas['ActivityWeeks'];
 /** One stage a contact or deal took (its first one has old_value null). */
 export type RecordEvent = Schemas['RecordEvent'];
 /** GET /api/simulations/{id}/funnel/: counts per stage (every stage present) and amounts as decimal strings. */

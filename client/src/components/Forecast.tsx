@@ -13,7 +13,7 @@ export function formatUsd(value: number): string {
 /**
  * The bill of a preview: provider, persona calls, tokens, dollars; with `delivery` (the connection
  * picked) also the HubSpot requests and the time the connection's rate limit implies for them; with
- * `contacts` (a planned run's) the deals it opens.
+ * `contacts` (a planned run's) the deals it opens and the activities it makes.
  */
 export function Forecast({
   forecast,
@@ -52,6 +52,20 @@ export function Forecast({
         <div>
           <dt>Deals</dt>
           <dd data-testid="forecast-deals">{dealsForecast(forecast, contacts)}</dd>
+        </div>
+      )}
+      {contacts !== null && forecast.activities > 0 && (
+        <div>
+          <dt>Activities</dt>
+          <dd data-testid="forecast-activities">
+            about {formatCount(forecast.activities)}
+            {forecast.activity_text_calls > 0 && (
+              <span className="muted small block">
+                their texts: {formatCount(forecast.activity_text_calls)} model {forecast.activity_text_calls === 1 ? 'call' : 'calls'}, counted
+                in the tokens and cost
+              </span>
+            )}
+          </dd>
         </div>
       )}
       {delivery && (

@@ -1,4 +1,4 @@
-import type { DealStage, LifecycleStage, RecordEvent, Scenario, Simulation } from '../api/types';
+import type { ActivityLevel, DealStage, LifecycleStage, RecordEvent, Scenario, Simulation } from '../api/types';
 import { formatCount, isPlanned } from './planned';
 
 // ---- stages -----------------------------------------------------------------------------------
@@ -102,6 +102,18 @@ const SCENARIOS: Record<Scenario, { label: string; explanation: string }> = {
   b2c: { label: 'B2C', explanation: 'Contacts buy for themselves: no companies, deals belong to a contact only.' },
 };
 export const SCENARIO_OPTIONS = (Object.keys(SCENARIOS) as Scenario[]).map((value) => ({ value, ...SCENARIOS[value] }));
+
+/** The activity levels of a planned run, in the form's words; normal is the server's default. */
+export const ACTIVITY_LEVELS: readonly { value: ActivityLevel; label: string }[] = [
+  { value: 'none', label: 'None: stages only' },
+  { value: 'light', label: 'Light: the story’s milestones' },
+  { value: 'normal', label: 'Normal (default)' },
+  { value: 'busy', label: 'Busy: more nurture emails, follow-ups and check-ins' },
+];
+
+export function isActivityLevel(value: string): value is ActivityLevel {
+  return ACTIVITY_LEVELS.some((level) => level.value === value);
+}
 
 export function isScenario(value: string): value is Scenario {
   return value in SCENARIOS;

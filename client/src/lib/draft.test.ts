@@ -48,6 +48,13 @@ describe('the request a draft makes', () => {
     expect(draftRequest(draft({ kind: 'planned', email_domains: 'realistic' })).body).toMatchObject({ email_domains: 'realistic' });
   });
 
+  it('sends activity_level only when it is not normal (the server’s default), and never with the original schedule', () => {
+    expect(draftRequest(draft({ kind: 'planned', activity_level: 'normal' })).body).not.toHaveProperty('activity_level');
+    expect(draftRequest(draft({ kind: 'planned', activity_level: 'busy' })).body).toMatchObject({ activity_level: 'busy' });
+    expect(draftRequest(draft({ kind: 'planned', activity_level: 'none' })).body).toMatchObject({ activity_level: 'none' });
+    expect(draftRequest(draft({ kind: 'original', activity_level: 'busy' })).body).not.toHaveProperty('activity_level');
+  });
+
   it('names each value that cannot be sent as it is', () => {
     const { errors } = draftRequest(
       draft({ kind: 'planned', total_records: '2.5', distribution: 'custom', curve_weights: '1, x', seed: '9223372036854775808', starts_at: 'soon' }),
@@ -80,6 +87,7 @@ describe('the request a draft makes', () => {
       'deal_rate',
       'win_rate',
       'sales_cycle_days',
+      'activity_level',
       'name',
       'connection',
       'email_domains',

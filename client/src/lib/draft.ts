@@ -20,6 +20,7 @@ export const PLAN_FIELDS = [
   'deal_rate',
   'win_rate',
   'sales_cycle_days',
+  'activity_level',
 ] as const;
 
 /**
@@ -142,6 +143,9 @@ function crmRequest(draft: SimulationDraft, body: SimulationRequest, errors: Fie
   const cycle = wholeNumber(draft.sales_cycle_days, 1, MAX_SALES_CYCLE_DAYS);
   if (cycle === null) errors.sales_cycle_days = [`Enter a whole number of days from 1 to ${MAX_SALES_CYCLE_DAYS}.`];
   else if (cycle !== CRM_DEFAULTS.sales_cycle_days) body.sales_cycle_days = cycle;
+
+  // The server's default is normal: an untouched form sends nothing.
+  if (draft.activity_level !== 'normal') body.activity_level = draft.activity_level;
 }
 
 /** The form's words for each field the server may name in a 400. */
@@ -162,6 +166,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   deal_rate: 'Deal rate',
   win_rate: 'Win rate',
   sales_cycle_days: 'Sales cycle',
+  activity_level: 'Activities',
   connection: 'Deliver to',
   email_domains: 'Email domains',
 };

@@ -7,7 +7,16 @@ import { Forecast } from '../components/Forecast';
 import { FormField } from '../components/FormField';
 import { ScheduleChart } from '../components/ScheduleChart';
 import { Alert } from '../components/States';
-import { CRM_DEFAULTS, MAX_CONTACTS_PER_COMPANY, MAX_SALES_CYCLE_DAYS, SCENARIO_OPTIONS, isScenario, scenarioExplanation } from '../lib/crm';
+import {
+  ACTIVITY_LEVELS,
+  CRM_DEFAULTS,
+  MAX_CONTACTS_PER_COMPANY,
+  MAX_SALES_CYCLE_DAYS,
+  SCENARIO_OPTIONS,
+  isActivityLevel,
+  isScenario,
+  scenarioExplanation,
+} from '../lib/crm';
 import { MAX_LENGTH, checkBody, draftRequest, fieldLabel, mergeErrors, requiredErrors, visibleFields } from '../lib/draft';
 import { splitErrors } from '../lib/errors';
 import { formatTime } from '../lib/format';
@@ -56,6 +65,7 @@ const CONTROL_FIELDS = [
   'deal_rate',
   'win_rate',
   'sales_cycle_days',
+  'activity_level',
   'name',
   'connection',
   'email_domains',
@@ -162,6 +172,7 @@ export function NewSimulationPage() {
     deal_rate: useId(),
     win_rate: useId(),
     sales_cycle_days: useId(),
+    activity_level: useId(),
     name: useId(),
     connection: useId(),
     email_domains: useId(),
@@ -212,6 +223,8 @@ export function NewSimulationPage() {
       if (isDistribution(value)) setDraft({ distribution: value });
     } else if (field === 'scenario') {
       if (isScenario(value)) setDraft({ scenario: value });
+    } else if (field === 'activity_level') {
+      if (isActivityLevel(value)) setDraft({ activity_level: value });
     } else if (field === 'email_domains') {
       if (value === 'reserved' || value === 'realistic') setDraft({ email_domains: value });
     } else {
@@ -823,6 +836,23 @@ function CrmFields({ draft, ids, errorFor, update }: Omit<PlannedFieldsProps, 'z
               onChange={(e) => update('sales_cycle_days', e.target.value)}
               data-testid="sim-sales-cycle-days"
             />
+          )}
+        </FormField>
+        <FormField
+          id={ids.activity_level}
+          name="activity_level"
+          label="Activities"
+          hint="Emails, calls, meetings, notes and tasks that tell each contact’s story, dated with the funnel: a first email or web form, nurture emails, a discovery call, a demo, a proposal, follow-up tasks, a kickoff or a loss note. Normal gives a lead 2 to 4 and a won deal 10 or so."
+          error={errorFor('activity_level')}
+        >
+          {(control) => (
+            <select {...control} value={draft.activity_level} onChange={(e) => update('activity_level', e.target.value)} data-testid="sim-activity-level">
+              {ACTIVITY_LEVELS.map((level) => (
+                <option key={level.value} value={level.value}>
+                  {level.label}
+                </option>
+              ))}
+            </select>
           )}
         </FormField>
       </div>

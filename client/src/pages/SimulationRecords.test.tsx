@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Company, Contact, Deal, Funnel, RecordEvent, Simulation } from '../api/types';
+import type { Activity, Company, Contact, Deal, Funnel, RecordEvent, Simulation } from '../api/types';
 import { formatDateInZone, formatInZone } from '../lib/planned';
 import { company, contact, deal, funnel, job, page, plannedSimulation, recordEvent, simulation, user } from '../test/fixtures';
 import { scheduleHandler, simulationResponse } from '../test/handlers';
@@ -119,7 +119,7 @@ describe('records tabs', () => {
     renderApp('/simulations/7');
 
     const contactsTab = await screen.findByRole('tab', { name: 'Contacts' });
-    expect(tabNames()).toEqual(['Contacts', 'Companies', 'Deals', 'Activity', 'Funnel']);
+    expect(tabNames()).toEqual(['Contacts', 'Companies', 'Deals', 'Activities', 'Stage changes', 'Funnel']);
     expect(contactsTab).toHaveAttribute('aria-selected', 'true');
     const contactsPanel = screen.getByRole('tabpanel', { name: 'Contacts' });
     const [row] = await within(contactsPanel).findAllByTestId('contact-row');
@@ -178,7 +178,7 @@ describe('records tabs', () => {
   it('opens the tab named in the address', async () => {
     crmBackend(plannedSimulation(completed));
     renderApp('/simulations/7?tab=activity');
-    expect(await screen.findByRole('tab', { name: 'Activity' })).toHaveAttribute('aria-selected', 'true');
+    expect(await screen.findByRole('tab', { name: 'Stage changes' })).toHaveAttribute('aria-selected', 'true');
     expect(await screen.findByTestId('event-row')).toBeInTheDocument();
   });
 
@@ -186,7 +186,7 @@ describe('records tabs', () => {
     crmBackend(simulation(completed));
     renderApp('/simulations/7?tab=deals');
     await screen.findByRole('tab', { name: 'Contacts' });
-    expect(tabNames()).toEqual(['Contacts', 'Activity', 'Funnel']);
+    expect(tabNames()).toEqual(['Contacts', 'Stage changes', 'Funnel']);
     // A tab it does not have falls back to contacts.
     expect(screen.getByRole('tab', { name: 'Contacts' })).toHaveAttribute('aria-selected', 'true');
     expect(screen.getByTestId('records-note')).toHaveTextContent('The original schedule makes contacts only: no companies or deals.');
@@ -197,7 +197,7 @@ describe('records tabs', () => {
     crmBackend(plannedSimulation({ ...completed, scenario: 'b2c', contacts_per_company: null }));
     renderApp('/simulations/7');
     await screen.findByRole('tab', { name: 'Contacts' });
-    expect(tabNames()).toEqual(['Contacts', 'Deals', 'Activity', 'Funnel']);
+    expect(tabNames()).toEqual(['Contacts', 'Deals', 'Activities', 'Stage changes', 'Funnel']);
     expect(screen.getByTestId('records-note')).toHaveTextContent('B2C: contacts buy for themselves, so there are no companies.');
     expect(screen.getByTestId('sim-crm')).toHaveTextContent('B2C · 30% of contacts open a deal · 25% of deals won · 30-day sales cycle');
   });
@@ -234,13 +234,18 @@ describe('export links', () => {
       ['Contacts CSV', '/api/simulations/7/export/?object=contacts'],
       ['Companies CSV', '/api/simulations/7/export/?object=companies'],
       ['Deals CSV', '/api/simulations/7/export/?object=deals'],
+      ['Emails CSV', '/api/simulations/7/export/?object=emails'],
+      ['Calls CSV', '/api/simulations/7/export/?object=calls'],
+      ['Meetings CSV', '/api/simulations/7/export/?object=meetings'],
+      ['Notes CSV', '/api/simulations/7/export/?object=notes'],
+      ['Tasks CSV', '/api/simulations/7/export/?object=tasks'],
       ['Answer key CSV', '/api/simulations/7/export/?object=outcomes'],
     ]);
     for (const link of links) expect(link).toHaveAttribute('download');
   });
 
-  it('leave out companies in b2c', async () => {
-    crmBackend(plannedSimulation({ ...completed, scenario: 'b2c', contacts_per_company: null }));
+  it('leave out companies in b2c, and activities where the timeline has none', async () => {
+    crmBackend(plannedSimulation({ ...completed, scenario: 'b2c', contacts_per_company: null, activity_level: 'none' }));
     renderApp('/simulations/7');
     const group = await screen.findByRole('group', { name: 'Download as CSV' });
     expect(within(group).getAllByRole('link').map((l) => l.textContent)).toEqual(['Contacts CSV', 'Deals CSV', 'Answer key CSV']);
@@ -263,8 +268,8 @@ describe('activity', () => {
     );
     const ue = userEvent.setup();
     renderApp('/simulations/7');
-    await ue.click(await screen.findByRole('tab', { name: 'Activity' }));
-    const panel = screen.getByRole('tabpanel', { name: 'Activity' });
+    await ue.click(await screen.findByRole('tab', { name: 'Stage changes' }));
+    const panel = screen.getByRole('tabpanel', { name: 'Stage changes' });
     // Two a page in this backend: the oldest first.
     let rows = await within(panel).findAllByTestId('event-row');
     expect(rows.map((r) => r.textContent)).toEqual([
@@ -370,5 +375,98 @@ describe('funnel', () => {
       await vi.advanceTimersByTimeAsync(10_000);
     });
     expect(state.asked.funnel).toHaveLength(asked);
+  });
+});
+
+describe('activities', () => {
+  const email: Activity = {
+    kind: 'emails',
+    id: 1,
+    simulation: 7,
+    contact: 500,
+    company: null,
+    deal: null,
+    occurred_at: '2026-11-02T09:15:00Z',
+    crm_id: null,
+    sync_status: null,
+    sync_error: '',
+    stage: 'lead',
+    subject: 'Question about the route planner',
+    text: 'Hi,\n\n<b>Late pickups</b> again.\n\nThanks, Ada',
+    direction: 'INCOMING_EMAIL',
+    status: 'SENT',
+    from_email: 'ada@analytical.example.com',
+    to_email: 'sam.okafor@sales.example.net',
+  };
+  const call: Activity = {
+    kind: 'calls',
+    id: 2,
+    simulation: 7,
+    contact: 500,
+    company: null,
+    deal: 900,
+    occurred_at: '2026-11-05T14:00:00Z',
+    crm_id: null,
+    sync_status: null,
+    sync_error: '',
+    stage: 'marketingqualifiedlead',
+    title: 'Discovery call with Ada Lovelace',
+    body: 'Main pain: late pickups.',
+    direction: 'OUTBOUND',
+    duration_ms: 1_260_000,
+    status: 'COMPLETED',
+  };
+
+  function activitiesBackend(): string[] {
+    const asked: string[] = [];
+    server.use(
+      http.get('/api/simulations/7/activities/', ({ request }) => {
+        const url = new URL(request.url);
+        asked.push(url.search);
+        const rows = [email, call].filter(
+          (a) =>
+            (!url.searchParams.get('kind') || a.kind === url.searchParams.get('kind')) &&
+            (!url.searchParams.get('contact') || a.contact === Number(url.searchParams.get('contact'))),
+        );
+        return HttpResponse.json(page(rows));
+      }),
+      http.get('/api/simulations/7/activities/weeks/', () =>
+        HttpResponse.json({
+          timezone: ZONE,
+          weeks: [{ start: '2026-11-01T23:00:00Z', emails: 1, calls: 1, meetings: 0, notes: 0, tasks: 0 }],
+        }),
+      ),
+    );
+    return asked;
+  }
+
+  it('shows a contact’s timeline with an icon, time, who, stage and text per activity, and filters by kind', async () => {
+    crmBackend(plannedSimulation({ ...completed, timezone: ZONE }), {
+      contacts: [contact({ id: 500, firstname: 'Ada', lastname: 'Lovelace' })],
+    });
+    const asked = activitiesBackend();
+    const ue = userEvent.setup();
+    renderApp('/simulations/7?tab=activities&contact=500');
+
+    const panel = await screen.findByRole('tabpanel', { name: 'Activities' });
+    const rows = await within(panel).findAllByTestId('activity-row');
+    expect(rows.map((r) => r.dataset.kind)).toEqual(['emails', 'calls']);
+    expect(within(panel).getByTestId('activity-whose')).toHaveTextContent('Ada Lovelace’s timeline');
+    const [first] = rows;
+    expect(first).toHaveTextContent(`Email · ${formatInZone(email.occurred_at, ZONE)} · Ada Lovelace · Lead`);
+    expect(first).toHaveTextContent('Question about the route planner (from ada@analytical.example.com)');
+    // A model's text is text: the tags show as written, nothing is rendered as markup.
+    expect(first).toHaveTextContent('<b>Late pickups</b> again.');
+    expect(first?.querySelector('b')).toBeNull();
+    expect(rows[1]).toHaveTextContent('Discovery call with Ada Lovelace (outbound, 21 min)');
+    expect(within(panel).getByTestId('activity-weeks')).toHaveTextContent('2 activities in 1 week');
+    expect(asked[0]).toBe('?contact=500');
+
+    await ue.selectOptions(within(panel).getByTestId('activity-kind-filter'), 'calls');
+    await waitFor(() => expect(within(panel).getAllByTestId('activity-row').map((r) => r.dataset.kind)).toEqual(['calls']));
+    expect(asked.at(-1)).toBe('?kind=calls&contact=500');
+
+    await ue.click(within(panel).getByRole('button', { name: 'Show everyone’s' }));
+    await waitFor(() => expect(asked.at(-1)).toBe('?kind=calls'));
   });
 });

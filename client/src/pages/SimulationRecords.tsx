@@ -1,18 +1,23 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { toPath } from '../api/client';
 import {
+  activitiesUrl,
   isLive,
   needsRefresh,
   recordListUrl,
+  useActivityWeeks,
   useContactIndex,
   useDealIndex,
+  useSimulationActivities,
   useSimulationFunnel,
   useSimulationRecords,
+  type ActivityFilter,
   type RecordListKind,
 } from '../api/hooks';
-import type { Company, Connection, Contact, Deal, Job, Page, Simulation } from '../api/types';
+import type { ActivityKind, Company, Connection, Contact, Deal, Job, Page, Simulation } from '../api/types';
+import { ActivityTimeline } from '../components/ActivityTimeline';
 import { ActivityList, type RecordNamer } from '../components/ActivityList';
 import { SyncStatusChip } from '../components/DeliveryChips';
 import { FunnelChart } from '../components/FunnelChart';
@@ -26,15 +31,19 @@ import { formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lif
 import { formatRelative, plural } from '../lib/format';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatInZone, isPlanned } from '../lib/planned';
-import { exportUrl, recordKindsOf, type RecordKindId } from '../records/kinds';
+import { ACTIVITY_KINDS, exportUrl, hasActivities, recordKindsOf, type RecordKindId } from '../records/kinds';
 
-export type RecordTab = RecordKindId | 'activity' | 'funnel';
+export type RecordTab = RecordKindId | 'activities' | 'activity' | 'funnel';
 
-/** The tabs a simulation has: its record kinds (records/kinds.ts), then its activity and funnel. */
-export function recordTabs(sim: Pick<Simulation, 'total_records' | 'scenario'>): TabItem<RecordTab>[] {
+/**
+ * The tabs a simulation has: its record kinds (records/kinds.ts), its activities (emails, calls, meetings,
+ * notes and tasks) when its timeline has them, its stage changes and its funnel.
+ */
+export function recordTabs(sim: Pick<Simulation, 'total_records' | 'scenario' | 'activity_level'>): TabItem<RecordTab>[] {
   return [
     ...recordKindsOf(sim).map((kind) => ({ id: kind.id, label: kind.label })),
-    { id: 'activity', label: 'Activity' },
+    ...(hasActivities(sim) ? [{ id: 'activities' as const, label: 'Activities' }] : []),
+    { id: 'activity', label: 'Stage changes' },
     { id: 'funnel', label: 'Funnel' },
   ];
 }
@@ -125,6 +134,8 @@ export function SimulationRecords({
                   onPage={onPage('deals')}
                 />
               );
+            case 'activities':
+              return <ActivitiesPanel sim={sim} live={live} zone={zone} />;
             case 'activity':
               return (
                 <ActivityPanel
@@ -160,8 +171,9 @@ function RecordsNote({ sim }: { sim: Simulation }) {
 /** CSV downloads through the export URL (plain links: the session cookie signs them). Planned runs only. */
 function ExportLinks({ sim }: { sim: Simulation }) {
   if (!isPlanned(sim)) return null;
-  const links: { object: RecordKindId | 'outcomes'; label: string }[] = [
+  const links: { object: RecordKindId | ActivityKind | 'outcomes'; label: string }[] = [
     ...recordKindsOf(sim).map((kind) => ({ object: kind.id, label: kind.csv })),
+    ...(hasActivities(sim) ? ACTIVITY_KINDS.map((kind) => ({ object: kind.id, label: kind.csv })) : []),
     // The answer key: what the timeline plans for every contact and deal by the window's end.
     { object: 'outcomes', label: 'Answer key CSV' },
   ];
@@ -345,7 +357,14 @@ function ContactsPanel({
               In timeline: each contact’s instant in the simulated timeline, and under it when SimCRM made it.
             </p>
           )}
-          <ContactsTable contacts={page.results} planned={planned} zone={zone} industry={sim.industry} crm={crm} />
+          <ContactsTable
+            contacts={page.results}
+            planned={planned}
+            zone={zone}
+            industry={sim.industry}
+            crm={crm}
+            activities={hasActivities(sim)}
+          />
         </>
       )}
     </PagedList>
@@ -365,12 +384,22 @@ function stacked(first: ReactNode, second: string | null | undefined): ReactNode
   );
 }
 
-function contactColumns(zone: string): ContactColumn[] {
+/** A record's name, and where its timeline has activities, a link to them (?tab=activities&contact=…). */
+function timelineLink(name: string, filter: 'contact' | 'deal', id: number, activities: boolean): ReactNode {
+  if (!activities) return name;
+  return (
+    <Link to={`?tab=activities&${filter}=${id}`} title={`Show the activities of ${name}`} data-testid="timeline-link">
+      {name}
+    </Link>
+  );
+}
+
+function contactColumns(zone: string, activities = false): ContactColumn[] {
   return [
     {
       key: 'name',
       label: 'Name and email',
-      value: (c) => stacked(text([c.firstname, c.lastname].filter(Boolean).join(' ')), c.email),
+      value: (c) => stacked(timelineLink(text([c.firstname, c.lastname].filter(Boolean).join(' ')), 'contact', c.id, activities), c.email),
     },
     { key: 'phone', label: 'Phone', value: (c) => text(c.phone) },
     { key: 'jobtitle', label: 'Job title and company', value: (c) => stacked(text(c.jobtitle), c.company) },
@@ -404,15 +433,18 @@ function ContactsTable({
   zone,
   industry,
   crm,
+  activities,
 }: {
   contacts: Contact[];
   planned: boolean;
   zone: string;
   industry: string;
   crm: CrmTarget | null;
+  /** Whether the timeline has activities: each name links to its contact's. */
+  activities: boolean;
 }) {
   const sameIndustry = contacts.every((c) => c.industry.trim() === industry.trim());
-  const all = contactColumns(zone);
+  const all = contactColumns(zone, activities);
   // A planned simulation: its instant in the timeline first, and when SimCRM made it under that
   // (one column for both, so the table keeps its width).
   const base: ContactColumn[] = planned
@@ -508,10 +540,15 @@ function CompaniesPanel({
 
 const NO_CONTACTS: ReadonlyMap<number, Contact> = new Map();
 
-function dealColumns(zone: string, contactsById: ReadonlyMap<number, Contact>, crm: CrmTarget | null): Column<Deal>[] {
+function dealColumns(
+  zone: string,
+  contactsById: ReadonlyMap<number, Contact>,
+  crm: CrmTarget | null,
+  activities: boolean,
+): Column<Deal>[] {
   const columns: Column<Deal>[] = [
     timelineColumn<Deal>(zone),
-    { key: 'name', label: 'Name', value: (d) => text(d.name) },
+    { key: 'name', label: 'Name', value: (d) => timelineLink(text(d.name), 'deal', d.id, activities) },
     { key: 'amount', label: 'Amount', value: (d) => formatMoney(d.amount, d.currency) },
     {
       key: 'dealstage',
@@ -569,7 +606,8 @@ function DealsPanel({
   // Their contacts are named from an index of them, asked only when deals are shown (see useContactIndex).
   const contacts = useContactIndex(String(sim.id), { enabled: wanted.length > 0, live, wanted });
   const contactsById = contacts.data?.records ?? NO_CONTACTS;
-  const columns = useMemo(() => dealColumns(zone, contactsById, crm), [zone, contactsById, crm]);
+  const activities = hasActivities(sim);
+  const columns = useMemo(() => dealColumns(zone, contactsById, crm, activities), [zone, contactsById, crm, activities]);
   const rate = typeof sim.deal_rate === 'number' ? `About ${formatPercent(sim.deal_rate)} of contacts` : 'Some contacts';
   return (
     <PagedList
@@ -672,6 +710,137 @@ function ActivityPanel({
         </>
       )}
     </PagedList>
+  );
+}
+
+// ---- activities -------------------------------------------------------------------------------
+
+/** The timeline's filter in the address (?kind=calls&contact=12), so a contact's or deal's timeline has a link. */
+function useActivityFilter(): [ActivityFilter, (next: ActivityFilter) => void] {
+  const [params, setParams] = useSearchParams();
+  const kind = ACTIVITY_KINDS.find((k) => k.id === params.get('kind'))?.id;
+  const number = (name: string) => (/^\d+$/.test(params.get(name) ?? '') ? Number(params.get(name)) : undefined);
+  const filter: ActivityFilter = { kind, contact: number('contact'), deal: number('deal') };
+  const set = (next: ActivityFilter) =>
+    setParams(
+      (current) => {
+        const updated = new URLSearchParams(current);
+        for (const name of ['kind', 'contact', 'deal'] as const) {
+          const value = next[name];
+          if (value) updated.set(name, String(value));
+          else updated.delete(name);
+        }
+        return updated;
+      },
+      { replace: true },
+    );
+  return [filter, set];
+}
+
+/** Activities per week as bars, each bar's title its week and counts. */
+function ActivityWeeksChart({ id, live, zone }: { id: string; live: boolean; zone: string }) {
+  const weeks = useActivityWeeks(id, { live });
+  const rows = weeks.data?.weeks ?? [];
+  if (!rows.length) return null;
+  const totals = rows.map((w) => w.emails + w.calls + w.meetings + w.notes + w.tasks);
+  const most = Math.max(...totals, 1);
+  return (
+    <figure className="weeks-figure" data-testid="activity-weeks">
+      <figcaption className="muted small">
+        Activities per week ({zone}), {plural(totals.reduce((a, b) => a + b, 0), 'activity', 'activities')} in {plural(rows.length, 'week', 'weeks')}
+      </figcaption>
+      <div className="weeks" role="img" aria-label={`Activities per week: ${totals.join(', ')}`}>
+        {rows.map((week, i) => (
+          <span
+            key={week.start}
+            className="weeks-bar"
+            style={{ height: `${Math.max(4, ((totals[i] ?? 0) / most) * 100)}%` }}
+            title={`Week of ${formatInZone(week.start, zone)}: ${totals[i] ?? 0} (${week.emails} emails, ${week.calls} calls, ${week.meetings} meetings, ${week.notes} notes, ${week.tasks} tasks)`}
+          />
+        ))}
+      </div>
+    </figure>
+  );
+}
+
+function ActivitiesPanel({ sim, live, zone }: { sim: Simulation; live: boolean; zone: string }) {
+  const id = String(sim.id);
+  const [filter, setFilter] = useActivityFilter();
+  const [url, setUrl] = useState<string | null>(null);
+  // A new filter starts at its first page.
+  const first = activitiesUrl(id, filter);
+  const [shownFor, setShownFor] = useState(first);
+  if (shownFor !== first) {
+    setShownFor(first);
+    setUrl(null);
+  }
+  const query = useSimulationActivities(id, filter, url, { live });
+  const activities = query.data?.results ?? [];
+  const contactIds = [...activities.map((a) => a.contact), ...(filter.contact ? [filter.contact] : [])];
+  const contacts = useContactIndex(id, { enabled: contactIds.length > 0, live, wanted: contactIds });
+  const deals = useDealIndex(id, { enabled: Boolean(filter.deal), live, wanted: filter.deal ? [filter.deal] : [] });
+  const nameOf = (contactId: number) => {
+    const contact = contacts.data?.records.get(contactId);
+    return (contact && contactName(contact)) || `Contact #${contactId}`;
+  };
+  const whose = filter.contact
+    ? `${nameOf(filter.contact)}’s timeline`
+    : filter.deal
+      ? `Timeline of ${deals.data?.records.get(filter.deal)?.name?.trim() || `deal #${filter.deal}`}`
+      : null;
+
+  return (
+    <>
+      <ActivityWeeksChart id={id} live={live} zone={zone} />
+      <div className="timeline-filters">
+        <label>
+          <span className="small">Kind</span>{' '}
+          <select
+            value={filter.kind ?? ''}
+            onChange={(e) => setFilter({ ...filter, kind: ACTIVITY_KINDS.find((k) => k.id === e.target.value)?.id })}
+            data-testid="activity-kind-filter"
+          >
+            <option value="">All kinds</option>
+            {ACTIVITY_KINDS.map((kind) => (
+              <option key={kind.id} value={kind.id}>
+                {kind.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {whose && (
+          <p className="timeline-whose" data-testid="activity-whose">
+            <strong>{whose}</strong>{' '}
+            <button type="button" className="btn btn-small" onClick={() => setFilter({ kind: filter.kind })}>
+              Show everyone’s
+            </button>
+          </p>
+        )}
+      </div>
+      <PagedList
+        query={query}
+        what="activities"
+        onPage={setUrl}
+        empty={
+          <EmptyState title="No activities yet">
+            <p className="muted">
+              {live
+                ? 'Emails, calls, meetings, notes and tasks show here as the timeline reaches them. This page updates by itself.'
+                : 'Nothing matches: pick another kind, or show everyone’s.'}
+            </p>
+          </EmptyState>
+        }
+      >
+        {(page) => (
+          <>
+            <p className="muted small panel-meta" data-testid="activities-count">
+              {plural(page.count, 'activity', 'activities')}, oldest first, times in {zone}
+            </p>
+            <ActivityTimeline activities={page.results} who={(a) => nameOf(a.contact)} zone={zone} />
+          </>
+        )}
+      </PagedList>
+    </>
   );
 }
 

@@ -83,8 +83,8 @@ describe('record text is shown as text', () => {
     expect(dealRow!.querySelector('[data-column="contact"]')).toHaveTextContent(`${MARKUP} +SUM(1,2)<b>Bold</b> & Co`);
     expectNoMarkupFromText(container);
 
-    await ue.click(screen.getByRole('tab', { name: 'Activity' }));
-    const events = await within(screen.getByRole('tabpanel', { name: 'Activity' })).findAllByTestId('event-row');
+    await ue.click(screen.getByRole('tab', { name: 'Stage changes' }));
+    const events = await within(screen.getByRole('tabpanel', { name: 'Stage changes' })).findAllByTestId('event-row');
     expect(events[0]).toHaveTextContent(`${MARKUP} +SUM(1,2)`);
     expect(await within(events[1]!).findByText(`${MARKUP} - ${FORMULA}`)).toBeInTheDocument();
     expectNoMarkupFromText(container);

@@ -1,4 +1,4 @@
-import type { Simulation } from '../api/types';
+import type { ActivityKind, Simulation } from '../api/types';
 import { hasCompanies, hasDeals } from '../lib/crm';
 
 /**
@@ -29,7 +29,37 @@ export function recordKindsOf(sim: Pick<Simulation, 'total_records' | 'scenario'
   return RECORD_KINDS.filter((kind) => kind.present(sim));
 }
 
+/** The five activity kinds (the server's activities/kinds/): one Activities tab lists them all. */
+export interface ActivityKindEntry {
+  id: ActivityKind;
+  label: string;
+  /** One of them, in the timeline's words ("Email"). */
+  one: string;
+  /** A glyph beside each of them in a timeline (its name is read out instead). */
+  icon: string;
+  csv: string;
+}
+
+export const ACTIVITY_KINDS: readonly ActivityKindEntry[] = [
+  { id: 'emails', label: 'Emails', one: 'Email', icon: '✉', csv: 'Emails CSV' },
+  { id: 'calls', label: 'Calls', one: 'Call', icon: '☎', csv: 'Calls CSV' },
+  { id: 'meetings', label: 'Meetings', one: 'Meeting', icon: '◷', csv: 'Meetings CSV' },
+  { id: 'notes', label: 'Notes', one: 'Note', icon: '✎', csv: 'Notes CSV' },
+  { id: 'tasks', label: 'Tasks', one: 'Task', icon: '☑', csv: 'Tasks CSV' },
+];
+
+export function activityKind(id: ActivityKind): ActivityKindEntry {
+  const found = ACTIVITY_KINDS.find((kind) => kind.id === id);
+  if (!found) throw new Error(`Unknown activity kind ${id}`);
+  return found;
+}
+
+/** Whether a simulation's timeline has activities: a planned run with an activity level other than none. */
+export function hasActivities(sim: Pick<Simulation, 'total_records' | 'activity_level'>): boolean {
+  return sim.total_records != null && sim.activity_level != null && sim.activity_level !== 'none';
+}
+
 /** GET /api/simulations/{id}/export/?object=…: a CSV download (the session cookie signs it). */
-export function exportUrl(simulationId: string | number, object: RecordKindId | 'outcomes'): string {
+export function exportUrl(simulationId: string | number, object: RecordKindId | ActivityKind | 'outcomes'): string {
   return `/api/simulations/${encodeURIComponent(String(simulationId))}/export/?object=${object}`;
 }

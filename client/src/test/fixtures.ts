@@ -47,6 +47,7 @@ export function simulation(overrides: Partial<Simulation> = {}): Simulation {
     deal_rate: null,
     win_rate: null,
     sales_cycle_days: null,
+    activity_level: null,
     email_domains: 'reserved',
     connection: null,
     delivery: null,
@@ -73,6 +74,7 @@ export function plannedSimulation(overrides: Partial<Simulation> = {}): Simulati
     deal_rate: 0.3,
     win_rate: 0.25,
     sales_cycle_days: 30,
+    activity_level: 'normal',
     ...overrides,
   });
 }
@@ -112,6 +114,8 @@ export function preview(overrides: { schedule?: Partial<Preview['schedule']>; fo
       deals: 41,
       deals_won: 6,
       deals_lost: 15,
+      activities: 0,
+      activity_text_calls: 0,
       ...overrides.forecast,
     },
   };
