@@ -244,11 +244,11 @@ def tasks_done_for_jobs(jobs: list[ScheduledJob], claim: str) -> BatchOutcome:
             if task is None:
                 waiting.append(job)
                 continue
-            if task.status != TaskStatus.COMPLETED:
-                task.status, task.completed_at = TaskStatus.COMPLETED, payload_instant(job)
+            if task.hs_task_status != TaskStatus.COMPLETED:
+                task.hs_task_status, task.completed_at = TaskStatus.COMPLETED, payload_instant(job)
                 done.append(task)
-            completion.results[job.pk] = {"object": "tasks", "id": task.pk, "status": task.status}
-        Task.objects.bulk_update(done, ["status", "completed_at"])
+            completion.results[job.pk] = {"object": "tasks", "id": task.pk, "status": task.hs_task_status}
+        Task.objects.bulk_update(done, ["hs_task_status", "completed_at"])
         if record_kind("tasks").delivered:
             records_changed(Task, [task.pk for task in done])
         _defer_waiting(waiting, completion.deferrals)

@@ -1,9 +1,12 @@
-"""The five activity kinds' tables, named after HubSpot's engagement objects (../shared/CONTRACT.md, Activities).
+"""The five activity kinds' tables, named after HubSpot's engagement objects, their fields after HubSpot's
+properties (../shared/CONTRACT.md, Activities), as contacts' are.
 
 Each activity belongs to a contact and, where they exist when it happens, to the contact's company and
 deal. `beat` says which moment of the funnel's story it tells (activities.story.Beat); with its contact and
 instant it is the activity's key in the timeline, so a retried job never makes it twice.
 """
+
+from typing import ClassVar
 
 from django.db import models
 
@@ -24,9 +27,16 @@ class Activity(Delivered):
     # When a request that may have created it in the CRM went unanswered: found there before it is sent again.
     crm_sent_at = models.DateTimeField(null=True, blank=True)
 
+    # The field its text is in (HubSpot names each kind's its own way).
+    text_field: ClassVar[str]
+
     class Meta:
         abstract = True
         ordering = ["occurred_at", "id"]
+
+    @property
+    def text(self) -> str:
+        return str(getattr(self, self.text_field))
 
 
 def _once(table: str) -> list[models.BaseConstraint]:
@@ -49,12 +59,13 @@ class EmailDirection(models.TextChoices):
 
 
 class Email(Activity):
-    subject = models.CharField(max_length=255)
-    text = models.TextField()
-    direction = models.CharField(max_length=16, choices=EmailDirection.choices)
-    status = models.CharField(max_length=16, default="SENT")
-    from_email = models.CharField(max_length=254)
-    to_email = models.CharField(max_length=254)
+    text_field = "hs_email_text"
+    hs_email_subject = models.CharField(max_length=255)
+    hs_email_text = models.TextField()
+    hs_email_direction = models.CharField(max_length=16, choices=EmailDirection.choices)
+    hs_email_status = models.CharField(max_length=16, default="SENT")
+    hs_email_from_email = models.CharField(max_length=254)
+    hs_email_to_email = models.CharField(max_length=254)
 
     class Meta(Activity.Meta):
         db_table = "emails"
@@ -68,11 +79,12 @@ class CallDirection(models.TextChoices):
 
 
 class Call(Activity):
-    title = models.CharField(max_length=255)
-    body = models.TextField()
-    direction = models.CharField(max_length=8, choices=CallDirection.choices)
-    duration_ms = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, default="COMPLETED")
+    text_field = "hs_call_body"
+    hs_call_title = models.CharField(max_length=255)
+    hs_call_body = models.TextField()
+    hs_call_direction = models.CharField(max_length=8, choices=CallDirection.choices)
+    hs_call_duration = models.PositiveIntegerField(help_text="Milliseconds.")
+    hs_call_status = models.CharField(max_length=16, default="COMPLETED")
 
     class Meta(Activity.Meta):
         db_table = "calls"
@@ -81,11 +93,12 @@ class Call(Activity):
 
 
 class Meeting(Activity):
-    title = models.CharField(max_length=255)
-    body = models.TextField()
-    start_time = models.DateTimeField()
-    end_time = models.DateTimeField()
-    outcome = models.CharField(max_length=16, default="COMPLETED")
+    text_field = "hs_meeting_body"
+    hs_meeting_title = models.CharField(max_length=255)
+    hs_meeting_body = models.TextField()
+    hs_meeting_start_time = models.DateTimeField()
+    hs_meeting_end_time = models.DateTimeField()
+    hs_meeting_outcome = models.CharField(max_length=16, default="COMPLETED")
 
     class Meta(Activity.Meta):
         db_table = "meetings"
@@ -94,7 +107,8 @@ class Meeting(Activity):
 
 
 class Note(Activity):
-    body = models.TextField()
+    text_field = "hs_note_body"
+    hs_note_body = models.TextField()
 
     class Meta(Activity.Meta):
         db_table = "notes"
@@ -114,10 +128,11 @@ class TaskStatus(models.TextChoices):
 
 
 class Task(Activity):
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    priority = models.CharField(max_length=8, choices=TaskPriority.choices)
-    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED)
+    text_field = "hs_task_body"
+    hs_task_subject = models.CharField(max_length=255)
+    hs_task_body = models.TextField()
+    hs_task_priority = models.CharField(max_length=8, choices=TaskPriority.choices)
+    hs_task_status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED)
     due_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -929,8 +929,8 @@ def activity_economy(ctx: Context) -> None:
     persona_calls = len(asked) - calls
     bodies = [
         text
-        for model, field in ((Email, "text"), (Call, "body"), (Meeting, "body"), (Note, "body"), (ActivityTask, "body"))
-        for text in model.objects.filter(simulation=simulation).values_list(field, flat=True)
+        for model in (Email, Call, Meeting, Note, ActivityTask)
+        for text in model.objects.filter(simulation=simulation).values_list(model.text_field, flat=True)
     ]
     share = len(set(bodies)) / len(bodies) if bodies else 0.0
     per_thousand = calls * 1000 / total

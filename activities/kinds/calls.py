@@ -22,18 +22,25 @@ MINUTE_MS = 60_000
 def _build(making: Making) -> Call:
     return Call(
         **making.common(),
-        title=making.words.subject,
-        body=making.words.body,
-        direction=CallDirection.OUTBOUND if making.rng.random() < 0.8 else CallDirection.INBOUND,
-        duration_ms=making.rng.randint(6, 45) * MINUTE_MS + making.rng.randint(0, 59) * 1000,
-        status="COMPLETED",
+        hs_call_title=making.words.subject,
+        hs_call_body=making.words.body,
+        hs_call_direction=CallDirection.OUTBOUND if making.rng.random() < 0.8 else CallDirection.INBOUND,
+        hs_call_duration=making.rng.randint(6, 45) * MINUTE_MS + making.rng.randint(0, 59) * 1000,
+        hs_call_status="COMPLETED",
     )
 
 
 class CallSerializer(ActivitySerializer):
     class Meta:
         model = Call
-        fields = [*ACTIVITY_FIELDS, "title", "body", "direction", "duration_ms", "status"]
+        fields = [
+            *ACTIVITY_FIELDS,
+            "hs_call_title",
+            "hs_call_body",
+            "hs_call_direction",
+            "hs_call_duration",
+            "hs_call_status",
+        ]
         read_only_fields = fields
 
 
@@ -46,11 +53,11 @@ CALLS = RecordKind(
     steps=(beat_step(Beat.DISCOVERY_CALL, CREATE_CALL),),
     fields=(
         KindField("hs_timestamp", lambda c: c.occurred_at),
-        KindField("hs_call_title", lambda c: c.title),
-        KindField("hs_call_body", lambda c: c.body),
-        KindField("hs_call_direction", lambda c: c.direction),
-        KindField("hs_call_duration", lambda c: c.duration_ms),
-        KindField("hs_call_status", lambda c: c.status),
+        KindField("hs_call_title", lambda c: c.hs_call_title),
+        KindField("hs_call_body", lambda c: c.hs_call_body),
+        KindField("hs_call_direction", lambda c: c.hs_call_direction),
+        KindField("hs_call_duration", lambda c: c.hs_call_duration),
+        KindField("hs_call_status", lambda c: c.hs_call_status),
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,

@@ -30,23 +30,31 @@ def _build(making: Making) -> Email:
     seller = seller_address(making.rep)
     return Email(
         **making.common(),
-        subject=making.words.subject,
-        text=making.words.body,
-        direction=EmailDirection.INCOMING_EMAIL if inbound else EmailDirection.EMAIL,
-        status="SENT",
-        from_email=making.contact.email if inbound else seller,
-        to_email=seller if inbound else making.contact.email,
+        hs_email_subject=making.words.subject,
+        hs_email_text=making.words.body,
+        hs_email_direction=EmailDirection.INCOMING_EMAIL if inbound else EmailDirection.EMAIL,
+        hs_email_status="SENT",
+        hs_email_from_email=making.contact.email if inbound else seller,
+        hs_email_to_email=seller if inbound else making.contact.email,
     )
 
 
 def _headers(email: Email) -> str:
-    return json.dumps({"from": {"email": email.from_email}, "to": [{"email": email.to_email}]})
+    return json.dumps({"from": {"email": email.hs_email_from_email}, "to": [{"email": email.hs_email_to_email}]})
 
 
 class EmailSerializer(ActivitySerializer):
     class Meta:
         model = Email
-        fields = [*ACTIVITY_FIELDS, "subject", "text", "direction", "status", "from_email", "to_email"]
+        fields = [
+            *ACTIVITY_FIELDS,
+            "hs_email_subject",
+            "hs_email_text",
+            "hs_email_direction",
+            "hs_email_status",
+            "hs_email_from_email",
+            "hs_email_to_email",
+        ]
         read_only_fields = fields
 
 
@@ -64,13 +72,13 @@ EMAILS = RecordKind(
     timeline=story_timeline,
     fields=(
         KindField("hs_timestamp", lambda e: e.occurred_at),
-        KindField("hs_email_subject", lambda e: e.subject),
-        KindField("hs_email_text", lambda e: e.text),
-        KindField("hs_email_direction", lambda e: e.direction),
-        KindField("hs_email_status", lambda e: e.status),
+        KindField("hs_email_subject", lambda e: e.hs_email_subject),
+        KindField("hs_email_text", lambda e: e.hs_email_text),
+        KindField("hs_email_direction", lambda e: e.hs_email_direction),
+        KindField("hs_email_status", lambda e: e.hs_email_status),
         # HubSpot fills its sender and recipient from the headers (they are read-only there).
-        KindField("hs_email_from_email", lambda e: e.from_email, delivered=False),
-        KindField("hs_email_to_email", lambda e: e.to_email, delivered=False),
+        KindField("hs_email_from_email", lambda e: e.hs_email_from_email, delivered=False),
+        KindField("hs_email_to_email", lambda e: e.hs_email_to_email, delivered=False),
         KindField("hs_email_headers", _headers, exported=False),
         *ASSOCIATION_COLUMNS,
     ),

@@ -23,18 +23,25 @@ def _build(making: Making) -> Meeting:
     minutes = making.rng.choice((30, 30, 45, 60, 60, 90))
     return Meeting(
         **making.common(),
-        title=making.words.subject,
-        body=making.words.body,
-        start_time=making.occurred_at,
-        end_time=making.occurred_at + timedelta(minutes=minutes),
-        outcome="COMPLETED",
+        hs_meeting_title=making.words.subject,
+        hs_meeting_body=making.words.body,
+        hs_meeting_start_time=making.occurred_at,
+        hs_meeting_end_time=making.occurred_at + timedelta(minutes=minutes),
+        hs_meeting_outcome="COMPLETED",
     )
 
 
 class MeetingSerializer(ActivitySerializer):
     class Meta:
         model = Meeting
-        fields = [*ACTIVITY_FIELDS, "title", "body", "start_time", "end_time", "outcome"]
+        fields = [
+            *ACTIVITY_FIELDS,
+            "hs_meeting_title",
+            "hs_meeting_body",
+            "hs_meeting_start_time",
+            "hs_meeting_end_time",
+            "hs_meeting_outcome",
+        ]
         read_only_fields = fields
 
 
@@ -49,11 +56,11 @@ MEETINGS = RecordKind(
     ),
     fields=(
         KindField("hs_timestamp", lambda m: m.occurred_at),
-        KindField("hs_meeting_title", lambda m: m.title),
-        KindField("hs_meeting_body", lambda m: m.body),
-        KindField("hs_meeting_start_time", lambda m: m.start_time),
-        KindField("hs_meeting_end_time", lambda m: m.end_time),
-        KindField("hs_meeting_outcome", lambda m: m.outcome),
+        KindField("hs_meeting_title", lambda m: m.hs_meeting_title),
+        KindField("hs_meeting_body", lambda m: m.hs_meeting_body),
+        KindField("hs_meeting_start_time", lambda m: m.hs_meeting_start_time),
+        KindField("hs_meeting_end_time", lambda m: m.hs_meeting_end_time),
+        KindField("hs_meeting_outcome", lambda m: m.hs_meeting_outcome),
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,

@@ -18,13 +18,13 @@ from simulations.kinds import KindField, RecordKind
 
 
 def _build(making: Making) -> Note:
-    return Note(**making.common(), body=making.words.body)
+    return Note(**making.common(), hs_note_body=making.words.body)
 
 
 class NoteSerializer(ActivitySerializer):
     class Meta:
         model = Note
-        fields = [*ACTIVITY_FIELDS, "body"]
+        fields = [*ACTIVITY_FIELDS, "hs_note_body"]
         read_only_fields = fields
 
 
@@ -37,7 +37,7 @@ NOTES = RecordKind(
     steps=tuple(beat_step(beat, CREATE_NOTE) for beat in (Beat.FORM_NOTE, Beat.DISCOVERY_NOTE, Beat.LOSS_NOTE)),
     fields=(
         KindField("hs_timestamp", lambda n: n.occurred_at),
-        KindField("hs_note_body", lambda n: n.body),
+        KindField("hs_note_body", lambda n: n.hs_note_body),
         *ASSOCIATION_COLUMNS,
     ),
     export_related=EXPORT_RELATED,

@@ -26,10 +26,12 @@ def _build(making: Making) -> Task:
     due = parse_datetime(making.job.payload["due_at"]) or making.occurred_at + timedelta(days=3)
     return Task(
         **making.common(),
-        subject=making.words.subject,
-        body=making.words.body,
-        priority=making.rng.choice((TaskPriority.LOW, TaskPriority.MEDIUM, TaskPriority.MEDIUM, TaskPriority.HIGH)),
-        status=TaskStatus.NOT_STARTED,
+        hs_task_subject=making.words.subject,
+        hs_task_body=making.words.body,
+        hs_task_priority=making.rng.choice(
+            (TaskPriority.LOW, TaskPriority.MEDIUM, TaskPriority.MEDIUM, TaskPriority.HIGH)
+        ),
+        hs_task_status=TaskStatus.NOT_STARTED,
         due_at=due,
     )
 
@@ -37,7 +39,15 @@ def _build(making: Making) -> Task:
 class TaskSerializer(ActivitySerializer):
     class Meta:
         model = Task
-        fields = [*ACTIVITY_FIELDS, "subject", "body", "priority", "status", "due_at", "completed_at"]
+        fields = [
+            *ACTIVITY_FIELDS,
+            "hs_task_subject",
+            "hs_task_body",
+            "hs_task_priority",
+            "hs_task_status",
+            "due_at",
+            "completed_at",
+        ]
         read_only_fields = fields
 
 
@@ -55,10 +65,10 @@ TASKS = RecordKind(
     steps=(beat_step(Beat.FOLLOW_UP_TASK, CREATE_TASK), beat_step(Beat.TASK_DONE, TASK_DONE)),
     fields=(
         KindField("hs_timestamp", lambda t: t.due_at),  # HubSpot's task date is its due date
-        KindField("hs_task_subject", lambda t: t.subject),
-        KindField("hs_task_body", lambda t: t.body),
-        KindField("hs_task_priority", lambda t: t.priority),
-        KindField("hs_task_status", lambda t: t.status),
+        KindField("hs_task_subject", lambda t: t.hs_task_subject),
+        KindField("hs_task_body", lambda t: t.hs_task_body),
+        KindField("hs_task_priority", lambda t: t.hs_task_priority),
+        KindField("hs_task_status", lambda t: t.hs_task_status),
         KindField("hs_task_completion_date", lambda t: t.completed_at, delivered=False),  # HubSpot sets it
         # HubSpot dates a completion when it sees it: the simulated one goes in SimCRM's own property.
         KindField("simcrm_completed_at", lambda t: t.completed_at, exported=False),

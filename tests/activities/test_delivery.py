@@ -85,7 +85,7 @@ def test_every_activity_arrives_once_in_the_past_with_its_contact_company_and_de
     assert not [path for path in paths if "/associations/" in path and path.split("/")[4] in MODELS]
     assert {f"/crm/v3/objects/{name}/batch/create" for name in MODELS} <= set(paths)
     # A completed task is COMPLETED there, and its simulated completion is in SimCRM's own property.
-    done = Task.objects.filter(simulation_id=simulation_id, status=TaskStatus.COMPLETED).first()
+    done = Task.objects.filter(simulation_id=simulation_id, hs_task_status=TaskStatus.COMPLETED).first()
     assert done is not None and done.completed_at is not None
     portal_task = slow_hubspot.objects("tasks")[done.crm_id or ""]
     assert portal_task["hs_task_status"] == "COMPLETED"
@@ -97,8 +97,8 @@ def test_every_activity_arrives_once_in_the_past_with_its_contact_company_and_de
     assert email is not None
     portal_email = slow_hubspot.objects("emails")[email.crm_id or ""]
     assert (portal_email["hs_email_from_email"], portal_email["hs_email_to_email"]) == (
-        email.from_email,
-        email.to_email,
+        email.hs_email_from_email,
+        email.hs_email_to_email,
     )
 
 

@@ -23,11 +23,11 @@ pytestmark = pytest.mark.django_db
 URL = "/api/simulations/"
 MODELS: dict[str, Any] = {"emails": Email, "calls": Call, "meetings": Meeting, "notes": Note, "tasks": Task}
 TEXT_FIELDS = {
-    "emails": ("subject", "text", "direction", "from_email", "to_email"),
-    "calls": ("title", "body", "direction", "duration_ms"),
-    "meetings": ("title", "body", "start_time", "end_time"),
-    "notes": ("body",),
-    "tasks": ("subject", "body", "priority", "status", "due_at", "completed_at"),
+    "emails": ("hs_email_subject", "hs_email_text", "hs_email_direction", "hs_email_from_email", "hs_email_to_email"),
+    "calls": ("hs_call_title", "hs_call_body", "hs_call_direction", "hs_call_duration"),
+    "meetings": ("hs_meeting_title", "hs_meeting_body", "hs_meeting_start_time", "hs_meeting_end_time"),
+    "notes": ("hs_note_body",),
+    "tasks": ("hs_task_subject", "hs_task_body", "hs_task_priority", "hs_task_status", "due_at", "completed_at"),
 }
 
 
@@ -98,7 +98,7 @@ def test_a_backfill_tells_each_story_in_the_funnels_order_and_its_replay_tells_i
             assert sql_at is None or activity.occurred_at <= sql_at, "a discovery call after qualification"
         if name == "tasks":
             assert activity.due_at > activity.occurred_at
-            if activity.status == TaskStatus.COMPLETED:
+            if activity.hs_task_status == TaskStatus.COMPLETED:
                 assert activity.occurred_at <= activity.completed_at <= ends_at
             else:
                 assert activity.completed_at is None
@@ -110,10 +110,11 @@ def test_a_backfill_tells_each_story_in_the_funnels_order_and_its_replay_tells_i
         notes = Note.objects.filter(contact_id=deal.contact_id, beat=Beat.LOSS_NOTE)
         assert [note.occurred_at >= lost_at for note in notes] == [True], f"deal {deal.pk}: one note after the loss"
     tasks = Task.objects.filter(simulation=simulation)
-    assert tasks.filter(status=TaskStatus.COMPLETED).exists() and tasks.filter(status=TaskStatus.NOT_STARTED).exists()
+    assert tasks.filter(hs_task_status=TaskStatus.COMPLETED).exists()
+    assert tasks.filter(hs_task_status=TaskStatus.NOT_STARTED).exists()
     assert any(t.completed_at and t.completed_at > t.due_at for t in tasks), "no task was done late"
 
-    bodies = [getattr(a, "text", None) or a.body for _, a in story]
+    bodies = [activity.text for _, activity in story]
     assert len(set(bodies)) >= 0.95 * len(bodies), "bodies repeat within one simulation"
     assert all("{" not in body for body in bodies), "a slot was left unfilled"
 
@@ -150,7 +151,7 @@ def test_the_activities_list_is_in_timeline_order_and_filters_by_kind_contact_an
 
     calls = api_client.get(f"{URL}{simulation_id}/activities/", {"kind": "calls"}).json()
     assert calls["count"] == Call.objects.filter(simulation_id=simulation_id).count()
-    assert {row["kind"] for row in calls["results"]} == {"calls"} and "duration_ms" in calls["results"][0]
+    assert {row["kind"] for row in calls["results"]} == {"calls"} and "hs_call_duration" in calls["results"][0]
 
     deal = Deal.objects.filter(simulation_id=simulation_id).first()
     assert deal is not None

@@ -26,7 +26,7 @@ def _texts_calls(standin: OpenAIStandIn) -> int:
 
 def _bodies(simulation_id: int) -> list[str]:
     return [
-        getattr(activity, "text", None) or activity.body
+        activity.text
         for model in MODELS
         for activity in model.objects.filter(simulation_id=simulation_id).order_by(
             "contact__record_index", "occurred_at"

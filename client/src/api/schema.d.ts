@@ -735,18 +735,13 @@ export interface components {
             readonly sync_error: string;
             /** @description The lifecycle or deal stage it belongs to. */
             readonly stage: string;
-            readonly title: string;
-            readonly body: string;
-            readonly direction: components["schemas"]["CallDirectionEnum"];
-            readonly duration_ms: number;
-            readonly status: string;
+            readonly hs_call_title: string;
+            readonly hs_call_body: string;
+            readonly hs_call_direction: components["schemas"]["HsCallDirectionEnum"];
+            /** @description Milliseconds. */
+            readonly hs_call_duration: number;
+            readonly hs_call_status: string;
         };
-        /**
-         * @description * `INBOUND` - Inbound
-         *     * `OUTBOUND` - Outbound
-         * @enum {string}
-         */
-        CallDirectionEnum: "INBOUND" | "OUTBOUND";
         Company: {
             readonly id: number;
             readonly simulation: number;
@@ -906,20 +901,13 @@ export interface components {
             readonly sync_error: string;
             /** @description The lifecycle or deal stage it belongs to. */
             readonly stage: string;
-            readonly subject: string;
-            readonly text: string;
-            readonly direction: components["schemas"]["EmailDirectionEnum"];
-            readonly status: string;
-            readonly from_email: string;
-            readonly to_email: string;
+            readonly hs_email_subject: string;
+            readonly hs_email_text: string;
+            readonly hs_email_direction: components["schemas"]["HsEmailDirectionEnum"];
+            readonly hs_email_status: string;
+            readonly hs_email_from_email: string;
+            readonly hs_email_to_email: string;
         };
-        /**
-         * @description * `EMAIL` - Sent
-         *     * `INCOMING_EMAIL` - Received
-         *     * `FORWARDED_EMAIL` - Forwarded
-         * @enum {string}
-         */
-        EmailDirectionEnum: "EMAIL" | "INCOMING_EMAIL" | "FORWARDED_EMAIL";
         /**
          * @description * `reserved` - Reserved: subdomains of example.com, .org and .net, no real mailbox
          *     * `realistic` - Realistic: lifelike domains, which may belong to real businesses
@@ -943,6 +931,32 @@ export interface components {
         Health: {
             status: string;
         };
+        /**
+         * @description * `INBOUND` - Inbound
+         *     * `OUTBOUND` - Outbound
+         * @enum {string}
+         */
+        HsCallDirectionEnum: "INBOUND" | "OUTBOUND";
+        /**
+         * @description * `EMAIL` - Sent
+         *     * `INCOMING_EMAIL` - Received
+         *     * `FORWARDED_EMAIL` - Forwarded
+         * @enum {string}
+         */
+        HsEmailDirectionEnum: "EMAIL" | "INCOMING_EMAIL" | "FORWARDED_EMAIL";
+        /**
+         * @description * `LOW` - Low
+         *     * `MEDIUM` - Medium
+         *     * `HIGH` - High
+         * @enum {string}
+         */
+        HsTaskPriorityEnum: "LOW" | "MEDIUM" | "HIGH";
+        /**
+         * @description * `NOT_STARTED` - Not started
+         *     * `COMPLETED` - Completed
+         * @enum {string}
+         */
+        HsTaskStatusEnum: "NOT_STARTED" | "COMPLETED";
         Job: {
             readonly id: number;
             readonly simulation: number;
@@ -1009,13 +1023,13 @@ export interface components {
             readonly sync_error: string;
             /** @description The lifecycle or deal stage it belongs to. */
             readonly stage: string;
-            readonly title: string;
-            readonly body: string;
+            readonly hs_meeting_title: string;
+            readonly hs_meeting_body: string;
             /** Format: date-time */
-            readonly start_time: string;
+            readonly hs_meeting_start_time: string;
             /** Format: date-time */
-            readonly end_time: string;
-            readonly outcome: string;
+            readonly hs_meeting_end_time: string;
+            readonly hs_meeting_outcome: string;
         };
         Note: {
             /**
@@ -1035,7 +1049,7 @@ export interface components {
             readonly sync_error: string;
             /** @description The lifecycle or deal stage it belongs to. */
             readonly stage: string;
-            readonly body: string;
+            readonly hs_note_body: string;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1363,13 +1377,6 @@ export interface components {
             first: string[];
         };
         /**
-         * @description * `LOW` - Low
-         *     * `MEDIUM` - Medium
-         *     * `HIGH` - High
-         * @enum {string}
-         */
-        PriorityEnum: "LOW" | "MEDIUM" | "HIGH";
-        /**
          * @description * `unreachable` - unreachable
          *     * `key` - key
          *     * `model` - model
@@ -1598,21 +1605,15 @@ export interface components {
             readonly sync_error: string;
             /** @description The lifecycle or deal stage it belongs to. */
             readonly stage: string;
-            readonly subject: string;
-            readonly body: string;
-            readonly priority: components["schemas"]["PriorityEnum"];
-            readonly status: components["schemas"]["TaskStatusEnum"];
+            readonly hs_task_subject: string;
+            readonly hs_task_body: string;
+            readonly hs_task_priority: components["schemas"]["HsTaskPriorityEnum"];
+            readonly hs_task_status: components["schemas"]["HsTaskStatusEnum"];
             /** Format: date-time */
             readonly due_at: string;
             /** Format: date-time */
             readonly completed_at: string | null;
         };
-        /**
-         * @description * `NOT_STARTED` - Not started
-         *     * `COMPLETED` - Completed
-         * @enum {string}
-         */
-        TaskStatusEnum: "NOT_STARTED" | "COMPLETED";
         /**
          * @description * `starter` - Free or Starter (100 requests per 10 s)
          *     * `professional` - Professional (190 requests per 10 s)

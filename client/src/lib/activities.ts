@@ -20,13 +20,15 @@ export function activityStage(activity: Pick<Activity, 'stage'>): string {
 export function activityTitle(activity: Activity): string {
   switch (activity.kind) {
     case 'emails':
+      return activity.hs_email_subject;
     case 'tasks':
-      return activity.subject;
+      return activity.hs_task_subject;
     case 'calls':
+      return activity.hs_call_title;
     case 'meetings':
-      return activity.title;
+      return activity.hs_meeting_title;
     case 'notes':
-      return activity.body.split('\n')[0] ?? '';
+      return activity.hs_note_body.split('\n')[0] ?? '';
   }
 }
 
@@ -34,11 +36,15 @@ export function activityTitle(activity: Activity): string {
 export function activityBody(activity: Activity): string {
   switch (activity.kind) {
     case 'emails':
-      return activity.text;
+      return activity.hs_email_text;
+    case 'calls':
+      return activity.hs_call_body;
+    case 'meetings':
+      return activity.hs_meeting_body;
     case 'notes':
-      return activity.body.split('\n').slice(1).join('\n').trim();
-    default:
-      return activity.body;
+      return activity.hs_note_body.split('\n').slice(1).join('\n').trim();
+    case 'tasks':
+      return activity.hs_task_body;
   }
 }
 
@@ -52,13 +58,13 @@ export function minutes(ms: number): string {
 export function activityDetail(activity: Activity): string | null {
   switch (activity.kind) {
     case 'emails':
-      return activity.direction === 'INCOMING_EMAIL' ? `from ${activity.from_email}` : `to ${activity.to_email}`;
+      return activity.hs_email_direction === 'INCOMING_EMAIL' ? `from ${activity.hs_email_from_email}` : `to ${activity.hs_email_to_email}`;
     case 'calls':
-      return `${activity.direction === 'INBOUND' ? 'inbound' : 'outbound'}, ${minutes(activity.duration_ms)}`;
+      return `${activity.hs_call_direction === 'INBOUND' ? 'inbound' : 'outbound'}, ${minutes(activity.hs_call_duration)}`;
     case 'meetings':
-      return minutes(Date.parse(activity.end_time) - Date.parse(activity.start_time));
+      return minutes(Date.parse(activity.hs_meeting_end_time) - Date.parse(activity.hs_meeting_start_time));
     case 'tasks':
-      return activity.status === 'COMPLETED' ? `${activity.priority.toLowerCase()} priority, done` : `${activity.priority.toLowerCase()} priority, open`;
+      return `${activity.hs_task_priority.toLowerCase()} priority, ${activity.hs_task_status === 'COMPLETED' ? 'done' : 'open'}`;
     case 'notes':
       return null;
   }

@@ -391,12 +391,12 @@ describe('activities', () => {
     sync_status: null,
     sync_error: '',
     stage: 'lead',
-    subject: 'Question about the route planner',
-    text: 'Hi,\n\n<b>Late pickups</b> again.\n\nThanks, Ada',
-    direction: 'INCOMING_EMAIL',
-    status: 'SENT',
-    from_email: 'ada@analytical.example.com',
-    to_email: 'sam.okafor@sales.example.net',
+    hs_email_subject: 'Question about the route planner',
+    hs_email_text: 'Hi,\n\n<b>Late pickups</b> again.\n\nThanks, Ada',
+    hs_email_direction: 'INCOMING_EMAIL',
+    hs_email_status: 'SENT',
+    hs_email_from_email: 'ada@analytical.example.com',
+    hs_email_to_email: 'sam.okafor@sales.example.net',
   };
   const call: Activity = {
     kind: 'calls',
@@ -410,11 +410,11 @@ describe('activities', () => {
     sync_status: null,
     sync_error: '',
     stage: 'marketingqualifiedlead',
-    title: 'Discovery call with Ada Lovelace',
-    body: 'Main pain: late pickups.',
-    direction: 'OUTBOUND',
-    duration_ms: 1_260_000,
-    status: 'COMPLETED',
+    hs_call_title: 'Discovery call with Ada Lovelace',
+    hs_call_body: 'Main pain: late pickups.',
+    hs_call_direction: 'OUTBOUND',
+    hs_call_duration: 1_260_000,
+    hs_call_status: 'COMPLETED',
   };
 
   function activitiesBackend(): string[] {
