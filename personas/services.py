@@ -33,6 +33,7 @@ from personas.validation import (
     TEMPLATE_PARTS,
     GeneratedBatch,
     GeneratedCompanies,
+    GeneratedTexts,
     clean_companies,
     clean_personas,
     company_name_key,
@@ -303,29 +304,9 @@ def _pool_append(
     """Append a batch to its pool (creating it if needed) in one short transaction; return (pool id, new size)."""
     kind = PoolKind.COMPANY if isinstance(batch, GeneratedCompanies) else PoolKind.CONTACT
     with transaction.atomic():
-        row, _ = CachedPersona.objects.select_for_update().get_or_create(
-            cache_key=key,
-            source=source,
-            kind=kind,
-            defaults={
-                "theme": tidy_text(theme)[:255],
-                "industry": tidy_text(industry)[:255],
-                "persona_data": {POOL_DATA_KEYS[kind]: []},
-            },
-        )
+        row = _pool_locked(key, source, kind, theme=theme, industry=industry)
         written, new = _new_entries(batch, row.pk)
-        size = _entries_insert(row, new)
-        # The model that grew the pool last names it: a pool is almost always written by one model.
-        named = {"model": batch.model} if batch.model else {}
-        CachedPersona.objects.filter(pk=row.pk).update(
-            **named,
-            size=size,
-            misses=F("misses") + 1,
-            generation_calls=F("generation_calls") + 1,
-            prompt_tokens=F("prompt_tokens") + batch.prompt_tokens,
-            completion_tokens=F("completion_tokens") + batch.completion_tokens,
-            updated_at=timezone.now(),
-        )
+        size = _pool_grown(row, new, batch)
     logger.info(
         "Persona pool %s (%s%s) grew by %d to %d (%d of the batch were duplicates)",
         _key_label(key),
@@ -336,6 +317,40 @@ def _pool_append(
         written - len(new),
     )
     return row.pk, size
+
+
+def _pool_locked(key: str, source: str, kind: str, *, theme: str, industry: str) -> CachedPersona:
+    """The pool's row, made when missing, locked until the transaction ends."""
+    row, _ = CachedPersona.objects.select_for_update().get_or_create(
+        cache_key=key,
+        source=source,
+        kind=kind,
+        defaults={
+            "theme": tidy_text(theme)[:255],
+            "industry": tidy_text(industry)[:255],
+            "persona_data": {POOL_DATA_KEYS[kind]: []},
+        },
+    )
+    return row
+
+
+def _pool_grown(
+    row: CachedPersona, entries: list[dict[str, Any]], call: GeneratedBatch | GeneratedCompanies | GeneratedTexts
+) -> int:
+    """Append what one provider call wrote to its locked pool, and count the call and its tokens; the new size."""
+    size = _entries_insert(row, entries)
+    # The model that grew the pool last names it: a pool is almost always written by one model.
+    named = {"model": call.model} if call.model else {}
+    CachedPersona.objects.filter(pk=row.pk).update(
+        **named,
+        size=size,
+        misses=F("misses") + 1,
+        generation_calls=F("generation_calls") + 1,
+        prompt_tokens=F("prompt_tokens") + call.prompt_tokens,
+        completion_tokens=F("completion_tokens") + call.completion_tokens,
+        updated_at=timezone.now(),
+    )
+    return size
 
 
 def persona_pool_extend(*, pool: CachedPersona, entries: Iterable[dict[str, Any]]) -> int:
@@ -473,26 +488,8 @@ def activity_texts_write(
             theme=theme, industry=industry, activity=activity, moment=brief, slots=slots
         )
         with transaction.atomic():
-            row, _ = CachedPersona.objects.select_for_update().get_or_create(
-                cache_key=key,
-                source=PersonaSource.OPENAI,
-                kind=PoolKind.TEXTS,
-                defaults={
-                    "theme": tidy_text(theme)[:255],
-                    "industry": tidy_text(industry)[:255],
-                    "persona_data": {POOL_DATA_KEYS[PoolKind.TEXTS]: []},
-                },
-            )
-            size = _entries_insert(row, [{"moment": moment, **written.templates}])
-            CachedPersona.objects.filter(pk=row.pk).update(
-                **({"model": written.model} if written.model else {}),
-                size=size,
-                misses=F("misses") + 1,
-                generation_calls=F("generation_calls") + 1,
-                prompt_tokens=F("prompt_tokens") + written.prompt_tokens,
-                completion_tokens=F("completion_tokens") + written.completion_tokens,
-                updated_at=timezone.now(),
-            )
+            row = _pool_locked(key, PersonaSource.OPENAI, PoolKind.TEXTS, theme=theme, industry=industry)
+            _pool_grown(row, [{"moment": moment, **written.templates}], written)
     return written.templates
 
 

@@ -5,6 +5,7 @@ What they share: the timeline steps of their beats (activities.story), the job h
 them (activities.making), the fields every activity has, in the API and in the exports.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,16 @@ from activities.making import Build, activities_make_for_jobs, one_by_one
 from activities.models import Activity
 from activities.story import Beat
 from jobs.registry import JobHandler
-from simulations.kinds import EntryJob, KindAssociation, KindField, RecordKind, TimelineStep
+from simulations import timeline_versions
+from simulations.kinds import (
+    EntryJob,
+    KindAssociation,
+    KindField,
+    RecordKind,
+    TimelineContext,
+    TimelinePart,
+    TimelineStep,
+)
 from simulations.models import DELIVERY_FIELDS, DealStage, LifecycleStage
 
 # The fields of every activity, in the API (the contract's), before its kind's own.
@@ -113,6 +123,36 @@ def _instant(entry: EntryJob, offset: Any) -> str:
 def create_handler(job_type: str, model: type[Activity], build: Build) -> JobHandler:
     run_batch = activities_make_for_jobs(build, model)
     return JobHandler(job_type=job_type, run=one_by_one(run_batch), run_batch=run_batch)
+
+
+def activity_kind(
+    *,
+    name: str,
+    model: type[Activity],
+    serializer: type[serializers.Serializer],
+    handlers: tuple[JobHandler, ...],
+    steps: tuple[TimelineStep, ...],
+    fields: tuple[KindField, ...],
+    timeline: Callable[[TimelineContext], tuple[list[TimelinePart], dict[str, Any]]] | None = None,
+) -> RecordKind:
+    """An activity kind: its model, steps and HubSpot fields; what every activity kind shares filled in (the
+    admin, the export's association columns, its delivery with its contact, company and deal, its version)."""
+    return RecordKind(
+        name=name,
+        model=model,
+        serializer=serializer,
+        admin=ActivityAdmin,
+        handlers=handlers,
+        steps=steps,
+        timeline=timeline,
+        fields=(*fields, *ASSOCIATION_COLUMNS),
+        export_related=EXPORT_RELATED,
+        delivered=True,
+        associations=ASSOCIATIONS,
+        activity=True,
+        since_version=timeline_versions.ACTIVITIES,
+        list_doc=f"Its {name}, in the order of its timeline.",
+    )
 
 
 class ActivityAdmin(admin.ModelAdmin):

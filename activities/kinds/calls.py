@@ -1,20 +1,11 @@
 """Calls: the discovery call before a lead becomes sales-qualified."""
 
 from activities.job_types import CREATE_CALL
-from activities.kinds import (
-    ACTIVITY_FIELDS,
-    ASSOCIATION_COLUMNS,
-    ASSOCIATIONS,
-    EXPORT_RELATED,
-    ActivityAdmin,
-    ActivitySerializer,
-    beat_step,
-    create_handler,
-)
+from activities.kinds import ACTIVITY_FIELDS, ActivitySerializer, activity_kind, beat_step, create_handler
 from activities.making import Making
 from activities.models import Call, CallDirection
 from activities.story import Beat
-from simulations.kinds import KindField, RecordKind
+from simulations.kinds import KindField
 
 MINUTE_MS = 60_000
 
@@ -44,11 +35,10 @@ class CallSerializer(ActivitySerializer):
         read_only_fields = fields
 
 
-CALLS = RecordKind(
+CALLS = activity_kind(
     name="calls",
     model=Call,
     serializer=CallSerializer,
-    admin=ActivityAdmin,
     handlers=(create_handler(CREATE_CALL, Call, _build),),
     steps=(beat_step(Beat.DISCOVERY_CALL, CREATE_CALL),),
     fields=(
@@ -58,12 +48,5 @@ CALLS = RecordKind(
         KindField("hs_call_direction", lambda c: c.hs_call_direction),
         KindField("hs_call_duration", lambda c: c.hs_call_duration),
         KindField("hs_call_status", lambda c: c.hs_call_status),
-        *ASSOCIATION_COLUMNS,
     ),
-    export_related=EXPORT_RELATED,
-    delivered=True,
-    associations=ASSOCIATIONS,
-    activity=True,
-    since_version=3,
-    list_doc="Its calls, in the order of its timeline.",
 )

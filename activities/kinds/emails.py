@@ -3,20 +3,11 @@
 import json
 
 from activities.job_types import CREATE_EMAIL
-from activities.kinds import (
-    ACTIVITY_FIELDS,
-    ASSOCIATION_COLUMNS,
-    ASSOCIATIONS,
-    EXPORT_RELATED,
-    ActivityAdmin,
-    ActivitySerializer,
-    beat_step,
-    create_handler,
-)
+from activities.kinds import ACTIVITY_FIELDS, ActivitySerializer, activity_kind, beat_step, create_handler
 from activities.making import Making
 from activities.models import Email, EmailDirection
 from activities.story import Beat, story_timeline
-from simulations.kinds import KindField, RecordKind
+from simulations.kinds import KindField
 
 SELLER_DOMAIN = "sales.example.net"  # reserved (RFC 2606): no real mailbox
 
@@ -58,11 +49,10 @@ class EmailSerializer(ActivitySerializer):
         read_only_fields = fields
 
 
-EMAILS = RecordKind(
+EMAILS = activity_kind(
     name="emails",
     model=Email,
     serializer=EmailSerializer,
-    admin=ActivityAdmin,
     handlers=(create_handler(CREATE_EMAIL, Email, _build),),
     steps=tuple(
         beat_step(beat, CREATE_EMAIL)
@@ -80,12 +70,5 @@ EMAILS = RecordKind(
         KindField("hs_email_from_email", lambda e: e.hs_email_from_email, delivered=False),
         KindField("hs_email_to_email", lambda e: e.hs_email_to_email, delivered=False),
         KindField("hs_email_headers", _headers, exported=False),
-        *ASSOCIATION_COLUMNS,
     ),
-    export_related=EXPORT_RELATED,
-    delivered=True,
-    associations=ASSOCIATIONS,
-    activity=True,
-    since_version=3,
-    list_doc="Its emails, in the order of its timeline.",
 )

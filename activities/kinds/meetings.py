@@ -3,20 +3,11 @@
 from datetime import timedelta
 
 from activities.job_types import CREATE_MEETING
-from activities.kinds import (
-    ACTIVITY_FIELDS,
-    ASSOCIATION_COLUMNS,
-    ASSOCIATIONS,
-    EXPORT_RELATED,
-    ActivityAdmin,
-    ActivitySerializer,
-    beat_step,
-    create_handler,
-)
+from activities.kinds import ACTIVITY_FIELDS, ActivitySerializer, activity_kind, beat_step, create_handler
 from activities.making import Making
 from activities.models import Meeting
 from activities.story import Beat
-from simulations.kinds import KindField, RecordKind
+from simulations.kinds import KindField
 
 
 def _build(making: Making) -> Meeting:
@@ -45,11 +36,10 @@ class MeetingSerializer(ActivitySerializer):
         read_only_fields = fields
 
 
-MEETINGS = RecordKind(
+MEETINGS = activity_kind(
     name="meetings",
     model=Meeting,
     serializer=MeetingSerializer,
-    admin=ActivityAdmin,
     handlers=(create_handler(CREATE_MEETING, Meeting, _build),),
     steps=tuple(
         beat_step(beat, CREATE_MEETING) for beat in (Beat.DEAL_MEETING, Beat.PRESENTATION_MEETING, Beat.KICKOFF_MEETING)
@@ -61,12 +51,5 @@ MEETINGS = RecordKind(
         KindField("hs_meeting_start_time", lambda m: m.hs_meeting_start_time),
         KindField("hs_meeting_end_time", lambda m: m.hs_meeting_end_time),
         KindField("hs_meeting_outcome", lambda m: m.hs_meeting_outcome),
-        *ASSOCIATION_COLUMNS,
     ),
-    export_related=EXPORT_RELATED,
-    delivered=True,
-    associations=ASSOCIATIONS,
-    activity=True,
-    since_version=3,
-    list_doc="Its meetings, in the order of its timeline.",
 )

@@ -5,21 +5,12 @@ from datetime import timedelta
 from django.utils.dateparse import parse_datetime
 
 from activities.job_types import CREATE_TASK, TASK_DONE
-from activities.kinds import (
-    ACTIVITY_FIELDS,
-    ASSOCIATION_COLUMNS,
-    ASSOCIATIONS,
-    EXPORT_RELATED,
-    ActivityAdmin,
-    ActivitySerializer,
-    beat_step,
-    create_handler,
-)
+from activities.kinds import ACTIVITY_FIELDS, ActivitySerializer, activity_kind, beat_step, create_handler
 from activities.making import Making, one_by_one, tasks_done_for_jobs
 from activities.models import Task, TaskPriority, TaskStatus
 from activities.story import Beat
 from jobs.registry import JobHandler
-from simulations.kinds import KindField, RecordKind
+from simulations.kinds import KindField
 
 
 def _build(making: Making) -> Task:
@@ -51,11 +42,10 @@ class TaskSerializer(ActivitySerializer):
         read_only_fields = fields
 
 
-TASKS = RecordKind(
+TASKS = activity_kind(
     name="tasks",
     model=Task,
     serializer=TaskSerializer,
-    admin=ActivityAdmin,
     handlers=(
         create_handler(CREATE_TASK, Task, _build),
         JobHandler(
@@ -73,12 +63,5 @@ TASKS = RecordKind(
         # HubSpot dates a completion when it sees it: the simulated one goes in SimCRM's own property.
         KindField("simcrm_completed_at", lambda t: t.completed_at, exported=False),
         KindField("hs_createdate", lambda t: t.occurred_at, delivered=False),
-        *ASSOCIATION_COLUMNS,
     ),
-    export_related=EXPORT_RELATED,
-    delivered=True,
-    associations=ASSOCIATIONS,
-    activity=True,
-    since_version=3,
-    list_doc="Its tasks, in the order of its timeline.",
 )
