@@ -300,7 +300,8 @@ def test_two_workers_share_one_budget_and_a_killed_worker_leaves_no_duplicate(
             theme=theme,
             industry="Logistics",
             plan=PlanFactory.create(total_records=1500, seed=index),
-            crm=CrmSettings(deal_rate=0.5, sales_cycle_days=5),
+            # Activities' delivery has tests of their own (tests/activities/test_delivery.py).
+            crm=CrmSettings(deal_rate=0.5, sales_cycle_days=5, activity_level="none"),
             connection_id=connection.pk,
         )
         for index, theme in enumerate(["Space pirates", "Deep sea"])

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from standins.hubspot import STANDIN_TOKEN, HubSpotStandIn
+from standins.hubspot import OBJECT_TYPES, STANDIN_TOKEN, HubSpotStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {STANDIN_TOKEN}"}
@@ -533,7 +533,7 @@ def test_read_back_with_paging(hubspot: HubSpotStandIn, api: httpx.Client) -> No
 def test_state_unknown_paths_bad_json_and_latency(hubspot: HubSpotStandIn, api: httpx.Client) -> None:
     _upsert(api, "contacts", [_contact("a@example.com")])
     state = httpx.get(f"{hubspot.base_url}/_standin/state").json()
-    assert state["objects"] == {"contacts": 1, "companies": 0, "deals": 0}
+    assert state["objects"] == {"contacts": 1, **dict.fromkeys(OBJECT_TYPES[1:], 0)}
     assert state["associations"] == 0 and state["requests"] == 1 and state["dailyUsed"] == 1
 
     answer = api.get("/crm/v3/nothing/here")
