@@ -160,8 +160,9 @@ def story_timeline(context: TimelineContext) -> tuple[list[TimelinePart], dict[s
 
     closed = has_deal & (draws.close_at < window)
     add(Beat.KICKOFF_MEETING, time.after(draws.close_at, (1 + 6 * u[:, 29]) * DAY_US), closed & won)
-    # A lost deal always gets its note, however near the window's end the loss comes.
-    loss_note = np.minimum(draws.close_at + (u[:, 30] * 4 * HOUR_US).astype(np.int64), window - 1)
+    # A lost deal always gets its note: a few hours after the loss, or with it when that would pass the window.
+    later = time.after(draws.close_at, u[:, 30] * 4 * HOUR_US)
+    loss_note = np.where(later < window, later, draws.close_at)
     add(Beat.LOSS_NOTE, loss_note, closed & ~won)
     check_ins = _counts(CHECK_INS * level, u[:, 31])
     for slot in range(min(SLOTS, 2)):

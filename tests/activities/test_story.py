@@ -218,3 +218,19 @@ def test_activities_per_week_count_every_activity_in_the_simulations_zone(api_cl
     assert all(start.astimezone(zone).weekday() == 0 and start.astimezone(zone).hour == 0 for start in starts)
     for name, model in MODELS.items():
         assert sum(week[name] for week in answer["weeks"]) == model.objects.filter(simulation_id=simulation_id).count()
+
+
+def test_under_business_hours_every_activity_keeps_to_them(api_client: APIClient) -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    body = _body(total_records=150, seed=77, distribution="business_hours", timezone="Europe/Berlin")
+    created = api_client.post(URL, body, format="json")
+    assert created.status_code == 201, created.content
+    run_until_idle()
+    instants = [
+        a.occurred_at for model in MODELS.values() for a in model.objects.filter(simulation_id=created.json()["id"])
+    ]
+    assert len(instants) > 300
+    local = [moment.astimezone(zone) for moment in instants]
+    outside = [moment.isoformat() for moment in local if moment.weekday() >= 5 or not 9 <= moment.hour < 17]
+    # Loss notes included: one that would pass the window comes with the loss, inside the hours.
+    assert outside == [], outside[:5]

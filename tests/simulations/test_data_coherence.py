@@ -55,6 +55,8 @@ def _body(**overrides: Any) -> dict[str, Any]:
         "deal_rate": 0.5,
         "win_rate": 0.4,
         "sales_cycle_days": 14,
+        # These tests judge contacts, companies and moves; activities keep to the hours in tests/activities.
+        "activity_level": "none",
         **overrides,
     }
 

@@ -40,6 +40,7 @@ def _body(**overrides: Any) -> dict[str, Any]:
         "deal_rate": 0.5,
         "win_rate": 0.5,
         "sales_cycle_days": 12,
+        "activity_level": "none",  # the answer key is about stages
         **overrides,
     }
 
