@@ -110,6 +110,12 @@ def test_the_contacts_tab_pages_and_every_record_tab_fits_1366_px(
                     )
                 assert_fits(page, tab)
                 shot(tab.lower())
+            # The activities' timeline: long texts wrap, nothing scrolls sideways.
+            page.get_by_role("tab", name="Activities").click()
+            expect(page.get_by_test_id("activity-row").first).to_be_visible()
+            scroll, client = page.evaluate(NO_SIDEWAYS_SCROLL)["page"]
+            assert scroll <= client, f"Activities: the page scrolls sideways ({scroll} px of content in {client} px)"
+            shot("activities")
         except Exception:
             shot("failure")
             raise
