@@ -24,6 +24,14 @@ class ConnectionSerializer(serializers.ModelSerializer):
     delivery = serializers.SerializerMethodField(
         help_text="The records of the simulations that deliver to it, by delivery status."
     )
+    secret_last4 = serializers.CharField(
+        source="token_last4", help_text="The last four characters of its secret (its token or client secret)."
+    )
+    daily_share = serializers.FloatField(
+        allow_null=True,
+        help_text="The share of what the account has left of its daily API allocation that SimCRM may use, for a "
+        "CRM that reports it; null where the daily limit is a fixed number per tier.",
+    )
 
     class Meta:
         model = Connection
@@ -34,6 +42,9 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "base_url",
             "tier",
             "token_last4",
+            "secret_last4",
+            "client_id",
+            "daily_share",
             "status",
             "last_error",
             "portal_id",
@@ -54,7 +65,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
 def _token_checked(value: str) -> str:
     # It travels in an HTTP header, which takes printable ASCII only.
     if not value.isascii() or not value.isprintable() or " " in value:
-        raise serializers.ValidationError("An access token is printable ASCII without spaces.")
+        raise serializers.ValidationError("A token, client id or secret is printable ASCII without spaces.")
     return value
 
 
@@ -66,11 +77,44 @@ def _choices_of_adapters(serializer: serializers.Serializer) -> None:
             field.choices = choices()
 
 
-class ConnectionCreateSerializer(serializers.Serializer):
+class CredentialFields(serializers.Serializer):
+    """The secrets and client ids of every kind of connection; which a kind takes, its adapter says
+    (connectors.services checks them against it)."""
+
+    access_token = StrictCharField(
+        max_length=1000, required=False, write_only=True, help_text="The CRM's access token (HubSpot)."
+    )
+    client_id = StrictCharField(
+        max_length=255, required=False, help_text="The OAuth client (consumer key) of a CRM that takes one."
+    )
+    client_secret = StrictCharField(
+        max_length=1000, required=False, write_only=True, help_text="That client's secret, stored encrypted."
+    )
+    daily_share = serializers.FloatField(
+        min_value=0.01,
+        max_value=1,
+        required=False,
+        help_text="The share (0.01 to 1) of the account's remaining daily API allocation SimCRM may use, for a "
+        "CRM that reports it; default 0.5.",
+    )
+
+    def validate_access_token(self, value: str) -> str:
+        return _token_checked(value)
+
+    def validate_client_id(self, value: str) -> str:
+        return _token_checked(value)
+
+    def validate_client_secret(self, value: str) -> str:
+        return _token_checked(value)
+
+
+class ConnectionCreateSerializer(CredentialFields):
     name = StrictCharField(max_length=255)
     kind = StrictChoiceField(choices=[])  # the registered adapters' kinds
-    access_token = StrictCharField(max_length=1000, write_only=True, help_text="The CRM's access token.")
     base_url = serializers.URLField(max_length=500, required=False, help_text="Default: the CRM's API address.")
+    instance_url = serializers.URLField(
+        max_length=500, required=False, help_text="The account's own address, for a CRM that has one per account."
+    )
     tier = StrictChoiceField(choices=[], required=False)  # its adapter's, which default to their first
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,29 +124,29 @@ class ConnectionCreateSerializer(serializers.Serializer):
     def validate_base_url(self, value: str) -> str:
         return value.rstrip("/")
 
-    def validate_access_token(self, value: str) -> str:
-        return _token_checked(value)
+    def validate_instance_url(self, value: str) -> str:
+        return value.rstrip("/")
 
 
-class ConnectionUpdateSerializer(serializers.Serializer):
+# What a PATCH may change.
+CHANGEABLE = ("name", "access_token", "client_id", "client_secret", "tier", "daily_share")
+
+
+class ConnectionUpdateSerializer(CredentialFields):
     name = StrictCharField(max_length=255, required=False)
-    access_token = StrictCharField(max_length=1000, required=False, write_only=True)
     tier = StrictChoiceField(choices=[], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices_of_adapters(self)
 
-    def validate_access_token(self, value: str) -> str:
-        return _token_checked(value)
-
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             others = sorted(str(key) for key in data if key not in self.fields)
             if others:
+                message = f"Only {', '.join(CHANGEABLE)} can be changed."
                 raise serializers.ValidationError(
-                    {key: ["Only name, access_token and tier can be changed."] for key in others if key.isprintable()}
-                    or {"non_field_errors": ["Only name, access_token and tier can be changed."]}
+                    {key: [message] for key in others if key.isprintable()} or {"non_field_errors": [message]}
                 )
         return super().to_internal_value(data)
 

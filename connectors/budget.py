@@ -5,7 +5,8 @@ never count the same free slot. Three limits apply to every take:
 
 - the rate: at most `requests_per_window` slots in the CRM's rolling window (its adapter's budget);
 - the day: at most `requests_per_day` in the last DAY_HOURS hours, when the adapter's budget has a daily
-  limit for the tier, counted by the hour on the connection's row (`requests_by_hour`);
+  limit for the tier (or the CRM reports the account's daily usage, of which the connection may use a share),
+  counted by the hour on the connection's row (`requests_by_hour`);
 - the flight: a delivery's request stays "in flight" until it is released, and a connection keeps at
   most `in_flight_cap` in flight, about its budget per second times the CRM's measured latency, so
   delivery runs at the budget however slowly the CRM answers, and never far ahead of it.
@@ -69,17 +70,39 @@ def requests_per_window(connection: Connection) -> int:
 
 
 def requests_per_day(connection: Connection) -> int | None:
-    """90% of the tier's daily limit, for the same reason; None when the CRM has none."""
+    """How many requests SimCRM may send in a day: 90% of the tier's daily limit, for the same reason; for a
+    CRM that reports its daily usage, the connection's `daily_share` of what the other apps of the account
+    leave of its allocation (as last reported). None when the CRM has no daily limit."""
     daily = crm_adapter(connection.kind).budget.requests_per_day.get(connection.tier)
+    if connection.daily_share is not None:
+        allocation = int(connection.crm_usage.get("max") or daily or 0)
+        others = int(connection.crm_usage.get("others") or 0)
+        return max(0, math.floor(connection.daily_share * max(0, allocation - others)))
     return None if daily is None else daily * 9 // 10
 
 
+def daily_usage_note(*, connection_id: int, usage: tuple[int, int] | None) -> None:
+    """Keep the account's daily usage as the CRM reported it (used, allocation): what other apps used is the
+    reported count less SimCRM's own requests of the day, which the budget counts itself."""
+    if usage is None:
+        return
+    used, allocation = usage
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().only("id", "requests_by_hour").get(pk=connection_id)
+        now = timezone.now()
+        own = sum(_hours(connection, now).values())
+        crm_usage = {"max": allocation, "others": max(0, used - own), "used": used, "at": round(now.timestamp())}
+        Connection.objects.filter(pk=connection_id).update(crm_usage=crm_usage)
+
+
 def in_flight_cap(connection: Connection) -> int:
-    """How many requests the connection keeps in flight: its budget per second times the latency, and a spare."""
+    """How many requests the connection keeps in flight: its budget per second times the latency, and a spare,
+    within the CRM's own cap on concurrent requests."""
     limit = requests_per_window(connection)
     per_second = limit / _window(connection).total_seconds()
     cap = math.ceil(per_second * _latency_seconds(connection)) + IN_FLIGHT_SPARE
-    return max(1, min(limit, cap))
+    crm_cap = crm_adapter(connection.kind).budget.max_in_flight
+    return max(1, min(limit, cap, crm_cap or cap))
 
 
 def _window(connection: Connection) -> timedelta:
@@ -103,7 +126,17 @@ def budget_take(
     with transaction.atomic():
         connection = (
             Connection.objects.select_for_update()
-            .only("id", "kind", "tier", "blocked_until", "latency_ms", "wanting", "requests_by_hour")
+            .only(
+                "id",
+                "kind",
+                "tier",
+                "blocked_until",
+                "latency_ms",
+                "wanting",
+                "requests_by_hour",
+                "daily_share",
+                "crm_usage",
+            )
             .get(pk=connection_id)
         )
         now = timezone.now()

@@ -36,9 +36,18 @@ from connectors.budget import (
     budget_take,
     budget_wait_and_take,
     connection_block,
+    daily_usage_note,
     in_flight_cap,
 )
-from connectors.crm.base import CrmAdapter, CrmCreatingSession, CrmError, CrmSession, Refusal, crm_adapter
+from connectors.crm.base import (
+    CrmAdapter,
+    CrmCreatingSession,
+    CrmError,
+    CrmSession,
+    Refusal,
+    crm_adapter,
+    refusals_of,
+)
 from connectors.models import Connection, ConnectionStatus, Installation
 from connectors.outbox import GATHER, delivery_queue
 from jobs.models import ScheduledJob
@@ -124,6 +133,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                     if adapter.creates(kind)
                     else UpsertLane(simulation_id, kind, adapter)
                 )
+            daily_usage_note(connection_id=connection.pk, usage=session.daily_usage())
         except BudgetExhausted as exhausted:
             raise JobDeferred(f"Waiting for the request budget: {exhausted}", delay=exhausted.wait) from None
         except CrmError as error:
@@ -272,6 +282,7 @@ def _drive(connection: Connection, simulation_id: int, lanes: list["Lane"]) -> R
                     _answer_refused(connection, unit, answer, run, ready)
                 else:
                     run.delivered += unit.lane.settle(unit, answer)
+        daily_usage_note(connection_id=connection.pk, usage=session.daily_usage())
     for unit in ready:  # still waiting for a slot: the next job sends them
         unit.lane.finished = False
     return run
@@ -389,12 +400,9 @@ class UpsertLane:
             _mark_delivered(
                 self.model, [(keyed[key].pk, crm_id, keyed[key].sync_version) for key, crm_id in answered.items()]
             )
-            missing = [record.pk for key, record in keyed.items() if key not in answered]
-            if missing:
-                self.model._default_manager.filter(pk__in=missing).update(
-                    sync_status=SyncStatus.FAILED,
-                    sync_error=f"{self.adapter.label}'s answer to the batch did not include this record.",
-                )
+            _mark_refused(
+                self.adapter, self.model, {key: record for key, record in keyed.items() if key not in answered}, answer
+            )
         return len(answered)
 
     def refuse(self, unit: Unit, error: CrmError) -> tuple[Unit | None, int]:
@@ -627,14 +635,13 @@ class CreateLane:
             )
             made = [keyed[key].pk for key in answered]
             self.model._default_manager.filter(pk__in=made).update(crm_associated=True, crm_sent_at=None)
-            missing = [record.pk for key, record in keyed.items() if key not in answered]
+            missing = {key: record for key, record in keyed.items() if key not in answered}
             if unit.finding:
-                self.model._default_manager.filter(pk__in=missing).update(crm_sent_at=None)
-            elif missing:
-                self.model._default_manager.filter(pk__in=missing).update(
-                    sync_status=SyncStatus.FAILED,
-                    sync_error=f"{self.adapter.label}'s answer to the batch did not include this record.",
+                self.model._default_manager.filter(pk__in=[record.pk for record in missing.values()]).update(
+                    crm_sent_at=None
                 )
+            else:
+                _mark_refused(self.adapter, self.model, missing, answer)
         self.finished = False  # what a find did not see goes in a create, now
         return 0 if unit.finding else len(answered)
 
@@ -647,6 +654,19 @@ class CreateLane:
         return self.model._default_manager.filter(pk__in=ids, sync_status=SyncStatus.PENDING).update(
             sync_status=SyncStatus.FAILED, sync_error=message
         )
+
+
+def _mark_refused(adapter: CrmAdapter, model: type[Any], missing: dict[str, Any], answer: Any) -> None:
+    """The records a batch's answer left out failed: with the CRM's reason for each, where it gave one."""
+    if not missing:
+        return
+    refusals = refusals_of(answer)
+    generic = f"{adapter.label}'s answer to the batch did not include this record."
+    by_reason: dict[str, list[int]] = {}
+    for key, record in missing.items():
+        by_reason.setdefault(refusals.get(key, generic), []).append(record.pk)
+    for reason, ids in by_reason.items():
+        model._default_manager.filter(pk__in=ids).update(sync_status=SyncStatus.FAILED, sync_error=reason)
 
 
 def _creates_unanswered(unit: Unit) -> None:
@@ -671,6 +691,7 @@ def _probe(connection: Connection) -> None:
         raise BudgetExhausted(probe_seconds, f"another job is probing {adapter.label}'s daily limit")
     with closing(crm_session(connection, probing=True)) as prober:
         adapter.account_check(prober)
+        daily_usage_note(connection_id=connection.pk, usage=prober.daily_usage())
     Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.OK, last_error="", blocked_until=None)
 
 

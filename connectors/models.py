@@ -35,8 +35,17 @@ class Connection(models.Model):
     base_url = models.URLField(max_length=500, default=crm_default_base_url)
     # The plan of the CRM account, which sets the limits of its adapter's budget.
     tier = models.CharField(max_length=16, choices=crm_tier_choices, default=crm_default_tier)
+    # The CRM's secret (an access token, or an OAuth client secret where its adapter says `client_secret`).
     token_encrypted = models.TextField(editable=False)
     token_last4 = models.CharField(max_length=4, editable=False)
+    # The OAuth client (consumer key) of a CRM whose adapter fetches its own access tokens; empty otherwise.
+    client_id = models.CharField(max_length=255, blank=True, default="")
+    # The share of the account's daily API allocation SimCRM may use, of a CRM that reports its daily usage
+    # (CrmAdapter.daily_share_default); null for a CRM whose daily limit is a fixed number per tier.
+    daily_share = models.FloatField(null=True, blank=True)
+    # The account's daily usage as the CRM's last answer reported it: {"max": allocation, "others": requests
+    # other apps used in the last day (reported minus SimCRM's own), "at": epoch seconds}.
+    crm_usage = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.OK)
     last_error = models.TextField(blank=True, default="")
     # The CRM account's id, as its token check answers it (the API's name for it).
@@ -64,6 +73,10 @@ class Connection(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ConnectionStatus.values), name="connection_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(daily_share__isnull=True) | models.Q(daily_share__gte=0.01, daily_share__lte=1),
+                name="connection_daily_share_range",
             ),
         ]
 

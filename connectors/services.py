@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
 
-from connectors.budget import BudgetExhausted
+from connectors.budget import BudgetExhausted, daily_usage_note
 from connectors.crm.base import CrmAdapter, CrmError, Refusal, crm_adapter, crm_default_kind
 from connectors.crypto import token_encrypt
 from connectors.delivery import crm_session, delivered_models
@@ -19,25 +19,31 @@ from connectors.models import Connection, ConnectionStatus
 from connectors.outbox import deliveries_requeue
 from simulations.models import SyncStatus
 
+# Every credential a connection may be created with (CrmAdapter.credentials says which its kind takes).
+CREDENTIALS = ("access_token", "client_secret", "client_id", "base_url", "instance_url")
+
 
 def connection_create(
     *,
     owner: User,
     name: str,
-    access_token: str,
     kind: str | None = None,
-    base_url: str | None = None,
     tier: str | None = None,
+    daily_share: float | None = None,
+    **credentials: str,
 ) -> Connection:
-    """Save a connection once its CRM accepts its token (one call); otherwise raise a 400 naming the field.
-    Without a kind, the first adapter's; without a base_url or tier, its adapter's defaults."""
+    """Save a connection once its CRM accepts its credentials (one call); otherwise raise a 400 naming the field.
+    Without a kind, the first adapter's; without an address, tier or daily share, its adapter's defaults.
+    `credentials`: those of CREDENTIALS its adapter takes; the secret among them is stored encrypted."""
     kind = kind or crm_default_kind()
     try:
         adapter = crm_adapter(kind)
     except LookupError as error:
         raise ValidationError({"kind": [str(error)]}) from None
+    _credentials_checked(adapter, credentials, creating=True)
     tier = _tier_checked(adapter, tier)
-    base_url = base_url or adapter.default_base_url
+    secret = credentials[adapter.secret_field]
+    base_url = credentials.get("instance_url") or credentials.get("base_url") or adapter.default_base_url
     with transaction.atomic():
         connection = Connection.objects.create(
             owner=owner,
@@ -45,8 +51,10 @@ def connection_create(
             kind=kind,
             base_url=base_url,
             tier=tier,
-            token_encrypted=token_encrypt(access_token),
-            token_last4=access_token[-4:],
+            token_encrypted=token_encrypt(secret),
+            token_last4=secret[-4:],
+            client_id=credentials.get("client_id", ""),
+            daily_share=_daily_share_checked(adapter, daily_share),
         )
         connection.portal_id = _account_of(connection)
         connection.save(update_fields=["portal_id", "updated_at"])
@@ -54,29 +62,37 @@ def connection_create(
 
 
 def connection_update(*, connection: Connection, **changes: Any) -> Connection:
-    """Rename, change the tier, or give a new token: checked first; a good one clears `invalid` and
-    releases the held deliveries."""
-    token = changes.pop("access_token", None)
+    """Rename, change the tier or the daily share, or give new credentials: checked first; good ones clear
+    `invalid` and release the held deliveries."""
+    adapter = crm_adapter(connection.kind)
+    credentials = {name: changes.pop(name) for name in CREDENTIALS if name in changes}
+    _credentials_checked(adapter, credentials, creating=False)
     if "tier" in changes:
-        changes["tier"] = _tier_checked(crm_adapter(connection.kind), changes["tier"])
+        changes["tier"] = _tier_checked(adapter, changes["tier"])
+    if "daily_share" in changes:
+        changes["daily_share"] = _daily_share_checked(adapter, changes["daily_share"])
     fields = ["updated_at", *changes]
     for name, value in changes.items():
         setattr(connection, name, value)
-    if token is not None:
+    if credentials:
+        secret = credentials.get(adapter.secret_field)
         checked = Connection(
             pk=connection.pk,
             kind=connection.kind,
             base_url=connection.base_url,
             tier=connection.tier,
-            token_encrypted=token_encrypt(token),
+            client_id=credentials.get("client_id", connection.client_id),
+            token_encrypted=token_encrypt(secret) if secret is not None else connection.token_encrypted,
         )
         connection.portal_id = _account_of(checked)
-        connection.token_encrypted, connection.token_last4 = checked.token_encrypted, token[-4:]
+        connection.token_encrypted, connection.client_id = checked.token_encrypted, checked.client_id
+        if secret is not None:
+            connection.token_last4 = secret[-4:]
         connection.status, connection.last_error = ConnectionStatus.OK, ""
-        fields += ["token_encrypted", "token_last4", "portal_id", "status", "last_error"]
+        fields += ["token_encrypted", "token_last4", "client_id", "portal_id", "status", "last_error"]
     with transaction.atomic():
         connection.save(update_fields=fields)
-        if token is not None:
+        if credentials:
             deliveries_requeue(connection_id=connection.pk)
     return connection
 
@@ -125,6 +141,34 @@ def connection_delivery_counts(*, connection_ids: list[int]) -> dict[int, dict[s
     return counts
 
 
+def _credentials_checked(adapter: CrmAdapter, credentials: dict[str, str], *, creating: bool) -> None:
+    """A 400 naming each credential this CRM does not take, and (when creating) each it needs and lacks; an
+    address the CRM needs is given once, as base_url or instance_url, whichever it names."""
+    taken = set(adapter.credentials)
+    errors = {
+        name: [f"{adapter.label} connections do not take {name}; they take {', '.join(adapter.credentials)}."]
+        for name in credentials
+        if name not in taken
+    }
+    if creating:
+        # The address has a default where the CRM has one API address for every account (base_url).
+        needed = [name for name in adapter.credentials if name != "base_url"]
+        errors |= {name: [f"{adapter.label} connections need {name}."] for name in needed if not credentials.get(name)}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _daily_share_checked(adapter: CrmAdapter, share: float | None) -> float | None:
+    """The share of the daily allocation, or the adapter's default; a 400 where its CRM has no such share."""
+    if adapter.daily_share_default is None:
+        if share is not None:
+            raise ValidationError(
+                {"daily_share": [f"{adapter.label} has a fixed daily limit per tier, not a share to set."]}
+            )
+        return None
+    return adapter.daily_share_default if share is None else share
+
+
 def _tier_checked(adapter: CrmAdapter, tier: str | None) -> str:
     """The tier, or the adapter's first when none is given; a 400 naming `tier` when its CRM has no such plan."""
     if tier is None:
@@ -141,19 +185,23 @@ def _account_of(connection: Connection) -> int | None:
     adapter = crm_adapter(connection.kind)
     try:
         with closing(crm_session(connection)) as session:
-            return adapter.account_check(session)
+            account = adapter.account_check(session)
+            if connection.pk is not None:
+                daily_usage_note(connection_id=connection.pk, usage=session.daily_usage())
+            return account
     except BudgetExhausted as exhausted:
         raise ValidationError(
             {"non_field_errors": [f"This connection's request budget is used up; try again in {exhausted.wait:.0f} s."]}
         ) from None
     except CrmError as error:
         if error.refusal == Refusal.AUTH:
-            raise ValidationError({"access_token": [error.message]}) from None
+            raise ValidationError({adapter.secret_field: [error.message]}) from None
         if error.refusal == Refusal.UNAVAILABLE:
+            address = "instance_url" if "instance_url" in adapter.credentials else "base_url"
             raise ValidationError(
                 {
-                    "base_url": [
-                        f"Could not reach {adapter.label} at {connection.base_url}: {error.message} Check base_url."
+                    address: [
+                        f"Could not reach {adapter.label} at {connection.base_url}: {error.message} Check {address}."
                     ]
                 }
             ) from None

@@ -218,13 +218,19 @@ SIMCRM_FORECAST_TOKENS_PER_CALL: tuple[int, int] = (870, 1150)
 
 # --- Delivery to a CRM ----------------------------------------------------------------------------
 # One adapter per CRM (connectors.crm.base.CrmAdapter), by import path; the first is the default kind.
-SIMCRM_CRM_ADAPTERS: list[str] = ["connectors.crm.hubspot.adapter.HUBSPOT_ADAPTER"]
+SIMCRM_CRM_ADAPTERS: list[str] = [
+    "connectors.crm.hubspot.adapter.HUBSPOT_ADAPTER",
+    "connectors.crm.salesforce.adapter.SALESFORCE_ADAPTER",
+]
 # The access tokens are encrypted with SIMCRM_ENCRYPTION_KEY (a Fernet key:
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`), or
 # with a key derived from SECRET_KEY when it is unset.
 SIMCRM_ENCRYPTION_KEY: str = env.str("SIMCRM_ENCRYPTION_KEY", default="")
 SIMCRM_HUBSPOT_PROBE_SECONDS: float = env.float("SIMCRM_HUBSPOT_PROBE_SECONDS", default=300.0)
 SIMCRM_HUBSPOT_TIMEOUT_SECONDS: float = env.float("SIMCRM_HUBSPOT_TIMEOUT_SECONDS", default=30.0)
+# The same two for every other CRM's adapter: how often a daily limit is probed, how long an answer may take.
+SIMCRM_CRM_PROBE_SECONDS: float = env.float("SIMCRM_CRM_PROBE_SECONDS", default=300.0)
+SIMCRM_CRM_TIMEOUT_SECONDS: float = env.float("SIMCRM_CRM_TIMEOUT_SECONDS", default=60.0)
 
 # --- Metrics --------------------------------------------------------------------------------------
 # A scraper sends `Authorization: Bearer <this>` to read /metrics; staff signed in need none.

@@ -25,8 +25,18 @@ class DeliveryVolume:
     associations: Mapping[tuple[str, str], int]
 
 
-# (connection id, volume) -> (requests, seconds the connection's limit implies)
-DeliveryForecast = Callable[[int, DeliveryVolume], tuple[int, float]]
+@dataclass(frozen=True)
+class DeliveryEstimate:
+    """What delivering a volume would ask of a connection."""
+
+    requests: int = 0
+    seconds: float = 0.0  # the time the connection's limits imply for them
+    day_use: float | None = None  # their share of what the connection may send in a day, where it has a limit
+    warning: str = ""  # what the user should know before the run: more requests than a day allows
+
+
+# (connection id, volume) -> its estimate
+DeliveryForecast = Callable[[int, DeliveryVolume], DeliveryEstimate]
 
 
 class ConnectionLinks(Protocol):
@@ -83,10 +93,10 @@ def delivery_forecast_register(forecast: DeliveryForecast) -> None:
     _forecasts[:] = [forecast]
 
 
-def delivery_forecast(connection_id: int | None, volume: DeliveryVolume) -> tuple[int, float]:
-    """The requests and time a delivery of `volume` would take; (0, 0) without a connection."""
+def delivery_forecast(connection_id: int | None, volume: DeliveryVolume) -> DeliveryEstimate:
+    """The requests and time a delivery of `volume` would take; none without a connection."""
     if connection_id is None or not _forecasts:
-        return 0, 0.0
+        return DeliveryEstimate()
     return _forecasts[0](connection_id, volume)
 
 

@@ -62,7 +62,7 @@ def simulation_preview(
         theme=theme, industry=industry, records=total, companies=companies, text_moments=moments
     ).as_dict()
     volume = _delivery_volume(total, companies, crm if plan else None, version=version, counts=counts)
-    requests, seconds = delivery_forecast(connection_id, volume)
+    delivery = delivery_forecast(connection_id, volume)
     return {
         "schedule": {
             "total_records": total,
@@ -73,8 +73,11 @@ def simulation_preview(
         },
         "forecast": {
             **forecast,
-            "hubspot_requests": requests,
-            "hubspot_seconds": round(seconds, 1),
+            # Named before a second CRM: the requests and time of the connection's CRM, whichever it is.
+            "hubspot_requests": delivery.requests,
+            "hubspot_seconds": round(delivery.seconds, 1),
+            "crm_day_use": None if delivery.day_use is None else round(delivery.day_use, 4),
+            "crm_warning": delivery.warning,
             "activities": activities,
             **(deal_forecast(plan, crm) if plan is not None else NO_DEALS),
         },

@@ -25,6 +25,20 @@ CreateInput = tuple[str, dict[str, str], list[tuple[str, str]]]
 BeforeRequest = Callable[[], None] | None
 
 
+class Answered(dict[str, str]):
+    """{key: the CRM's id} of the records a batch request answered for; `errors`: why the CRM refused the others
+    it names (by key), for their sync_error."""
+
+    def __init__(self, ids: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(ids or {})
+        self.errors: dict[str, str] = dict(errors or {})
+
+
+def refusals_of(answer: Mapping[str, str]) -> dict[str, str]:
+    """Why the CRM refused the records a batch answer leaves out, where the adapter says (Answered)."""
+    return answer.errors if isinstance(answer, Answered) else {}
+
+
 class Refusal(StrEnum):
     AUTH = "auth"  # the token is wrong or revoked: deliveries are held
     RATE = "rate"  # the CRM's rolling window is full: wait its retry_after
@@ -51,8 +65,11 @@ class CrmBudget:
     window_seconds: float  # the CRM's rolling window
     requests_per_window: Mapping[str, int]  # its limit per window, by Connection.tier
     batch_limit: int  # records (or associations) per request
-    # Its limit per day, by Connection.tier; a tier it does not name has none.
+    # Its limit per day, by Connection.tier; a tier it does not name has none. For a CRM that reports its daily
+    # usage (CrmAdapter.daily_share_default), the allocation assumed until its first answer says.
     requests_per_day: Mapping[str, int] = field(default_factory=dict)
+    # The most requests in flight at once, where the CRM caps concurrent requests; None: the budget's own cap.
+    max_in_flight: int | None = None
 
 
 class CrmConnection(Protocol):
@@ -61,6 +78,7 @@ class CrmConnection(Protocol):
     pk: Any
     base_url: str
     token_encrypted: str
+    client_id: str
     custom_properties: dict[str, Any]
 
 
@@ -69,6 +87,11 @@ class CrmSession(Protocol):
     Every method raises CrmError for a refusal or a lost answer."""
 
     def close(self) -> None: ...
+    def daily_usage(self) -> tuple[int, int] | None:
+        """(requests used, daily allocation) of the account, as the CRM's last answer reported them; None when
+        it reports none."""
+        ...
+
     def upsert(self, kind: RecordKind, inputs: list[UpsertInput]) -> dict[str, str]:
         """Create or update up to batch_limit records; return {key: the CRM's id} for those it answered."""
         ...
@@ -106,6 +129,14 @@ class CrmAdapter(Protocol):
     secret_patterns: tuple[str, ...]
     # How long after a lost answer a find sees what the request created (the CRM's search lags its writes).
     find_after_seconds: float
+    # The fields a connection of this kind is created with, besides name, kind and tier: its secret, and the
+    # address and client id where the CRM needs them (one of access_token, client_secret, client_id, base_url,
+    # instance_url). `secret_field` names the secret, which a refusal of it names too.
+    credentials: tuple[str, ...]
+    secret_field: str
+    # The share of the account's remaining daily allocation a connection may use by default, for a CRM that
+    # reports its daily usage in its answers (CrmSession.daily_usage); None: a fixed daily limit per tier.
+    daily_share_default: float | None
 
     def session(self, connection: CrmConnection, *, before_request: BeforeRequest) -> CrmSession: ...
     def account_check(self, session: CrmSession) -> int | None:

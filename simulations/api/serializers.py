@@ -419,6 +419,15 @@ class PreviewForecastSerializer(serializers.Serializer):
     cost_usd = serializers.FloatField(allow_null=True, help_text="null when the model's price is unknown")
     hubspot_requests = serializers.IntegerField(help_text="Requests to the connection's CRM, in batches of 100.")
     hubspot_seconds = serializers.FloatField(help_text="The time the connection's rate limit implies for them.")
+    crm_day_use = serializers.FloatField(
+        allow_null=True,
+        help_text="Those requests as a share of what the connection may send in a day (1.0: a whole day's); "
+        "null without a connection or a daily limit.",
+    )
+    crm_warning = serializers.CharField(
+        help_text="Empty, or what to know before the run: it needs more requests than the connection may send in a "
+        "day, and how long delivery will take."
+    )
     deals = serializers.IntegerField(
         help_text="Deals the run opens before its window ends (deal_rate of the contacts whose funnel has the time)."
     )

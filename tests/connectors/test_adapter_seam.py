@@ -119,6 +119,9 @@ class TinySession:
     def close(self) -> None:
         self._http.close()
 
+    def daily_usage(self) -> tuple[int, int] | None:
+        return None
+
     def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         if self._before_request is not None:
             self._before_request()
@@ -146,6 +149,9 @@ class TinyAdapter:
     tiers: Mapping[str, str] = {"small": "Small", "large": "Large"}  # plans of its own, none of HubSpot's
     secret_patterns: tuple[str, ...] = (r"tiny-crm-token-\d+",)
     find_after_seconds = 0.0
+    credentials: tuple[str, ...] = ("access_token", "base_url")
+    secret_field = "access_token"
+    daily_share_default: float | None = None
     # Batches of 7, so a small simulation takes several requests of each kind.
     budget = CrmBudget(
         window_seconds=1.0,

@@ -138,10 +138,12 @@ def test_a_crm_without_a_daily_limit_counts_no_day(connection: Connection, monke
 
 def test_the_forecast_adds_a_day_for_each_daily_limit_a_run_goes_past(connection: Connection) -> None:
     small = DeliveryVolume(creates={"contacts": 900}, updates={}, associations={})
-    requests, seconds = crm_requests_forecast(connection.pk, small)
-    assert requests == 9 and seconds == pytest.approx(1.0)  # 9 requests a second
+    estimate = crm_requests_forecast(connection.pk, small)
+    assert estimate.requests == 9 and estimate.seconds == pytest.approx(1.0)  # 9 requests a second
+    assert estimate.day_use == pytest.approx(9 / 225_000) and estimate.warning == ""
     # 50 million contacts: 500,000 batches, past two daily limits of 225,000.
     huge = DeliveryVolume(creates={"contacts": 50_000_000}, updates={}, associations={})
-    requests, seconds = crm_requests_forecast(connection.pk, huge)
-    assert requests == 500_000
-    assert seconds == pytest.approx(2 * 86_400 + 50_000 / 9)
+    estimate = crm_requests_forecast(connection.pk, huge)
+    assert estimate.requests == 500_000
+    assert estimate.seconds == pytest.approx(2 * 86_400 + 50_000 / 9)
+    assert "about 3 days" in estimate.warning and "225,000 a day" in estimate.warning

@@ -104,7 +104,7 @@ def test_a_refused_token_or_an_unreachable_portal_is_a_400_naming_the_field(
     body = {"name": "Bad", "kind": "hubspot", "access_token": "pat-wrong-1234", "base_url": hubspot.base_url}
     refused = api_client.post("/api/connections/", body, format="json")
     unreachable = api_client.post("/api/connections/", {**body, "base_url": "http://127.0.0.1:9"}, format="json")
-    unknown_kind = api_client.post("/api/connections/", {**body, "kind": "salesforce"}, format="json")
+    unknown_kind = api_client.post("/api/connections/", {**body, "kind": "pipedrive"}, format="json")
 
     assert refused.status_code == 400 and "access_token" in refused.json()
     assert "pat-wrong-1234" not in refused.content.decode()

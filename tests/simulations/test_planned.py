@@ -185,6 +185,8 @@ def test_preview_shows_what_create_then_schedules(api_client: APIClient) -> None
         "cost_usd": 0.0,
         "hubspot_requests": 0,
         "hubspot_seconds": 0.0,
+        "crm_day_use": None,
+        "crm_warning": "",
         "deals": 0,  # body() asks for no deals
         "deals_won": 0,
         "deals_lost": 0,

@@ -768,6 +768,14 @@ export interface components {
             readonly base_url: string;
             readonly tier: components["schemas"]["TierEnum"];
             readonly token_last4: string;
+            /** @description The last four characters of its secret (its token or client secret). */
+            secret_last4: string;
+            readonly client_id: string;
+            /**
+             * Format: double
+             * @description The share of what the account has left of its daily API allocation that SimCRM may use, for a CRM that reports it; null where the daily limit is a fixed number per tier.
+             */
+            daily_share: number | null;
             readonly status: components["schemas"]["ConnectionStatusEnum"];
             readonly last_error: string;
             readonly portal_id: number | null;
@@ -776,23 +784,42 @@ export interface components {
             /** @description The records of the simulations that deliver to it, by delivery status. */
             readonly delivery: components["schemas"]["DeliveryCounts"];
         };
+        /**
+         * @description The secrets and client ids of every kind of connection; which a kind takes, its adapter says
+         *     (connectors.services checks them against it).
+         */
         ConnectionCreateRequest: {
+            /** @description The CRM's access token (HubSpot). */
+            access_token?: string;
+            /** @description The OAuth client (consumer key) of a CRM that takes one. */
+            client_id?: string;
+            /** @description That client's secret, stored encrypted. */
+            client_secret?: string;
+            /**
+             * Format: double
+             * @description The share (0.01 to 1) of the account's remaining daily API allocation SimCRM may use, for a CRM that reports it; default 0.5.
+             */
+            daily_share?: number;
             name: string;
             kind: components["schemas"]["ConnectionKindEnum"];
-            /** @description The CRM's access token. */
-            access_token: string;
             /**
              * Format: uri
              * @description Default: the CRM's API address.
              */
             base_url?: string;
+            /**
+             * Format: uri
+             * @description The account's own address, for a CRM that has one per account.
+             */
+            instance_url?: string;
             tier?: components["schemas"]["TierEnum"];
         };
         /**
          * @description * `hubspot` - HubSpot
+         *     * `salesforce` - Salesforce
          * @enum {string}
          */
-        ConnectionKindEnum: "hubspot";
+        ConnectionKindEnum: "hubspot" | "salesforce";
         /**
          * @description * `ok` - OK
          *     * `invalid` - Invalid token: deliveries held
@@ -1269,9 +1296,23 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Task"][];
         };
+        /**
+         * @description The secrets and client ids of every kind of connection; which a kind takes, its adapter says
+         *     (connectors.services checks them against it).
+         */
         PatchedConnectionUpdateRequest: {
-            name?: string;
+            /** @description The CRM's access token (HubSpot). */
             access_token?: string;
+            /** @description The OAuth client (consumer key) of a CRM that takes one. */
+            client_id?: string;
+            /** @description That client's secret, stored encrypted. */
+            client_secret?: string;
+            /**
+             * Format: double
+             * @description The share (0.01 to 1) of the account's remaining daily API allocation SimCRM may use, for a CRM that reports it; default 0.5.
+             */
+            daily_share?: number;
+            name?: string;
             tier?: components["schemas"]["TierEnum"];
         };
         /** @description PATCH: only the name changes; any other field is refused rather than silently ignored. */
@@ -1356,6 +1397,13 @@ export interface components {
              * @description The time the connection's rate limit implies for them.
              */
             hubspot_seconds: number;
+            /**
+             * Format: double
+             * @description Those requests as a share of what the connection may send in a day (1.0: a whole day's); null without a connection or a daily limit.
+             */
+            crm_day_use: number | null;
+            /** @description Empty, or what to know before the run: it needs more requests than the connection may send in a day, and how long delivery will take. */
+            crm_warning: string;
             /** @description Deals the run opens before its window ends (deal_rate of the contacts whose funnel has the time). */
             deals: number;
             /** @description Of those, the deals closed won by the window's end. */
@@ -1618,9 +1666,10 @@ export interface components {
          * @description * `starter` - Free or Starter (100 requests per 10 s)
          *     * `professional` - Professional (190 requests per 10 s)
          *     * `enterprise` - Enterprise (190 requests per 10 s)
+         *     * `org` - The org's daily API allocation, as Salesforce reports it
          * @enum {string}
          */
-        TierEnum: "starter" | "professional" | "enterprise";
+        TierEnum: "starter" | "professional" | "enterprise" | "org";
         Token: {
             token: string;
         };

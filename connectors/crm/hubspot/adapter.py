@@ -63,6 +63,9 @@ FIND_AFTER_SECONDS = 5.0
 class HubSpotSession(HubSpotClient):
     """The client, speaking the delivery core's record kinds (a kind's crm_object is HubSpot's object type)."""
 
+    def daily_usage(self) -> tuple[int, int] | None:
+        return None  # a fixed daily limit per tier (TIER_REQUESTS_PER_DAY), counted by the budget
+
     def upsert(self, kind: RecordKind, inputs: list[UpsertInput]) -> dict[str, str]:
         object_type = kind.crm_object
         id_property = "email" if object_type == "contacts" else UNIQUE_PROPERTY
@@ -89,6 +92,9 @@ class HubSpotAdapter:
     # Private-app tokens (pat-na1-…), whole or partial. Connection.portal_id is the account's Hub ID.
     secret_patterns: tuple[str, ...] = (r"\bpat-[A-Za-z0-9_\-]{6,}",)
     find_after_seconds = FIND_AFTER_SECONDS
+    credentials: tuple[str, ...] = ("access_token", "base_url")
+    secret_field = "access_token"  # noqa: S105 - the name of the field, not a secret
+    daily_share_default: float | None = None
     budget = CrmBudget(
         window_seconds=10.0,
         requests_per_window=TIER_REQUESTS_PER_10S,
