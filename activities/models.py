@@ -24,8 +24,6 @@ class Activity(Delivered):
     created_at = models.DateTimeField(auto_now_add=True)
     # Made in the CRM with its associations (a CRM that creates activities with them inline).
     crm_associated = models.BooleanField(default=False)
-    # When a request that may have created it in the CRM went unanswered: found there before it is sent again.
-    crm_sent_at = models.DateTimeField(null=True, blank=True)
 
     # The field its text is in (HubSpot names each kind's its own way).
     text_field: ClassVar[str]

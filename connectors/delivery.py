@@ -634,7 +634,8 @@ class CreateLane:
                 self.model, [(keyed[key].pk, crm_id, keyed[key].sync_version) for key, crm_id in answered.items()]
             )
             made = [keyed[key].pk for key in answered]
-            self.model._default_manager.filter(pk__in=made).update(crm_associated=True, crm_sent_at=None)
+            associated = {"crm_associated": True} if self._fields else {}  # a kind with associations has the field
+            self.model._default_manager.filter(pk__in=made).update(crm_sent_at=None, **associated)
             missing = {key: record for key, record in keyed.items() if key not in answered}
             if unit.finding:
                 self.model._default_manager.filter(pk__in=[record.pk for record in missing.values()]).update(

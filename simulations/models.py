@@ -235,6 +235,9 @@ class Delivered(models.Model):
     sync_status = models.CharField(max_length=16, choices=SyncStatus.choices, null=True, blank=True)  # noqa: DJ001
     sync_error = models.TextField(blank=True, default="")
     sync_version = models.PositiveIntegerField(default=0)
+    # When a request that may have created it in the CRM went unanswered (a CRM that creates this kind rather
+    # than upserting it): found there before it is sent again.
+    crm_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
