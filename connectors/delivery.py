@@ -118,7 +118,7 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                 if not _pending(kind.model, simulation_id).exists():
                     continue
                 try:
-                    adapter.prepare(session, connection, kind)
+                    recorded = adapter.prepare(session, connection, kind)
                 except CrmError as error:
                     if error.refusal == Refusal.UNAVAILABLE:
                         unready[kind.name] = error.message  # the other kinds go on; this one next time
@@ -128,6 +128,8 @@ def _deliver(job: ScheduledJob, connection: Connection, simulation_id: int) -> t
                     else:
                         raise
                     continue
+                for key, names in recorded.items():
+                    connection.custom_properties_add(key, names)
                 lanes.append(
                     CreateLane(simulation_id, kind, adapter)
                     if adapter.creates(kind)

@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
 from connectors.crm.base import (
     crm_default_base_url,
@@ -82,6 +82,16 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    def custom_properties_add(self, key: str, names: list[str]) -> None:
+        """Record SimCRM's fields known to exist in the CRM under `key` (what an adapter's prepare found), merged
+        under the row's lock with what other workers recorded meanwhile."""
+        with transaction.atomic():
+            locked = Connection.objects.select_for_update().only("custom_properties").get(pk=self.pk)
+            recorded = dict(locked.custom_properties)
+            recorded[key] = sorted({*recorded.get(key, []), *names})
+            Connection.objects.filter(pk=self.pk).update(custom_properties=recorded)
+        self.custom_properties = recorded
 
 
 class SimulationConnection(models.Model):

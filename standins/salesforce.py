@@ -25,7 +25,8 @@ daily allocation reported in `Sforce-Limit-Info: api-usage=N/M` and by `GET /lim
 through an upsert); an Opportunity inserted with `ContactId` getting a primary OpportunityContactRole; custom
 fields created through the Tooling API. Modelled, not copied: the exact wording of messages other than those
 quoted, the describe's field list (the standard fields SimCRM uses, not all), and SOQL, of which it reads only
-`SELECT … FROM … [WHERE f IN (…) | f = '…'] [LIMIT n]`. ``GET /_standin/state`` (no token) shows what it holds.
+`SELECT … FROM … [WHERE f IN (…) | f = '…'] [LIMIT n]`. ``GET /_standin/state`` (no token) shows what it holds,
+``GET /_standin/objects/<sObject>`` every record of one sObject.
 This module must not import Django: it runs standalone (``python -m standins.salesforce``).
 """
 
@@ -58,6 +59,7 @@ BATCH_LIMIT = 200
 ORG_ID = "00D000000000001AAA"
 USER_ID = "005000000000001AAA"
 QUERY_LIMIT = 2000
+COMPOSITE_LIMIT = 25
 
 _STAGES = (
     "Prospecting",
@@ -338,6 +340,11 @@ class SalesforceStandIn(StandInServer):
         path, _, query_string = target.partition("?")
         if method == "GET" and path == "/_standin/state":
             return _Answer(200, self.state(), {})
+        if method == "GET" and path.startswith("/_standin/objects/"):
+            sobject = path.removeprefix("/_standin/objects/")
+            if sobject not in SOBJECTS:
+                return _Answer(404, _NOT_FOUND, {})
+            return _Answer(200, list(self.objects(sobject).values()), {})
         with self._lock:
             record = RequestRecord(time=self._clock(), method=method, path=path)
             self.requests.append(record)
@@ -416,6 +423,8 @@ class SalesforceStandIn(StandInServer):
             return 200, self._by_external_id(parts[1], parts[2], parts[3])
         if method == "POST" and parts == ["tooling", "sobjects", "CustomField"]:
             return 201, self._custom_field(body)
+        if method == "POST" and parts in (["composite"], ["tooling", "composite"]):
+            return 200, self._composite(body, tooling=parts[0] == "tooling")
         if method == "GET" and parts == ["query"]:
             return 200, self._query(query.get("q", [""])[0])
         if parts[:2] == ["composite", "sobjects"]:
@@ -427,6 +436,33 @@ class SalesforceStandIn(StandInServer):
             if method == "PATCH" and len(parts) == 4:
                 return 200, self._write(records, all_or_none, mode="upsert", sobject=parts[2], key=parts[3])
         raise _Refused(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def _composite(self, body: Any, *, tooling: bool) -> dict[str, Any]:
+        """Up to 25 subrequests in one request (one call against the allocation), each answered in order with its
+        own status; a Tooling API composite takes Tooling API paths only, and the REST one the others."""
+        subrequests = body.get("compositeRequest") if isinstance(body, dict) else None
+        if not isinstance(subrequests, list) or not 1 <= len(subrequests) <= COMPOSITE_LIMIT:
+            raise _Refused(400, "INVALID_BATCH_SIZE", f"compositeRequest holds 1 to {COMPOSITE_LIMIT} subrequests")
+        answers = []
+        for subrequest in subrequests:
+            url = str(subrequest.get("url", "")) if isinstance(subrequest, dict) else ""
+            data = _DATA_PATH.fullmatch(url.partition("?")[0])
+            rest = data.group("rest") if data else ""
+            try:
+                if data is None or rest.startswith("/tooling/") != tooling or "composite" in rest:
+                    raise _Refused(400, "INVALID_URL", f"This composite cannot run {url!r}")
+                status, answer = self._route(str(subrequest.get("method", "GET")), rest, {}, subrequest.get("body"))
+            except _Refused as refused:
+                status, answer = refused.status, [{"message": refused.message, "errorCode": refused.code}]
+            answers.append(
+                {
+                    "body": answer,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": subrequest.get("referenceId"),
+                }
+            )
+        return {"compositeResponse": answers}
 
     # -- metadata --------------------------------------------------------------------------------
     def _all_fields(self, sobject: str) -> dict[str, _Field]:
@@ -795,7 +831,7 @@ def serve(
         f"CreatedDate settable on insert: {'yes' if audit_fields else 'no'}\n"
         f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
         f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
-        f"What it holds: GET {standin.base_url}/_standin/state\n"
+        f"What it holds: GET {standin.base_url}/_standin/state, and GET {standin.base_url}/_standin/objects/Contact\n"
         "Ctrl+C stops it.\n"
     )
     sys.stdout.flush()

@@ -143,8 +143,10 @@ class CrmAdapter(Protocol):
         """The cheapest authenticated call (the token check, and the probe after a daily limit): the account's id."""
         ...
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
-        """Make the CRM ready for records of this kind (SimCRM's own fields), recording it on the connection."""
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> dict[str, list[str]]:
+        """Make the CRM ready for records of this kind (SimCRM's own fields); return what to record on the
+        connection's `custom_properties` (by key, e.g. a CRM object, the names now known to be there), which the
+        core keeps; empty when nothing is new."""
         ...
 
     def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:

@@ -33,6 +33,7 @@ ROWS = [
     "activity economy, text calls per 1,000 contacts (60 b2b, normal)",
     "activity economy, distinct bodies within the simulation",
     "delivery to HubSpot while made, 60 contacts b2b, with activities, 800 ms per answer",
+    "delivery to Salesforce, 60 contacts b2b with deals and activities, 1500 ms per answer",
 ]
 
 

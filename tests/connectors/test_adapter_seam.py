@@ -167,8 +167,8 @@ class TinyAdapter:
         assert isinstance(session, TinySession)
         return int(session.send("GET", "/account")["id"])
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
-        pass  # no fields of SimCRM's own to make
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> dict[str, list[str]]:
+        return {}  # no fields of SimCRM's own to make
 
     def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
         return simcrm_id

@@ -215,6 +215,39 @@ def test_a_b2b_run_arrives_once_with_its_lookups_stages_and_past_dates(
     assert len(data_requests) < total / 8, (len(data_requests), total)
 
 
+def test_the_org_is_set_up_in_two_requests_once_and_an_org_without_audit_fields_keeps_the_date_in_simcrms_field(
+    api_client: APIClient,
+) -> None:
+    with SalesforceStandIn(audit_fields=False) as salesforce:
+        connection = api_client.post("/api/connections/", _body(salesforce), format="json").json()
+        created = api_client.post("/api/simulations/", planned(connection["id"], total_records=20), format="json")
+        run_until_idle(within=DELIVERY_DEFERRAL)
+        setup = [r.path.split("/v62.0")[-1] for r in salesforce.requests if r.path.endswith("composite")]
+        assert setup == ["/composite", "/tooling/composite"]
+        recorded = Connection.objects.get(pk=connection["id"]).custom_properties
+        assert set(recorded) == {"Account", "Contact", "Opportunity", "Task", "Event"}
+        assert all("CreatedDate" not in names and "SimCRM_Id__c" in names for names in recorded.values())
+        contacts = Contact.objects.filter(simulation_id=created.json()["id"])
+        assert contacts.count() == 20 and not contacts.exclude(sync_status="synced").exists()
+        org = salesforce.objects("Contact")
+        for contact in contacts:
+            fields = org[contact.crm_id or ""]
+            assert _instant(fields["SimCRM_Created_Date__c"]) == _ms(contact.occurred_at)
+            assert _instant(fields["CreatedDate"]) > _ms(contact.occurred_at)  # the org's own clock
+
+
+def test_an_org_that_refuses_new_fields_says_which_to_create_by_hand(api_client: APIClient) -> None:
+    with SalesforceStandIn(field_creation=False) as salesforce:
+        connection = api_client.post("/api/connections/", _body(salesforce), format="json").json()
+        created = api_client.post("/api/simulations/", planned(connection["id"], total_records=10), format="json")
+        run_until_idle(within=DELIVERY_DEFERRAL)
+        contact = Contact.objects.filter(simulation_id=created.json()["id"]).first()
+        assert contact is not None and contact.sync_status == "failed"
+        assert "INSUFFICIENT_ACCESS" in contact.sync_error
+        assert "Contact: SimCRM Id (SimCRM_Id__c, Text(100), External ID, Unique)" in contact.sync_error
+        assert not salesforce.objects("Contact")
+
+
 def _key(record: Any) -> str:
     from connectors.delivery import simcrm_ids
 
@@ -241,6 +274,27 @@ def test_an_expired_token_is_renewed_once_mid_run_without_using_an_attempt(
     deliveries = ScheduledJob.objects.filter(job_type="SYNC_CRM")
     assert not deliveries.exclude(status="completed").exists() and not deliveries.filter(attempts__gt=1).exists()
     assert Connection.objects.get(pk=sf_connection["id"]).status == "ok"
+
+
+def test_a_secret_refused_mid_run_holds_deliveries_until_a_patch_gives_the_new_one(
+    api_client: APIClient, sf_connection: dict[str, Any], salesforce: SalesforceStandIn
+) -> None:
+    salesforce.client_secret = "rotated-secret-4321"  # an admin rotated the Connected App's secret
+    salesforce.expire_tokens()
+    created = api_client.post("/api/simulations/", planned(sf_connection["id"], total_records=20), format="json").json()
+    run_until_idle(within=DELIVERY_DEFERRAL)
+
+    held = api_client.get(f"/api/connections/{sf_connection['id']}/").json()
+    assert held["status"] == "invalid" and "invalid_client" in held["last_error"]
+    assert Contact.objects.filter(simulation_id=created["id"], sync_status="pending").count() == 20
+    assert not salesforce.objects("Contact")
+    fixed = api_client.patch(
+        f"/api/connections/{sf_connection['id']}/", {"client_secret": "rotated-secret-4321"}, format="json"
+    )
+    assert fixed.status_code == 200 and fixed.json()["secret_last4"] == "4321"
+    run_until_idle(within=DELIVERY_DEFERRAL)
+    assert Contact.objects.filter(simulation_id=created["id"], sync_status="synced").count() == 20
+    assert len(_once(salesforce, "Contact")) == 20
 
 
 @override_settings(SIMCRM_CRM_PROBE_SECONDS=1)

@@ -216,6 +216,7 @@ def test_the_command_prints_its_address_and_connection_first() -> None:
         assert base_url.startswith("http://127.0.0.1:")
         assert any('"kind": "salesforce"' in line and STANDIN_CLIENT_SECRET in line for line in lines)
         assert httpx.get(f"{base_url}/_standin/state").json()["dailyLimit"] == 15_000
+        assert httpx.get(f"{base_url}/_standin/objects/Contact").json() == []
     finally:
         process.terminate()
         process.wait(timeout=10)

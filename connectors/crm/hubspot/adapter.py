@@ -114,8 +114,8 @@ class HubSpotAdapter:
         portal = _hubspot(session).account_details().get("portalId")
         return int(portal) if isinstance(portal, int) else None
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
-        custom_properties_ensure(client=_hubspot(session), connection=connection, kind=kind)
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> dict[str, list[str]]:
+        return custom_properties_ensure(client=_hubspot(session), connection=connection, kind=kind)
 
     def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
         return str(record.email).lower() if kind.crm_object == "contacts" else simcrm_id

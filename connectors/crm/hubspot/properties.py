@@ -29,11 +29,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
-
 from connectors.crm.base import CrmConnection
 from connectors.crm.hubspot.client import HubSpotClient
-from connectors.models import Connection
 from simulations.kinds import RecordKind, delivered_values
 from simulations.models import RecordEvent
 
@@ -124,27 +121,23 @@ def custom_property_definitions(kind: RecordKind) -> dict[str, dict[str, Any]]:
     return definitions
 
 
-def custom_properties_ensure(*, client: HubSpotClient, connection: CrmConnection, kind: RecordKind) -> None:
-    """Make sure SimCRM's properties of this kind exist in the portal, creating the missing ones, and
-    record on the connection which do: two requests the first time, none once they are all recorded."""
+def custom_properties_ensure(
+    *, client: HubSpotClient, connection: CrmConnection, kind: RecordKind
+) -> dict[str, list[str]]:
+    """Make sure SimCRM's properties of this kind exist in the portal, creating the missing ones; return the
+    names confirmed by object type, for the connection to record: two requests the first time, none (and
+    nothing) once they are all recorded."""
     object_type = kind.crm_object
     wanted = custom_property_definitions(kind)
     known = set(connection.custom_properties.get(object_type, []))
     missing = [name for name in wanted if name not in known]
     if not missing:
-        return
+        return {}
     present = client.properties_read(object_type, missing)
     absent = [wanted[name] for name in missing if name not in present]
     if absent:
         present |= client.properties_create(object_type, absent)
-    confirmed = present & set(wanted)
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        recorded = dict(locked.custom_properties)
-        recorded[object_type] = sorted({*recorded.get(object_type, []), *confirmed})
-        locked.custom_properties = recorded
-        locked.save(update_fields=["custom_properties", "updated_at"])
-    connection.custom_properties = locked.custom_properties
+    return {object_type: sorted(present & set(wanted))}
 
 
 def _stages_reached(kind: RecordKind, records: Iterable[Any]) -> dict[int, dict[str, datetime | None]]:

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from connectors.crm.base import (
     Answered,
@@ -42,7 +41,6 @@ from connectors.crm.salesforce.mapping import (
     typed,
 )
 from connectors.crypto import token_decrypt
-from connectors.models import Connection
 from simulations.delivery import DeliveryVolume
 from simulations.kinds import RecordKind
 
@@ -164,31 +162,48 @@ class SalesforceAdapter:
         _salesforce(session).limits()
         return None  # an org's id (00D…) is not a number: Connection.portal_id stays empty
 
-    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> None:
-        """SimCRM's fields on the kind's sObject (created through the Tooling API where missing), and whether the
-        org lets SimCRM set CreatedDate: one describe the first time, none once recorded on the connection."""
-        sobject = SOBJECTS[kind.name]
-        wanted = [name for name, _ in CUSTOM_FIELDS[sobject]]
-        if sobject in connection.custom_properties:
-            return
+    def prepare(self, session: CrmSession, connection: CrmConnection, kind: RecordKind) -> dict[str, list[str]]:
+        """SimCRM's fields on every sObject it writes (created through the Tooling API where missing), and whether
+        the org lets SimCRM's user set CreatedDate on each: two requests the first time (a composite of describes,
+        and one of field creations), none once the connection has them recorded."""
+        if SOBJECTS[kind.name] in connection.custom_properties:
+            return {}
+        sobjects = [sobject for sobject in CUSTOM_FIELDS if sobject not in connection.custom_properties]
         client = _salesforce(session)
-        fields = {str(field["name"]): field for field in client.describe(sobject).get("fields", [])}
-        missing = [(name, metadata) for name, metadata in CUSTOM_FIELDS[sobject] if name not in fields]
-        try:
-            for name, metadata in missing:
-                client.custom_field_create(f"{sobject}.{name}", metadata)
-        except CrmError as error:
-            if error.refusal in (Refusal.INVALID, Refusal.AUTH) and error.status in (400, 403, 404):
-                raise CrmError(Refusal.INVALID, _create_by_hand(sobject, missing, error), error.status) from None
-            raise
-        audit = [AUDIT_FIELDS] if fields.get("CreatedDate", {}).get("createable") else []
-        with transaction.atomic():
-            locked = Connection.objects.select_for_update().get(pk=connection.pk)
-            recorded = dict(locked.custom_properties)
-            recorded[sobject] = sorted({*wanted, *audit})
-            locked.custom_properties = recorded
-            locked.save(update_fields=["custom_properties", "updated_at"])
-        connection.custom_properties = locked.custom_properties
+        fields: dict[str, dict[str, Any]] = {}
+        described = client.composite([("GET", f"/sobjects/{sobject}/describe", None) for sobject in sobjects])
+        for sobject, (status, body) in zip(sobjects, described, strict=True):
+            if status != 200 or not isinstance(body, dict):
+                raise CrmError(Refusal.INVALID, f"Salesforce did not describe {sobject} ({status}: {_first(body)}).")
+            fields[sobject] = {str(field["name"]): field for field in body.get("fields", [])}
+        missing = [
+            (sobject, name, metadata)
+            for sobject in sobjects
+            for name, metadata in CUSTOM_FIELDS[sobject]
+            if name not in fields[sobject]
+        ]
+        if missing:
+            creations = [
+                ("POST", "/sobjects/CustomField", {"FullName": f"{sobject}.{name}", "Metadata": metadata})
+                for sobject, name, metadata in missing
+            ]
+            answers = client.composite(creations, tooling=True)
+            refused = [
+                (sobject, name, metadata, f"{status}: {_first(body)}")
+                for (sobject, name, metadata), (status, body) in zip(missing, answers, strict=True)
+                if status >= 400 and "DUPLICATE_DEVELOPER_NAME" not in str(body)
+            ]
+            if refused:
+                raise CrmError(Refusal.INVALID, _create_by_hand(refused))
+        return {
+            sobject: sorted(
+                {
+                    *(name for name, _ in CUSTOM_FIELDS[sobject]),
+                    *([AUDIT_FIELDS] if fields[sobject].get("CreatedDate", {}).get("createable") else []),
+                }
+            )
+            for sobject in sobjects
+        }
 
     def record_key(self, kind: RecordKind, record: Any, simcrm_id: str) -> str:
         return simcrm_id
@@ -217,18 +232,24 @@ class SalesforceAdapter:
         return float(settings.SIMCRM_CRM_PROBE_SECONDS)
 
 
-def _create_by_hand(sobject: str, missing: list[tuple[str, dict[str, Any]]], error: CrmError) -> str:
-    def described(name: str, metadata: dict[str, Any]) -> str:
+def _create_by_hand(refused: list[tuple[str, str, dict[str, Any], str]]) -> str:
+    def described(sobject: str, name: str, metadata: dict[str, Any]) -> str:
         kind = f"{metadata['type']}({metadata['length']})" if "length" in metadata else str(metadata["type"])
         flags = ", External ID, Unique" if metadata.get("externalId") else ""
-        return f"{metadata['label']} ({name}, {kind}{flags})"
+        return f"{sobject}: {metadata['label']} ({name}, {kind}{flags})"
 
-    fields = "; ".join(described(name, metadata) for name, metadata in missing)
+    fields = "; ".join(described(sobject, name, metadata) for sobject, name, metadata, _ in refused)
     return (
-        f"SimCRM could not create its fields on {sobject} ({error.message}). Create them in Setup, Object Manager, "
-        f"{sobject}, Fields & Relationships: {fields}; give the Connected App's run-as user read and edit access "
-        "to them, then retry the failed records."
+        f"SimCRM could not create its fields in Salesforce ({refused[0][3]}). Create them in Setup, Object Manager, "
+        f"Fields & Relationships: {fields}; give the Connected App's run-as user read and edit access to them, then "
+        "retry the failed records."
     )
+
+
+def _first(body: Any) -> str:
+    """The first error of a Salesforce error body, as text."""
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    return f"{first.get('errorCode', '')} {first.get('message', '')}".strip() or "no message"
 
 
 def _salesforce(session: CrmSession) -> SalesforceClient:

@@ -28,6 +28,8 @@ API_VERSION = "62.0"
 DATA = f"/services/data/v{API_VERSION}"
 # sObject Collections take at most this many records a request.
 BATCH_LIMIT = 200
+# A composite request takes at most this many subrequests.
+COMPOSITE_LIMIT = 25
 # An org answers a SOQL query's first 2,000 records at once; a find asks for at most BATCH_LIMIT.
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
@@ -71,13 +73,26 @@ class SalesforceClient:
         answer: dict[str, Any] = self._send("GET", f"{DATA}/sobjects/{sobject}/describe")
         return answer
 
-    def custom_field_create(self, full_name: str, metadata: dict[str, Any]) -> None:
-        """Create a custom field through the Tooling API; one that exists already is fine."""
-        try:
-            self._send("POST", f"{DATA}/tooling/sobjects/CustomField", {"FullName": full_name, "Metadata": metadata})
-        except SalesforceError as error:
-            if "DUPLICATE_DEVELOPER_NAME" not in error.message:
-                raise
+    def composite(self, subrequests: list[tuple[str, str, Any]], *, tooling: bool = False) -> list[tuple[int, Any]]:
+        """Up to 25 (method, path under the API version, body) subrequests in one request, which counts as one
+        call against the org's allocation; each answer's (status, body) in order. `tooling`: Tooling API paths."""
+        if len(subrequests) > COMPOSITE_LIMIT:
+            raise ValueError(f"at most {COMPOSITE_LIMIT} subrequests per composite")
+        base = f"{DATA}/tooling" if tooling else DATA
+        body = {
+            "allOrNone": False,
+            "compositeRequest": [
+                {
+                    "method": method,
+                    "url": f"{base}{path}",
+                    "referenceId": f"r{index}",
+                    **({"body": sent} if sent else {}),
+                }
+                for index, (method, path, sent) in enumerate(subrequests)
+            ],
+        }
+        answers = self._send("POST", f"{base}/composite", body).get("compositeResponse", [])
+        return [(int(answer.get("httpStatusCode", 0)), answer.get("body")) for answer in answers]
 
     def collection_insert(self, sobject: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Insert up to 200 records (allOrNone false): one result per record, in the request's order."""
