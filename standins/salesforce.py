@@ -185,6 +185,7 @@ _QUERY = re.compile(
     r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*",
     re.IGNORECASE | re.DOTALL,
 )
+_RECORD_PATH = re.compile(r"/[0-9a-zA-Z]{3}[0-9]{12}AAA")
 _STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _SESSION_EXPIRED = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 _NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
@@ -340,6 +341,11 @@ class SalesforceStandIn(StandInServer):
         path, _, query_string = target.partition("?")
         if method == "GET" and path == "/_standin/state":
             return _Answer(200, self.state(), {})
+        if method == "GET" and _RECORD_PATH.fullmatch(path):
+            # A record's page in an org (`<My Domain>/<id>`); the stand-in answers with the record's fields.
+            with self._lock:
+                found = next((held[path[1:]] for held in self._records.values() if path[1:] in held), None)
+            return _Answer(200, dict(found), {}) if found is not None else _Answer(404, _NOT_FOUND, {})
         if method == "GET" and path.startswith("/_standin/objects/"):
             sobject = path.removeprefix("/_standin/objects/")
             if sobject not in SOBJECTS:
@@ -614,7 +620,7 @@ class SalesforceStandIn(StandInServer):
             raise _Refused(
                 400,
                 "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"bad value for restricted picklist field: {value}",
+                f"{value}: bad value for restricted picklist field: {name}",
                 name,
             )
         if spec.type in ("datetime", "date"):

@@ -185,6 +185,8 @@ def test_lookups_by_id_or_external_id_soql_and_the_contact_role(org: SalesforceS
     assert [row["Id"] for row in found.json()["records"]] == [by_external["id"]]
     assert api.get("/query", params={"q": "DELETE FROM Contact"}).json()[0]["errorCode"] == "MALFORMED_QUERY"
     assert api.get("/sobjects/Contact/SimCRM_Id__c/con-1").json()["Id"] == by_external["id"]
+    # A record's page, as SimCRM's client links it (`<instance>/<id>`).
+    assert httpx.get(f"{org.base_url}/{by_external['id']}").json()["LastName"] == "Vane"
 
 
 def test_a_lost_answer_is_applied_and_field_creation_can_be_refused(clock: Clock) -> None:

@@ -5,7 +5,7 @@
  */
 import type { components } from './schema';
 
-type Schemas = components['schemas'];
+export type Schemas = components['schemas'];
 
 export type Frequency = Schemas['RecordFrequencyEnum'];
 export type SimulationStatus = Schemas['SimulationStatusEnum'];

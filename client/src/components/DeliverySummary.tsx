@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { isLive } from '../api/hooks';
 import type { Connection, Simulation } from '../api/types';
+import { crmLabel, secretName } from '../lib/connectionKinds';
 import { connectionStatusExplanation, deliveryCounts, isHeld } from '../lib/hubspot';
 import { formatCount } from '../lib/planned';
 import { ConnectionStatusChip } from './DeliveryChips';
@@ -29,7 +30,7 @@ export function DeliverySummary({ sim, connection }: { sim: Simulation; connecti
       data-failed={counts.failed}
     >
       <div className="delivery-head">
-        <h2 id="delivery-title">Delivery to HubSpot</h2>
+        <h2 id="delivery-title">Delivery to {crmLabel(c?.kind ?? 'hubspot')}</h2>
         <p className="delivery-target">
           to{' '}
           <Link to="/connections" data-testid="delivery-connection">
@@ -53,13 +54,13 @@ export function DeliverySummary({ sim, connection }: { sim: Simulation; connecti
       </p>
       {c && isHeld(c.status) && (
         <p className="alert alert-warning delivery-warning" role="status" data-testid="delivery-warning">
-          {connectionStatusExplanation(c.status)}{' '}
-          <Link to="/connections">{c.status === 'invalid' ? 'Fix the token' : 'See the connection'}</Link>
+          {connectionStatusExplanation(c.status, c.kind)}{' '}
+          <Link to="/connections">{c.status === 'invalid' ? `Fix the ${secretName(c.kind)}` : 'See the connection'}</Link>
         </p>
       )}
       {counts.failed > 0 && (
         <p className="muted small" data-testid="delivery-failed-note">
-          The HubSpot column of the records says why each failed; <Link to="/connections">retry them</Link> from the
+          The {crmLabel(c?.kind ?? 'hubspot')} column of the records says why each failed; <Link to="/connections">retry them</Link> from the
           connection.
         </p>
       )}

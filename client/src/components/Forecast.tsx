@@ -5,6 +5,12 @@ import { dealsForecast, formatCount } from '../lib/planned';
 const usd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const smallUsd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 });
 
+/** "12%", "0.4%", "250%": a share of a day's allowance. */
+export function formatShare(share: number): string {
+  const percent = share * 100;
+  return `${percent > 0 && percent < 1 ? percent.toFixed(1) : Math.round(percent)}%`;
+}
+
 /** "$1.23"; below a dollar to four decimals ("$0.0042"), so a small bill does not read as $0.00. */
 export function formatUsd(value: number): string {
   return value > 0 && value < 1 ? smallUsd.format(value) : usd.format(value);
@@ -12,8 +18,9 @@ export function formatUsd(value: number): string {
 
 /**
  * The bill of a preview: provider, persona calls, tokens, dollars; with `delivery` (the connection
- * picked) also the HubSpot requests and the time the connection's rate limit implies for them; with
- * `contacts` (a planned run's) the deals it opens and the activities it makes.
+ * picked) also the CRM's requests, the time the connection's limits imply for them, the share of a day's
+ * allowance they take and a warning when a day is not enough; with `contacts` (a planned run's) the deals
+ * it opens and the activities it makes.
  */
 export function Forecast({
   forecast,
@@ -21,7 +28,7 @@ export function Forecast({
   contacts = null,
 }: {
   forecast: PreviewForecast;
-  delivery?: { connectionName: string } | null;
+  delivery?: { connectionName: string; crm?: string } | null;
   contacts?: number | null;
 }) {
   const provider = forecast.model ? `${forecast.provider} (${forecast.model})` : forecast.provider;
@@ -71,16 +78,28 @@ export function Forecast({
       {delivery && (
         <>
           <div>
-            <dt>HubSpot requests</dt>
-            <dd data-testid="forecast-hubspot">{formatCount(forecast.hubspot_requests)}</dd>
-          </div>
-          <div>
-            <dt>HubSpot time</dt>
-            <dd data-testid="forecast-hubspot-time">
-              {formatDuration(forecast.hubspot_seconds)}
-              <span className="muted small block">at {delivery.connectionName}’s rate limit</span>
+            <dt>{delivery.crm ?? 'HubSpot'} requests</dt>
+            <dd data-testid="forecast-hubspot">
+              {formatCount(forecast.hubspot_requests)}
+              {forecast.crm_day_use != null && (
+                <span className="muted small block" data-testid="forecast-day-use">
+                  {formatShare(forecast.crm_day_use)} of what {delivery.connectionName} may send in a day
+                </span>
+              )}
             </dd>
           </div>
+          <div>
+            <dt>{delivery.crm ?? 'HubSpot'} time</dt>
+            <dd data-testid="forecast-hubspot-time">
+              {formatDuration(forecast.hubspot_seconds)}
+              <span className="muted small block">at {delivery.connectionName}’s limits</span>
+            </dd>
+          </div>
+          {forecast.crm_warning && (
+            <p className="alert alert-warning forecast-warning" role="status" data-testid="forecast-crm-warning">
+              {forecast.crm_warning}
+            </p>
+          )}
         </>
       )}
     </dl>

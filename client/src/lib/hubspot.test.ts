@@ -3,6 +3,15 @@ import { isDelivering, isLive, needsRefresh } from '../api/hooks';
 import { simulation } from '../test/fixtures';
 import { crmLinkLabel, crmRecordUrl, deliveryCounts, formatDuration, maskedToken } from './hubspot';
 
+describe('a Salesforce record', () => {
+  it('is at the org’s address and its id, and says Salesforce only for the org itself', () => {
+    const org = { kind: 'salesforce', base_url: 'https://acme.my.salesforce.com/', portal_id: null };
+    expect(crmRecordUrl(org, 'contacts', '003000000000001AAA')).toBe('https://acme.my.salesforce.com/003000000000001AAA');
+    expect(crmLinkLabel(org.base_url, 'salesforce')).toBe('Open in Salesforce');
+    expect(crmLinkLabel('http://127.0.0.1:8766', 'salesforce')).toBe('Open at 127.0.0.1:8766');
+  });
+});
+
 describe('links to delivered records', () => {
   const app = { base_url: 'https://api.hubapi.com', portal_id: 998877 };
   const standin = { base_url: 'http://127.0.0.1:8765', portal_id: 12345 };

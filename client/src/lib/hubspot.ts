@@ -1,4 +1,5 @@
 import type { Connection, ConnectionStatus, Simulation, SyncStatus, Tier } from '../api/types';
+import { crmLabel, isCrmItself, recordUrlById, secretName } from './connectionKinds';
 import { formatCount } from './planned';
 import { humanizeMinutes } from './schedule';
 import type { RecordKindId } from '../records/kinds';
@@ -12,12 +13,15 @@ export const STANDIN_COMMAND = 'python manage.py hubspot_standin';
 // ---- connections ------------------------------------------------------------------------------
 
 // Records, so that a status or tier added to (or dropped from) the schema is a type error here.
-const CONNECTION_STATUSES: Record<ConnectionStatus, { label: string; explanation: string }> = {
-  ok: { label: 'Connected', explanation: 'HubSpot accepts the token: records are delivered as they are made.' },
-  invalid: { label: 'Token refused', explanation: 'HubSpot refused the token: deliveries are held until you fix it.' },
+const CONNECTION_STATUSES: Record<ConnectionStatus, { label: string; explanation: (crm: string, secret: string) => string }> = {
+  ok: { label: 'Connected', explanation: (crm, secret) => `${crm} accepts the ${secret}: records are delivered as they are made.` },
+  invalid: {
+    label: 'Token refused',
+    explanation: (crm, secret) => `${crm} refused the ${secret}: deliveries are held until you fix it.`,
+  },
   rate_limited: {
     label: 'Daily limit reached',
-    explanation: "HubSpot's daily limit is reached: deliveries resume when HubSpot accepts again.",
+    explanation: (crm) => `${crm}'s daily limit is reached: deliveries resume when ${crm} accepts again.`,
   },
 };
 
@@ -30,9 +34,9 @@ export function connectionStatusLabel(status: string): string {
   return isConnectionStatus(status) ? CONNECTION_STATUSES[status].label : status;
 }
 
-/** What a status means for deliveries, in a sentence. */
-export function connectionStatusExplanation(status: string): string {
-  return isConnectionStatus(status) ? CONNECTION_STATUSES[status].explanation : '';
+/** What a status means for deliveries, in a sentence, for a connection of this kind (HubSpot unless given). */
+export function connectionStatusExplanation(status: string, kind = 'hubspot'): string {
+  return isConnectionStatus(status) ? CONNECTION_STATUSES[status].explanation(crmLabel(kind), secretName(kind)) : '';
 }
 
 /** Deliveries are held (nothing is dropped) while the token is refused or the daily limit is reached. */
@@ -44,10 +48,13 @@ const TIERS: Record<Tier, { label: string; option: string }> = {
   starter: { label: 'Free or Starter', option: 'Free or Starter (100 requests per 10 s)' },
   professional: { label: 'Professional', option: 'Professional (190 requests per 10 s)' },
   enterprise: { label: 'Enterprise', option: 'Enterprise (190 requests per 10 s)' },
+  org: { label: "The org's daily allocation", option: "The org's daily API allocation" },
 };
 
 export const DEFAULT_TIER: Tier = 'starter';
-export const TIER_OPTIONS = (Object.keys(TIERS) as Tier[]).map((value) => ({ value, label: TIERS[value].option }));
+/** HubSpot's tiers (the others are other CRMs': a Salesforce connection has one, its org's allocation). */
+const HUBSPOT_TIERS: readonly Tier[] = ['starter', 'professional', 'enterprise'];
+export const TIER_OPTIONS = HUBSPOT_TIERS.map((value) => ({ value, label: TIERS[value].option }));
 
 export function isTier(value: string): value is Tier {
   return value in TIERS;
@@ -85,11 +92,13 @@ const OBJECT_TYPE_IDS: Record<CrmObject, string> = { contacts: '0-1', companies:
  * (null while the portal id is unknown), else the object in the connection's API (the stand-in).
  */
 export function crmRecordUrl(
-  connection: Pick<Connection, 'base_url' | 'portal_id'>,
+  connection: Pick<Connection, 'base_url' | 'portal_id'> & { kind?: string },
   object: CrmObject,
   crmId: string,
 ): string | null {
   const id = encodeURIComponent(crmId);
+  const byId = recordUrlById(connection.kind ?? 'hubspot', connection.base_url, id);
+  if (byId !== null) return byId;
   if (isHubSpotApi(connection.base_url)) {
     return connection.portal_id === null
       ? null
@@ -99,8 +108,9 @@ export function crmRecordUrl(
 }
 
 /** What a record's link says: "Open in HubSpot", or where it goes for another address. */
-export function crmLinkLabel(baseUrl: string): string {
+export function crmLinkLabel(baseUrl: string, kind = 'hubspot'): string {
   if (isHubSpotApi(baseUrl)) return 'Open in HubSpot';
+  if (isCrmItself(kind, baseUrl)) return `Open in ${crmLabel(kind)}`;
   try {
     return `Open at ${new URL(baseUrl).host}`;
   } catch {

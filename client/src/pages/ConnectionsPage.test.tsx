@@ -31,13 +31,19 @@ function backend(initial: Connection[]) {
       const body = (await request.json()) as Record<string, string>;
       state.created.push(body);
       if (state.createAnswer) return HttpResponse.json(state.createAnswer[1], { status: state.createAnswer[0] });
+      const salesforce = body.kind === 'salesforce';
+      const last4 = (body.access_token ?? body.client_secret ?? '').slice(-4);
       const made = connection({
         id: 40 + state.created.length,
         name: body.name,
-        base_url: body.base_url ?? 'https://api.hubapi.com',
-        tier: (body.tier as Connection['tier'] | undefined) ?? 'starter',
-        token_last4: (body.access_token ?? '').slice(-4),
-        portal_id: 777,
+        kind: salesforce ? 'salesforce' : 'hubspot',
+        base_url: body.instance_url ?? body.base_url ?? 'https://api.hubapi.com',
+        tier: salesforce ? 'org' : ((body.tier as Connection['tier'] | undefined) ?? 'starter'),
+        token_last4: last4,
+        secret_last4: last4,
+        client_id: body.client_id ?? '',
+        daily_share: salesforce ? Number(body.daily_share) : null,
+        portal_id: salesforce ? null : 777,
       });
       state.connections = [made, ...state.connections];
       return HttpResponse.json(made, { status: 201 });
@@ -47,7 +53,15 @@ function backend(initial: Connection[]) {
       state.patched.push({ id: String(params.id), body });
       if (state.patchAnswer) return HttpResponse.json(state.patchAnswer[1], { status: state.patchAnswer[0] });
       state.connections = state.connections.map((c) =>
-        String(c.id) === params.id ? { ...c, status: 'ok', last_error: '', token_last4: (body.access_token ?? '').slice(-4) } : c,
+        String(c.id) === params.id
+          ? {
+              ...c,
+              status: 'ok',
+              last_error: '',
+              token_last4: (body.access_token ?? body.client_secret ?? '').slice(-4),
+              secret_last4: (body.access_token ?? body.client_secret ?? '').slice(-4),
+            }
+          : c,
       );
       return HttpResponse.json(state.connections.find((c) => String(c.id) === params.id));
     }),
@@ -251,6 +265,103 @@ describe('connections', () => {
     expect(within(updated).getByTestId('connection-status')).toHaveTextContent('Connected');
     expect(within(updated).getByTestId('connection-notice')).toHaveTextContent('held deliveries resume');
     expect(within(updated).queryByTestId('connection-held')).not.toBeInTheDocument();
+  });
+
+  it('adds a Salesforce connection: its own fields, the daily share as a fraction, a refused secret on its field', async () => {
+    const state = backend([]);
+    state.createAnswer = [400, { client_secret: ['Salesforce refused the client credentials (400 invalid_client).'] }];
+    const ue = userEvent.setup();
+    renderApp('/connections');
+
+    await ue.selectOptions(await screen.findByLabelText('CRM'), 'salesforce');
+    expect(screen.queryByLabelText('Access token')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('HubSpot tier')).not.toBeInTheDocument();
+    const url = screen.getByLabelText('My Domain URL');
+    expect(url).toHaveAttribute('placeholder', 'https://yourcompany.my.salesforce.com');
+    expect(url).toHaveAccessibleDescription(/python manage\.py salesforce_standin .*http:\/\/127\.0\.0\.1:8766/);
+    const key = screen.getByLabelText('Consumer key');
+    const secret = screen.getByLabelText('Consumer secret');
+    expect(secret).toHaveAttribute('type', 'password');
+    const share = screen.getByLabelText('Daily share (%)');
+    expect(share).toHaveValue(50);
+
+    // Nothing is sent without the credentials, or with a share outside 1 to 100.
+    await ue.type(screen.getByLabelText('Name'), 'Developer org');
+    await ue.clear(share);
+    await ue.type(share, '0');
+    await ue.click(screen.getByRole('button', { name: 'Add connection' }));
+    expect(url).toHaveAccessibleDescription('Enter the org’s My Domain URL.');
+    expect(key).toHaveAccessibleDescription('Enter the Connected App’s consumer key.');
+    expect(secret).toHaveAccessibleDescription('Enter the Connected App’s consumer secret.');
+    expect(share).toHaveAccessibleDescription('Enter a share from 1 to 100 percent.');
+    expect(url).toHaveFocus();
+    expect(state.created).toEqual([]);
+
+    await ue.type(url, 'http://127.0.0.1:8766');
+    await ue.type(key, '3MVG9standin.simcrm.local');
+    await ue.type(secret, 'wrong-secret');
+    await ue.clear(share);
+    await ue.type(share, '25');
+    await ue.click(screen.getByRole('button', { name: 'Add connection' }));
+    await waitFor(() => expect(secret).toHaveAccessibleDescription('Salesforce refused the client credentials (400 invalid_client).'));
+    expect(secret).toHaveFocus();
+    expect(state.created).toEqual([
+      {
+        name: 'Developer org',
+        kind: 'salesforce',
+        instance_url: 'http://127.0.0.1:8766',
+        client_id: '3MVG9standin.simcrm.local',
+        client_secret: 'wrong-secret',
+        daily_share: 0.25,
+      },
+    ]);
+
+    state.createAnswer = null;
+    await ue.clear(secret);
+    await ue.type(secret, 'standin-secret-0123456789ABCDEF');
+    await ue.click(screen.getByRole('button', { name: 'Add connection' }));
+    const row = await screen.findByTestId('connection-row');
+    expect(screen.getByRole('status')).toHaveTextContent('Added “Developer org”: Salesforce accepted the client credentials.');
+    expect(within(row).getByTestId('connection-client-id')).toHaveTextContent('3MVG9standin.simcrm.local');
+    expect(within(row).getByTestId('connection-token')).toHaveTextContent('••••CDEF');
+    expect(within(row).getByTestId('connection-daily-share')).toHaveTextContent('25%');
+    expect(within(row).queryByTestId('connection-portal')).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent('standin-secret-0123456789ABCDEF');
+  });
+
+  it('holds a Salesforce connection whose secret is refused, and fixes it with a new consumer secret', async () => {
+    const org = connection({
+      id: 8,
+      name: 'Developer org',
+      kind: 'salesforce',
+      base_url: 'https://acme-dev-ed.develop.my.salesforce.com',
+      tier: 'org',
+      token_last4: 'AAAA',
+      secret_last4: 'AAAA',
+      client_id: '3MVG9abc',
+      daily_share: 0.5,
+      portal_id: null,
+      status: 'invalid',
+      last_error: 'Salesforce refused the client credentials (400 invalid_client: invalid client credentials).',
+    });
+    const state = backend([org]);
+    const ue = userEvent.setup();
+    renderApp('/connections');
+
+    const row = await screen.findByTestId('connection-row');
+    expect(within(row).getByTestId('connection-held')).toHaveTextContent(
+      'Salesforce refused the client secret: deliveries are held until you fix it.',
+    );
+    await ue.click(within(row).getByRole('button', { name: 'Fix client secret' }));
+    const form = within(row).getByRole('form', { name: 'New client secret for Developer org' });
+    const input = within(form).getByLabelText('New consumer secret');
+    await ue.type(input, 'rotated-secret-4321');
+    await ue.click(within(form).getByRole('button', { name: 'Save client secret' }));
+    await waitFor(() => expect(screen.getByTestId('connection-row')).toHaveAttribute('data-status', 'ok'));
+    expect(state.patched).toEqual([{ id: '8', body: { client_secret: 'rotated-secret-4321' } }]);
+    expect(within(screen.getByTestId('connection-row')).getByTestId('connection-notice')).toHaveTextContent(
+      'Client secret saved: Salesforce accepted it, so held deliveries resume.',
+    );
   });
 
   it('retries the failed deliveries and says how many were queued', async () => {

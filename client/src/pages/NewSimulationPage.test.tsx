@@ -725,7 +725,7 @@ describe('deliver to', () => {
     const forecast = await screen.findByTestId('forecast-hubspot', {}, PREVIEW_WAIT);
     expect(forecast).toHaveTextContent('7');
     expect(screen.getByTestId('forecast-hubspot-time')).toHaveTextContent('about 1 minute 35 seconds');
-    expect(screen.getByTestId('forecast-hubspot-time')).toHaveTextContent('at Stand-in’s rate limit');
+    expect(screen.getByTestId('forecast-hubspot-time')).toHaveTextContent('at Stand-in’s limits');
 
     await ue.click(screen.getByRole('button', { name: 'Start simulation' }));
     await screen.findByRole('alert');

@@ -43,6 +43,7 @@ import {
   scheduleTimes,
 } from '../lib/schedule';
 import { useDebounced } from '../lib/timing';
+import { CRM_NAMES, crmAccount, crmLabel } from '../lib/connectionKinds';
 import { useUiStore, type RunKind, type SimulationDraft } from '../store';
 
 /** How long the form waits after the last keystroke before asking for a new preview. */
@@ -182,7 +183,7 @@ export function NewSimulationPage() {
   const zones = useMemo(knownTimeZones, []);
   const connections = useConnections();
   const deliverTo = connections.data?.find((c) => String(c.id) === draft.connection) ?? null;
-  const delivery = deliverTo ? { connectionName: deliverTo.name } : null;
+  const delivery = deliverTo ? { connectionName: deliverTo.name, crm: crmLabel(deliverTo.kind) } : null;
 
   // A draft kept from before may name a connection deleted since: deliver nowhere rather than send it.
   useEffect(() => {
@@ -535,8 +536,8 @@ function DeliverToHint({
   if (picked) {
     return (
       <>
-        Every contact, company and deal it makes is sent to this HubSpot portal as it is made.
-        {isHeld(picked.status) && <strong className="block">{connectionStatusExplanation(picked.status)}</strong>}
+        Every contact, company and deal it makes is sent to this {crmAccount(picked.kind)} as it is made.
+        {isHeld(picked.status) && <strong className="block">{connectionStatusExplanation(picked.status, picked.kind)}</strong>}
       </>
     );
   }
@@ -545,13 +546,14 @@ function DeliverToHint({
   if (!connections?.length) {
     return (
       <>
-        Records stay in SimCRM. To send them to HubSpot as they are made, <Link to="/connections">add a connection</Link>.
+        Records stay in SimCRM. To send them to {CRM_NAMES} as they are made,{' '}
+        <Link to="/connections">add a connection</Link>.
       </>
     );
   }
   return (
     <>
-      Records stay in SimCRM, or pick a connection to send them to its HubSpot portal as they are made (
+      Records stay in SimCRM, or pick a connection to send them to its CRM as they are made (
       <Link to="/connections">manage connections</Link>).
     </>
   );
@@ -869,7 +871,7 @@ function PlannedPreview({
   draft: SimulationDraft;
   preview: DraftPreview;
   waiting: boolean;
-  delivery: { connectionName: string } | null;
+  delivery: { connectionName: string; crm?: string } | null;
 }) {
   const zone = draft.timezone.trim() || 'UTC';
   const data = preview.preview;

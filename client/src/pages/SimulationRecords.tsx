@@ -29,6 +29,7 @@ import { Tabs, type TabItem } from '../components/Tabs';
 import { Timestamp, simulationZone } from '../components/Timestamp';
 import { formatPercent, hasCompanies, hasDeals, dealStageLabel, formatMoney, lifecycleLabel } from '../lib/crm';
 import { formatRelative, plural } from '../lib/format';
+import { crmLabel } from '../lib/connectionKinds';
 import { crmLinkLabel, crmRecordUrl, type CrmObject } from '../lib/hubspot';
 import { formatCount, formatInZone, isPlanned } from '../lib/planned';
 import { ACTIVITY_KINDS, exportUrl, hasActivities, recordKindsOf, type RecordKindId } from '../records/kinds';
@@ -218,16 +219,16 @@ function timelineColumn<T extends { occurred_at: string | null; created_at: stri
 
 /** Where a simulation's records are delivered; `connection` undefined while it loads (no links yet). */
 interface CrmTarget {
-  connection: Pick<Connection, 'base_url' | 'portal_id'> | undefined;
+  connection: Pick<Connection, 'base_url' | 'portal_id' | 'kind'> | undefined;
 }
 
 type Delivered = Pick<Contact, 'crm_id' | 'sync_status' | 'sync_error'>;
 
-/** The HubSpot column: the record's delivery status (a failure's reason as its title) and, once delivered, a link to it. */
+/** The CRM's column: the record's delivery status (a failure's reason as its title) and, once delivered, a link to it. */
 function hubspotColumn<T extends Delivered>(object: CrmObject, crm: CrmTarget): Column<T> {
   return {
     key: 'hubspot',
-    label: 'HubSpot',
+    label: crmLabel(crm.connection?.kind ?? 'hubspot'),
     value: (r) => {
       const url = r.crm_id && crm.connection ? crmRecordUrl(crm.connection, object, r.crm_id) : null;
       if (!r.sync_status && !url) return '—';
@@ -236,7 +237,7 @@ function hubspotColumn<T extends Delivered>(object: CrmObject, crm: CrmTarget): 
           {r.sync_status && <SyncStatusChip status={r.sync_status} error={r.sync_error} />}
           {url && crm.connection && (
             <a className="small block" href={url} target="_blank" rel="noreferrer" data-testid="crm-link">
-              {crmLinkLabel(crm.connection.base_url)}
+              {crmLinkLabel(crm.connection.base_url, crm.connection.kind)}
             </a>
           )}
         </div>
