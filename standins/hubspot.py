@@ -29,20 +29,18 @@ import json
 import math
 import random
 import re
-import signal
 import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from standins.server import StandInServer
+from standins.server import JsonAnswer, JsonHandler, JsonStandIn
 
 STANDIN_TOKEN = "pat-standin-0123456789abcdef"  # noqa: S105 - a fake token, printed for the user
 TIER_LIMITS = {"starter": 100, "professional": 190, "enterprise": 190}
@@ -257,12 +255,7 @@ class _Object:
     updated_at: str
 
 
-@dataclass
-class _Answer:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
+_Answer = JsonAnswer
 
 
 class _HubSpotError(Exception):
@@ -324,8 +317,10 @@ def _text(value: Any) -> str:
 Handler = Callable[[dict[str, str], dict[str, list[str]], Any], tuple[int, Any]]
 
 
-class HubSpotStandIn(StandInServer):
+class HubSpotStandIn(JsonStandIn):
     """A threaded HTTP server on 127.0.0.1 that answers like HubSpot's CRM API (the subset SimCRM uses)."""
+
+    handler = JsonHandler
 
     def __init__(
         self,
@@ -466,7 +461,7 @@ class HubSpotStandIn(StandInServer):
             }
 
     # -- serving ---------------------------------------------------------------------------------
-    def _handle(self, method: str, target: str, authorization: str, raw: bytes) -> _Answer:
+    def handle(self, method: str, target: str, authorization: str, raw: bytes) -> _Answer:
         path, _, query_string = target.partition("?")
         if method == "GET" and path == "/_standin/state":
             return _Answer(200, self.state())
@@ -1089,38 +1084,6 @@ class HubSpotStandIn(StandInServer):
         return (207 if errors else 200), payload
 
 
-class _Handler(BaseHTTPRequestHandler):
-    owner: HubSpotStandIn
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle on, each answer would stall ~40 ms on the client's delayed ACK.
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        answer = self.owner._handle(self.command, self.path, self.headers.get("authorization", ""), raw)
-        delay = self.owner.answer_delay()
-        if delay > 0:
-            self.owner._stopping.wait(delay)
-        if answer.drop:
-            self.close_connection = True  # the write is applied; the client never hears of it
-            return
-        body = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-
 def serve(
     *,
     port: int = 8765,
@@ -1139,29 +1102,23 @@ def serve(
         latency_ms=latency_ms,
         search_lag_ms=search_lag_ms,
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    standin.start()
-    connection = {"name": "Local stand-in", "kind": "hubspot", "access_token": token, "base_url": standin.base_url}
-    if tier != "starter":
-        connection["tier"] = tier
-    sys.stdout.write(
-        f"{standin.base_url}\n"
-        f"HubSpot stand-in (portal {standin.portal_id}) listening on {standin.base_url}\n"
-        f"Access token: {token}\n"
-        f"Limits: {standin.ten_second_limit} requests per 10 s ({tier}), {daily_limit} per day\n"
-        f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
-        f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
-        f"What it holds: GET {standin.base_url}/_standin/state\n"
-        "Ctrl+C stops it.\n"
-    )
-    sys.stdout.flush()
-    try:
-        while not stopped.wait(0.5):
-            pass
-    finally:
-        standin.stop()
+
+    def banner() -> str:
+        connection = {"name": "Local stand-in", "kind": "hubspot", "access_token": token, "base_url": standin.base_url}
+        if tier != "starter":
+            connection["tier"] = tier
+        return (
+            f"{standin.base_url}\n"
+            f"HubSpot stand-in (portal {standin.portal_id}) listening on {standin.base_url}\n"
+            f"Access token: {token}\n"
+            f"Limits: {standin.ten_second_limit} requests per 10 s ({tier}), {daily_limit} per day\n"
+            f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
+            f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
+            f"What it holds: GET {standin.base_url}/_standin/state\n"
+            "Ctrl+C stops it.\n"
+        )
+
+    standin.serve_until_stopped(banner)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -1193,9 +1150,6 @@ def serve_from_arguments(args: argparse.Namespace | dict[str, Any]) -> None:
         latency_ms=values.get("latency_ms") or 0.0,
         search_lag_ms=values.get("search_lag_ms", SEARCH_LAG_SECONDS * 1000),
     )
-
-
-HubSpotStandIn.handler = _Handler  # defined after the stand-in whose requests it answers
 
 
 def main(argv: list[str] | None = None) -> int:

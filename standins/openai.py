@@ -47,7 +47,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 import threading
 import time
@@ -877,17 +876,7 @@ def serve(
     standin = OpenAIStandIn(host=host, port=port, latency=latency, api_key=api_key, log_path=log_path, models=models)
     for model in fail_models or []:
         standin.fail_model(model)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    standin.start()
-    sys.stdout.write(f"{standin.base_url}\n")
-    sys.stdout.flush()
-    try:
-        while not stopped.wait(0.5):
-            pass
-    finally:
-        standin.stop()
+    standin.serve_until_stopped(lambda: f"{standin.base_url}\n")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -38,19 +38,18 @@ import json
 import random
 import re
 import secrets
-import signal
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from standins.server import StandInServer
+from standins.server import JsonAnswer, JsonHandler, JsonStandIn
 
 STANDIN_CLIENT_ID = "3MVG9standin.simcrm.local"
 STANDIN_CLIENT_SECRET = "standin-secret-0123456789ABCDEF"  # noqa: S105 - a fake secret, printed for the user
@@ -205,12 +204,7 @@ class RequestRecord:
     answered: bool = True
 
 
-@dataclass
-class _Answer:
-    status: int
-    body: Any
-    headers: dict[str, str]
-    drop: bool = False
+_Answer = JsonAnswer
 
 
 class _Refused(Exception):
@@ -223,8 +217,10 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class SalesforceStandIn(StandInServer):
+class SalesforceStandIn(JsonStandIn):
     """A threaded HTTP server on 127.0.0.1 that answers like a Salesforce org (the subset SimCRM uses)."""
+
+    handler = JsonHandler
 
     def __init__(
         self,
@@ -304,6 +300,18 @@ class SalesforceStandIn(StandInServer):
             self._lose += n
             self._lose_path = re.compile(path)
 
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Counts the requests being handled (their answers' delay included): max_in_flight."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
     def answer_delay(self) -> float:
         if self.latency <= 0:
             return 0.0
@@ -337,7 +345,7 @@ class SalesforceStandIn(StandInServer):
             }
 
     # -- serving ---------------------------------------------------------------------------------
-    def _handle(self, method: str, target: str, authorization: str, raw: bytes) -> _Answer:
+    def handle(self, method: str, target: str, authorization: str, raw: bytes) -> _Answer:
         path, _, query_string = target.partition("?")
         if method == "GET" and path == "/_standin/state":
             return _Answer(200, self.state(), {})
@@ -755,48 +763,6 @@ def _unescape(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    owner: SalesforceStandIn
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        owner = self.owner
-        with owner._lock:
-            owner.in_flight += 1
-            owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
-        try:
-            answer = owner._handle(self.command, self.path, self.headers.get("authorization", ""), raw)
-            delay = owner.answer_delay()
-            if delay > 0:
-                owner._stopping.wait(delay)
-        finally:
-            with owner._lock:
-                owner.in_flight -= 1
-        if answer.drop:
-            self.close_connection = True  # the write is applied; the client never hears of it
-            return
-        body = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-
-    do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-
-SalesforceStandIn.handler = _Handler
-
-
 def serve(
     *,
     port: int = 8766,
@@ -819,33 +785,27 @@ def serve(
         audit_fields=audit_fields,
         field_creation=field_creation,
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    standin.start()
-    connection = {
-        "name": "Local Salesforce stand-in",
-        "kind": "salesforce",
-        "instance_url": standin.base_url,
-        "client_id": client_id,
-        "client_secret": client_secret,
-    }
-    sys.stdout.write(
-        f"{standin.base_url}\n"
-        f"Salesforce stand-in (org {ORG_ID}) listening on {standin.base_url}\n"
-        f"Daily API allocation: {daily_limit}; tokens live {token_seconds:.0f} s; "
-        f"CreatedDate settable on insert: {'yes' if audit_fields else 'no'}\n"
-        f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
-        f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
-        f"What it holds: GET {standin.base_url}/_standin/state, and GET {standin.base_url}/_standin/objects/Contact\n"
-        "Ctrl+C stops it.\n"
-    )
-    sys.stdout.flush()
-    try:
-        while not stopped.wait(0.5):
-            pass
-    finally:
-        standin.stop()
+
+    def banner() -> str:
+        connection = {
+            "name": "Local Salesforce stand-in",
+            "kind": "salesforce",
+            "instance_url": standin.base_url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        return (
+            f"{standin.base_url}\n"
+            f"Salesforce stand-in (org {ORG_ID}) listening on {standin.base_url}\n"
+            f"Daily API allocation: {daily_limit}; tokens live {token_seconds:.0f} s; "
+            f"CreatedDate settable on insert: {'yes' if audit_fields else 'no'}\n"
+            f"Latency: {latency_ms:.0f} ms per answer (±{standin.latency_jitter:.0%})\n"
+            f"Connect SimCRM with: POST /api/connections/ {json.dumps(connection)}\n"
+            f"What it holds: GET {standin.base_url}/_standin/state, and every Contact at /_standin/objects/Contact\n"
+            "Ctrl+C stops it.\n"
+        )
+
+    standin.serve_until_stopped(banner)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
