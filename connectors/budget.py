@@ -100,7 +100,7 @@ def in_flight_cap(connection: Connection) -> int:
     within the CRM's own cap on concurrent requests."""
     limit = requests_per_window(connection)
     per_second = limit / _window(connection).total_seconds()
-    cap = math.ceil(per_second * _latency_seconds(connection)) + IN_FLIGHT_SPARE
+    cap = math.ceil(per_second * latency_seconds(connection)) + IN_FLIGHT_SPARE
     crm_cap = crm_adapter(connection.kind).budget.max_in_flight
     return max(1, min(limit, cap, crm_cap or cap))
 
@@ -109,7 +109,8 @@ def _window(connection: Connection) -> timedelta:
     return timedelta(seconds=crm_adapter(connection.kind).budget.window_seconds + WINDOW_MARGIN_SECONDS)
 
 
-def _latency_seconds(connection: Connection) -> float:
+def latency_seconds(connection: Connection) -> float:
+    """How long the CRM takes to answer (its moving average), or a second until it has answered."""
     return (connection.latency_ms if connection.latency_ms is not None else ASSUMED_LATENCY_MS) / 1000
 
 
@@ -249,7 +250,7 @@ def _room(
     """How many slots (1 to `up_to`) may be taken now, or why none may (with how long to wait)."""
     window = _window(connection)
     window_start = now - window
-    stale = now - timedelta(seconds=max(STALE_SECONDS, STALE_LATENCIES * _latency_seconds(connection)))
+    stale = now - timedelta(seconds=max(STALE_SECONDS, STALE_LATENCIES * latency_seconds(connection)))
     mine = Q(simulation_id=simulation_id)
     flying = Q(done_at__isnull=True, at__gt=stale)
     counts = ConnectionRequest.objects.filter(connection_id=connection.pk, at__gt=min(stale, window_start)).aggregate(

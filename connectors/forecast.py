@@ -1,7 +1,7 @@
 """How many requests a run would make to its connection's CRM, how long the connection's budget makes them take,
 and what share of a day's allowance they use."""
 
-from connectors.budget import requests_per_day, requests_per_window
+from connectors.budget import in_flight_cap, latency_seconds, requests_per_day, requests_per_window
 from connectors.crm.base import crm_adapter
 from connectors.models import Connection
 from simulations.delivery import DeliveryEstimate, DeliveryVolume
@@ -12,12 +12,19 @@ DAY_SECONDS = 86_400.0
 def crm_requests_forecast(connection_id: int, volume: DeliveryVolume) -> DeliveryEstimate:
     # A connection deleted meanwhile: forecast for a new one's defaults.
     connection = (
-        Connection.objects.filter(pk=connection_id).only("kind", "tier", "daily_share", "crm_usage").first()
+        Connection.objects.filter(pk=connection_id)
+        .only("kind", "tier", "daily_share", "crm_usage", "latency_ms")
+        .first()
         or Connection()
     )
     adapter = crm_adapter(connection.kind)
     requests = adapter.requests_forecast(volume)
-    per_second = requests_per_window(connection) / adapter.budget.window_seconds
+    # The budget's rate, or what the requests in flight answer per second at the CRM's latency, if that is slower
+    # (a CRM that caps concurrent requests rather than a window: Salesforce).
+    per_second = min(
+        requests_per_window(connection) / adapter.budget.window_seconds,
+        in_flight_cap(connection) / latency_seconds(connection),
+    )
     daily = requests_per_day(connection)
     # Past the daily limit, the rest waits for the next day (a day with room starts now).
     days = (requests - 1) // daily if daily and requests else 0

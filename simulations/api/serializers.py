@@ -417,8 +417,13 @@ class PreviewForecastSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
     cost_usd = serializers.FloatField(allow_null=True, help_text="null when the model's price is unknown")
-    hubspot_requests = serializers.IntegerField(help_text="Requests to the connection's CRM, in batches of 100.")
-    hubspot_seconds = serializers.FloatField(help_text="The time the connection's rate limit implies for them.")
+    hubspot_requests = serializers.IntegerField(
+        help_text="Requests to the connection's CRM (named before a second CRM), in batches of its size."
+    )
+    hubspot_seconds = serializers.FloatField(
+        help_text="The time the connection's limits imply for them (its rate, or its requests in flight at its "
+        "latency)."
+    )
     crm_day_use = serializers.FloatField(
         allow_null=True,
         help_text="Those requests as a share of what the connection may send in a day (1.0: a whole day's); "

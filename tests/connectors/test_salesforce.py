@@ -340,6 +340,8 @@ def test_the_forecast_counts_salesforce_requests_and_warns_past_the_daily_share(
     forecast = api_client.post("/api/simulations/preview/", body, format="json").json()["forecast"]
     assert forecast["hubspot_requests"] > 2_000 / 200
     assert forecast["crm_day_use"] == pytest.approx(forecast["hubspot_requests"] / 7_500, abs=1e-4)
+    # 5 in flight at the second assumed before the org has answered: 5 requests a second.
+    assert forecast["hubspot_seconds"] == pytest.approx(forecast["hubspot_requests"] / 5, abs=0.1)
     assert forecast["crm_warning"] == ""
     # An org whose other apps leave 100 requests a day: half of it is 50, and this run needs more.
     Connection.objects.filter(pk=sf_connection["id"]).update(crm_usage={"max": 15_000, "others": 14_900})

@@ -1390,11 +1390,11 @@ export interface components {
              * @description null when the model's price is unknown
              */
             cost_usd: number | null;
-            /** @description Requests to the connection's CRM, in batches of 100. */
+            /** @description Requests to the connection's CRM (named before a second CRM), in batches of its size. */
             hubspot_requests: number;
             /**
              * Format: double
-             * @description The time the connection's rate limit implies for them.
+             * @description The time the connection's limits imply for them (its rate, or its requests in flight at its latency).
              */
             hubspot_seconds: number;
             /**
