@@ -52,7 +52,7 @@ const TIERS: Record<Tier, { label: string; option: string }> = {
 };
 
 export const DEFAULT_TIER: Tier = 'starter';
-/** HubSpot's tiers (the others are other CRMs': a Salesforce connection has one, its org's allocation). */
+/** HubSpot's tiers (the others are other CRMs': `org`, an allocation the CRM reports itself). */
 const HUBSPOT_TIERS: readonly Tier[] = ['starter', 'professional', 'enterprise'];
 export const TIER_OPTIONS = HUBSPOT_TIERS.map((value) => ({ value, label: TIERS[value].option }));
 
