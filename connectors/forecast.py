@@ -20,7 +20,7 @@ def crm_requests_forecast(connection_id: int, volume: DeliveryVolume) -> Deliver
     adapter = crm_adapter(connection.kind)
     requests = adapter.requests_forecast(volume)
     # The budget's rate, or what the requests in flight answer per second at the CRM's latency, if that is slower
-    # (a CRM that caps concurrent requests rather than a window: Salesforce).
+    # (a CRM that caps concurrent requests rather than counting a short window).
     per_second = min(
         requests_per_window(connection) / adapter.budget.window_seconds,
         in_flight_cap(connection) / latency_seconds(connection),
