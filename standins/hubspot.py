@@ -339,10 +339,12 @@ class HubSpotStandIn(JsonStandIn):
         self.ten_second_limit = ten_second_limit
         self.daily_limit = daily_limit
         self.portal_id = portal_id
-        # Seconds before each answer (HubSpot's batch endpoints take about 1 s).
-        self.latency_set(latency_ms)
+        # Seconds before each answer, jittered ±25% (latency_jitter): HubSpot's batch endpoints take about 1 s.
+        self.latency = latency_ms / 1000
+        self.latency_jitter = 0.25
         self.search_lag = search_lag_ms / 1000
         self._searches: deque[float] = deque()  # the instants of the last second's searches
+        self._latency_random = random.Random(latency_ms)
         self.requests: list[RequestRecord] = []
         self._clock = clock
         self._lock = threading.Lock()
@@ -423,6 +425,14 @@ class HubSpotStandIn(JsonStandIn):
                 first += 1
             best = max(best, last - first + 1)
         return best
+
+    def answer_delay(self) -> float:
+        """How long the next answer waits: `latency`, give or take `latency_jitter` of it."""
+        if self.latency <= 0:
+            return 0.0
+        with self._lock:
+            spread = self._latency_random.uniform(-self.latency_jitter, self.latency_jitter)
+        return self.latency * (1 + spread)
 
     # -- read-back -------------------------------------------------------------------------------
     def objects(self, object_type: str) -> dict[str, dict[str, str]]:

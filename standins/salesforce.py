@@ -90,6 +90,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import random
 import re
 import secrets
 import sys
@@ -428,7 +429,8 @@ class SalesforceStandIn(JsonStandIn):
         super().__init__(name="salesforce-standin", host="127.0.0.1", port=port)
         self.client_id, self.client_secret = client_id, client_secret
         self.daily_limit = daily_limit
-        self.latency_set(latency_ms)  # seconds before each answer, jittered ±latency_jitter
+        self.latency = latency_ms / 1000  # seconds before each answer, jittered ±latency_jitter
+        self.latency_jitter = 0.25
         self.token_seconds = token_seconds
         self.audit_fields = audit_fields
         self.field_creation = field_creation
@@ -439,6 +441,7 @@ class SalesforceStandIn(JsonStandIn):
         self._clock = clock
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._latency_random = random.Random(latency_ms)
         self._tokens: dict[str, float] = {}  # token -> when it expires (by clock)
         self._issued: list[str] = []
         self._daily_used = 0
@@ -506,6 +509,14 @@ class SalesforceStandIn(JsonStandIn):
             if self._local.data:
                 with self._lock:
                     self.in_flight -= 1
+
+    def answer_delay(self) -> float:
+        """How long the next answer waits: `latency`, give or take `latency_jitter` of it."""
+        if self.latency <= 0:
+            return 0.0
+        with self._lock:
+            spread = self._latency_random.uniform(-self.latency_jitter, self.latency_jitter)
+        return self.latency * (1 + spread)
 
     # -- read-back -------------------------------------------------------------------------------
     def objects(self, sobject: str) -> dict[str, dict[str, Any]]:

@@ -2,7 +2,6 @@
 and stops, how it serves from the command line, and the handler of the stand-ins that answer JSON."""
 
 import json
-import random
 import signal
 import sys
 import threading
@@ -94,27 +93,13 @@ class JsonAnswer:
 
 
 class JsonStandIn(StandInServer):
-    """A stand-in whose requests JsonHandler answers: `handle` gives each one's answer, sent after `answer_delay`
-    (`latency`, jittered ±`latency_jitter`, from a seeded generator so a run's delays repeat)."""
-
-    latency = 0.0  # seconds
-    latency_jitter = 0.25
-
-    def latency_set(self, latency_ms: float) -> None:
-        self.latency = latency_ms / 1000
-        self._latency_random = random.Random(latency_ms)
-        self._latency_lock = threading.Lock()
+    """A stand-in whose requests JsonHandler answers: `handle` gives each one's answer, sent after `answer_delay`."""
 
     def handle(self, method: str, target: str, authorization: str, raw: bytes) -> JsonAnswer:
         raise NotImplementedError
 
     def answer_delay(self) -> float:
-        """How long the next answer waits: `latency`, give or take `latency_jitter` of it."""
-        if self.latency <= 0:
-            return 0.0
-        with self._latency_lock:
-            spread = self._latency_random.uniform(-self.latency_jitter, self.latency_jitter)
-        return self.latency * (1 + spread)
+        return 0.0
 
     def serving(self) -> AbstractContextManager[object]:
         """Held while a request is handled and its answer delayed (a stand-in counts what is in flight)."""
